@@ -1,0 +1,54 @@
+# Strikeforge. `make help` lists the targets; every target installs what it needs first (tools/install.sh).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export HYPOTHESIS_PROFILE ?= ci
+DEMO_NETWORK ?= foundry
+PYTEST_ARGS ?=
+
+SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
+VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
+
+.PHONY: help install demo test lint fmt bench compile doctor lock clean
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: ## Install everything (Python venv from requirements.lock, npm packages, compilers, anvil); fast when done.
+	@tools/install.sh all
+
+demo: install ## The main job: start a local chain (DEMO_NETWORK=foundry|test), deploy, run it end to end, summarise.
+	ape run demo --network ethereum:local:$(DEMO_NETWORK)
+
+test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
+	ape test tests $(PYTEST_ARGS)
+
+lint: install ## ruff (check and format), forge fmt --check (Solidity), mamushi --check (Vyper).
+	ruff check .
+	ruff format --check .
+	forge fmt --check $(SOLIDITY_SOURCES)
+	mamushi --check --line-length 120 $(VYPER_SOURCES)
+
+fmt: install ## Format Python, Solidity and Vyper in place.
+	ruff check --fix .
+	ruff format .
+	forge fmt $(SOLIDITY_SOURCES)
+	mamushi --line-length 120 $(VYPER_SOURCES)
+
+bench: install ## Every benchmark in bench/: each prints a table and writes bench/results/<name>.json.
+	@for b in bench/[a-z]*.py; do echo "== $$b"; python "$$b"; done
+
+compile: install ## Compile every contract with Ape.
+	ape compile
+
+doctor: install ## Show what every tool resolves to.
+	strikeforge toolchain doctor
+
+lock: ## Regenerate requirements.lock from requirements.in (exact pins for every package).
+	tools/lock.sh
+
+clean: ## Remove build outputs and caches (keeps .venv and node_modules).
+	rm -rf .build .cache .pytest_cache .ruff_cache .hypothesis bench/results/*.json

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Strikeforge solc shim: the official solc-js build behind the command-line surface that py-solc-x, ape-solidity,
+// forge and crytic-compile use from a native `solc`:
+//
+//   solc --version
+//   solc --standard-json [INPUT_FILE] [--base-path DIR] [--include-path DIR]... [--allow-paths DIR[,DIR...]]
+//
+// Sources missing from the standard-JSON input are read through an import callback that searches the base path and
+// the include paths (as native solc does) and refuses anything outside the allowed directories (base path, include
+// paths, --allow-paths). Errors come back inside the JSON output with exit code 0, exactly as native solc reports them.
+//
+// The solc-js module is found through STRIKEFORGE_SOLCJS (a directory holding the `solc` npm package), else through
+// Node's ordinary resolution from this file. The result is written with process.exitCode set and no process.exit():
+// exiting right after a large write to a pipe cuts the output at 128 KiB.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+
+const SUPPORTED = "--version, --standard-json [FILE], --base-path, --include-path, --allow-paths";
+
+function fail(message) {
+  process.stderr.write(`Error: ${message}\n`);
+  process.exitCode = 1;
+}
+
+function loadSolc() {
+  const dir = process.env.STRIKEFORGE_SOLCJS;
+  return dir ? require(path.resolve(dir)) : require("solc");
+}
+
+function parseArgs(argv) {
+  const opts = { mode: null, input: null, basePath: "", includePaths: [], allowPaths: [] };
+  const takesValue = new Set(["--base-path", "--include-path", "--allow-paths"]);
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value = null;
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("--") && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (takesValue.has(arg) && value === null) {
+      if (i + 1 >= argv.length) throw new Error(`the argument for option '${arg}' should follow immediately after it`);
+      value = argv[++i];
+    }
+    switch (arg) {
+      case "--version":
+        opts.mode = opts.mode || "version";
+        break;
+      case "--standard-json":
+        opts.mode = "standard-json";
+        break;
+      case "--base-path":
+        opts.basePath = value;
+        break;
+      case "--include-path":
+        opts.includePaths.push(value);
+        break;
+      case "--allow-paths":
+        opts.allowPaths.push(...value.split(",").filter((p) => p.length > 0));
+        break;
+      case "-":
+        break; // stdin, the default for --standard-json
+      default:
+        if (arg.startsWith("-")) throw new Error(`unrecognised option '${arg}' (this solc-js shim supports ${SUPPORTED})`);
+        if (opts.input !== null) throw new Error("--standard-json takes at most one input file");
+        opts.input = arg;
+    }
+  }
+  return opts;
+}
+
+function isWithin(child, parent) {
+  const rel = path.relative(parent, child);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+function realOrResolved(p) {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+// Native solc: a source unit name is looked up under the base path (the working directory when there is none) and
+// then under each include path; only files inside an allowed directory are read.
+function makeImportCallback(opts) {
+  const base = path.resolve(opts.basePath || ".");
+  const roots = [base, ...opts.includePaths.map((p) => path.resolve(p))];
+  const allowed = [...roots, ...opts.allowPaths.map((p) => path.resolve(p))].map(realOrResolved);
+  return function findImport(sourceUnitName) {
+    const candidates = path.isAbsolute(sourceUnitName)
+      ? [sourceUnitName]
+      : roots.map((root) => path.join(root, sourceUnitName));
+    const searched = [];
+    for (const candidate of candidates) {
+      searched.push(`"${candidate}"`);
+      if (!fs.existsSync(candidate) || !fs.statSync(candidate).isFile()) continue;
+      const real = fs.realpathSync(candidate);
+      if (!allowed.some((dir) => isWithin(real, dir))) {
+        return {
+          error: `File outside of allowed directories. The following are allowed: ${allowed
+            .map((d) => `"${d}"`)
+            .join(", ")}.`,
+        };
+      }
+      return { contents: fs.readFileSync(candidate, "utf8") };
+    }
+    return { error: `File not found. Searched the following locations: ${searched.join(", ")}.` };
+  };
+}
+
+function readInput(file) {
+  return file === null ? fs.readFileSync(0, "utf8") : fs.readFileSync(file, "utf8");
+}
+
+function main(argv) {
+  let opts;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    return fail(err.message);
+  }
+  if (opts.mode === "version") {
+    const solc = loadSolc();
+    process.stdout.write(`solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`);
+    return;
+  }
+  if (opts.mode !== "standard-json") {
+    return fail(`no mode given: this solc-js shim supports ${SUPPORTED}`);
+  }
+  let input;
+  try {
+    input = readInput(opts.input);
+  } catch (err) {
+    return fail(`cannot read the standard JSON input: ${err.message}`);
+  }
+  const solc = loadSolc();
+  const output = solc.compile(input, { import: makeImportCallback(opts) });
+  process.stdout.write(output.endsWith("\n") ? output : output + "\n");
+}
+
+process.stdout.on("error", (err) => {
+  if (err.code !== "EPIPE") throw err;
+});
+main(process.argv.slice(2));

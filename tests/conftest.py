@@ -1,0 +1,60 @@
+"""Shared fixtures and the Hypothesis profiles.
+
+Profiles (select with HYPOTHESIS_PROFILE; `make test` uses `ci`):
+- dev: quick local iteration, random seeds, the example database on disk.
+- ci: bounded and deterministic (derandomized, no database) so a CI run is reproducible and within its budget.
+- campaign: deep runs for hunting (many examples, long sequences), with statistics.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+PROFILES = ("dev", "ci", "campaign")
+
+settings.register_profile("dev", max_examples=50, stateful_step_count=25, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    stateful_step_count=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "campaign",
+    max_examples=20_000,
+    stateful_step_count=100,
+    deadline=None,
+    print_blob=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink, Phase.explain),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+_profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+if _profile not in PROFILES:
+    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={_profile!r} is not a profile: use one of {', '.join(PROFILES)}")
+settings.load_profile(_profile)
+
+
+ONE = 10**18
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[2]
