@@ -6,6 +6,8 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 export PATH := $(VENV)/bin:$(PATH)
 export HYPOTHESIS_PROFILE ?= ci
+# ape-vyper 0.8.12's config model trips a pydantic-settings warning on every command; it is harmless.
+export PYTHONWARNINGS := ignore:Field 'import_remapping' has an incomplete definition
 DEMO_NETWORK ?= foundry
 PYTEST_ARGS ?=
 

@@ -9,6 +9,7 @@ Profiles (select with HYPOTHESIS_PROFILE; `make test` uses `ci`):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -42,7 +43,19 @@ if _profile not in PROFILES:
 settings.load_profile(_profile)
 
 
-ONE = 10**18
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # ape-solidity unpacks dependency sources into <contracts>/.cache when it compiles outside an isolated copy (for
+    # example `compilers.solidity.compile_code(..., project=project)`); while that folder exists Ape lists no project
+    # sources at all, and every `project.<Contract>` lookup fails.
+    stray = ROOT / "contracts" / ".cache"
+    if stray.exists():
+        raise pytest.UsageError(
+            f"{stray} exists (left by a non-isolated compile) and hides every contract from Ape: remove it with "
+            "rm -rf contracts/.cache and run again"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -125,7 +125,13 @@ install_node() {
 
 install_toolchain() {
   [ -x "$VENV/bin/strikeforge" ] || die "the strikeforge command is missing from $VENV: run make install"
+  local stamp="$VENV/.strikeforge-toolchain" want
+  want=$(sha "$ROOT/ape-config.yaml" "$ROOT/package-lock.json" "$ROOT"/strikeforge/toolchain/*.py "$ROOT/strikeforge/toolchain/solc_shim.js")-$(command -v node)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/anvil" ] && [ -n "$(ls "$VENV"/solcx/solc-v* 2>/dev/null)" ]; then
+    return 0
+  fi
   "$VENV/bin/strikeforge" toolchain setup --root "$ROOT" --venv "$VENV"
+  printf '%s' "$want" >"$stamp"
 }
 
 case "${1:-all}" in

@@ -137,7 +137,9 @@ def register_solc(root: Path, venv: Path, version: str) -> Registration:
     else:
         node = shutil.which("node")
         if node is None:
-            raise SolcSetupError("Node.js is missing (node not found on PATH): install Node.js >= 18 and run make install")
+            raise SolcSetupError(
+                "Node.js is missing (node not found on PATH): install Node.js >= 18 and run make install"
+            )
         solcjs = root / "node_modules" / "solc"
         if not (solcjs / "soljson.js").is_file():
             raise SolcSetupError(f"npm package solc@{version} is missing from node_modules: run make install (npm ci)")

@@ -1,0 +1,58 @@
+"""The Hypothesis profiles registered in conftest.py, selected with HYPOTHESIS_PROFILE."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import Phase, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_active_profile_follows_the_environment():
+    assert settings._current_profile == os.environ.get("HYPOTHESIS_PROFILE", "dev")
+
+
+def test_ci_profile_is_deterministic_and_bounded():
+    ci = settings.get_profile("ci")
+    assert ci.derandomize is True
+    assert ci.database is None
+    assert ci.deadline is None
+    assert 0 < ci.max_examples <= 200
+    assert ci.stateful_step_count <= 50
+
+
+def test_campaign_profile_searches_deeper_than_ci():
+    campaign, ci = settings.get_profile("campaign"), settings.get_profile("ci")
+    assert campaign.max_examples >= 100 * ci.max_examples
+    assert campaign.stateful_step_count > ci.stateful_step_count
+    assert campaign.derandomize is False
+    assert Phase.shrink in campaign.phases
+
+
+def test_dev_profile_keeps_its_example_database():
+    assert settings.get_profile("dev").database is not None
+
+
+def test_unknown_profile_stops_the_run_with_the_choices(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ROOT / "tests" / "test_hypothesis_profiles.py"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "HYPOTHESIS_PROFILE": "deep"},
+    )
+    assert result.returncode != 0
+    assert "HYPOTHESIS_PROFILE='deep' is not a profile: use one of dev, ci, campaign" in result.stdout + result.stderr
