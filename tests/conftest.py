@@ -9,16 +9,37 @@ Profiles (select with HYPOTHESIS_PROFILE; `make test` uses `ci`):
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from strikeforge.toolchain import ape_fixes
+
+# Under pytest, Ape's modules are imported by pytest's assertion rewriter, not through the venv's start-up hook: apply
+# the eth-ape source-walk fix here (see strikeforge/toolchain/ape_fixes.py).
+ape_fixes.apply_now()
 
 PROFILES = ("dev", "ci", "campaign")
 
-settings.register_profile("dev", max_examples=50, stateful_step_count=25, deadline=None)
+# Every profile names its parent and the fields that matter: with CI set in the environment Hypothesis makes its own
+# "ci" settings the default, and a profile registered without a parent would silently inherit derandomize=True and
+# no database from it.
+_BASE = settings.get_profile("default")
+_DATABASE = DirectoryBasedExampleDatabase(".hypothesis/examples")
+
+settings.register_profile(
+    "dev",
+    parent=_BASE,
+    max_examples=50,
+    stateful_step_count=25,
+    deadline=None,
+    derandomize=False,
+    database=_DATABASE,
+)
 settings.register_profile(
     "ci",
+    parent=_BASE,
     max_examples=100,
     stateful_step_count=30,
     deadline=None,
@@ -29,7 +50,10 @@ settings.register_profile(
 )
 settings.register_profile(
     "campaign",
+    parent=_BASE,
     max_examples=20_000,
+    derandomize=False,
+    database=_DATABASE,
     stateful_step_count=100,
     deadline=None,
     print_blob=True,
@@ -41,21 +65,6 @@ _profile = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 if _profile not in PROFILES:
     raise pytest.UsageError(f"HYPOTHESIS_PROFILE={_profile!r} is not a profile: use one of {', '.join(PROFILES)}")
 settings.load_profile(_profile)
-
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    # ape-solidity unpacks dependency sources into <contracts>/.cache when it compiles outside an isolated copy (for
-    # example `compilers.solidity.compile_code(..., project=project)`); while that folder exists Ape lists no project
-    # sources at all, and every `project.<Contract>` lookup fails.
-    stray = ROOT / "contracts" / ".cache"
-    if stray.exists():
-        raise pytest.UsageError(
-            f"{stray} exists (left by a non-isolated compile) and hides every contract from Ape: remove it with "
-            "rm -rf contracts/.cache and run again"
-        )
 
 
 @pytest.fixture(scope="session")

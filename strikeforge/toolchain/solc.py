@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SHIM = Path(__file__).with_name("solc_shim.js")
-SOLCX_FOLDER = "solcx"
+SOLCX_FOLDER = "solcx"  # <venv>/solcx; startup.py makes it the default SOLCX_BINARY_PATH
 PTH_NAME = "strikeforge_toolchain.pth"
+PTH_LINE = "import strikeforge.toolchain.startup\n"
 _VERSION = re.compile(r"Version: (\d+\.\d+\.\d+)(\S*)")
 
 
@@ -118,10 +119,12 @@ def site_packages(venv: Path) -> Path:
 
 
 def write_pth(venv: Path) -> Path:
-    """Make the venv's py-solc-x folder the default SOLCX_BINARY_PATH of every Python process in the venv."""
+    """Run ``strikeforge.toolchain.startup`` at the start of every Python process in the venv.
+
+    It makes the venv's py-solc-x folder the default SOLCX_BINARY_PATH and registers the eth-ape source-walk fix.
+    """
     pth = site_packages(venv) / PTH_NAME
-    folder = str(solcx_folder(venv))
-    pth.write_text(f"import os; os.environ.setdefault('SOLCX_BINARY_PATH', {folder!r})\n")
+    pth.write_text(PTH_LINE)
     return pth
 
 

@@ -74,7 +74,7 @@ def test_shim_is_registered_when_no_native_solc_exists(tmp_path, no_user_solc):
     info = solc_mod.probe(reg.executable)
     assert info is not None and info.version == "0.8.28" and "Emscripten" in info.build
     pth = (venv / "lib" / "python3.11" / "site-packages" / solc_mod.PTH_NAME).read_text()
-    assert pth == f"import os; os.environ.setdefault('SOLCX_BINARY_PATH', {str(venv / 'solcx')!r})\n"
+    assert pth == "import strikeforge.toolchain.startup\n"
 
 
 def test_native_solc_of_the_pinned_version_is_preferred(tmp_path, monkeypatch):

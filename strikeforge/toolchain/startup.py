@@ -1,0 +1,24 @@
+"""Run at the start of every Python process of the project's virtual environment (``strikeforge_toolchain.pth``).
+
+- ``SOLCX_BINARY_PATH`` defaults to the venv's own py-solc-x folder (``<venv>/solcx``), where ``make install``
+  registered the pinned solc (native or the solc-js shim), so ape-solidity and py-solc-x find it without touching
+  ``~/.solcx``. An explicit ``SOLCX_BINARY_PATH`` in the environment wins.
+- The eth-ape source-walk fix (``ape_fixes``) is registered as an import hook; it costs nothing until Ape is imported.
+
+Nothing here may stop Python from starting: failures are reported on stderr and ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# os.path, not pathlib: this runs at the start of every Python process in the venv.
+os.environ.setdefault("SOLCX_BINARY_PATH", os.path.join(sys.prefix, "solcx"))  # noqa: PTH118
+
+try:
+    from strikeforge.toolchain import ape_fixes
+
+    ape_fixes.install()
+except Exception as exc:
+    print(f"strikeforge: the eth-ape source-walk fix was not installed: {exc}", file=sys.stderr)
