@@ -80,3 +80,17 @@ def alice(accounts):
 @pytest.fixture(scope="session")
 def bob(accounts):
     return accounts[2]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Fuzz campaign statistics: examples, calls executed and calls/s per state machine of this session."""
+    from strikeforge.fuzz import stats
+
+    if not stats.REGISTRY:
+        return
+    terminalreporter.section("fuzz campaigns (in-process engine)")
+    for name, record in sorted(stats.REGISTRY.items()):
+        terminalreporter.write_line(
+            f"{name}: {record.examples:,} examples, {record.calls:,} calls in {record.seconds:.1f} s "
+            f"({record.calls_per_second:,.0f} calls/s)"
+        )

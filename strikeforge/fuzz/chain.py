@@ -10,6 +10,7 @@ uses transient storage). Gas is priced at 0, so actors' ether moves only by ``va
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from eth_utils import keccak, to_checksum_address
 from ethpm_types import ContractType
 
 from strikeforge.fuzz.abi import ContractABI, DecodedError, DecodedEvent, Function
-from strikeforge.fuzz.errors import HaltError, InvalidTransactionError, RevertError
+from strikeforge.fuzz.errors import HaltError, InvalidTransactionError, RevertError, TransactionError
 
 SPEC = "CANCUN"
 DEFAULT_CHAIN_ID = 1337
@@ -99,6 +100,8 @@ class RevmChain:
         self.deployed: dict[str, ContractABI] = {}  # lower-case address -> ABI, to decode any log
         self.calls = 0  # transactions and calls executed, for campaign statistics
         self.last_receipt: Receipt | None = None
+        self.labels: dict[str, str] = {}  # lower-case address -> readable name, for transaction notes
+        self.on_transaction: Callable[[str], None] | None = None  # receives one readable line per transaction
 
     # -- block environment -------------------------------------------------------------------------------------
     def _block_env(self) -> pyrevm.BlockEnv:
@@ -321,7 +324,30 @@ class BoundFunction:
             raise TypeError(f"{self.fn.signature} is not payable: value={value} would always revert")
         data = self.fn.encode(tuple(_plain(a) for a in args))
         chain = self.contract.chain
-        return chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
+        if chain.on_transaction is None:
+            return chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
+        head = self._describe(args, sender, value)
+        try:
+            receipt = chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
+        except TransactionError as exc:
+            chain.on_transaction(f"{head} -> {type(exc).__name__}: {getattr(exc, 'error', getattr(exc, 'reason', ''))}")
+            raise
+        result = self.fn.decode(receipt.output) if self.fn.outputs else None
+        chain.on_transaction(f"{head}{'' if result is None else f' = {result!r}'} (gas {receipt.gas_used:,})")
+        return receipt
+
+    def _describe(self, args: tuple, sender: Actor | str, value: int) -> str:
+        labels = self.contract.chain.labels
+
+        def show(v: Any) -> str:
+            address = _plain(v)
+            if isinstance(address, str) and address.lower() in labels:
+                return labels[address.lower()]
+            return repr(v)
+
+        who = show(sender)
+        paid = f" {{value: {value}}}" if value else ""
+        return f"{who} -> {self.contract.abi.name}.{self.fn.name}({', '.join(show(a) for a in args)}){paid}"
 
 
 def _address(value: str | Actor | Contract) -> str:
