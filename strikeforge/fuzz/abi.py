@@ -7,6 +7,8 @@ Solidity's ``Error(string)``, ``Panic(uint256)``, or raw bytes when nothing matc
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,9 @@ from ethpm_types import ContractType
 from ethpm_types.abi import ErrorABI, EventABI, MethodABI
 
 ERROR_STRING = keccak(text="Error(string)")[:4]
+_PAD12 = bytes(12)
+_ELEMENTARY = re.compile(r"^(u?int\d*|address|bool)$")  # one 32-byte word each; arrays, bytes, tuples go to eth_abi
+_CHECKSUMS: dict[bytes, str] = {}  # 20-byte address -> checksummed text; keccak once per address seen
 PANIC = keccak(text="Panic(uint256)")[:4]
 
 
@@ -26,10 +31,89 @@ def _types(params: list) -> list[str]:
 def _normalize(kind: str, value: Any) -> Any:
     """Decoded values as the caller wrote them: checksummed addresses, tuples for arrays and structs."""
     if kind == "address":
-        return to_checksum_address(value)
+        return _checksum(bytes.fromhex(value[2:])) if isinstance(value, str) else _checksum(value)
     if kind.endswith("]") and isinstance(value, (list, tuple)):
         inner = kind[: kind.rindex("[")]
         return tuple(_normalize(inner, v) for v in value)
+    return value
+
+
+def _checksum(raw: bytes) -> str:
+    text = _CHECKSUMS.get(raw)
+    if text is None:
+        text = _CHECKSUMS[raw] = to_checksum_address(raw)
+    return text
+
+
+def _word_encoder(kind: str) -> Callable[[Any], bytes] | None:
+    """A direct encoder for a static elementary type (one 32-byte word), or None to use eth_abi.
+
+    As strict as eth_abi: a value out of the type's range raises instead of being truncated.
+    """
+    if not _ELEMENTARY.match(kind):
+        return None
+    if kind.startswith("uint"):
+        bits = int(kind[4:] or 256)
+        top = 1 << bits
+
+        def enc_uint(v: Any) -> bytes:
+            if type(v) is not int or not 0 <= v < top:
+                raise ValueError(f"{kind} out of range or not an int: {v!r}")
+            return v.to_bytes(32, "big")
+
+        return enc_uint
+    if kind.startswith("int"):
+        bits = int(kind[3:] or 256)
+        low, high = -(1 << (bits - 1)), 1 << (bits - 1)
+
+        def enc_int(v: Any) -> bytes:
+            if type(v) is not int or not low <= v < high:
+                raise ValueError(f"{kind} out of range or not an int: {v!r}")
+            return v.to_bytes(32, "big", signed=True)
+
+        return enc_int
+    if kind == "address":
+
+        def enc_address(v: Any) -> bytes:
+            if type(v) is not str:
+                v = getattr(v, "address", v)  # actors and contracts stand for their addresses
+            if not isinstance(v, str) or len(v) != 42 or not v.startswith("0x"):
+                raise ValueError(f"address must be 0x-prefixed 20-byte hex text: {v!r}")
+            return _PAD12 + bytes.fromhex(v[2:])
+
+        return enc_address
+    if kind == "bool":
+
+        def enc_bool(v: Any) -> bytes:
+            if type(v) is not bool:
+                raise ValueError(f"bool expected: {v!r}")
+            return (1 if v else 0).to_bytes(32, "big")
+
+        return enc_bool
+    return None
+
+
+def _word_decoder(kind: str) -> Callable[[bytes], Any] | None:
+    """A direct decoder for one static elementary word, or None to use eth_abi."""
+    if not _ELEMENTARY.match(kind):
+        return None
+    if kind.startswith("uint"):
+        return lambda w: int.from_bytes(w, "big")
+    if kind.startswith("int"):
+        return lambda w: int.from_bytes(w, "big", signed=True)
+    if kind == "address":
+        return lambda w: _checksum(w[12:])
+    if kind == "bool":
+        return lambda w: w[31] == 1
+    return None
+
+
+def _plain_address(value: Any) -> Any:
+    """Actors and contracts stand for their addresses (eth_abi path), also inside lists and tuples."""
+    if hasattr(value, "address") and not isinstance(value, (str, bytes)):
+        return value.address
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain_address(v) for v in value)
     return value
 
 
@@ -44,18 +128,41 @@ class Function:
     outputs: tuple[str, ...]
     read_only: bool
     payable: bool
+    _encoders: tuple | None = field(default=None, repr=False, compare=False)
+    _decoders: tuple | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        encoders = tuple(_word_encoder(t) for t in self.inputs)
+        decoders = tuple(_word_decoder(t) for t in self.outputs)
+        object.__setattr__(self, "_encoders", encoders if all(encoders) else None)
+        object.__setattr__(self, "_decoders", decoders if all(decoders) else None)
 
     def encode(self, args: tuple) -> bytes:
-        """Calldata for ``args``."""
+        """Calldata for ``args`` (static words directly; anything else through eth_abi)."""
         if len(args) != len(self.inputs):
             raise TypeError(f"{self.signature} takes {len(self.inputs)} arguments, got {len(args)}")
-        return self.selector + encode(self.inputs, args)
+        encoders = self._encoders
+        if encoders is not None:
+            parts = [self.selector]
+            try:
+                for i, enc in enumerate(encoders):
+                    parts.append(enc(args[i]))
+            except ValueError as exc:
+                raise TypeError(f"{self.signature}: {exc}") from None
+            return b"".join(parts)
+        return self.selector + encode(self.inputs, tuple(_plain_address(a) for a in args))
 
     def decode(self, data: bytes) -> Any:
         """The return value: None, a single value, or a tuple for several."""
         if not self.outputs:
             return None
-        values = tuple(_normalize(t, v) for t, v in zip(self.outputs, decode(self.outputs, data), strict=True))
+        decoders = self._decoders
+        if decoders is not None and len(data) >= 32 * len(decoders):
+            if len(decoders) == 1:
+                return decoders[0](data[:32])
+            values = tuple(dec(data[32 * i : 32 * i + 32]) for i, dec in enumerate(decoders))
+        else:
+            values = tuple(_normalize(t, v) for t, v in zip(self.outputs, decode(self.outputs, data), strict=True))
         return values[0] if len(values) == 1 else values
 
 

@@ -223,13 +223,14 @@ class RevmChain:
 
     def call(self, to: str | Contract, data: bytes, sender: Actor | str = ZERO_ADDRESS) -> bytes:
         """A read-only call (state is not changed); raises :class:`RevertError` on revert."""
-        target = _address(to)
+        target = to if type(to) is str else to.address
+        self.calls += 1
         try:
-            return bytes(self.evm.message_call(_address(sender), target, data, is_static=True))
+            return bytes(
+                self.evm.message_call(sender if type(sender) is str else sender.address, target, data, is_static=True)
+            )
         except RuntimeError as exc:
             raise self._failure(exc, self.deployed.get(target.lower()), _describe(target, data)) from None
-        finally:
-            self.calls += 1
 
     def events(self, receipt: Receipt | None = None) -> list[DecodedEvent]:
         """The decoded events of a receipt (default: the last one); logs of unknown contracts are skipped."""
@@ -315,14 +316,13 @@ class BoundFunction:
 
     def call(self, *args: Any, sender: Actor | str = ZERO_ADDRESS) -> Any:
         """Call without changing state; the decoded return value."""
-        data = self.fn.encode(tuple(_plain(a) for a in args))
-        return self.fn.decode(self.contract.chain.call(self.contract.address, data, sender))
+        return self.fn.decode(self.contract.chain.call(self.contract.address, self.fn.encode(args), sender))
 
     def transact(self, *args: Any, sender: Actor | str, value: int = 0) -> Receipt:
         """Send as a transaction; the receipt (raw output, gas used, logs)."""
         if value and not self.fn.payable:
             raise TypeError(f"{self.fn.signature} is not payable: value={value} would always revert")
-        data = self.fn.encode(tuple(_plain(a) for a in args))
+        data = self.fn.encode(args)
         chain = self.contract.chain
         if chain.on_transaction is None:
             return chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
