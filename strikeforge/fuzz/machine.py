@@ -104,6 +104,10 @@ class ChainMachine(RuleBasedStateMachine):
     ACTORS: ClassVar[tuple[str, ...]] = ("alice", "bob", "carol")
     ACTOR_BALANCE: ClassVar[int] = 10**24
     BATCH: ClassVar[int] = 16  # handler calls decoded from each drawn byte string
+    CHAIN_FACTORY: ClassVar[Callable[[], RevmChain]] = RevmChain  # ApeChain when replaying on Ape's provider
+    TRANSACTION_SINK: ClassVar[Callable[[str], None] | None] = (
+        None  # receives the transaction lines (replay); else note()
+    )
     _world: ClassVar[_World | None] = None
     _handlers: ClassVar[tuple[tuple[str, tuple[int, ...]], ...]] = ()
 
@@ -152,7 +156,7 @@ class ChainMachine(RuleBasedStateMachine):
     def world(cls) -> _World:
         """The deployed world of this class (built on first use)."""
         if cls.__dict__.get("_world") is None:
-            chain = RevmChain()
+            chain = cls.CHAIN_FACTORY()
             actors = {label: chain.actor(label, cls.ACTOR_BALANCE) for label in (DEPLOYER, *cls.ACTORS)}
             contracts = cls.deploy(chain, actors)
             for name, contract in contracts.items():
@@ -169,7 +173,7 @@ class ChainMachine(RuleBasedStateMachine):
         self.chain = world.chain
         self.actors = world.actors
         self.c = SimpleNamespace(**world.contracts)
-        self.chain.on_transaction = _note_transaction
+        self.chain.on_transaction = type(self).TRANSACTION_SINK or _note_transaction
         self._started = time.perf_counter()
         self._calls_at_start = self.chain.calls
         self._stats = stats.for_machine(type(self).__name__)

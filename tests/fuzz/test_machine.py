@@ -68,3 +68,35 @@ def test_statistics_count_calls_and_time(types):
     assert record.examples == examples + 1
     assert record.calls == calls + 2
     assert record.seconds > 0
+
+
+def _blob_from(failure: BaseException) -> str:
+    lines = [n for n in getattr(failure, "__notes__", []) if "@reproduce_failure(" in n]
+    assert lines, "Hypothesis printed no blob: print_blob must be on"
+    return lines[0]
+
+
+@pytest.mark.parametrize("network", ["ethereum:local:test", "ethereum:local:foundry"])
+def test_failing_example_replays_on_ape_in_one_call(types, network):
+    from strikeforge.fuzz.replay import replay_on_ape
+
+    LeakyTokenMachine.types = types
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            LeakyTokenMachine,
+            settings=settings(max_examples=200, database=None, derandomize=True, print_blob=True),
+        )
+    result = replay_on_ape(LeakyTokenMachine, _blob_from(failure.value), network=network)
+    assert result.reproduced, result
+    assert isinstance(result.error, AssertionError)
+    # The same two mints ran on Ape's provider (its transactions, its gas), then the invariant failed there too.
+    mints = [n for n in result.notes if "-> MockERC20.mint(" in n]
+    assert len(mints) == 2, (result, result.notes)
+
+
+def test_a_blob_must_be_given_in_a_known_form():
+    from strikeforge.fuzz.replay import parse_blob
+
+    with pytest.raises(ValueError, match="pass the @reproduce_failure"):
+        parse_blob("AXicY2BgZGAEAAAXAAU=")
+    assert parse_blob("@reproduce_failure('6.170.15', b'AXic')") == ("6.170.15", b"AXic")
