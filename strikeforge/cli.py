@@ -60,5 +60,46 @@ def toolchain_doctor(root: str | None) -> None:
     sys.exit(0 if ok else 1)
 
 
+@main.group()
+def fuzz() -> None:
+    """Stateful fuzz campaigns on the in-process engine."""
+
+
+@fuzz.command("campaign")
+@click.argument("target")
+@click.option("--workers", default=2, show_default=True, help="Worker processes (one per core).")
+@click.option("--examples", default=2_000, show_default=True, help="Examples in total, shared among the workers.")
+@click.option("--steps", default=25, show_default=True, help="Steps per example (each step: one rule, or 16 handlers).")
+@click.option(
+    "--database",
+    default=".hypothesis/campaigns",
+    show_default=True,
+    help="Example database shared by the workers: a directory, or redis://host:port/db.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of worker 0 (worker i uses seed + i).")
+@click.option("--reuse-only", is_flag=True, help="Only replay the examples already in the database.")
+def fuzz_campaign(
+    target: str, workers: int, examples: int, steps: int, database: str, seed: int, reuse_only: bool
+) -> None:
+    """Run TARGET (package.module:MachineClass) on several processes; exit 1 when any worker finds a failure."""
+    from strikeforge.fuzz.campaign import run_campaign
+
+    try:
+        result = run_campaign(target, workers, examples, steps, database, seed, reuse_only)
+    except (ValueError, ImportError, AttributeError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    calls = result.evm_calls
+    rate = calls / result.seconds if result.seconds else 0
+    click.echo(
+        f"{target}: {len(result.workers)} workers, {calls:,} EVM calls in {result.seconds:.1f} s ({rate:,.0f}/s)"
+    )
+    for worker in result.workers:
+        if worker.failure:
+            click.echo(f"worker {worker.worker} (seed {worker.seed}) found: {worker.failure}")
+            for note in worker.notes:
+                click.echo(f"  {note}")
+    sys.exit(1 if result.failed else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

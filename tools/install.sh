@@ -5,6 +5,7 @@
 #   tools/install.sh check      prerequisites only (Python version, Node.js, npm)
 #   tools/install.sh python     .venv from requirements.lock (exact pins, --no-deps) plus this project, editable
 #   tools/install.sh node       node_modules from package-lock.json (npm ci), then verified against package.json
+#   tools/install.sh system     Debian packages the tests need (redis-server), via apt-get when run as root
 #   tools/install.sh toolchain  solc (native if present, else the solc-js shim) and anvil registered in .venv
 #
 # Every failure is one line on stderr, `strikeforge: <what is missing>: <how to get it>`, and exit status 1.
@@ -123,6 +124,21 @@ install_node() {
   printf '%s' "$want" >"$stamp"
 }
 
+# Debian packages the test suite needs: redis-server (the fuzz campaign tests start a real Redis on loopback).
+install_system() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing redis-server (Debian package; the fuzz campaign tests start a real Redis on loopback)"
+    local logfile="${TMPDIR:-/tmp}/strikeforge-apt.$$.log"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server) \
+      >"$logfile" 2>&1 ||
+      die "redis-server could not be installed (see $logfile): install it (apt-get install redis-server) and run make install again"
+    rm -f "$logfile"
+  else
+    die "redis-server is missing: install it (sudo apt-get install redis-server, or your platform's Redis 7 package) and run make install again"
+  fi
+}
+
 install_toolchain() {
   [ -x "$VENV/bin/strikeforge" ] || die "the strikeforge command is missing from $VENV: run make install"
   local stamp="$VENV/.strikeforge-toolchain" want
@@ -146,12 +162,14 @@ case "${1:-all}" in
     missing=$(verify_node_modules) || die "$missing: run make install (npm ci)"
     ;;
   toolchain) install_toolchain ;;
+  system) install_system ;;
   all)
     check_python
     check_node
+    install_system
     install_python
     install_node
     install_toolchain
     ;;
-  *) die "unknown install step '$1': use one of all, check, python, node, verify-node, toolchain" ;;
+  *) die "unknown install step '$1': use one of all, check, python, node, verify-node, system, toolchain" ;;
 esac

@@ -111,6 +111,10 @@ class ApeChain:
         self._accounts[account.address.lower()] = account
         return Actor(label, account.address)
 
+    def nonce(self, address: str | Actor) -> int:
+        """An account's transaction count (to give a mirroring RevmChain actor the same one)."""
+        return self.provider.get_nonce(_plain(address))
+
     def balance(self, address: str | Actor | Contract) -> int:
         return self.provider.get_balance(_plain(address))
 

@@ -175,9 +175,14 @@ class RevmChain:
         self.set_time(self._timestamp + blocks * seconds_per_block, self._number + blocks)
 
     # -- accounts ----------------------------------------------------------------------------------------------
-    def actor(self, label: str, balance: int = DEFAULT_BALANCE, address: str | None = None) -> Actor:
-        """A funded account; its address is derived from ``label`` unless given (the same label, the same address)."""
+    def actor(self, label: str, balance: int = DEFAULT_BALANCE, address: str | None = None, nonce: int = 0) -> Actor:
+        """A funded account; its address is derived from ``label`` unless given (the same label, the same address).
+
+        ``nonce`` sets the account's nonce, and so the addresses of the contracts it deploys (to mirror another chain).
+        """
         address = to_checksum_address(address or keccak(text=f"strikeforge.actor.{label}")[-20:])
+        if nonce:
+            self.evm.insert_account_info(address, pyrevm.AccountInfo(nonce=nonce))
         self.evm.set_balance(address, balance)
         return Actor(label, address)
 

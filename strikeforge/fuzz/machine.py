@@ -36,6 +36,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import ClassVar
 
+from ethpm_types import ContractType
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
@@ -108,6 +109,7 @@ class ChainMachine(RuleBasedStateMachine):
     TRANSACTION_SINK: ClassVar[Callable[[str], None] | None] = (
         None  # receives the transaction lines (replay); else note()
     )
+    types: ClassVar[dict[str, ContractType]] = {}  # bound by a test fixture, else read from the build manifest
     _world: ClassVar[_World | None] = None
     _handlers: ClassVar[tuple[tuple[str, tuple[int, ...]], ...]] = ()
 
@@ -146,6 +148,16 @@ class ChainMachine(RuleBasedStateMachine):
             for inv in invariants:
                 if all(pre(self) for pre in inv.preconditions):
                     inv.function(self)
+
+    @classmethod
+    def contract_type(cls, name: str) -> ContractType:
+        """A compiled contract type: from ``types`` when bound, else from the project's build manifest."""
+        if name not in cls.types:
+            from strikeforge.fuzz.artifacts import from_manifest
+            from strikeforge.paths import find_project_root
+
+            cls.types = {**cls.types, **from_manifest(find_project_root(), name)}
+        return cls.types[name]
 
     @classmethod
     def deploy(cls, chain: RevmChain, actors: dict[str, Actor]) -> dict[str, Contract]:

@@ -29,7 +29,9 @@ def pair(types, networks):
         ape = ApeChain()
         ape_actors = {label: ape.actor(label) for label in LABELS}
         revm = RevmChain(chain_id=ape.chain_id)
-        revm_actors = {label: revm.actor(label, address=ape_actors[label].address) for label in LABELS}
+        revm_actors = {  # same addresses and nonces: the same contract addresses and calldata on both chains
+            label: revm.actor(label, address=a.address, nonce=ape.nonce(a)) for label, a in ape_actors.items()
+        }
         worlds = []
         for chain, actors in ((ape, ape_actors), (revm, revm_actors)):
             d = actors["deployer"]

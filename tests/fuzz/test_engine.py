@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from eth_utils import keccak
 from ethpm_types import ContractType
 
 from strikeforge.fuzz.chain import RevmChain
@@ -193,3 +194,15 @@ def test_actors_are_funded_and_deterministic(chain):
 def test_overloaded_name_asks_for_the_signature(token):
     with pytest.raises(AttributeError, match="MockERC20 has no function 'nope'"):
         token.nope  # noqa: B018
+
+
+def test_actor_nonce_sets_the_next_contract_address(types):
+    from eth_utils import to_checksum_address
+    from rlp import encode as rlp_encode
+
+    chain = RevmChain()
+    deployer = chain.actor("deployer", nonce=7)
+    token = chain.deploy(types["MockERC20"], "N", "N", 18, sender=deployer)
+    expected = keccak(rlp_encode([bytes.fromhex(deployer.address[2:]), 7]))[-20:]
+    assert token.address == to_checksum_address(expected)
+    assert chain.balance(deployer) == 10**24

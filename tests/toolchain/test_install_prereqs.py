@@ -40,7 +40,7 @@ def tools_dir(tmp_path) -> Path:
     """A PATH folder with only the basics the script needs (coreutils), and no node and no python."""
     folder = tmp_path / "bin"
     folder.mkdir()
-    for tool in ("cat", "sha256sum", "cut", "grep", "sed", "tail", "rm", "mkdir", "mktemp"):
+    for tool in ("cat", "sha256sum", "cut", "grep", "sed", "tail", "rm", "mkdir", "mktemp", "dirname"):
         if found := shutil.which(tool):
             (folder / tool).symlink_to(found)
     return folder
@@ -135,3 +135,11 @@ def test_unknown_step_is_named():
     result = subprocess.run([BASH, str(INSTALL), "everything"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert _one_line(result.stderr).startswith("strikeforge: unknown install step 'everything'")
+
+
+def test_missing_redis_without_apt_names_how_to_get_it(tools_dir):
+    """Not root (or no apt-get): make install stops with one line naming the package."""
+    _fake_tool(tools_dir, "id", "echo 1000")
+    result = _run("system", path_dirs=[tools_dir])
+    assert result.returncode == 1
+    assert _one_line(result.stderr).startswith("strikeforge: redis-server is missing: install it (sudo apt-get install")

@@ -1,0 +1,184 @@
+"""Fuzz campaigns sharded across worker processes, sharing examples through Hypothesis' example database.
+
+Each worker runs the same ChainMachine with its own seed and a share of the examples. All of them read and write
+one example database: a directory by default, or Hypothesis' Redis database when ``database`` is a ``redis://`` URL,
+so failures (and the examples Hypothesis keeps) found by one worker are replayed first by the others, by later
+campaigns and by other machines pointed at the same Redis. The parent shows a progress display and collects each
+worker's statistics (examples, handler calls, EVM calls, seconds, failure).
+
+    strikeforge fuzz campaign tests.fuzz.test_vault_invariants:VaultMachine --workers 2 --examples 20000 \\
+        --database redis://127.0.0.1:6379/0
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+
+DEFAULT_DATABASE = ".hypothesis/campaigns"
+
+
+@dataclass
+class WorkerResult:
+    """One worker's share of the campaign."""
+
+    worker: int
+    pid: int
+    seed: int
+    examples: int
+    handler_calls: int
+    evm_calls: int
+    seconds: float
+    failure: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CampaignResult:
+    """All workers together."""
+
+    target: str
+    database: str
+    workers: list[WorkerResult]
+
+    @property
+    def failed(self) -> bool:
+        return any(w.failure for w in self.workers)
+
+    @property
+    def evm_calls(self) -> int:
+        return sum(w.evm_calls for w in self.workers)
+
+    @property
+    def seconds(self) -> float:
+        return max((w.seconds for w in self.workers), default=0.0)
+
+
+def open_database(spec: str) -> ExampleDatabase:
+    """An example database from a directory path or a ``redis://host:port/db`` URL."""
+    if spec.startswith(("redis://", "rediss://")):
+        import redis
+        from hypothesis.extra.redis import RedisExampleDatabase
+
+        return RedisExampleDatabase(redis.Redis.from_url(spec))
+    return DirectoryBasedExampleDatabase(spec)
+
+
+def load_machine(target: str) -> type:
+    """``package.module:ClassName`` -> the machine class."""
+    module_name, _, class_name = target.partition(":")
+    if not module_name or not class_name:
+        raise ValueError(f"target {target!r}: use package.module:ClassName, e.g. tests.fuzz.test_vault:VaultMachine")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def _worker(
+    target: str, index: int, seed: int, examples: int, steps: int, database: str, reuse_only: bool, queue: Any
+) -> None:
+    from hypothesis import Phase
+    from hypothesis.stateful import run_state_machine_as_test
+
+    from strikeforge.fuzz import stats
+
+    machine = load_machine(target)
+    machine._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]  # how @seed reaches a state machine
+    phases = (Phase.reuse,) if reuse_only else (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
+    worker_settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=open_database(database),
+        derandomize=False,
+        phases=phases,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    record = stats.for_machine(machine.__name__)
+    start = time.perf_counter()
+    failure, notes = None, []
+    try:
+        run_state_machine_as_test(machine, settings=worker_settings)
+    except Exception as exc:
+        failure = "".join(traceback.format_exception_only(exc)).strip()
+        notes = list(getattr(exc, "__notes__", []))
+    queue.put(
+        WorkerResult(
+            worker=index,
+            pid=os.getpid(),
+            seed=seed,
+            examples=record.examples,
+            handler_calls=record.steps,
+            evm_calls=record.calls,
+            seconds=time.perf_counter() - start,
+            failure=failure,
+            notes=notes,
+        )
+    )
+
+
+def run_campaign(
+    target: str,
+    workers: int = 2,
+    examples: int = 1_000,
+    steps: int = 25,
+    database: str = DEFAULT_DATABASE,
+    seed: int = 0,
+    reuse_only: bool = False,
+    progress: bool | None = None,
+) -> CampaignResult:
+    """Run ``target`` on ``workers`` processes sharing ``database``; ``examples`` is the total across workers."""
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    load_machine(target)  # fail here, in the parent, on a bad target
+    if not database.startswith(("redis://", "rediss://")):
+        Path(database).mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    share = max(1, examples // workers)
+    processes = [
+        context.Process(
+            target=_worker, args=(target, i, seed + i, share, steps, database, reuse_only, queue), daemon=True
+        )
+        for i in range(workers)
+    ]
+    for p in processes:
+        p.start()
+    results = _collect(queue, processes, target, progress if progress is not None else _is_tty())
+    for p in processes:
+        p.join(timeout=30)
+    return CampaignResult(target=target, database=database, workers=sorted(results, key=lambda r: r.worker))
+
+
+def _collect(queue: Any, processes: list, target: str, show: bool) -> list[WorkerResult]:
+    results: list[WorkerResult] = []
+    if not show:
+        return [queue.get() for _ in processes]
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task(f"{target}: {len(processes)} workers", total=len(processes))
+        while len(results) < len(processes):
+            result = queue.get()
+            results.append(result)
+            bar.advance(task)
+            verdict = "FAILED" if result.failure else "ok"
+            bar.console.print(
+                f"worker {result.worker} (pid {result.pid}): {verdict}, {result.examples:,} examples, "
+                f"{result.handler_calls:,} handler calls, {result.evm_calls:,} EVM calls in {result.seconds:.1f} s"
+            )
+    return results
+
+
+def _is_tty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()

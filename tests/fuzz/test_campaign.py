@@ -1,0 +1,126 @@
+"""Campaigns across worker processes share examples through the example database: a directory, or a real Redis."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from strikeforge.fuzz.campaign import load_machine, run_campaign
+
+from .campaign_machines import CappedSupplyMachine, SoundTokenMachine
+
+BUGGY = f"{CappedSupplyMachine.__module__}:{CappedSupplyMachine.__name__}"
+SOUND = f"{SoundTokenMachine.__module__}:{SoundTokenMachine.__name__}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis server on loopback, started for the test and stopped after it."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is installed by make install (Debian package redis-server)"
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            if client.ping():
+                break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("redis-server did not answer PING within 5 s")
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_workers_run_in_separate_processes_and_report(tmp_path):
+    result = run_campaign(SOUND, workers=2, examples=40, steps=3, database=str(tmp_path / "db"), progress=False)
+    assert not result.failed, [w.failure for w in result.workers]
+    assert len({w.pid for w in result.workers}) == 2
+    assert {w.seed for w in result.workers} == {0, 1}
+    assert all(w.examples > 0 and w.handler_calls > 0 and w.evm_calls >= w.handler_calls for w in result.workers)
+
+
+def test_a_failure_found_by_one_campaign_is_replayed_from_a_directory_database(tmp_path):
+    database = str(tmp_path / "db")
+    found = run_campaign(BUGGY, workers=2, examples=200, steps=5, database=database, progress=False)
+    assert found.failed
+    assert any("-> MockERC20.mint(" in note for w in found.workers for note in w.notes)
+    assert any((tmp_path / "db").rglob("*")), "the failing example was saved"
+    # A later campaign that only replays saved examples (no generation) fails straight away.
+    replayed = run_campaign(BUGGY, workers=1, examples=1, steps=5, database=database, reuse_only=True, progress=False)
+    assert replayed.failed
+
+
+def test_a_failure_is_shared_through_redis(redis_url):
+    found = run_campaign(BUGGY, workers=2, examples=200, steps=5, database=redis_url, progress=False)
+    assert found.failed
+    assert redis.Redis.from_url(redis_url).keys("*"), "examples were stored in Redis"
+    replayed = run_campaign(BUGGY, workers=1, examples=1, steps=5, database=redis_url, reuse_only=True, progress=False)
+    assert replayed.failed
+
+
+def test_bad_target_is_named():
+    with pytest.raises(ValueError, match=r"use package\.module:ClassName"):
+        load_machine("tests.fuzz.campaign_machines.CappedSupplyMachine")
+
+
+def test_command_line_reports_the_failure_and_exits_1(tmp_path):
+
+    strikeforge = Path(sys.executable).with_name("strikeforge")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [
+            str(strikeforge),
+            "fuzz",
+            "campaign",
+            "tests.fuzz.campaign_machines:CappedSupplyMachine",
+            "--workers",
+            "2",
+            "--examples",
+            "200",
+            "--steps",
+            "5",
+            "--database",
+            str(tmp_path / "db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "found: AssertionError" in result.stdout
+    assert "alice -> MockERC20.mint(alice, " in result.stdout
