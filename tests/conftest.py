@@ -90,7 +90,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("fuzz campaigns (in-process engine)")
     for name, record in sorted(stats.REGISTRY.items()):
+        hits = f"; handlers hit: {record.rules}" if record.rules else ""
         terminalreporter.write_line(
             f"{name}: {record.examples:,} examples, {record.calls:,} calls in {record.seconds:.1f} s "
-            f"({record.calls_per_second:,.0f} calls/s)"
+            f"({record.calls_per_second:,.0f} calls/s){hits}"
         )

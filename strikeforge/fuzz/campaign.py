@@ -40,6 +40,7 @@ class WorkerResult:
     seconds: float
     failure: str | None = None
     notes: list[str] = field(default_factory=list)
+    rules: dict[str, int] = field(default_factory=dict)  # handler name -> calls
 
 
 @dataclass
@@ -103,6 +104,15 @@ def _worker(
         suppress_health_check=list(HealthCheck),
     )
     record = stats.for_machine(machine.__name__)
+    last = [0.0]
+
+    def report(current: stats.MachineStats) -> None:  # at most twice a second
+        now = time.perf_counter()
+        if now - last[0] >= 0.5:
+            last[0] = now
+            queue.put(("progress", index, current.examples, current.calls))
+
+    stats.PROGRESS = report
     start = time.perf_counter()
     failure, notes = None, []
     try:
@@ -121,6 +131,7 @@ def _worker(
             seconds=time.perf_counter() - start,
             failure=failure,
             notes=notes,
+            rules=dict(record.rules),
         )
     )
 
@@ -152,29 +163,40 @@ def run_campaign(
     ]
     for p in processes:
         p.start()
-    results = _collect(queue, processes, target, progress if progress is not None else _is_tty())
+    results = _collect(queue, processes, target, share, progress if progress is not None else _is_tty())
     for p in processes:
         p.join(timeout=30)
     return CampaignResult(target=target, database=database, workers=sorted(results, key=lambda r: r.worker))
 
 
-def _collect(queue: Any, processes: list, target: str, show: bool) -> list[WorkerResult]:
+def _collect(queue: Any, processes: list, target: str, share: int, show: bool) -> list[WorkerResult]:
+    """Gather every worker's result; with ``show``, one progress bar per worker (examples done of its share)."""
     results: list[WorkerResult] = []
     if not show:
-        return [queue.get() for _ in processes]
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as bar:
-        task = bar.add_task(f"{target}: {len(processes)} workers", total=len(processes))
         while len(results) < len(processes):
-            result = queue.get()
-            results.append(result)
-            bar.advance(task)
-            verdict = "FAILED" if result.failure else "ok"
-            bar.console.print(
-                f"worker {result.worker} (pid {result.pid}): {verdict}, {result.examples:,} examples, "
-                f"{result.handler_calls:,} handler calls, {result.evm_calls:,} EVM calls in {result.seconds:.1f} s"
-            )
+            message = queue.get()
+            if isinstance(message, WorkerResult):
+                results.append(message)
+        return results
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        tasks = [bar.add_task(f"{target} worker {i}", total=share) for i in range(len(processes))]
+        while len(results) < len(processes):
+            message = queue.get()
+            if isinstance(message, WorkerResult):
+                results.append(message)
+                bar.update(tasks[message.worker], completed=share)
+                verdict = "FAILED" if message.failure else "ok"
+                bar.console.print(
+                    f"worker {message.worker} (pid {message.pid}): {verdict}, {message.examples:,} examples, "
+                    f"{message.handler_calls:,} handler calls, {message.evm_calls:,} EVM calls in "
+                    f"{message.seconds:.1f} s; handlers hit: {message.rules}"
+                )
+            else:
+                _, worker, examples, _calls = message
+                bar.update(tasks[worker], completed=min(examples, share))
     return results
 
 

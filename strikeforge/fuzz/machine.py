@@ -145,6 +145,7 @@ class ChainMachine(RuleBasedStateMachine):
                 args.append(decode_word(raw[at], raw[at + 1 : at + ARG_BYTES], width))
             getattr(self, name)(*args)
             self._stats.steps += 1
+            self._stats.rules[name] = self._stats.rules.get(name, 0) + 1
             for inv in invariants:
                 if all(pre(self) for pre in inv.preconditions):
                     inv.function(self)
@@ -199,6 +200,8 @@ class ChainMachine(RuleBasedStateMachine):
         self._stats.calls += self.chain.calls - self._calls_at_start
         self._stats.seconds += time.perf_counter() - self._started
         self.chain.on_transaction = None
+        if stats.PROGRESS is not None:
+            stats.PROGRESS(self._stats)
 
 
 def _note_transaction(line: str) -> None:

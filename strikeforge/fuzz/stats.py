@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -21,6 +22,7 @@ class MachineStats:
 
 
 REGISTRY: dict[str, MachineStats] = {}
+PROGRESS: Callable[[MachineStats], None] | None = None  # called after every example (campaign workers report)
 
 
 def for_machine(name: str) -> MachineStats:

@@ -124,3 +124,10 @@ def test_command_line_reports_the_failure_and_exits_1(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "found: AssertionError" in result.stdout
     assert "alice -> MockERC20.mint(alice, " in result.stdout
+
+
+def test_progress_and_handler_hits_are_reported(tmp_path):
+    result = run_campaign(SOUND, workers=1, examples=30, steps=3, database=str(tmp_path / "db"), progress=True)
+    worker = result.workers[0]
+    assert set(worker.rules) == {"mint"}
+    assert worker.rules["mint"] == worker.handler_calls > 0
