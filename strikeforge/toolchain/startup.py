@@ -3,6 +3,8 @@
 - ``SOLCX_BINARY_PATH`` defaults to the venv's own py-solc-x folder (``<venv>/solcx``), where ``make install``
   registered the pinned solc (native or the solc-js shim), so ape-solidity and py-solc-x find it without touching
   ``~/.solcx``. An explicit ``SOLCX_BINARY_PATH`` in the environment wins.
+- The venv's ``bin`` joins PATH when it is not there (``.venv/bin/ape test`` without activating the venv): ape-foundry
+  finds ``anvil`` on PATH, and the project's anvil is the launcher in ``.venv/bin``.
 - The eth-ape source-walk fix (``ape_fixes``) is registered as an import hook; it costs nothing until Ape is imported.
 
 Nothing here may stop Python from starting: failures are reported on stderr and ignored.
@@ -15,6 +17,9 @@ import sys
 
 # os.path, not pathlib: this runs at the start of every Python process in the venv.
 os.environ.setdefault("SOLCX_BINARY_PATH", os.path.join(sys.prefix, "solcx"))  # noqa: PTH118
+_bin = os.path.join(sys.prefix, "bin")  # noqa: PTH118
+if sys.prefix != sys.base_prefix and _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 
 try:
     from strikeforge.toolchain import ape_fixes

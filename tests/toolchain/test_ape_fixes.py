@@ -85,3 +85,15 @@ def test_an_explicit_solcx_path_wins(tmp_path):
         check=True,
     ).stdout.strip()
     assert out == str(tmp_path)
+
+
+def test_venv_bin_joins_path_when_missing():
+    env = {k: v for k, v in os.environ.items() if k != "PATH"} | {"PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import shutil; print(shutil.which('anvil'))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    assert out == str(Path(sys.prefix) / "bin" / "anvil")
