@@ -90,21 +90,23 @@ def make_machine(
     return Mix
 
 
+def campaign_settings(examples: int, depth: int) -> settings:
+    """The benchmark's Hypothesis settings: generation only, derandomized, no database, no deadline."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=depth,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 def run(machine: type[RuleBasedStateMachine], examples: int, depth: int, counter: list[int]) -> dict[str, float]:
     """Run the campaign; handler calls, wall seconds and calls/s."""
     counter[0] = 0
     start = time.perf_counter()
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=depth,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=(Phase.generate,),
-            suppress_health_check=list(HealthCheck),
-        ),
-    )
+    run_state_machine_as_test(machine, settings=campaign_settings(examples, depth))
     seconds = time.perf_counter() - start
     return {"calls": counter[0], "seconds": seconds, "calls_per_s": counter[0] / seconds}

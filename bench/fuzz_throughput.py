@@ -28,9 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _fuzz_mix import bound, make_machine, run
+from _fuzz_mix import bound, campaign_settings, make_machine, run
 from _report import write
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,26 +120,16 @@ def strikeforge_engine(arts: dict) -> tuple[dict, str]:
     record = stats.for_machine(machine.__name__)
     before = record.steps
     start = time.perf_counter()
-    run_state_machine_as_test(machine, settings=_settings(examples, steps))  # measured, no profiler attached
+    run_state_machine_as_test(machine, settings=campaign_settings(examples, steps))  # measured, no profiler attached
     seconds = time.perf_counter() - start
     calls = record.steps - before
     profiler = cProfile.Profile()
     profiler.enable()
-    run_state_machine_as_test(machine, settings=_settings(max(8, examples // 8), steps))  # separate, for the profile
+    run_state_machine_as_test(
+        machine, settings=campaign_settings(max(8, examples // 8), steps)
+    )  # separate, for the profile
     profiler.disable()
     return {"calls": calls, "seconds": seconds, "calls_per_s": calls / seconds}, _profile_summary(profiler)
-
-
-def _settings(examples: int, steps: int) -> settings:
-    return settings(
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=(Phase.generate,),
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 def _profile_summary(profiler: cProfile.Profile) -> str:

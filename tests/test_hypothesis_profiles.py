@@ -37,47 +37,28 @@ def test_dev_profile_keeps_its_example_database():
     assert settings.get_profile("dev").database is not None
 
 
-def test_unknown_profile_stops_the_run_with_the_choices(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(ROOT / "tests" / "test_hypothesis_profiles.py"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-        ],
+def _run_profile_tests(env: dict[str, str], *pytest_args: str) -> subprocess.CompletedProcess:
+    """This file's tests in a fresh pytest process with ``env``."""
+    this_file = str(ROOT / "tests" / "test_hypothesis_profiles.py")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", this_file, "-q", "-p", "no:cacheprovider", *pytest_args],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
-        env={**os.environ, "HYPOTHESIS_PROFILE": "deep"},
+        env=env,
     )
+
+
+def test_unknown_profile_stops_the_run_with_the_choices():
+    result = _run_profile_tests({**os.environ, "HYPOTHESIS_PROFILE": "deep"})
     assert result.returncode != 0
     assert "HYPOTHESIS_PROFILE='deep' is not a profile: use one of dev, ci, campaign" in result.stdout + result.stderr
 
 
 def test_profiles_are_the_same_when_ci_is_set():
     """Hypothesis makes its own `ci` settings the default under CI=true; our profiles must not inherit from it."""
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(ROOT / "tests" / "test_hypothesis_profiles.py"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "not unknown_profile and not when_ci_is_set",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env={**env, "CI": "true", "HYPOTHESIS_PROFILE": "dev"},
-    )
+    env = {k: v for k, v in os.environ.items() if k != "CI"} | {"CI": "true", "HYPOTHESIS_PROFILE": "dev"}
+    result = _run_profile_tests(env, "-k", "not unknown_profile and not when_ci_is_set")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

@@ -63,37 +63,26 @@ def test_other_ape_versions_are_left_alone_with_a_warning(monkeypatch):
     assert not hasattr(SourceManager, "_strikeforge_patched")
 
 
+def _venv_python_prints(expression: str, env: dict[str, str]) -> str:
+    """What a fresh venv Python (start-up hook included) prints for ``expression``."""
+    code = f"import os, shutil; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
+
+
 def test_venv_python_defaults_solcx_to_the_venv_folder():
     env = {k: v for k, v in os.environ.items() if k != "SOLCX_BINARY_PATH"}
-    out = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.environ['SOLCX_BINARY_PATH'])"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout.strip()
+    out = _venv_python_prints("os.environ['SOLCX_BINARY_PATH']", env)
     assert out == str(Path(sys.prefix) / "solcx")
     assert Path(out) == ROOT / ".venv" / "solcx"
 
 
 def test_an_explicit_solcx_path_wins(tmp_path):
-    out = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.environ['SOLCX_BINARY_PATH'])"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SOLCX_BINARY_PATH": str(tmp_path)},
-        check=True,
-    ).stdout.strip()
+    out = _venv_python_prints("os.environ['SOLCX_BINARY_PATH']", {**os.environ, "SOLCX_BINARY_PATH": str(tmp_path)})
     assert out == str(tmp_path)
 
 
 def test_venv_bin_joins_path_when_missing():
     env = {k: v for k, v in os.environ.items() if k != "PATH"} | {"PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-c", "import shutil; print(shutil.which('anvil'))"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout.strip()
-    assert out == str(Path(sys.prefix) / "bin" / "anvil")
+    assert _venv_python_prints("shutil.which('anvil')", env) == str(Path(sys.prefix) / "bin" / "anvil")

@@ -93,15 +93,22 @@ def test_absent_python_is_named(tools_dir):
     )
 
 
-@pytest.mark.skipif(NODE is None, reason="needs Node.js to read package.json")
-def test_missing_npm_package_is_named_with_how_to_get_it(tmp_path, tools_dir):
+def _npm_project(tmp_path: Path, tools_dir: Path, installed: dict[str, str], wanted: dict[str, str]) -> Path:
+    """A project whose package.json wants ``wanted`` and whose node_modules holds ``installed``; node on PATH."""
+    assert NODE, "Node.js is a prerequisite of the project (make install checks it)"
     (tools_dir / "node").symlink_to(NODE)
     (tools_dir / "npm").symlink_to(shutil.which("npm") or "/bin/false")
     project = tmp_path / "project"
-    (project / "node_modules" / "solc").mkdir(parents=True)
-    (project / "node_modules" / "solc" / "package.json").write_text(json.dumps({"version": "0.8.28"}))
-    (project / "package.json").write_text(
-        json.dumps({"dependencies": {"solc": "0.8.28", "@openzeppelin/contracts": "5.7.0"}})
+    for name, version in installed.items():
+        (project / "node_modules" / name).mkdir(parents=True)
+        (project / "node_modules" / name / "package.json").write_text(json.dumps({"version": version}))
+    (project / "package.json").write_text(json.dumps({"dependencies": wanted}))
+    return project
+
+
+def test_missing_npm_package_is_named_with_how_to_get_it(tmp_path, tools_dir):
+    project = _npm_project(
+        tmp_path, tools_dir, {"solc": "0.8.28"}, {"solc": "0.8.28", "@openzeppelin/contracts": "5.7.0"}
     )
     result = _run("verify-node", path_dirs=[tools_dir], root=project)
     assert result.returncode == 1
@@ -111,14 +118,8 @@ def test_missing_npm_package_is_named_with_how_to_get_it(tmp_path, tools_dir):
     )
 
 
-@pytest.mark.skipif(NODE is None, reason="needs Node.js to read package.json")
 def test_npm_package_at_the_wrong_version_is_named(tmp_path, tools_dir):
-    (tools_dir / "node").symlink_to(NODE)
-    (tools_dir / "npm").symlink_to(shutil.which("npm") or "/bin/false")
-    project = tmp_path / "project"
-    (project / "node_modules" / "solc").mkdir(parents=True)
-    (project / "node_modules" / "solc" / "package.json").write_text(json.dumps({"version": "0.8.30"}))
-    (project / "package.json").write_text(json.dumps({"dependencies": {"solc": "0.8.28"}}))
+    project = _npm_project(tmp_path, tools_dir, {"solc": "0.8.30"}, {"solc": "0.8.28"})
     result = _run("verify-node", path_dirs=[tools_dir], root=project)
     assert result.returncode == 1
     assert "npm package solc@0.8.28 is missing from node_modules (found 0.8.30)" in _one_line(result.stderr)

@@ -107,27 +107,27 @@ def test_registration_is_idempotent(tmp_path, no_user_solc):
     assert sorted(p.name for p in (venv / "solcx").iterdir()) == ["solc-v0.8.28"]
 
 
-def test_anvil_launcher_adds_prune_history_and_a_project_home(tmp_path):
+def _run_launcher(tmp_path: Path, home: Path, *args: str) -> list[str]:
+    """The launcher over a fake anvil that prints its HOME and arguments; its output lines."""
     fake = tmp_path / "anvil-real"
     fake.write_text('#!/bin/sh\necho "HOME=$HOME"\nfor a in "$@"; do echo "ARG=$a"; done\n')
     fake.chmod(0o755)
     launcher = tmp_path / "anvil"
-    launcher.write_text(anvil_mod.anvil_launcher(fake, tmp_path / "anvil home"))
+    launcher.write_text(anvil_mod.anvil_launcher(fake, home))
     launcher.chmod(0o755)
-    out = subprocess.run([str(launcher), "--port", "8555"], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == [f"HOME={tmp_path / 'anvil home'}", "ARG=--prune-history", "ARG=--port", "ARG=8555"]
-    assert (tmp_path / "anvil home").is_dir()
+    return subprocess.run([str(launcher), *args], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def test_anvil_launcher_adds_prune_history_and_a_project_home(tmp_path):
+    home = tmp_path / "anvil home"
+    out = _run_launcher(tmp_path, home, "--port", "8555")
+    assert out == [f"HOME={home}", "ARG=--prune-history", "ARG=--port", "ARG=8555"]
+    assert home.is_dir()
 
 
 def test_anvil_launcher_does_not_repeat_prune_history(tmp_path):
-    fake = tmp_path / "anvil-real"
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do echo "ARG=$a"; done\n')
-    fake.chmod(0o755)
-    launcher = tmp_path / "anvil"
-    launcher.write_text(anvil_mod.anvil_launcher(fake, tmp_path / "home"))
-    launcher.chmod(0o755)
-    out = subprocess.run([str(launcher), "--prune-history"], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines() == ["ARG=--prune-history"]
+    home = tmp_path / "home"
+    assert _run_launcher(tmp_path, home, "--prune-history") == [f"HOME={home}", "ARG=--prune-history"]
 
 
 def test_installed_anvil_is_the_launcher_over_the_npm_binary():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 from packaging.version import Version
 from solcx.wrapper import get_solc_version
@@ -129,13 +130,19 @@ def test_missing_import_lists_the_searched_locations(run_shim, tmp_path):
     )
 
 
-def test_import_outside_the_allowed_paths_is_refused(run_shim, tmp_path):
-    """A file reached through a link that leaves the allowed directories is not read (native solc does the same)."""
+def _linked_tree(tmp_path: Path, contract: str) -> tuple[Path, Path]:
+    """base/link -> outside/, with ``contract`` in outside/: a file reached through a link out of the base path."""
     base, outside = tmp_path / "base", tmp_path / "outside"
     base.mkdir()
     outside.mkdir()
-    (outside / "Secret.sol").write_text(_source("contract Secret {}"))
+    (outside / f"{contract}.sol").write_text(_source(f"contract {contract} {{}}"))
     (base / "link").symlink_to(outside)
+    return base, outside
+
+
+def test_import_outside_the_allowed_paths_is_refused(run_shim, tmp_path):
+    """A file reached through a link that leaves the allowed directories is not read (native solc does the same)."""
+    base, _ = _linked_tree(tmp_path, "Secret")
     src = _source('import "link/Secret.sol";\ncontract S {}')
     result = run_shim("--standard-json", "--base-path", str(base), stdin=standard_json({"S.sol": {"content": src}}))
     errors = json.loads(result.stdout)["errors"]
@@ -144,11 +151,7 @@ def test_import_outside_the_allowed_paths_is_refused(run_shim, tmp_path):
 
 
 def test_allow_paths_admits_a_directory_outside_the_base_path(run_shim, tmp_path):
-    base, outside = tmp_path / "base", tmp_path / "outside"
-    base.mkdir()
-    outside.mkdir()
-    (outside / "Shared.sol").write_text(_source("contract Shared {}"))
-    (base / "link").symlink_to(outside)
+    base, outside = _linked_tree(tmp_path, "Shared")
     src = _source('import "link/Shared.sol";\ncontract U is Shared {}')
     result = run_shim(
         "--standard-json",
