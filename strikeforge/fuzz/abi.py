@@ -143,6 +143,11 @@ class Function:
             raise TypeError(f"{self.signature} takes {len(self.inputs)} arguments, got {len(args)}")
         encoders = self._encoders
         if encoders is not None:
+            if len(encoders) == 1 and len(args) == 1:  # the common view: balanceOf(who), convertToShares(x)
+                try:
+                    return self.selector + encoders[0](args[0])
+                except ValueError as exc:
+                    raise TypeError(f"{self.signature}: {exc}") from None
             parts = [self.selector]
             try:
                 for i, enc in enumerate(encoders):

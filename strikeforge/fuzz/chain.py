@@ -51,12 +51,24 @@ class Actor:
 
 @dataclass
 class Receipt:
-    """The outcome of one successful transaction."""
+    """The outcome of one successful transaction. ``logs`` are (address, topics, data), converted on first use."""
 
     output: bytes
     gas_used: int
-    logs: list[tuple[str, list[bytes], bytes]] = field(default_factory=list)
+    raw_logs: list = field(default_factory=list, repr=False)  # pyrevm Log objects, or already converted tuples
     events: list[DecodedEvent] = field(default_factory=list)
+    _logs: list[tuple[str, list[bytes], bytes]] | None = field(default=None, repr=False)
+
+    @property
+    def logs(self) -> list[tuple[str, list[bytes], bytes]]:
+        if self._logs is None:
+            self._logs = [log if isinstance(log, tuple) else _convert_log(log) for log in self.raw_logs]
+        return self._logs
+
+
+def _convert_log(log: Any) -> tuple[str, list[bytes], bytes]:
+    """A pyrevm Log as (address, topics, data)."""
+    return log.address, [bytes.fromhex(t[2:]) for t in log.topics], log.data[1]
 
 
 @dataclass
@@ -257,8 +269,7 @@ class RevmChain:
         finally:
             self.calls += 1
         result = self.evm.result
-        logs = [(log.address, [bytes.fromhex(t[2:]) for t in log.topics], log.data[1]) for log in result.logs]
-        receipt = Receipt(bytes(output), result.gas_used, logs)
+        receipt = Receipt(output, result.gas_used, result.logs)
         self.last_receipt = receipt
         return receipt
 
@@ -301,20 +312,17 @@ class RevmChain:
 class Contract:
     """A deployed contract: ``vault.deposit(assets, receiver, sender=alice)`` sends, view functions read."""
 
-    __slots__ = ("_bound", "abi", "address", "chain")
-
     def __init__(self, chain: RevmChain, address: str, abi: ContractABI) -> None:
         self.chain = chain
         self.address = address
         self.abi = abi
-        self._bound: dict[str, BoundFunction] = {}
 
     def __getattr__(self, name: str) -> BoundFunction:
+        """Only called on the first access of a function: the bound function is then kept as an attribute."""
         if name.startswith("_"):
             raise AttributeError(name)
-        bound = self._bound.get(name)
-        if bound is None:
-            bound = self._bound[name] = BoundFunction(self, self.abi.function(name))
+        bound = BoundFunction(self, self.abi.function(name))
+        setattr(self, name, bound)
         return bound
 
     def __repr__(self) -> str:
@@ -335,8 +343,10 @@ class BoundFunction:
 
     def __call__(self, *args: Any, sender: Actor | str | None = None, value: int = 0) -> Any:
         """Read-only functions are called; others are sent as a transaction (``sender`` required)."""
-        if self.fn.read_only and not value:
-            return self.call(*args, sender=sender or ZERO_ADDRESS)
+        fn = self.fn
+        if fn.read_only and not value:
+            contract = self.contract
+            return fn.decode(contract.chain.call(contract.address, fn.encode(args), sender or ZERO_ADDRESS))
         if sender is None:
             raise TypeError(f"{self.fn.signature} changes state: pass sender=")
         return self.fn.decode(self.transact(*args, sender=sender, value=value).output)

@@ -143,23 +143,25 @@ class ChainMachine(RuleBasedStateMachine):
             cls.handler_calls = handler_calls  # type: ignore[attr-defined]
 
     def _run_handlers(self, raw: bytes, stride: int) -> None:
-        handlers = self._handlers
-        invariants = list(self.invariants)  # Hypothesis' Invariant records: function plus preconditions
+        handlers = [(getattr(self, name), name, bits) for name, bits in self._handlers]
+        # Hypothesis' Invariant records: (function, preconditions), looked up once per step, not per call.
+        invariants = [(inv.function, inv.preconditions) for inv in self.invariants]
+        record, rules = self._stats, self._stats.rules
         for start in range(0, len(raw) - stride + 1, stride):
             op = raw[start]
             if op == 0:
                 continue
-            name, bits = handlers[(op - 1) % len(handlers)]
+            method, name, bits = handlers[(op - 1) % len(handlers)]
             args = []
             for i, width in enumerate(bits):
                 at = start + 1 + i * ARG_BYTES
                 args.append(decode_word(raw[at], raw[at + 1 : at + ARG_BYTES], width))
-            getattr(self, name)(*args)
-            self._stats.steps += 1
-            self._stats.rules[name] = self._stats.rules.get(name, 0) + 1
-            for inv in invariants:
-                if all(pre(self) for pre in inv.preconditions):
-                    inv.function(self)
+            method(*args)
+            record.steps += 1
+            rules[name] = rules.get(name, 0) + 1
+            for check, preconditions in invariants:
+                if not preconditions or all(pre(self) for pre in preconditions):
+                    check(self)
 
     @classmethod
     def contract_type(cls, name: str) -> ContractType:
