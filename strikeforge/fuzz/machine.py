@@ -107,7 +107,7 @@ class ChainMachine(RuleBasedStateMachine):
     ACTOR_BALANCE: ClassVar[int] = 10**24
     BATCH: ClassVar[int] = 16  # handler calls per rule step
     # Handler calls encoded in each drawn integer. 1 shrinks failures to the fewest calls; more draw faster (measured on
-    # the benchmark vault: 4 is ~15% faster) but a shrunk failure may keep a few calls it does not need.
+    # the benchmark vault, median of 3: 4 is ~12% faster) but a shrunk failure may keep a few calls it does not need.
     CALLS_PER_DRAW: ClassVar[int] = 1
     CHAIN_FACTORY: ClassVar[Callable[[], RevmChain]] = RevmChain  # ApeChain when replaying on Ape's provider
     TRANSACTION_SINK: ClassVar[Callable[[str], None] | None] = (
