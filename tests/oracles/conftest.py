@@ -1,0 +1,41 @@
+"""Fixtures for the oracle adapters: assets, a Chainlink feed (Chainlink's own mock) and the adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+USD = 10**18
+STALENESS = 3_600
+MIN_PRICE = 1 * USD  # ETH under $1: the feed is broken (stuck at its aggregator's minAnswer)
+MAX_PRICE = 1_000_000 * USD
+NO_SEQUENCER = "0x0000000000000000000000000000000000000000"
+
+
+@pytest.fixture
+def weth(project, deployer):
+    return project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
+
+
+@pytest.fixture
+def usdc(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
+@pytest.fixture
+def feed(project, deployer):
+    return project.MockChainlinkFeed.deploy(8, 3_000 * 10**8, sender=deployer)  # ETH/USD, 8 decimals
+
+
+@pytest.fixture
+def deploy_oracle(project, deployer, weth, usdc):
+    def deploy(feed, sequencer=NO_SEQUENCER, grace=0, min_price=MIN_PRICE, max_price=MAX_PRICE, staleness=STALENESS):
+        return project.ChainlinkOracle.deploy(
+            weth, usdc, feed, staleness, min_price, max_price, sequencer, grace, sender=deployer
+        )
+
+    return deploy
+
+
+@pytest.fixture
+def oracle(deploy_oracle, feed):
+    return deploy_oracle(feed)
