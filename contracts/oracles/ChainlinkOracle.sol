@@ -2,10 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-import {IERC7726, IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {PairOracle} from "./PairOracle.sol";
 
 /// @title ChainlinkOracle
 /// @notice One Chainlink price feed for one asset pair (`BASE` priced in `QUOTE`), as an ERC-7726 quote oracle.
@@ -16,16 +14,12 @@ import {IERC7726, IPriceOracle} from "../interfaces/IPriceOracle.sol";
 ///      Feed decimals (0-36) are read once at deployment; asset decimals likewise.
 /// @custom:invariants (1) getPrice never returns a price outside [MIN_PRICE, MAX_PRICE] or older than MAX_STALENESS.
 ///                    (2) getPrice returns floor(answer * 1e18 / 10^FEED_DECIMALS) exactly.
-///                    (3) getQuote rounds down in both directions: quoting never credits more than the price supports.
+///                    (3) getQuote rounds down once in both directions (PairOracle).
 ///                    (4) Nothing in this contract changes after deployment.
-contract ChainlinkOracle is IPriceOracle {
+contract ChainlinkOracle is PairOracle {
     /// @notice Largest feed decimals supported (prices are normalized to 1e18 without overflow up to here).
     uint8 public constant MAX_FEED_DECIMALS = 36;
 
-    /// @notice The asset priced.
-    address public immutable BASE;
-    /// @notice The asset the price is expressed in.
-    address public immutable QUOTE;
     /// @notice The Chainlink feed (BASE/QUOTE).
     AggregatorV3Interface public immutable FEED;
     /// @notice Decimals of the feed's answers.
@@ -41,13 +35,6 @@ contract ChainlinkOracle is IPriceOracle {
     /// @notice Seconds the sequencer must have been up before prices are trusted again.
     uint256 public immutable GRACE_PERIOD;
 
-    /// @dev 10^|baseDecimals - quoteDecimals|: quotes scale by this exact integer ratio, in one mulDiv each way.
-    uint256 internal immutable UNIT_RATIO;
-    /// @dev True when BASE has at least as many decimals as QUOTE.
-    bool internal immutable BASE_HAS_MORE_DECIMALS;
-
-    /// @notice The pair is not (BASE, QUOTE) in either order.
-    error UnsupportedPair(address base, address quote);
     /// @notice The feed answered zero or a negative number.
     error InvalidAnswer(int256 answer);
     /// @notice The answer cannot be scaled to 1e18 within 256 bits: no real price, a broken feed.
@@ -60,8 +47,6 @@ contract ChainlinkOracle is IPriceOracle {
     error SequencerDown();
     /// @notice The L2 sequencer came back up at `upSince`; prices are trusted again after the grace period.
     error SequencerGracePeriod(uint256 upSince, uint256 gracePeriod);
-    /// @notice A constructor argument is unusable; `reason` names it.
-    error InvalidConfig(string reason);
 
     /// @param base The asset priced (an ERC-20 with decimals).
     /// @param quote The asset the price is expressed in (an ERC-20 with decimals).
@@ -80,20 +65,12 @@ contract ChainlinkOracle is IPriceOracle {
         uint256 maxPrice,
         AggregatorV3Interface sequencerFeed,
         uint256 gracePeriod
-    ) {
-        if (base == address(0) || quote == address(0) || base == quote) {
-            revert InvalidConfig("base/quote");
-        }
+    ) PairOracle(base, quote, maxPrice) {
         if (address(feed) == address(0)) revert InvalidConfig("feed");
         if (maxStaleness == 0) revert InvalidConfig("maxStaleness");
         if (minPrice == 0 || maxPrice < minPrice) revert InvalidConfig("minPrice/maxPrice");
         uint8 feedDecimals = feed.decimals();
         if (feedDecimals > MAX_FEED_DECIMALS) revert InvalidConfig("feed decimals > 36");
-        uint8 baseDecimals = IERC20Metadata(base).decimals();
-        uint8 quoteDecimals = IERC20Metadata(quote).decimals();
-        if (baseDecimals > 36 || quoteDecimals > 36) revert InvalidConfig("asset decimals > 36");
-        BASE = base;
-        QUOTE = quote;
         FEED = feed;
         FEED_DECIMALS = feedDecimals;
         MAX_STALENESS = maxStaleness;
@@ -101,37 +78,10 @@ contract ChainlinkOracle is IPriceOracle {
         MAX_PRICE = maxPrice;
         SEQUENCER_FEED = sequencerFeed;
         GRACE_PERIOD = gracePeriod;
-        BASE_HAS_MORE_DECIMALS = baseDecimals >= quoteDecimals;
-        UNIT_RATIO = 10 ** (BASE_HAS_MORE_DECIMALS ? baseDecimals - quoteDecimals : quoteDecimals - baseDecimals);
-        // price * UNIT_RATIO must fit in 256 bits for every acceptable price.
-        if (!BASE_HAS_MORE_DECIMALS && maxPrice > type(uint256).max / UNIT_RATIO) revert InvalidConfig("maxPrice");
     }
 
-    /// @inheritdoc IPriceOracle
-    function getPrice(address base, address quote) external view returns (uint256 price, uint256 updatedAt) {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
-        return _price();
-    }
-
-    /// @inheritdoc IERC7726
-    /// @dev BASE -> QUOTE: floor(inAmount * price * 10^quoteDecimals / (1e18 * 10^baseDecimals)); QUOTE -> BASE:
-    ///      floor(inAmount * 1e18 * 10^baseDecimals / (price * 10^quoteDecimals)). One rounding each way, downward.
-    function getQuote(uint256 inAmount, address base, address quote) external view returns (uint256 outAmount) {
-        (uint256 price,) = _price();
-        if (base == BASE && quote == QUOTE) {
-            return BASE_HAS_MORE_DECIMALS
-                ? Math.mulDiv(inAmount, price, 1e18 * UNIT_RATIO)
-                : Math.mulDiv(inAmount, price * UNIT_RATIO, 1e18);
-        }
-        if (base == QUOTE && quote == BASE) {
-            return BASE_HAS_MORE_DECIMALS
-                ? Math.mulDiv(inAmount, 1e18 * UNIT_RATIO, price)
-                : Math.mulDiv(inAmount, 1e18, price * UNIT_RATIO);
-        }
-        revert UnsupportedPair(base, quote);
-    }
-
-    function _price() internal view returns (uint256 price, uint256 updatedAt) {
+    /// @dev The sequencer (on L2), then the answer: positive, fresh, scaled to 1e18, within the circuit breaker.
+    function _price() internal view override returns (uint256 price, uint256 updatedAt) {
         if (address(SEQUENCER_FEED) != address(0)) _checkSequencer();
         int256 answer;
         (, answer,, updatedAt,) = FEED.latestRoundData();
