@@ -108,12 +108,12 @@ def _word_decoder(kind: str) -> Callable[[bytes], Any] | None:
     return None
 
 
-def _plain_address(value: Any) -> Any:
-    """Actors and contracts stand for their addresses (eth_abi path), also inside lists and tuples."""
+def plain(value: Any) -> Any:
+    """Actors and contracts stand for their addresses (also inside lists and tuples); anything else is unchanged."""
     if hasattr(value, "address") and not isinstance(value, (str, bytes)):
         return value.address
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain_address(v) for v in value)
+        return type(value)(plain(v) for v in value)
     return value
 
 
@@ -155,7 +155,7 @@ class Function:
             except ValueError as exc:
                 raise TypeError(f"{self.signature}: {exc}") from None
             return b"".join(parts)
-        return self.selector + encode(self.inputs, tuple(_plain_address(a) for a in args))
+        return self.selector + encode(self.inputs, tuple(plain(a) for a in args))
 
     def decode(self, data: bytes) -> Any:
         """The return value: None, a single value, or a tuple for several."""

@@ -23,13 +23,12 @@ from ape.exceptions import APINotImplementedError
 from eth_abi import encode
 from ethpm_types import ContractType
 
-from strikeforge.fuzz.abi import ERROR_STRING, ContractABI, DecodedError, DecodedEvent
+from strikeforge.fuzz.abi import ERROR_STRING, ContractABI, DecodedError, DecodedEvent, plain
 from strikeforge.fuzz.chain import (
     DEFAULT_BALANCE,
     Actor,
     Contract,
     Receipt,
-    _plain,
     creation_code,
     decode_error,
     decode_events,
@@ -113,16 +112,16 @@ class ApeChain:
 
     def nonce(self, address: str | Actor) -> int:
         """An account's transaction count (to give a mirroring RevmChain actor the same one)."""
-        return self.provider.get_nonce(_plain(address))
+        return self.provider.get_nonce(plain(address))
 
     def balance(self, address: str | Actor | Contract) -> int:
-        return self.provider.get_balance(_plain(address))
+        return self.provider.get_balance(plain(address))
 
     def storage(self, address: str | Contract, slot: int) -> int:
-        return int.from_bytes(self.provider.get_storage(_plain(address), slot), "big")
+        return int.from_bytes(self.provider.get_storage(plain(address), slot), "big")
 
     def code(self, address: str | Contract) -> bytes:
-        return bytes(self.provider.get_code(_plain(address)))
+        return bytes(self.provider.get_code(plain(address)))
 
     # -- time and snapshots ------------------------------------------------------------------------------------
     @property
@@ -145,7 +144,7 @@ class ApeChain:
 
     # -- deployment and calls ----------------------------------------------------------------------------------
     def _account(self, sender: Actor | str) -> Any:
-        address = _plain(sender)
+        address = plain(sender)
         try:
             return self._accounts[address.lower()]
         except KeyError:
@@ -185,7 +184,7 @@ class ApeChain:
         self, sender: Actor | str, to: str | Contract, data: bytes, value: int = 0, *, abi: ContractABI | None = None
     ) -> Receipt:
         account = self._account(sender)
-        target = _plain(to)
+        target = plain(to)
         self.calls += 1
         output = self._simulate(account.address, target, data, value)
         txn = self._ecosystem.create_transaction(receiver=target, data=data, value=value, sender=account.address)
@@ -198,9 +197,9 @@ class ApeChain:
     def call(self, to: str | Contract, data: bytes, sender: Actor | str | None = None) -> bytes:
         """A read-only call; from the first actor by default (eth-tester refuses calls from an unfunded sender)."""
         self.calls += 1
-        if sender is None or _plain(sender) == "0x" + "00" * 20:
+        if sender is None or plain(sender) == "0x" + "00" * 20:
             sender = next(iter(self._accounts.values())).address
-        return self._simulate(_plain(sender), _plain(to), data, 0)
+        return self._simulate(plain(sender), plain(to), data, 0)
 
     def events(self, receipt: Receipt | None = None) -> list[DecodedEvent]:
         """The decoded events of a receipt (default: the last one)."""

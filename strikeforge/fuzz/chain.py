@@ -24,7 +24,7 @@ import pyrevm
 from eth_utils import keccak, to_checksum_address
 from ethpm_types import ContractType
 
-from strikeforge.fuzz.abi import ContractABI, DecodedError, DecodedEvent, Function
+from strikeforge.fuzz.abi import ContractABI, DecodedError, DecodedEvent, Function, plain
 from strikeforge.fuzz.errors import HaltError, InvalidTransactionError, RevertError, TransactionError
 
 SPEC = "CANCUN"
@@ -107,7 +107,7 @@ def creation_code(
     bytecode = contract_type.deployment_bytecode.bytecode if contract_type.deployment_bytecode else None
     if not bytecode or bytecode == "0x":
         raise ValueError(f"{contract_type.name} has no deployment bytecode (an interface or abstract contract?)")
-    return abi, link(contract_type, libraries or {}) + abi.encode_constructor(tuple(_plain(a) for a in args))
+    return abi, link(contract_type, libraries or {}) + abi.encode_constructor(tuple(plain(a) for a in args))
 
 
 def decode_error(deployed: dict[str, ContractABI], data: bytes, abi: ContractABI | None = None) -> DecodedError:
@@ -377,7 +377,7 @@ class BoundFunction:
         labels = self.contract.chain.labels
 
         def show(v: Any) -> str:
-            address = _plain(v)
+            address = plain(v)
             if isinstance(address, str) and address.lower() in labels:
                 return labels[address.lower()]
             return repr(v)
@@ -389,15 +389,6 @@ class BoundFunction:
 
 def _address(value: str | Actor | Contract) -> str:
     return value if isinstance(value, str) else value.address
-
-
-def _plain(value: Any) -> Any:
-    """Actors and contracts stand for their addresses in arguments."""
-    if isinstance(value, (Actor, Contract)):
-        return value.address
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
 
 
 def _describe(target: str, data: bytes) -> str:

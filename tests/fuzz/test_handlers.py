@@ -29,6 +29,23 @@ def test_handler_widths_are_validated():
         handler(0)
 
 
+def _shrunk_failure(machine: type[ChainMachine]) -> AssertionError:
+    """Run ``machine`` until its invariant fails, shrink the failure, and return it (derandomized, no database)."""
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=300,
+                stateful_step_count=5,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=(Phase.generate, Phase.shrink),
+            ),
+        )
+    return failure.value
+
+
 class CounterMachine(ChainMachine):
     """Mints through handlers; claims the supply stays under a cap, which two large mints break."""
 
@@ -58,19 +75,8 @@ class CounterMachine(ChainMachine):
 def test_invariants_run_after_every_handler_call_and_failures_shrink(types):
     CounterMachine.types = types
     CounterMachine.invariant_checks = []
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(
-            CounterMachine,
-            settings=settings(
-                max_examples=300,
-                stateful_step_count=5,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-                phases=(Phase.generate, Phase.shrink),
-            ),
-        )
-    notes = [n.split(" (gas ")[0] for n in getattr(failure.value, "__notes__", []) if "-> MockERC20." in n]
+    failure = _shrunk_failure(CounterMachine)
+    notes = [n.split(" (gas ")[0] for n in getattr(failure, "__notes__", []) if "-> MockERC20." in n]
     # Shrunk: the zeroed (skipped) calls are gone; what is left is the smallest story, two max-size mints.
     assert notes == ["alice -> MockERC20.mint(alice, 65535)", "alice -> MockERC20.mint(alice, 65535)"], notes
     # The invariant ran between the two mints, not only at the end of the step.
@@ -83,19 +89,8 @@ class FourPerDrawCounterMachine(CounterMachine):
 
 def test_four_calls_per_draw_still_finds_and_shrinks_the_failure(types):
     FourPerDrawCounterMachine.types = types
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(
-            FourPerDrawCounterMachine,
-            settings=settings(
-                max_examples=300,
-                stateful_step_count=5,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-                phases=(Phase.generate, Phase.shrink),
-            ),
-        )
-    calls = [n for n in getattr(failure.value, "__notes__", []) if "-> MockERC20." in n]
+    failure = _shrunk_failure(FourPerDrawCounterMachine)
+    calls = [n for n in getattr(failure, "__notes__", []) if "-> MockERC20." in n]
     mints = [n for n in calls if ".mint(alice, 65535)" in n]
     assert len(mints) >= 2  # the two mints that break the cap survive shrinking
     assert len(calls) <= 6, calls  # a few extra calls may remain (the documented trade-off), not a long story

@@ -79,8 +79,16 @@ def test_feed_with_18_decimals_prices_the_same_as_one_with_8(project, deployer, 
     assert deploy_oracle(feed_18).getQuote(10**18, weth, usdc) == 3_000 * 10**6
 
 
+def _sequencer(project, deployer, status, up_since=None):
+    """An L2 sequencer-uptime feed (Chainlink's mock): status 0 = up, 1 = down; up (or down) since `up_since`."""
+    sequencer = project.MockChainlinkFeed.deploy(0, status, sender=deployer)
+    if up_since is not None:
+        sequencer.updateRoundData(2, status, up_since, up_since, sender=deployer)
+    return sequencer
+
+
 def test_sequencer_down_reverts(project, deployer, deploy_oracle, feed, weth, usdc, chain):
-    sequencer = project.MockChainlinkFeed.deploy(0, 1, sender=deployer)  # 1 = down
+    sequencer = _sequencer(project, deployer, 1)  # 1 = down
     oracle = deploy_oracle(feed, sequencer=sequencer, grace=3_600)
     with ape.reverts(oracle.SequencerDown):
         oracle.getPrice(weth, usdc)
@@ -88,8 +96,7 @@ def test_sequencer_down_reverts(project, deployer, deploy_oracle, feed, weth, us
 
 def test_sequencer_within_grace_period_reverts(project, deployer, deploy_oracle, feed, weth, usdc, chain):
     up_since = _now(chain) - 60
-    sequencer = project.MockChainlinkFeed.deploy(0, 0, sender=deployer)
-    sequencer.updateRoundData(2, 0, up_since, up_since, sender=deployer)
+    sequencer = _sequencer(project, deployer, 0, up_since)
     oracle = deploy_oracle(feed, sequencer=sequencer, grace=3_600)
     with ape.reverts(oracle.SequencerGracePeriod, upSince=up_since, gracePeriod=3_600):
         oracle.getPrice(weth, usdc)
@@ -97,8 +104,7 @@ def test_sequencer_within_grace_period_reverts(project, deployer, deploy_oracle,
 
 def test_sequencer_up_past_grace_period_allows_prices(project, deployer, deploy_oracle, feed, weth, usdc, chain):
     up_since = _now(chain) - 7_200
-    sequencer = project.MockChainlinkFeed.deploy(0, 0, sender=deployer)
-    sequencer.updateRoundData(2, 0, up_since, up_since, sender=deployer)
+    sequencer = _sequencer(project, deployer, 0, up_since)
     oracle = deploy_oracle(feed, sequencer=sequencer, grace=3_600)
     assert oracle.getPrice(weth, usdc)[0] == 3_000 * USD
 
