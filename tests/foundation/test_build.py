@@ -16,6 +16,7 @@ LIBRARY_IMPORTS = (
     'import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";',
     'import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";',
     'import {IUniswapV3PoolState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolState.sol";',
+    'import {TickMath} from "@uniswap/v4-core/src/libraries/TickMath.sol";',
     'import {Enum} from "@safe-global/safe-contracts/contracts/common/Enum.sol";',
 )
 
@@ -59,5 +60,5 @@ def test_every_library_remapping_resolves(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = (tmp_path / ".build" / "__local__.json").read_text()
     assert '"RemapProbe"' in manifest
-    for library in ("openzeppelin", "chainlink", "pyth-sdk-solidity", "uniswap-v3-core", "safe-contracts"):
+    for library in ("openzeppelin", "chainlink", "pyth-sdk-solidity", "uniswap-v3-core", "uniswap-v4-core", "safe-contracts"):
         assert f".cache/{library}/" in manifest, f"{library} sources missing from the build"

@@ -39,3 +39,47 @@ def deploy_oracle(project, deployer, weth, usdc):
 @pytest.fixture
 def oracle(deploy_oracle, feed):
     return deploy_oracle(feed)
+
+
+SIGNED_MAX_AGE = 600
+SIGNED_DRIFT = 15
+THRESHOLD = 3
+TIMELOCK_DELAY = 3_600
+
+
+@pytest.fixture
+def timelock(project, deployer):
+    """Governance: a timelock where the deployer (standing in for a Safe) proposes and executes."""
+    return project.StrikeforgeTimelock.deploy(TIMELOCK_DELAY, [deployer], [deployer], NO_SEQUENCER, sender=deployer)
+
+
+@pytest.fixture
+def signers():
+    from tests.oracles.signing import committee
+
+    return committee(5)
+
+
+@pytest.fixture
+def deploy_signed_oracle(project, deployer, weth, usdc, signers, timelock):
+    def deploy(base=weth, quote=usdc, members=None, threshold=THRESHOLD, governance=timelock, max_price=MAX_PRICE):
+        members = [s.address for s in signers] if members is None else members
+        return project.SignedPriceOracle.deploy(
+            base,
+            quote,
+            SIGNED_MAX_AGE,
+            SIGNED_DRIFT,
+            MIN_PRICE,
+            max_price,
+            members,
+            threshold,
+            governance,
+            sender=deployer,
+        )
+
+    return deploy
+
+
+@pytest.fixture
+def signed_oracle(deploy_signed_oracle):
+    return deploy_signed_oracle()
