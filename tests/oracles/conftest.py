@@ -83,3 +83,35 @@ def deploy_signed_oracle(project, deployer, weth, usdc, signers, timelock):
 @pytest.fixture
 def signed_oracle(deploy_signed_oracle):
     return deploy_signed_oracle()
+
+
+DISPUTE_PERIOD = 7_200
+DEVIATION_BPS = 200  # 2%
+
+
+@pytest.fixture
+def primary(project, deployer):
+    return project.MockPriceSource.deploy(sender=deployer)
+
+
+@pytest.fixture
+def backup(project, deployer):
+    return project.MockPriceSource.deploy(sender=deployer)
+
+
+@pytest.fixture
+def disputer(accounts):
+    return accounts[5]
+
+
+@pytest.fixture
+def router(project, deployer, disputer):
+    """The router, owned by the deployer (standing in for governance; the timelock path is tested on the committee)."""
+    return project.OracleRouter.deploy(DISPUTE_PERIOD, disputer, deployer, sender=deployer)
+
+
+@pytest.fixture
+def routed(router, deployer, weth, usdc, primary, backup):
+    """WETH/USDC routed to `primary`, checked against `backup` (2%), falling back beyond the bound."""
+    router.set_route(weth, usdc, primary, backup, DEVIATION_BPS, False, sender=deployer)
+    return router
