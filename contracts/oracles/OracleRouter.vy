@@ -151,7 +151,7 @@ def set_route(
     if base_decimals > 36 or quote_decimals > 36:
         self._invalid_config("asset decimals > 36")
     more: bool = base_decimals >= quote_decimals
-    ratio: uint256 = 10 ** (base_decimals - quote_decimals) if more else 10 ** (quote_decimals - base_decimals)
+    ratio: uint256 = 10**(base_decimals - quote_decimals) if more else 10**(quote_decimals - base_decimals)
     self.routes[base][quote] = Route(
         primary=primary,
         fallback_source=fallback_source,

@@ -11,7 +11,6 @@ from tests.revert_data import reverts_with
 USD = 10**18
 
 
-
 @pytest.fixture
 def prices(primary, backup, deployer, chain):
     def set_prices(primary_price, backup_price):

@@ -24,8 +24,16 @@ def world(project):
     primary = chain.deploy(types["MockPriceSource"], sender=d)
     backup = chain.deploy(types["MockPriceSource"], sender=d)
     router = chain.deploy(types["OracleRouter"], 3_600, d, d, sender=d)
-    return {"chain": chain, "d": d, "base": base, "quote": quote, "primary": primary, "backup": backup,
-            "router": router, "snapshot": chain.snapshot()}
+    return {
+        "chain": chain,
+        "d": d,
+        "base": base,
+        "quote": quote,
+        "primary": primary,
+        "backup": backup,
+        "router": router,
+        "snapshot": chain.snapshot(),
+    }
 
 
 prices = st.one_of(st.integers(1, 10**30), st.integers(1, 10**6).map(lambda x: x * 10**18))
