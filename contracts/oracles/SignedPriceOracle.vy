@@ -21,10 +21,10 @@
        ReportFromFuture(uint256,uint256), StaleReport(uint256,uint256), InvalidSignature(uint256),
        UnknownSigner(address), DuplicateSigner(address), PriceOutOfBounds(uint256,uint256,uint256),
        NoPrice(), StalePrice(uint256,uint256).
-@custom:invariants (1) latest_timestamp only increases; each accepted update has threshold or more distinct
+@custom:invariants (1) latest_timestamp only increases (and stays below 2**64); each accepted update has threshold or more distinct
                        registered signers over (BASE, QUOTE, price_i, timestamp) in this contract's domain.
                    (2) latest_price is the median of the accepted update's signed prices and lies in
-                       [MIN_PRICE, MAX_PRICE].
+                       [MIN_PRICE, MAX_PRICE] (MAX_PRICE < 2**192: price and timestamp share one slot).
                    (3) getPrice never returns a price older than MAX_AGE seconds.
                    (4) 0 < threshold <= len(signers) <= MAX_SIGNERS and 2 * threshold > len(signers);
                        signer_index[s] is s's 1-based position in signers, 0 for non-signers.
@@ -77,10 +77,11 @@ signers: public(DynArray[address, MAX_SIGNERS])
 signer_index: public(HashMap[address, uint256])
 # @notice Distinct signatures an update needs.
 threshold: public(uint256)
-# @notice The median of the last accepted update (1e18-scaled).
-latest_price: public(uint256)
-# @notice The round timestamp of the last accepted update.
-latest_timestamp: public(uint256)
+_TIMESTAMP_MASK: constant(uint256) = 2**64 - 1
+_MAX_PACKED_PRICE: constant(uint256) = 2**192 - 1
+
+# @dev The last accepted round, packed in one slot (one SSTORE per update): median << 64 | timestamp.
+_latest: uint256
 
 
 event PriceUpdated:
@@ -111,9 +112,10 @@ def __init__(
     @param base The asset priced (an ERC-20 with decimals <= 36).
     @param quote The asset the price is expressed in (an ERC-20 with decimals <= 36).
     @param max_age Oldest acceptable report or price, in seconds (> 0).
-    @param max_future_drift How far a report may be dated ahead of the block, in seconds.
+    @param max_future_drift How far a report may be dated ahead of the block, in seconds (at most one day, which
+           also keeps every accepted timestamp below 2**64).
     @param min_price Lowest acceptable 1e18-scaled median (> 0).
-    @param max_price Highest acceptable 1e18-scaled median (>= min_price).
+    @param max_price Highest acceptable 1e18-scaled median (>= min_price, < 2**192).
     @param signers_ The committee (distinct, non-zero, at most MAX_SIGNERS).
     @param threshold_ Distinct signatures per update (a strict majority of `signers_`).
     @param governance The owner: the only account that may change the committee (a timelock or Safe).
@@ -122,7 +124,9 @@ def __init__(
         self._invalid_config("base/quote")
     if max_age == 0:
         self._invalid_config("max_age")
-    if min_price == 0 or max_price < min_price:
+    if max_future_drift > 86400:
+        self._invalid_config("max_future_drift")
+    if min_price == 0 or max_price < min_price or max_price > _MAX_PACKED_PRICE:
         self._invalid_config("min_price/max_price")
     if governance == empty(address):
         self._invalid_config("governance")
@@ -166,7 +170,7 @@ def update(timestamp: uint256, prices: DynArray[uint256, MAX_SIGNERS], signature
         raw_revert(concat(method_id("LengthMismatch(uint256,uint256)"), abi_encode(count, len(signatures))))
     if count < self.threshold:
         raw_revert(concat(method_id("InsufficientSignatures(uint256,uint256)"), abi_encode(count, self.threshold)))
-    last: uint256 = self.latest_timestamp
+    last: uint256 = self._latest & _TIMESTAMP_MASK
     if timestamp <= last:
         raw_revert(concat(method_id("NonIncreasingTimestamp(uint256,uint256)"), abi_encode(timestamp, last)))
     if timestamp > block.timestamp + MAX_FUTURE_DRIFT:
@@ -195,8 +199,7 @@ def update(timestamp: uint256, prices: DynArray[uint256, MAX_SIGNERS], signature
         raw_revert(
             concat(method_id("PriceOutOfBounds(uint256,uint256,uint256)"), abi_encode(price, MIN_PRICE, MAX_PRICE))
         )
-    self.latest_price = price
-    self.latest_timestamp = timestamp
+    self._latest = (price << 64) | timestamp  # price <= MAX_PRICE < 2**192, timestamp < 2**64
     log PriceUpdated(price=price, timestamp=timestamp, signatures=count, submitter=msg.sender)
 
 
@@ -271,15 +274,36 @@ def report_digest(price: uint256, timestamp: uint256) -> bytes32:
     return eip712._hash_typed_data_v4(keccak256(abi_encode(REPORT_TYPEHASH, BASE, QUOTE, price, timestamp)))
 
 
+@external
+@view
+def latest_price() -> uint256:
+    """
+    @notice The median of the last accepted round (1e18-scaled), unchecked for age; 0 before the first round.
+    @return The price.
+    """
+    return self._latest >> 64
+
+
+@external
+@view
+def latest_timestamp() -> uint256:
+    """
+    @notice The timestamp of the last accepted round; 0 before the first round.
+    @return The timestamp.
+    """
+    return self._latest & _TIMESTAMP_MASK
+
+
 @internal
 @view
 def _price() -> (uint256, uint256):
-    updated_at: uint256 = self.latest_timestamp
+    latest: uint256 = self._latest
+    updated_at: uint256 = latest & _TIMESTAMP_MASK
     if updated_at == 0:
         raw_revert(method_id("NoPrice()"))
     if updated_at + MAX_AGE < block.timestamp:
         raw_revert(concat(method_id("StalePrice(uint256,uint256)"), abi_encode(updated_at, MAX_AGE)))
-    return self.latest_price, updated_at
+    return latest >> 64, updated_at
 
 
 @internal

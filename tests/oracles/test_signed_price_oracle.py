@@ -212,3 +212,8 @@ def test_a_committee_with_a_repeated_signer_is_rejected(deploy_signed_oracle, si
     members = [signers[0].address, signers[1].address, signers[0].address]
     with reverts_with("InvalidConfig(string)", "signers"):
         deploy_signed_oracle(members=members, threshold=2)
+
+
+def test_a_max_price_that_cannot_be_packed_is_rejected(deploy_signed_oracle):
+    with reverts_with("InvalidConfig(string)", "min_price/max_price"):
+        deploy_signed_oracle(max_price=2**192)

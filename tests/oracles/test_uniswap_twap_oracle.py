@@ -7,7 +7,8 @@ from decimal import Decimal
 import ape
 import pytest
 
-from tests.oracles.uniswap import FEE, FULL_RANGE, factory_container, pool_container, price_1e18, sqrt_price_x96
+from strikeforge.uniswap_v3 import FEE, FULL_RANGE, factory_container, pool_container, sqrt_price_x96
+from tests.oracles.uniswap import price_1e18
 
 WINDOW = 1_800
 ETH_USDC_TICK = Decimal("-195_000.5")  # about $3,400 when WETH is token0; mirrored when USDC is token0
