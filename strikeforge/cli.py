@@ -103,3 +103,47 @@ def fuzz_campaign(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group()
+def oracle() -> None:
+    """The off-chain oracle node."""
+
+
+@oracle.command("run")
+@click.option("--config", "config_path", default="oracles/feeds.yaml", show_default=True, help="The feeds file.")
+@click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
+@click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: run forever).")
+@click.option(
+    "--clock",
+    type=click.Choice(["system", "chain"]),
+    default="system",
+    show_default=True,
+    help="Round timestamps from the system clock, or from the chain's next block (local demos).",
+)
+def oracle_run(config_path: str, network: str, iterations: int | None, clock: str) -> None:
+    """Fetch, aggregate, sign and publish every feed in the config, every poll interval."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    from strikeforge.oracle.config import ConfigError, load
+    from strikeforge.oracle.runner import RunnerError, build_node
+    from strikeforge.oracle.signing import SignerError
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    try:
+        config = load(Path(config_path))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from ape import chain, networks
+
+    with networks.parse_network_choice(network):
+        try:
+            node, state = build_node(config, clock=(lambda: chain.pending_timestamp) if clock == "chain" else None)
+        except (RunnerError, SignerError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            node.run(iterations, report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"))
+        finally:
+            state.close()

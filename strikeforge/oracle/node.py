@@ -1,0 +1,196 @@
+"""The oracle node: per feed and per tick, fetch -> aggregate -> decide -> sign -> publish, with persisted state."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from strikeforge.oracle.aggregate import Aggregate, NoQuorumError, Rules, SanityBoundError, aggregate
+from strikeforge.oracle.config import FeedConfig, PublisherConfig
+from strikeforge.oracle.report import Domain, PriceReport
+from strikeforge.oracle.signing import Signer
+from strikeforge.oracle.sources import Observation, Source, SourceError
+from strikeforge.oracle.state import State
+
+log = logging.getLogger("strikeforge.oracle")
+BPS = 10_000
+GWEI = 10**9
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one tick did for one feed: published, skipped (nothing due), refused (unsafe to sign) or failed."""
+
+    feed: str
+    action: str
+    detail: str
+    price: int | None = None
+    timestamp: int | None = None
+    tx_hash: str | None = None
+
+
+class FeedWorker:
+    """One feed: its sources, its SignedPriceOracle, the node's signers and the publishing account."""
+
+    def __init__(
+        self,
+        config: FeedConfig,
+        sources: Sequence[Source],
+        oracle: Any,
+        signers: Sequence[Signer],
+        publisher: Any,
+        publishing: PublisherConfig,
+        state: State,
+        chain_id: int,
+        gas_price: Callable[[], int],
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.sources = list(sources)
+        self.oracle = oracle
+        self.signers = list(signers)
+        self.publisher = publisher
+        self.publishing = publishing
+        self.state = state
+        self.gas_price = gas_price
+        self.sleep = sleep
+        self.domain = Domain(chain_id, str(oracle.address))
+        self.base, self.quote = str(oracle.BASE()), str(oracle.QUOTE())
+        self.rules = Rules(config.min_sources, config.max_source_age, config.outlier_bps, config.sanity_bps)
+
+    # -- state against the chain -------------------------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Settle pending rounds and adopt newer on-chain rounds (published by another node) as the last published."""
+        chain_ts = int(self.oracle.latest_timestamp())
+        chain_price = int(self.oracle.latest_price())
+        for pending in self.state.pending(self.config.name):
+            if chain_ts == pending.timestamp:
+                self.state.mark_published(self.config.name, pending.timestamp, chain_price, None)
+                log.info("%s: round %d was published before the restart", self.config.name, pending.timestamp)
+            else:
+                self.state.drop(self.config.name, pending.timestamp)
+                log.warning("%s: round %d never landed; dropped", self.config.name, pending.timestamp)
+        last = self.state.last_published(self.config.name)
+        if chain_ts and (last is None or chain_ts > last.timestamp):
+            self.state.mark_published(self.config.name, chain_ts, chain_price, None)
+
+    # -- one tick ----------------------------------------------------------------------------------------------
+
+    def observe(self, now: int) -> tuple[list[Observation], dict[str, str]]:
+        observations, failures = [], {}
+        for source in self.sources:
+            try:
+                observations.append(source.fetch(now))
+            except SourceError as error:
+                failures[source.name] = str(error)
+        return observations, failures
+
+    def tick(self, now: int) -> Outcome:
+        name = self.config.name
+        self.reconcile()
+        observations, failures = self.observe(now)
+        last = self.state.last_published(name)
+        try:
+            result = aggregate(observations, now, self.rules, last.price if last else None)
+        except (NoQuorumError, SanityBoundError) as error:
+            detail = f"{error}; source failures: {failures}" if failures else str(error)
+            log.warning("%s: refusing to sign: %s", name, detail)
+            return Outcome(name, "refused", detail)
+        due = self._due(result, last, now)
+        if due is None:
+            return Outcome(name, "skipped", "within the deviation threshold and the heartbeat", result.price)
+        cap = int(self.publishing.gas_price_cap_gwei * GWEI)
+        gas_price = int(self.gas_price())
+        if gas_price > cap:
+            detail = f"gas price {Decimal(gas_price) / GWEI} gwei above the cap {self.publishing.gas_price_cap_gwei}"
+            log.warning("%s: not publishing: %s", name, detail)
+            return Outcome(name, "skipped", detail, result.price)
+        return self.publish(result, now, due)
+
+    def _due(self, result: Aggregate, last: Any, now: int) -> str | None:
+        if last is None:
+            return "first round"
+        if now <= last.timestamp:
+            return None
+        moved = abs(result.price - last.price) * BPS
+        if moved >= last.price * self.config.deviation_bps and result.price != last.price:
+            return f"moved {Decimal(moved) / last.price:.1f} bps"
+        if now - last.timestamp >= self.config.heartbeat:
+            return "heartbeat"
+        return None
+
+    def publish(self, result: Aggregate, now: int, reason: str) -> Outcome:
+        name = self.config.name
+        threshold = int(self.oracle.threshold())
+        if len(self.signers) < threshold:
+            detail = f"{len(self.signers)} signers configured, the oracle requires {threshold}"
+            log.error("%s: %s", name, detail)
+            return Outcome(name, "refused", detail, result.price)
+        report = PriceReport(self.base, self.quote, result.price, now)
+        signatures = [signer.sign_report(self.domain, report) for signer in self.signers[:threshold]]
+        prices = [result.price] * len(signatures)
+        self.state.mark_pending(name, now, result.price)
+        delay = self.publishing.backoff
+        for attempt in range(self.publishing.retries + 1):
+            try:
+                receipt = self.oracle.update(now, prices, signatures, sender=self.publisher)
+            except Exception as error:
+                if int(self.oracle.latest_timestamp()) >= now:  # it landed after all: never send it twice
+                    self.state.mark_published(name, now, result.price, None)
+                    return Outcome(name, "published", f"{reason} (landed despite an error)", result.price, now)
+                log.warning("%s: publish attempt %d failed: %s", name, attempt + 1, _first_line(error))
+                if attempt < self.publishing.retries:
+                    self.sleep(float(delay))
+                    delay *= 2
+                continue
+            tx_hash = str(receipt.txn_hash)
+            self.state.mark_published(name, now, result.price, tx_hash)
+            sources = ",".join(result.used)
+            log.info("%s: published %d at %d (%s; sources %s) in %s", name, result.price, now, reason, sources, tx_hash)
+            return Outcome(name, "published", reason, result.price, now, tx_hash)
+        self.state.drop(name, now)
+        return Outcome(name, "failed", f"{self.publishing.retries + 1} attempts failed", result.price, now)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
+
+
+class Node:
+    """All feeds, ticked every `poll_interval` seconds."""
+
+    def __init__(
+        self,
+        workers: Sequence[FeedWorker],
+        clock: Callable[[], int],
+        poll_interval: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.workers = list(workers)
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self.sleep = sleep
+
+    def tick(self) -> list[Outcome]:
+        now = self.clock()
+        return [worker.tick(now) for worker in self.workers]
+
+    def run(self, iterations: int | None = None, report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+        """Tick `iterations` times (forever if None), reporting each outcome as it happens; returns them all."""
+        outcomes: list[Outcome] = []
+        done = 0
+        while iterations is None or done < iterations:
+            for outcome in self.tick():
+                outcomes.append(outcome)
+                if report is not None:
+                    report(outcome)
+            done += 1
+            if iterations is None or done < iterations:
+                self.sleep(self.poll_interval)
+        return outcomes
