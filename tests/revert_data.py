@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ape.exceptions import ContractLogicError
+from ape.exceptions import ContractLogicError, CustomError
 from eth_abi import encode
 from eth_utils import keccak
 
@@ -23,7 +23,12 @@ def custom_error(signature: str, *args: object) -> bytes:
 
 
 def _revert_data(error: ContractLogicError) -> bytes:
-    # Ape reports undecodable revert data as hex, or (when it could be mistaken for text) as the repr of the bytes.
+    # Ape decodes the data with any known contract type that declares the same error (Solidity adapters share these
+    # errors): re-encode what it decoded.
+    if isinstance(error, CustomError):
+        types = ",".join(i.canonical_type for i in error.abi.inputs)
+        return custom_error(f"{error.abi.name}({types})", *error.inputs.values())
+    # Otherwise Ape reports the data as hex, or (when it could pass for text) as the repr of the bytes.
     message = error.revert_message or ""
     if message.startswith("0x"):
         return bytes.fromhex(message[2:])

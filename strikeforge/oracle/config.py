@@ -87,7 +87,7 @@ class NodeConfig:
 
 
 def _require(mapping: dict[str, Any], key: str, where: str, fix: str) -> Any:
-    if key not in mapping or mapping[key] in (None, ""):
+    if key not in mapping or mapping[key] in (None, "", [], {}):
         raise ConfigError(f"{where}.{key}: missing; {fix}")
     return mapping[key]
 
@@ -172,9 +172,7 @@ def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
     if "private_key" in raw or "key" in raw:
         raise ConfigError(f"{where}: plaintext keys are refused; use an encrypted keystore or an Ape account")
     if raw.get("keystore"):
-        path = base_dir / str(raw["keystore"])
-        if not path.is_file():
-            raise ConfigError(f"{where}.keystore: {path} does not exist")
+        path = base_dir / str(raw["keystore"])  # read (and its absence reported) when the signer loads
         env = _require(raw, "password_env", where, "name the environment variable holding the keystore password")
         return SignerConfig(keystore=path, password_env=str(env))
     if raw.get("ape_account"):
@@ -202,10 +200,15 @@ def parse(raw: Any, base_dir: Path, source: Path | None = None) -> NodeConfig:
     """Validate a loaded YAML document; relative paths resolve against `base_dir`."""
     if not isinstance(raw, dict):
         raise ConfigError("the configuration must be a mapping with feeds, signers and publisher")
-    feeds_raw = _require(raw, "feeds", "config", "list the feeds to publish")
+    # Keys first: a plaintext key is reported before anything else is looked at.
     signers_raw = _require(raw, "signers", "config", "list the signing keys (keystores or Ape accounts)")
-    feeds = tuple(_feed(f, f"feeds[{i}]", base_dir) for i, f in enumerate(feeds_raw))
+    if not isinstance(signers_raw, list):
+        raise ConfigError("config.signers: must be a list")
     signers = tuple(_signer(s, f"signers[{i}]", base_dir) for i, s in enumerate(signers_raw))
+    feeds_raw = _require(raw, "feeds", "config", "list the feeds to publish")
+    if not isinstance(feeds_raw, list):
+        raise ConfigError("config.feeds: must be a list")
+    feeds = tuple(_feed(f, f"feeds[{i}]", base_dir) for i, f in enumerate(feeds_raw))
     node = raw.get("node") or {}
     return NodeConfig(
         feeds=feeds,

@@ -51,6 +51,8 @@ class KeystoreSigner:
     """A key decrypted from an encrypted JSON keystore (EIP-2335-style scrypt/pbkdf2), held in memory only."""
 
     def __init__(self, keystore: Path, password_env: str) -> None:
+        if not keystore.is_file():
+            raise SignerError(f"keystore {keystore}: no such file; create it with `ape accounts import` or geth")
         password = os.environ.get(password_env)
         if password is None:
             raise SignerError(f"keystore {keystore.name}: environment variable {password_env} is not set")

@@ -43,7 +43,7 @@ def price_server() -> Iterator[PriceServer]:
     server_state = PriceServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             route = server_state.routes.get(self.path)
             server_state.hits[self.path] = server_state.hits.get(self.path, 0) + 1
             if route is None:

@@ -84,8 +84,9 @@ def test_the_median_survives_fewer_than_half_corrupted_sources(honest, data):
 )
 def test_the_signed_price_stays_in_the_honest_range(center, offsets, data):
     honest = [center * (1 + Decimal(o) / 10_000) for o in offsets]
-    liars = data.draw(st.lists(st.decimals(min_value=Decimal("1e-6"), max_value=Decimal("1e15"), places=6),
-                               max_size=len(honest) - 1))
+    liars = data.draw(
+        st.lists(st.decimals(min_value=Decimal("1e-6"), max_value=Decimal("1e15"), places=6), max_size=len(honest) - 1)
+    )
     observations = [obs(f"h{i}", str(p)) for i, p in enumerate(honest)] + [
         obs(f"x{i}", str(p)) for i, p in enumerate(liars)
     ]

@@ -21,9 +21,7 @@ def committee_oracle(project, deployer):
     weth = project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
     usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
     members = [k.address for k in signer_keys(3)]
-    return project.SignedPriceOracle.deploy(
-        weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer
-    )
+    return project.SignedPriceOracle.deploy(weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_malformed_json_is_a_source_error(price_server):
 
 def test_a_missing_path_is_named(price_server):
     url = price_server.serve_price("/eth", "3000")
-    with pytest.raises(SourceError, match="no 'data.last'"):
+    with pytest.raises(SourceError, match=r"no 'data\.last'"):
         http(url, path="data.last").fetch(NOW)
 
 
