@@ -87,3 +87,21 @@ def test_replay_jsonl(tmp_path):
     path = tmp_path / "eth.jsonl"
     path.write_text('{"timestamp": 100, "price": "3000"}\n{"timestamp": 200, "price": 3001.25}\n')
     assert ReplaySource(ReplaySourceConfig(name="replay", file=path)).fetch(500).price == Decimal("3001.25")
+
+
+def test_a_chainlink_feed_is_read_on_chain_and_scaled(project, deployer, chain):
+    from strikeforge.oracle.config import ChainlinkSourceConfig
+    from strikeforge.oracle.sources import ChainlinkSource
+
+    feed = project.MockChainlinkFeed.deploy(8, 3_000_12345678, sender=deployer)
+    observation = ChainlinkSource(ChainlinkSourceConfig(name="cl", feed=str(feed.address))).fetch(NOW)
+    assert observation.price == Decimal("3000.12345678")
+    assert observation.timestamp == feed.latestRoundData()[3]
+
+
+def test_an_address_without_a_feed_is_a_source_error(accounts):
+    from strikeforge.oracle.config import ChainlinkSourceConfig
+    from strikeforge.oracle.sources import ChainlinkSource
+
+    with pytest.raises(SourceError, match="feed read failed"):
+        ChainlinkSource(ChainlinkSourceConfig(name="cl", feed=str(accounts[7].address))).fetch(NOW)
