@@ -1,0 +1,91 @@
+"""Fixtures for the options engine: assets, a router over a settable spot source, the engine and a series."""
+
+from __future__ import annotations
+
+import pytest
+
+WEEK = 7 * 86_400
+EXPIRY_OFFSET = 86_400 + 8 * 3_600  # Friday 08:00 UTC
+DISPUTE = 3_600
+ONE = 10**18
+SPOT = 3_000 * ONE
+NONE = "0x" + "00" * 20
+
+
+def next_expiry(now: int, weeks: int = 1) -> int:
+    """The first Friday 08:00 UTC at least a day after `now`, plus `weeks - 1` weeks."""
+    expiry = now - (now - EXPIRY_OFFSET) % WEEK + WEEK
+    if expiry - now < 86_400:
+        expiry += WEEK
+    return expiry + (weeks - 1) * WEEK
+
+
+@pytest.fixture
+def weth(project, deployer):
+    return project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
+
+
+@pytest.fixture
+def usdc(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
+@pytest.fixture
+def spot(project, deployer, chain):
+    source = project.MockPriceSource.deploy(sender=deployer)
+    source.set(SPOT, chain.pending_timestamp, sender=deployer)
+    return source
+
+
+@pytest.fixture
+def router(project, deployer, spot, weth, usdc):
+    router = project.OracleRouter.deploy(DISPUTE, deployer, deployer, sender=deployer)
+    router.set_route(weth, usdc, spot, NONE, 0, False, sender=deployer)
+    return router
+
+
+@pytest.fixture
+def engine(project, deployer, router):
+    engine = project.OptionsEngine.deploy(router, deployer, sender=deployer)
+    engine.grantRole(engine.SERIES_CREATOR_ROLE(), deployer, sender=deployer)
+    return engine
+
+
+@pytest.fixture
+def expiry(chain):
+    return next_expiry(chain.pending_timestamp)
+
+
+@pytest.fixture
+def create(engine, deployer, weth, usdc, expiry):
+    def create_series(strike=SPOT, is_put=False, when=None):
+        tx = engine.createSeries(weth, usdc, strike, when or expiry, is_put, sender=deployer)
+        return tx.events.filter(engine.SeriesCreated)[0].seriesId
+
+    return create_series
+
+
+@pytest.fixture
+def funded(weth, usdc, deployer, engine, accounts):
+    """Writers alice and bob with WETH and USDC, approved to the engine."""
+    for who in accounts[1:3]:
+        weth.mint(who, 1_000 * ONE, sender=deployer)
+        usdc.mint(who, 10_000_000 * 10**6, sender=deployer)
+        weth.approve(engine, 2**256 - 1, sender=who)
+        usdc.approve(engine, 2**256 - 1, sender=who)
+    return accounts[1:3]
+
+
+@pytest.fixture
+def settle_at(chain, spot, router, engine, deployer, weth, usdc):
+    """Moves past expiry, records `price` as the expiry price, waits out the dispute period and settles."""
+
+    def settle(series_id, price):
+        expiry = engine.series(series_id).expiry
+        chain.mine(1, timestamp=expiry + 60)
+        spot.set(price, chain.pending_timestamp, sender=deployer)
+        router.record_expiry_price(weth, usdc, expiry, sender=deployer)
+        chain.mine(1, timestamp=chain.pending_timestamp + DISPUTE)
+        return engine.settle(series_id, sender=deployer)
+
+    return settle
