@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 LIBRARY_IMPORTS = (
     'import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";',
+    'import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";',
     'import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";',
     'import {IPyth} from "@pythnetwork/pyth-sdk-solidity/IPyth.sol";',
     'import {IUniswapV3PoolState} from "@uniswap/v3-core/contracts/interfaces/pool/IUniswapV3PoolState.sol";',
@@ -60,7 +61,8 @@ def test_every_library_remapping_resolves(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = (tmp_path / ".build" / "__local__.json").read_text()
     assert '"RemapProbe"' in manifest
-    libraries = ("openzeppelin", "chainlink", "pyth-sdk-solidity", "uniswap-v3-core", "uniswap-v4-core")
+    libraries = ("openzeppelin", "openzeppelin-upgradeable", "chainlink", "pyth-sdk-solidity")
+    libraries += ("uniswap-v3-core", "uniswap-v4-core")
     libraries += ("safe-contracts",)
     for library in libraries:
         assert f".cache/{library}/" in manifest, f"{library} sources missing from the build"
