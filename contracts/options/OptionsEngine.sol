@@ -301,6 +301,13 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         return _collateralAsset(_series(seriesId));
     }
 
+    /// @notice Whether a series has settled.
+    /// @param seriesId The series.
+    /// @return True once `settle` ran.
+    function isSettled(uint256 seriesId) external view returns (bool) {
+        return _series(seriesId).settled;
+    }
+
     /// @notice The option token of a series.
     /// @param seriesId The series.
     /// @return The ERC-20.

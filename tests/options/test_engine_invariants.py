@@ -13,7 +13,7 @@ from strikeforge.fuzz.abi import ContractABI
 from strikeforge.fuzz.chain import Contract
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine, actor
-from tests.options.conftest import DISPUTE, ONE, next_expiry
+from tests.options.fixtures import DISPUTE, ONE, next_expiry
 
 WRITERS = ("alice", "bob")
 HOLDERS = ("alice", "bob", "carol")

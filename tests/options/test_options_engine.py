@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from tests.options.conftest import ONE, SPOT, WEEK, next_expiry
+from tests.options.fixtures import ONE, SPOT, WEEK, next_expiry
 
 USDC = 10**6
 

@@ -1,4 +1,5 @@
-"""Fixtures for the options engine: assets, a router over a settable spot source, the engine and a series."""
+"""Options-stack fixtures (assets, router over a settable spot, engine, series), shared by the options and vault tests
+through `pytest_plugins` in tests/conftest.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,897 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@title ThetaVault
+@custom:contract-name ThetaVault
+@license MIT
+@notice An options vault in the lifecycle of Ribbon's theta vaults, exposed as an asynchronous ERC-4626 vault
+        (ERC-7540): it writes covered calls (asset = the underlying) or cash-secured puts (asset = the strike asset)
+        each epoch through the OptionsEngine, sells them to a buyer set by governance at a premium floor, and
+        settles deposits and redemptions only at the epoch roll, at that roll's share price. A mid-epoch share price
+        would ignore the open options' liability and let late depositors take premium they did not risk.
+@dev Lifecycle. Users `requestDeposit` / `requestRedeem` at any time (request id = the epoch they are made in);
+     the keeper's `roll` (1) settles the expired series and reclaims its collateral, (2) charges the fees accrued
+     since the last roll, exactly once, (3) fixes the roll price, burns the shares of pending redemptions (their
+     assets become reserved, claimable) and mints the shares of pending deposits (held by the vault, claimable),
+     (4) writes the next series on all invested assets and sells it. While no series is open a roll may happen at
+     once; otherwise not before the series' expiry (and the router's dispute period, enforced by the engine).
+     Claims go through ERC-7540 `deposit`/`mint` (shares out) and `withdraw`/`redeem` (assets out), by the
+     controller or an operator it approved. Share price: (assets + 1) / (supply + 10^DECIMALS_OFFSET), the virtual
+     offset of snekmate's erc4626, rounded against the user at each conversion.
+     Roles (snekmate access_control): the admin (a timelock) sets fees, recipient, buyer, premium floor and strike
+     selector; the keeper rolls; the guardian pauses requests and rolls, never claims.
+     Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise).
+@custom:invariants (1) asset.balanceOf(vault) + locked collateral == invested assets + pending deposits + reserved
+                       redemption assets + premium booked this epoch (totalAssets() is the invested part).
+                   (2) Between rolls, totalSupply changes only by claims' transfers: shares are minted and burned only
+                       in roll; claimable deposit shares and pending redemption shares are held by the vault.
+                   (3) A controller's claimable amounts are exactly its past requests converted at their roll's
+                       price; claims never exceed them; the sum of claimable and pending equals what the vault holds
+                       for them.
+                   (4) Fees are charged once per roll, management pro rata to the time since the last roll.
+                   (5) The option series' locked collateral covers its maximum payout (OptionsEngine).
+"""
+
+from ethereum.ercs import IERC20
+from ethereum.ercs import IERC20Detailed
+
+from snekmate.auth import access_control
+from snekmate.auth import ownable
+from snekmate.tokens import erc20
+from snekmate.utils import math
+
+initializes: ownable
+initializes: erc20[ownable := ownable]
+initializes: access_control
+
+exports: (
+    erc20.transfer,
+    erc20.transferFrom,
+    erc20.approve,
+    erc20.balanceOf,
+    erc20.allowance,
+    erc20.totalSupply,
+    erc20.name,
+    erc20.symbol,
+    erc20.decimals,
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+)
+
+
+interface IOptionsEngine:
+    def createSeries(
+        underlying: address, strikeAsset: address, strike: uint256, expiry: uint64, isPut: bool
+    ) -> uint256: nonpayable
+    def seriesIdOf(key: bytes32) -> uint256: view
+    def write(seriesId: uint256, amount: uint256, to: address) -> uint256: nonpayable
+    def settle(seriesId: uint256) -> uint256: nonpayable
+    def reclaim(seriesId: uint256) -> uint256: nonpayable
+    def isSettled(seriesId: uint256) -> bool: view
+    def collateralOf(seriesId: uint256, writer: address) -> uint256: view
+
+
+interface IStrikeSelector:
+    def select(underlying: address, strike_asset: address, is_put: bool) -> uint256: view
+
+
+# @notice May roll epochs.
+KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
+# @notice May pause and unpause requests and rolls.
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+# @notice Virtual share offset (snekmate erc4626's defence against the first-depositor inflation attack).
+DECIMALS_OFFSET: public(constant(uint256)) = 6
+# @notice Expiries: Fridays 08:00 UTC.
+EXPIRY_OFFSET: constant(uint256) = 115_200
+WEEK: constant(uint256) = 604_800
+BPS: constant(uint256) = 10_000
+YEAR: constant(uint256) = 31_536_000
+MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 500
+MAX_PERFORMANCE_FEE_BPS: constant(uint256) = 3_000
+
+_ERC165_ID: constant(bytes4) = 0x01FFC9A7
+_ERC7540_OPERATOR_ID: constant(bytes4) = 0xE3BC4E65
+_ERC7540_DEPOSIT_ID: constant(bytes4) = 0xCE3BBE50
+_ERC7540_REDEEM_ID: constant(bytes4) = 0x620EE8E4
+_ERC7575_ID: constant(bytes4) = 0x2F0A18C5
+_ACCESS_CONTROL_ID: constant(bytes4) = 0x7965DB0B
+
+# @notice The vault's asset: the option collateral (underlying for calls, strike asset for puts).
+asset: public(immutable(address))
+# @notice The OptionsEngine.
+ENGINE: public(immutable(IOptionsEngine))
+# @notice The options' underlying.
+UNDERLYING: public(immutable(address))
+# @notice The options' strike asset.
+STRIKE_ASSET: public(immutable(address))
+# @notice True for a put vault.
+IS_PUT: public(immutable(bool))
+# @notice Largest invested + pending assets accepted (deposit cap).
+CAP: public(immutable(uint256))
+_ASSET_UNIT: immutable(uint256)
+_STRIKE_UNIT: immutable(uint256)
+
+# @notice The current epoch (request id of new requests).
+epoch: public(uint256)
+# @notice The open option series (0: none).
+current_series: public(uint256)
+# @notice Expiry of the open series (0: none): the earliest time of the next roll.
+current_expiry: public(uint256)
+# @notice Invested assets at the last roll after deposits and redemptions, before the premium: the performance
+#         fee's base.
+invested_at_roll: public(uint256)
+# @notice Time of the last roll (management fee accrual).
+last_roll_at: public(uint256)
+# @notice Assets requested for deposit this epoch (held, not invested).
+total_pending_deposits: public(uint256)
+# @notice Shares requested for redemption this epoch (held by the vault).
+total_pending_redeem_shares: public(uint256)
+# @notice Assets of claimable redemptions (held, not invested).
+reserved_for_redemptions: public(uint256)
+# @notice Shares of claimable deposits (held by the vault).
+reserved_deposit_shares: public(uint256)
+# @notice Roll price of each epoch: assets and supply (virtual offset not included) at its roll.
+roll_assets: public(HashMap[uint256, uint256])
+roll_supply: public(HashMap[uint256, uint256])
+# @notice Fees charged at each epoch's roll (0 or once).
+fees_charged: public(HashMap[uint256, uint256])
+
+# Per controller: one pending request per kind (in `*_epoch`), and claimable balances from past ones.
+pending_deposit_assets: HashMap[address, uint256]
+pending_deposit_epoch: HashMap[address, uint256]
+claimable_deposit_assets: HashMap[address, uint256]
+claimable_deposit_shares: HashMap[address, uint256]
+pending_redeem_shares: HashMap[address, uint256]
+pending_redeem_epoch: HashMap[address, uint256]
+claimable_redeem_shares: HashMap[address, uint256]
+claimable_redeem_assets: HashMap[address, uint256]
+
+# @notice ERC-7540 operators: controller -> operator -> approved.
+isOperator: public(HashMap[address, HashMap[address, bool]])
+# @notice Requests and rolls are paused (claims never are).
+paused: public(bool)
+# @notice Fee parameters (admin only).
+management_fee_bps: public(uint256)
+performance_fee_bps: public(uint256)
+fee_recipient: public(address)
+# @notice Who buys the options, and the least premium per option (asset units per 1e18 options).
+buyer: public(address)
+premium_per_option: public(uint256)
+# @notice The strike selection contract.
+strike_selector: public(IStrikeSelector)
+
+
+event DepositRequest:
+    controller: indexed(address)
+    owner: indexed(address)
+    requestId: indexed(uint256)
+    sender: address
+    assets: uint256
+
+
+event RedeemRequest:
+    controller: indexed(address)
+    owner: indexed(address)
+    requestId: indexed(uint256)
+    sender: address
+    shares: uint256
+
+
+event Deposit:
+    sender: indexed(address)
+    owner: indexed(address)
+    assets: uint256
+    shares: uint256
+
+
+event Withdraw:
+    sender: indexed(address)
+    receiver: indexed(address)
+    owner: indexed(address)
+    assets: uint256
+    shares: uint256
+
+
+event OperatorSet:
+    controller: indexed(address)
+    operator: indexed(address)
+    approved: bool
+
+
+event EpochRolled:
+    epoch: indexed(uint256)
+    assets: uint256
+    supply: uint256
+    deposits: uint256
+    redemptions: uint256
+    series: uint256
+    premium: uint256
+
+
+event FeesCharged:
+    epoch: indexed(uint256)
+    management: uint256
+    performance: uint256
+    recipient: address
+
+
+event Paused:
+    paused: bool
+    guardian: address
+
+
+event ParametersSet:
+    management_fee_bps: uint256
+    performance_fee_bps: uint256
+    fee_recipient: address
+    buyer: address
+    premium_per_option: uint256
+    strike_selector: address
+
+
+@deploy
+def __init__(
+    asset_: address,
+    engine: IOptionsEngine,
+    underlying: address,
+    strike_asset: address,
+    is_put: bool,
+    cap: uint256,
+    strike_selector_: IStrikeSelector,
+    admin: address,
+    name_: String[25],
+    symbol_: String[5],
+):
+    """
+    @param asset_ The collateral asset: `underlying` for a call vault, `strike_asset` for a put vault.
+    @param engine The OptionsEngine (the vault needs its SERIES_CREATOR_ROLE).
+    @param underlying The options' underlying.
+    @param strike_asset The options' strike asset.
+    @param is_put True for a put vault.
+    @param cap Largest invested plus pending assets.
+    @param strike_selector_ Picks each epoch's strike.
+    @param admin The admin of every role: a timelock.
+    @param name_ Share token name.
+    @param symbol_ Share token symbol.
+    """
+    if asset_ != (strike_asset if is_put else underlying):
+        self._invalid_config("asset")
+    if cap == 0 or admin == empty(address):
+        self._invalid_config("cap/admin")
+    asset = asset_
+    ENGINE = engine
+    UNDERLYING = underlying
+    STRIKE_ASSET = strike_asset
+    IS_PUT = is_put
+    CAP = cap
+    decimals_: uint8 = staticcall IERC20Detailed(asset_).decimals()
+    _ASSET_UNIT = 10**convert(decimals_, uint256)
+    _STRIKE_UNIT = 10**convert(staticcall IERC20Detailed(strike_asset).decimals(), uint256)
+    ownable.__init__()
+    erc20.__init__(name_, symbol_, decimals_ + convert(DECIMALS_OFFSET, uint8), name_, "1")
+    access_control.__init__()
+    if admin != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.strike_selector = strike_selector_
+    self.last_roll_at = block.timestamp
+    self.epoch = 1
+
+
+# ------------------------------------------------------------------------------------------------ ERC-165 / 7575
+
+
+@external
+@view
+def supportsInterface(interface_id: bytes4) -> bool:
+    """
+    @notice ERC-165: ERC-7540 operator, async deposit and async redeem, ERC-7575 and AccessControl.
+    @param interface_id The interface id.
+    @return Whether it is supported.
+    """
+    return interface_id in [
+        _ERC165_ID, _ERC7540_OPERATOR_ID, _ERC7540_DEPOSIT_ID, _ERC7540_REDEEM_ID, _ERC7575_ID, _ACCESS_CONTROL_ID
+    ]
+
+
+@external
+@view
+def share() -> address:
+    """
+    @notice ERC-7575: the share token is this contract.
+    @return This vault.
+    """
+    return self
+
+
+# ------------------------------------------------------------------------------------------------ operators
+
+
+@external
+def setOperator(operator: address, approved: bool) -> bool:
+    """
+    @notice Lets `operator` request and claim on the caller's behalf (ERC-7540).
+    @param operator The operator.
+    @param approved True to approve, false to revoke.
+    @return True.
+    """
+    if operator == msg.sender:
+        raw_revert(method_id("SelfOperator()"))
+    self.isOperator[msg.sender][operator] = approved
+    log OperatorSet(controller=msg.sender, operator=operator, approved=approved)
+    return True
+
+
+# ------------------------------------------------------------------------------------------------ requests
+
+
+@external
+def requestDeposit(assets: uint256, controller: address, owner: address) -> uint256:
+    """
+    @notice Requests a deposit of `assets` from `owner` for `controller`, settled at the next roll.
+    @param assets Assets to deposit (taken now).
+    @param controller Who may claim the shares.
+    @param owner Whose assets: the caller or an owner that made it an operator.
+    @return requestId The epoch of the request.
+    """
+    self._check_not_paused()
+    self._check_caller(owner)
+    if assets == 0:
+        raw_revert(method_id("ZeroAmount()"))
+    if self._invested() + self.total_pending_deposits + assets > CAP:
+        raw_revert(concat(method_id("CapExceeded(uint256)"), abi_encode(CAP)))
+    self._settle_controller(controller)
+    request_id: uint256 = self.epoch
+    self.pending_deposit_assets[controller] += assets
+    self.pending_deposit_epoch[controller] = request_id
+    self.total_pending_deposits += assets
+    assert extcall IERC20(asset).transferFrom(owner, self, assets, default_return_value=True)
+    log DepositRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, assets=assets)
+    return request_id
+
+
+@external
+def requestRedeem(shares: uint256, controller: address, owner: address) -> uint256:
+    """
+    @notice Requests the redemption of `shares` of `owner` for `controller`, settled at the next roll.
+    @param shares Shares to redeem (taken now).
+    @param controller Who may claim the assets.
+    @param owner Whose shares: the caller, an owner that made it an operator, or one that approved it (ERC-20).
+    @return requestId The epoch of the request.
+    """
+    self._check_not_paused()
+    if shares == 0:
+        raw_revert(method_id("ZeroAmount()"))
+    if owner != msg.sender and not self.isOperator[owner][msg.sender]:
+        erc20._spend_allowance(owner, msg.sender, shares)
+    self._settle_controller(controller)
+    request_id: uint256 = self.epoch
+    self.pending_redeem_shares[controller] += shares
+    self.pending_redeem_epoch[controller] = request_id
+    self.total_pending_redeem_shares += shares
+    erc20._transfer(owner, self, shares)
+    log RedeemRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, shares=shares)
+    return request_id
+
+
+@external
+@view
+def pendingDepositRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Assets of `controller`'s deposit request `requestId` not yet settled by a roll.
+    @param requestId The request (epoch).
+    @param controller The controller.
+    @return Pending assets.
+    """
+    if self.pending_deposit_epoch[controller] == requestId and requestId == self.epoch:
+        return self.pending_deposit_assets[controller]
+    return 0
+
+
+@external
+@view
+def claimableDepositRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Assets of `controller`'s deposit requests settled and not yet claimed (requests are fungible once
+            claimable, so any past request id reports them all).
+    @param requestId A past request (epoch).
+    @param controller The controller.
+    @return Claimable assets.
+    """
+    if requestId >= self.epoch:
+        return 0
+    return self._claimable_deposit(controller)[0]
+
+
+@external
+@view
+def pendingRedeemRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Shares of `controller`'s redeem request `requestId` not yet settled by a roll.
+    @param requestId The request (epoch).
+    @param controller The controller.
+    @return Pending shares.
+    """
+    if self.pending_redeem_epoch[controller] == requestId and requestId == self.epoch:
+        return self.pending_redeem_shares[controller]
+    return 0
+
+
+@external
+@view
+def claimableRedeemRequest(requestId: uint256, controller: address) -> uint256:
+    """
+    @notice Shares of `controller`'s redeem requests settled and not yet claimed.
+    @param requestId A past request (epoch).
+    @param controller The controller.
+    @return Claimable shares.
+    """
+    if requestId >= self.epoch:
+        return 0
+    return self._claimable_redeem(controller)[0]
+
+
+# ------------------------------------------------------------------------------------------------ claims
+
+
+@external
+def deposit(assets: uint256, receiver: address, controller: address = msg.sender) -> uint256:
+    """
+    @notice Claims the shares of `assets` of `controller`'s claimable deposits (ERC-7540), rounded down.
+    @param assets Claimable assets to claim.
+    @param receiver Who gets the shares.
+    @param controller Whose claim: the caller or a controller that made it an operator.
+    @return shares Shares sent.
+    """
+    self._check_caller(controller)
+    self._settle_controller(controller)
+    claimable_assets: uint256 = self.claimable_deposit_assets[controller]
+    claimable_shares: uint256 = self.claimable_deposit_shares[controller]
+    if assets == 0 or assets > claimable_assets:
+        raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(assets, claimable_assets)))
+    shares: uint256 = math._mul_div(claimable_shares, assets, claimable_assets, False)
+    self._claim_deposit(controller, receiver, assets, shares)
+    return shares
+
+
+@external
+def mint(shares: uint256, receiver: address, controller: address = msg.sender) -> uint256:
+    """
+    @notice Claims `shares` of `controller`'s claimable deposits (ERC-7540); the assets counted are rounded up.
+    @param shares Claimable shares to claim.
+    @param receiver Who gets the shares.
+    @param controller Whose claim: the caller or a controller that made it an operator.
+    @return assets Claimable assets used up.
+    """
+    self._check_caller(controller)
+    self._settle_controller(controller)
+    claimable_assets: uint256 = self.claimable_deposit_assets[controller]
+    claimable_shares: uint256 = self.claimable_deposit_shares[controller]
+    if shares == 0 or shares > claimable_shares:
+        raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(shares, claimable_shares)))
+    assets: uint256 = math._mul_div(claimable_assets, shares, claimable_shares, True)
+    self._claim_deposit(controller, receiver, min(assets, claimable_assets), shares)
+    return assets
+
+
+@external
+def redeem(shares: uint256, receiver: address, controller: address) -> uint256:
+    """
+    @notice Claims the assets of `shares` of `controller`'s claimable redemptions (ERC-7540), rounded down.
+    @param shares Claimable shares to claim.
+    @param receiver Who gets the assets.
+    @param controller Whose claim: the caller or a controller that made it an operator.
+    @return assets Assets sent.
+    """
+    self._check_caller(controller)
+    self._settle_controller(controller)
+    claimable_shares: uint256 = self.claimable_redeem_shares[controller]
+    claimable_assets: uint256 = self.claimable_redeem_assets[controller]
+    if shares == 0 or shares > claimable_shares:
+        raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(shares, claimable_shares)))
+    assets: uint256 = math._mul_div(claimable_assets, shares, claimable_shares, False)
+    self._claim_redeem(controller, receiver, assets, shares)
+    return assets
+
+
+@external
+def withdraw(assets: uint256, receiver: address, controller: address) -> uint256:
+    """
+    @notice Claims `assets` of `controller`'s claimable redemptions (ERC-7540); the shares counted are rounded up.
+    @param assets Claimable assets to claim.
+    @param receiver Who gets the assets.
+    @param controller Whose claim: the caller or a controller that made it an operator.
+    @return shares Claimable shares used up.
+    """
+    self._check_caller(controller)
+    self._settle_controller(controller)
+    claimable_shares: uint256 = self.claimable_redeem_shares[controller]
+    claimable_assets: uint256 = self.claimable_redeem_assets[controller]
+    if assets == 0 or assets > claimable_assets:
+        raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(assets, claimable_assets)))
+    shares: uint256 = math._mul_div(claimable_shares, assets, claimable_assets, True)
+    self._claim_redeem(controller, receiver, assets, min(shares, claimable_shares))
+    return shares
+
+
+@external
+@view
+def maxDeposit(controller: address) -> uint256:
+    """
+    @notice Claimable deposit assets of `controller` (ERC-7540).
+    @param controller The controller.
+    @return Assets claimable through deposit.
+    """
+    return self._claimable_deposit(controller)[0]
+
+
+@external
+@view
+def maxMint(controller: address) -> uint256:
+    """
+    @notice Claimable deposit shares of `controller` (ERC-7540).
+    @param controller The controller.
+    @return Shares claimable through mint.
+    """
+    return self._claimable_deposit(controller)[1]
+
+
+@external
+@view
+def maxRedeem(controller: address) -> uint256:
+    """
+    @notice Claimable redemption shares of `controller` (ERC-7540).
+    @param controller The controller.
+    @return Shares claimable through redeem.
+    """
+    return self._claimable_redeem(controller)[0]
+
+
+@external
+@view
+def maxWithdraw(controller: address) -> uint256:
+    """
+    @notice Claimable redemption assets of `controller` (ERC-7540).
+    @param controller The controller.
+    @return Assets claimable through withdraw.
+    """
+    return self._claimable_redeem(controller)[1]
+
+
+@external
+@view
+def previewDeposit(assets: uint256) -> uint256:
+    """
+    @notice Reverts: deposits are asynchronous (ERC-7540).
+    """
+    raw_revert(method_id("AsyncFlow()"))
+
+
+@external
+@view
+def previewMint(shares: uint256) -> uint256:
+    """
+    @notice Reverts: deposits are asynchronous (ERC-7540).
+    """
+    raw_revert(method_id("AsyncFlow()"))
+
+
+@external
+@view
+def previewRedeem(shares: uint256) -> uint256:
+    """
+    @notice Reverts: redemptions are asynchronous (ERC-7540).
+    """
+    raw_revert(method_id("AsyncFlow()"))
+
+
+@external
+@view
+def previewWithdraw(assets: uint256) -> uint256:
+    """
+    @notice Reverts: redemptions are asynchronous (ERC-7540).
+    """
+    raw_revert(method_id("AsyncFlow()"))
+
+
+@external
+@view
+def totalAssets() -> uint256:
+    """
+    @notice Invested assets: idle plus locked collateral, minus pending deposits and reserved redemptions.
+    @return Assets.
+    """
+    return self._invested()
+
+
+@external
+@view
+def convertToShares(assets: uint256) -> uint256:
+    """
+    @notice Shares for `assets` at the current (indicative) price, rounded down.
+    @param assets Assets.
+    @return Shares.
+    """
+    return math._mul_div(assets, erc20.totalSupply + 10**DECIMALS_OFFSET, self._invested() + 1, False)
+
+
+@external
+@view
+def convertToAssets(shares: uint256) -> uint256:
+    """
+    @notice Assets for `shares` at the current (indicative) price, rounded down.
+    @param shares Shares.
+    @return Assets.
+    """
+    return math._mul_div(shares, self._invested() + 1, erc20.totalSupply + 10**DECIMALS_OFFSET, False)
+
+
+# ------------------------------------------------------------------------------------------------ roll
+
+
+@external
+def roll() -> uint256:
+    """
+    @notice Ends the epoch: settles the expired series, charges fees, settles requests at the roll price, writes and
+            sells the next series. Keeper only; not while paused; with a series open, not before its expiry.
+    @return The new epoch.
+    """
+    access_control._check_role(KEEPER_ROLE, msg.sender)
+    self._check_not_paused()
+    series: uint256 = self.current_series
+    if series != 0:
+        if block.timestamp < self.current_expiry:
+            raw_revert(concat(method_id("EpochNotDue(uint256)"), abi_encode(self.current_expiry)))
+        if not staticcall ENGINE.isSettled(series):
+            extcall ENGINE.settle(series)
+        if staticcall ENGINE.collateralOf(series, self) != 0:
+            extcall ENGINE.reclaim(series)
+        self.current_series = 0
+        self.current_expiry = 0
+
+    closing: uint256 = self.epoch
+    assets: uint256 = self._invested()
+    assets -= self._charge_fees(closing, assets)
+    supply: uint256 = erc20.totalSupply  # pending redemptions and claimable deposits included: one price for all
+    self.roll_assets[closing] = assets
+    self.roll_supply[closing] = supply
+
+    redeem_shares: uint256 = self.total_pending_redeem_shares
+    redeemed: uint256 = math._mul_div(redeem_shares, assets + 1, supply + 10**DECIMALS_OFFSET, False)
+    if redeem_shares != 0:
+        erc20._burn(self, redeem_shares)
+        self.reserved_for_redemptions += redeemed
+        self.total_pending_redeem_shares = 0
+    deposits: uint256 = self.total_pending_deposits
+    minted: uint256 = math._mul_div(deposits, supply + 10**DECIMALS_OFFSET, assets + 1, False)
+    if deposits != 0:
+        erc20._mint(self, minted)
+        self.reserved_deposit_shares += minted
+        self.total_pending_deposits = 0
+
+    self.epoch = closing + 1
+    # The performance fee's base excludes the premium about to be booked: premium minus payouts is the gain.
+    self.invested_at_roll = self._invested()
+    premium: uint256 = 0
+    series, premium = self._open_series()
+    self.last_roll_at = block.timestamp
+    log EpochRolled(
+        epoch=closing,
+        assets=assets,
+        supply=supply,
+        deposits=deposits,
+        redemptions=redeem_shares,
+        series=series,
+        premium=premium,
+    )
+    return closing + 1
+
+
+# ------------------------------------------------------------------------------------------------ governance
+
+
+@external
+def set_parameters(
+    management_fee_bps_: uint256,
+    performance_fee_bps_: uint256,
+    fee_recipient_: address,
+    buyer_: address,
+    premium_per_option_: uint256,
+    strike_selector_: IStrikeSelector,
+):
+    """
+    @notice Sets fees, their recipient, the options buyer, its premium floor and the strike selector. Admin (a
+            timelock) only.
+    @param management_fee_bps_ Yearly management fee, charged pro rata at each roll (<= 5%).
+    @param performance_fee_bps_ Share of each roll's gain (<= 30%).
+    @param fee_recipient_ Receives fees.
+    @param buyer_ Buys each series (must approve the vault for the premium); empty: options are not written.
+    @param premium_per_option_ Premium per 1e18 options, in asset units.
+    @param strike_selector_ Picks strikes.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    if management_fee_bps_ > MAX_MANAGEMENT_FEE_BPS or performance_fee_bps_ > MAX_PERFORMANCE_FEE_BPS:
+        self._invalid_config("fees")
+    if fee_recipient_ == empty(address) and (management_fee_bps_ != 0 or performance_fee_bps_ != 0):
+        self._invalid_config("fee_recipient")
+    self.management_fee_bps = management_fee_bps_
+    self.performance_fee_bps = performance_fee_bps_
+    self.fee_recipient = fee_recipient_
+    self.buyer = buyer_
+    self.premium_per_option = premium_per_option_
+    self.strike_selector = strike_selector_
+    log ParametersSet(
+        management_fee_bps=management_fee_bps_,
+        performance_fee_bps=performance_fee_bps_,
+        fee_recipient=fee_recipient_,
+        buyer=buyer_,
+        premium_per_option=premium_per_option_,
+        strike_selector=strike_selector_.address,
+    )
+
+
+@external
+def set_paused(paused_: bool):
+    """
+    @notice Pauses or resumes requests and rolls (claims of what is claimable are never paused). Guardian only.
+    @param paused_ True to pause.
+    """
+    access_control._check_role(GUARDIAN_ROLE, msg.sender)
+    self.paused = paused_
+    log Paused(paused=paused_, guardian=msg.sender)
+
+
+# ------------------------------------------------------------------------------------------------ internals
+
+
+@internal
+@view
+def _invested() -> uint256:
+    idle: uint256 = staticcall IERC20(asset).balanceOf(self)
+    locked: uint256 = 0
+    if self.current_series != 0:
+        locked = staticcall ENGINE.collateralOf(self.current_series, self)
+    return idle + locked - self.total_pending_deposits - self.reserved_for_redemptions
+
+
+@internal
+def _charge_fees(closing: uint256, assets: uint256) -> uint256:
+    management: uint256 = math._mul_div(
+        assets, self.management_fee_bps * (block.timestamp - self.last_roll_at), BPS * YEAR, False
+    )
+    performance: uint256 = 0
+    if assets > self.invested_at_roll:
+        performance = (assets - self.invested_at_roll) * self.performance_fee_bps // BPS
+    fee: uint256 = min(management + performance, assets)
+    if fee == 0:
+        return 0
+    self.fees_charged[closing] = fee
+    assert extcall IERC20(asset).transfer(self.fee_recipient, fee, default_return_value=True)
+    log FeesCharged(epoch=closing, management=management, performance=performance, recipient=self.fee_recipient)
+    return fee
+
+
+@internal
+def _open_series() -> (uint256, uint256):
+    buyer_: address = self.buyer
+    investable: uint256 = self._invested()
+    if buyer_ == empty(address) or investable == 0:
+        return 0, 0
+    strike: uint256 = staticcall self.strike_selector.select(UNDERLYING, STRIKE_ASSET, IS_PUT)
+    now: uint256 = block.timestamp
+    expiry: uint256 = now - (now - EXPIRY_OFFSET) % WEEK + WEEK
+    if expiry - now < 86_400:
+        expiry += WEEK
+    key: bytes32 = keccak256(abi_encode(UNDERLYING, STRIKE_ASSET, strike, convert(expiry, uint64), IS_PUT))
+    series: uint256 = staticcall ENGINE.seriesIdOf(key)
+    if series == 0:
+        series = extcall ENGINE.createSeries(UNDERLYING, STRIKE_ASSET, strike, convert(expiry, uint64), IS_PUT)
+    amount: uint256 = 0
+    if IS_PUT:
+        amount = math._mul_div(investable, 10**36, strike * _STRIKE_UNIT, False)
+    else:
+        amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
+    if amount == 0:
+        return 0, 0
+    assert extcall IERC20(asset).approve(ENGINE.address, investable, default_return_value=True)
+    extcall ENGINE.write(series, amount, buyer_)
+    assert extcall IERC20(asset).approve(ENGINE.address, 0, default_return_value=True)
+    premium: uint256 = math._mul_div(amount, self.premium_per_option, 10**18, True)
+    if premium != 0:
+        assert extcall IERC20(asset).transferFrom(buyer_, self, premium, default_return_value=True)
+    self.current_series = series
+    self.current_expiry = expiry
+    return series, premium
+
+
+@internal
+@view
+def _claimable_deposit(controller: address) -> (uint256, uint256):
+    assets: uint256 = self.claimable_deposit_assets[controller]
+    shares: uint256 = self.claimable_deposit_shares[controller]
+    request: uint256 = self.pending_deposit_epoch[controller]
+    pending: uint256 = self.pending_deposit_assets[controller]
+    if pending != 0 and request < self.epoch:
+        assets += pending
+        shares += math._mul_div(
+            pending, self.roll_supply[request] + 10**DECIMALS_OFFSET, self.roll_assets[request] + 1, False
+        )
+    return assets, shares
+
+
+@internal
+@view
+def _claimable_redeem(controller: address) -> (uint256, uint256):
+    shares: uint256 = self.claimable_redeem_shares[controller]
+    assets: uint256 = self.claimable_redeem_assets[controller]
+    request: uint256 = self.pending_redeem_epoch[controller]
+    pending: uint256 = self.pending_redeem_shares[controller]
+    if pending != 0 and request < self.epoch:
+        shares += pending
+        assets += math._mul_div(
+            pending, self.roll_assets[request] + 1, self.roll_supply[request] + 10**DECIMALS_OFFSET, False
+        )
+    return shares, assets
+
+
+@internal
+def _settle_controller(controller: address):
+    """
+    @dev Moves `controller`'s requests from past epochs into its claimable balances, at their roll's price.
+    """
+    if self.pending_deposit_assets[controller] != 0 and self.pending_deposit_epoch[controller] < self.epoch:
+        assets: uint256 = 0
+        shares: uint256 = 0
+        assets, shares = self._claimable_deposit(controller)
+        self.claimable_deposit_assets[controller] = assets
+        self.claimable_deposit_shares[controller] = shares
+        self.pending_deposit_assets[controller] = 0
+    if self.pending_redeem_shares[controller] != 0 and self.pending_redeem_epoch[controller] < self.epoch:
+        shares: uint256 = 0
+        assets: uint256 = 0
+        shares, assets = self._claimable_redeem(controller)
+        self.claimable_redeem_shares[controller] = shares
+        self.claimable_redeem_assets[controller] = assets
+        self.pending_redeem_shares[controller] = 0
+
+
+@internal
+def _claim_deposit(controller: address, receiver: address, assets: uint256, shares: uint256):
+    self.claimable_deposit_assets[controller] -= assets
+    self.claimable_deposit_shares[controller] -= shares
+    self.reserved_deposit_shares -= shares
+    erc20._transfer(self, receiver, shares)
+    log Deposit(sender=controller, owner=receiver, assets=assets, shares=shares)
+
+
+@internal
+def _claim_redeem(controller: address, receiver: address, assets: uint256, shares: uint256):
+    self.claimable_redeem_shares[controller] -= shares
+    self.claimable_redeem_assets[controller] -= assets
+    self.reserved_for_redemptions -= assets
+    assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
+    log Withdraw(sender=msg.sender, receiver=receiver, owner=controller, assets=assets, shares=shares)
+
+
+@internal
+@view
+def _check_caller(account: address):
+    if account != msg.sender and not self.isOperator[account][msg.sender]:
+        raw_revert(concat(method_id("NotOperator(address,address)"), abi_encode(account, msg.sender)))
+
+
+@internal
+@view
+def _check_not_paused():
+    if self.paused:
+        raw_revert(method_id("Paused()"))
+
+
+@internal
+@pure
+def _invalid_config(reason: String[32]):
+    raw_revert(concat(method_id("InvalidConfig(string)"), abi_encode(reason)))
