@@ -7,8 +7,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IOracleRouter} from "../interfaces/IOracleRouter.sol";
 import {OptionToken} from "./OptionToken.sol";
@@ -65,7 +65,6 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         bool settled;
         uint8 underlyingDecimals;
         uint8 strikeDecimals;
-        OptionToken token;
         uint256 strike;
         uint256 settlementPrice;
     }
@@ -76,10 +75,14 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
     mapping(bytes32 => uint256) public seriesIdOf;
     /// @notice How many series exist.
     uint256 public seriesCount;
-    /// @notice Options written and not yet burned, per series and writer.
-    mapping(uint256 => mapping(address => uint256)) public written;
-    /// @notice Collateral deposited and not yet released, per series and writer.
-    mapping(uint256 => mapping(address => uint256)) public collateralOf;
+    /// @dev A writer's position in a series: options written and not burned, collateral deposited and not released.
+    struct Position {
+        uint128 written;
+        uint128 collateral;
+    }
+
+    /// @dev Positions per series and writer (one storage slot each).
+    mapping(uint256 => mapping(address => Position)) internal _positions;
     /// @notice Collateral held for each series (all writers), not yet paid out or returned.
     mapping(uint256 => uint256) public seriesCollateral;
 
@@ -156,16 +159,12 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         }
 
         seriesId = ++seriesCount;
-        OptionToken token = OptionToken(Clones.clone(TOKEN_IMPLEMENTATION));
-        string memory name = string.concat(
-            "Strikeforge ",
-            IERC20Metadata(underlying).symbol(),
-            isPut ? " put " : " call ",
-            Strings.toString(expiry),
-            " #",
-            Strings.toString(seriesId)
+        // CREATE2 with the series id as salt: the token's address is derived, never stored (tokenOf).
+        OptionToken token = OptionToken(
+            Clones.cloneDeterministicWithImmutableArgs(
+                TOKEN_IMPLEMENTATION, abi.encode(seriesId, isPut), bytes32(seriesId)
+            )
         );
-        token.initialize(name, string.concat("sfOPT-", Strings.toString(seriesId)), address(this));
         seriesIdOf[key] = seriesId;
         series[seriesId] = Series({
             underlying: underlying,
@@ -175,7 +174,6 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
             settled: false,
             underlyingDecimals: underlyingDecimals,
             strikeDecimals: strikeDecimals,
-            token: token,
             strike: strike,
             settlementPrice: 0
         });
@@ -196,11 +194,11 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         collateral = collateralFor(seriesId, amount);
         if (collateral == 0) revert ZeroAmount();
-        written[seriesId][msg.sender] += amount;
-        collateralOf[seriesId][msg.sender] += collateral;
+        Position storage p = _positions[seriesId][msg.sender];
+        (p.written, p.collateral) = (SafeCast.toUint128(p.written + amount), SafeCast.toUint128(p.collateral + collateral));
         seriesCollateral[seriesId] += collateral;
         IERC20(_collateralAsset(s)).safeTransferFrom(msg.sender, address(this), collateral);
-        s.token.mint(to, amount);
+        _token(seriesId, s).mint(to, amount);
         emit OptionsWritten(seriesId, msg.sender, to, amount, collateral);
     }
 
@@ -213,13 +211,13 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         Series storage s = _series(seriesId);
         if (block.timestamp >= s.expiry) revert SeriesExpired(seriesId, s.expiry);
         if (amount == 0) revert ZeroAmount();
-        uint256 writtenBy = written[seriesId][msg.sender];
+        Position storage p = _positions[seriesId][msg.sender];
+        uint256 writtenBy = p.written;
         if (amount > writtenBy) revert InsufficientWritten(writtenBy, amount);
-        released = Math.mulDiv(collateralOf[seriesId][msg.sender], amount, writtenBy);
-        written[seriesId][msg.sender] = writtenBy - amount;
-        collateralOf[seriesId][msg.sender] -= released;
+        released = Math.mulDiv(p.collateral, amount, writtenBy);
+        (p.written, p.collateral) = (uint128(writtenBy - amount), uint128(p.collateral - released));
         seriesCollateral[seriesId] -= released;
-        s.token.burn(msg.sender, amount);
+        _token(seriesId, s).burn(msg.sender, amount);
         IERC20(_collateralAsset(s)).safeTransfer(msg.sender, released);
         emit OptionsBurned(seriesId, msg.sender, amount, released);
     }
@@ -252,7 +250,7 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert ZeroAmount();
         payout = _payout(s, amount, Math.Rounding.Floor);
         seriesCollateral[seriesId] -= payout;
-        s.token.burn(msg.sender, amount);
+        _token(seriesId, s).burn(msg.sender, amount);
         if (payout > 0) IERC20(_collateralAsset(s)).safeTransfer(msg.sender, payout);
         emit OptionsRedeemed(seriesId, msg.sender, amount, payout);
     }
@@ -263,12 +261,12 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
     /// @return amount Collateral returned to the caller.
     function reclaim(uint256 seriesId) external nonReentrant returns (uint256 amount) {
         Series storage s = _settled(seriesId);
-        uint256 writtenBy = written[seriesId][msg.sender];
-        uint256 deposited = collateralOf[seriesId][msg.sender];
+        Position memory p = _positions[seriesId][msg.sender];
+        uint256 writtenBy = p.written;
+        uint256 deposited = p.collateral;
         if (deposited == 0) revert NothingToReclaim(seriesId, msg.sender);
         amount = deposited - Math.min(deposited, _payout(s, writtenBy, Math.Rounding.Ceil));
-        written[seriesId][msg.sender] = 0;
-        collateralOf[seriesId][msg.sender] = 0;
+        delete _positions[seriesId][msg.sender];
         seriesCollateral[seriesId] -= amount;
         if (amount > 0) IERC20(_collateralAsset(s)).safeTransfer(msg.sender, amount);
         emit CollateralReclaimed(seriesId, msg.sender, writtenBy, amount);
@@ -301,6 +299,22 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         return _collateralAsset(_series(seriesId));
     }
 
+    /// @notice Options `writer` wrote in a series and has not burned.
+    /// @param seriesId The series.
+    /// @param writer The writer.
+    /// @return Options (1e18 = one whole underlying).
+    function written(uint256 seriesId, address writer) external view returns (uint256) {
+        return _positions[seriesId][writer].written;
+    }
+
+    /// @notice Collateral `writer` deposited in a series and has not had released.
+    /// @param seriesId The series.
+    /// @param writer The writer.
+    /// @return Collateral in the series' collateral asset.
+    function collateralOf(uint256 seriesId, address writer) external view returns (uint256) {
+        return _positions[seriesId][writer].collateral;
+    }
+
     /// @notice Whether a series has settled.
     /// @param seriesId The series.
     /// @return True once `settle` ran.
@@ -312,7 +326,7 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
     /// @param seriesId The series.
     /// @return The ERC-20.
     function tokenOf(uint256 seriesId) external view returns (address) {
-        return address(_series(seriesId).token);
+        return address(_token(seriesId, _series(seriesId)));
     }
 
     // ---------------------------------------------------------------------------------------------- internals
@@ -331,7 +345,15 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
 
     function _series(uint256 seriesId) internal view returns (Series storage s) {
         s = series[seriesId];
-        if (address(s.token) == address(0)) revert UnknownSeries(seriesId);
+        if (s.underlying == address(0)) revert UnknownSeries(seriesId);
+    }
+
+    function _token(uint256 seriesId, Series storage s) internal view returns (OptionToken) {
+        return OptionToken(
+            Clones.predictDeterministicAddressWithImmutableArgs(
+                TOKEN_IMPLEMENTATION, abi.encode(seriesId, s.isPut), bytes32(seriesId), address(this)
+            )
+        );
     }
 
     function _settled(uint256 seriesId) internal view returns (Series storage s) {

@@ -23,12 +23,13 @@
      Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise).
 @custom:invariants (1) asset.balanceOf(vault) + locked collateral == invested assets + pending deposits + reserved
                        redemption assets + premium booked this epoch (totalAssets() is the invested part).
-                   (2) Between rolls, totalSupply changes only by claims' transfers: shares are minted and burned only
-                       in roll; claimable deposit shares and pending redemption shares are held by the vault.
+                   (2) The roll price's supply is totalSupply + unclaimed_deposit_shares + pending redemption shares:
+                       redemption requests burn shares at once, deposit claims mint them, and neither moves the price.
                    (3) A controller's claimable amounts are exactly its past requests converted at their roll's
                        price; claims never exceed them; the sum of claimable and pending equals what the vault holds
                        for them.
-                   (4) Fees are charged once per roll, management pro rata to the time since the last roll.
+                   (4) Fees are charged once per roll (one FeesCharged event), management pro rata to the time since
+                       the last roll, performance on the gain since the last roll's invested assets.
                    (5) The option series' locked collateral covers its maximum payout (OptionsEngine).
 """
 
@@ -89,6 +90,8 @@ DECIMALS_OFFSET: public(constant(uint256)) = 6
 EXPIRY_OFFSET: constant(uint256) = 115_200
 WEEK: constant(uint256) = 604_800
 BPS: constant(uint256) = 10_000
+_EPOCH_MASK: constant(uint256) = 2**64 - 1
+_HALF_MASK: constant(uint256) = 2**128 - 1
 YEAR: constant(uint256) = 31_536_000
 MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 500
 MAX_PERFORMANCE_FEE_BPS: constant(uint256) = 3_000
@@ -122,33 +125,30 @@ current_series: public(uint256)
 # @notice Expiry of the open series (0: none): the earliest time of the next roll.
 current_expiry: public(uint256)
 # @notice Invested assets at the last roll after deposits and redemptions, before the premium: the performance
-#         fee's base.
+#         fee's base and the cap's measure between rolls.
 invested_at_roll: public(uint256)
 # @notice Time of the last roll (management fee accrual).
 last_roll_at: public(uint256)
-# @notice Assets requested for deposit this epoch (held, not invested).
-total_pending_deposits: public(uint256)
-# @notice Shares requested for redemption this epoch (held by the vault).
-total_pending_redeem_shares: public(uint256)
+# @notice Assets ever requested for deposit, and of those, assets already settled by a roll (pending = difference;
+#         running totals never return to zero, so a request never pays for a fresh storage slot).
+deposits_requested: public(uint256)
+deposits_rolled: public(uint256)
+# @notice Shares ever requested for redemption (burned at request), and of those, shares settled by a roll.
+redeems_requested: public(uint256)
+redeems_rolled: public(uint256)
 # @notice Assets of claimable redemptions (held, not invested).
 reserved_for_redemptions: public(uint256)
-# @notice Shares of claimable deposits (held by the vault).
-reserved_deposit_shares: public(uint256)
-# @notice Roll price of each epoch: assets and supply (virtual offset not included) at its roll.
-roll_assets: public(HashMap[uint256, uint256])
-roll_supply: public(HashMap[uint256, uint256])
-# @notice Fees charged at each epoch's roll (0 or once).
-fees_charged: public(HashMap[uint256, uint256])
+# @notice Shares owed to claimable deposits (minted when claimed; counted in the share price meanwhile).
+unclaimed_deposit_shares: public(uint256)
 
-# Per controller: one pending request per kind (in `*_epoch`), and claimable balances from past ones.
-pending_deposit_assets: HashMap[address, uint256]
-pending_deposit_epoch: HashMap[address, uint256]
-claimable_deposit_assets: HashMap[address, uint256]
-claimable_deposit_shares: HashMap[address, uint256]
-pending_redeem_shares: HashMap[address, uint256]
-pending_redeem_epoch: HashMap[address, uint256]
-claimable_redeem_shares: HashMap[address, uint256]
-claimable_redeem_assets: HashMap[address, uint256]
+# Roll price per epoch, packed: assets << 128 | supply.
+_roll_price: HashMap[uint256, uint256]
+# Per controller, packed: one pending request per kind (amount << 64 | epoch) and claimable balances from past ones
+# (deposits: assets << 128 | shares; redemptions: shares << 128 | assets).
+_deposit_request: HashMap[address, uint256]
+_redeem_request: HashMap[address, uint256]
+_claimable_deposit: HashMap[address, uint256]
+_claimable_redeem: HashMap[address, uint256]
 
 # @notice ERC-7540 operators: controller -> operator -> approved.
 isOperator: public(HashMap[address, HashMap[address, bool]])
@@ -260,7 +260,7 @@ def __init__(
     """
     if asset_ != (strike_asset if is_put else underlying):
         self._invalid_config("asset")
-    if cap == 0 or admin == empty(address):
+    if cap == 0 or cap > _HALF_MASK or admin == empty(address):
         self._invalid_config("cap/admin")
     asset = asset_
     ENGINE = engine
@@ -280,6 +280,9 @@ def __init__(
     self.strike_selector = strike_selector_
     self.last_roll_at = block.timestamp
     self.epoch = 1
+    # A standing approval to the immutable engine: it only ever pulls the collateral of what the vault writes, and a
+    # maximal allowance is not rewritten on each transferFrom (one SSTORE less per roll).
+    assert extcall IERC20(asset_).approve(engine.address, max_value(uint256), default_return_value=True)
 
 
 # ------------------------------------------------------------------------------------------------ ERC-165 / 7575
@@ -342,13 +345,14 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
     self._check_caller(owner)
     if assets == 0:
         raw_revert(method_id("ZeroAmount()"))
-    if self._invested() + self.total_pending_deposits + assets > CAP:
+    requested: uint256 = self.deposits_requested + assets
+    # The cap counts invested assets as of the last roll plus everything requested since.
+    if self.invested_at_roll + requested - self.deposits_rolled > CAP:
         raw_revert(concat(method_id("CapExceeded(uint256)"), abi_encode(CAP)))
-    self._settle_controller(controller)
     request_id: uint256 = self.epoch
-    self.pending_deposit_assets[controller] += assets
-    self.pending_deposit_epoch[controller] = request_id
-    self.total_pending_deposits += assets
+    pending: uint256 = self._settle_deposit(controller, request_id)
+    self._deposit_request[controller] = ((pending + assets) << 64) | request_id
+    self.deposits_requested = requested
     assert extcall IERC20(asset).transferFrom(owner, self, assets, default_return_value=True)
     log DepositRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, assets=assets)
     return request_id
@@ -357,8 +361,9 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
 @external
 def requestRedeem(shares: uint256, controller: address, owner: address) -> uint256:
     """
-    @notice Requests the redemption of `shares` of `owner` for `controller`, settled at the next roll.
-    @param shares Shares to redeem (taken now).
+    @notice Requests the redemption of `shares` of `owner` for `controller`, settled at the next roll. The shares
+            are burned now and priced at the roll.
+    @param shares Shares to redeem.
     @param controller Who may claim the assets.
     @param owner Whose shares: the caller, an owner that made it an operator, or one that approved it (ERC-20).
     @return requestId The epoch of the request.
@@ -368,12 +373,11 @@ def requestRedeem(shares: uint256, controller: address, owner: address) -> uint2
         raw_revert(method_id("ZeroAmount()"))
     if owner != msg.sender and not self.isOperator[owner][msg.sender]:
         erc20._spend_allowance(owner, msg.sender, shares)
-    self._settle_controller(controller)
     request_id: uint256 = self.epoch
-    self.pending_redeem_shares[controller] += shares
-    self.pending_redeem_epoch[controller] = request_id
-    self.total_pending_redeem_shares += shares
-    erc20._transfer(owner, self, shares)
+    pending: uint256 = self._settle_redeem(controller, request_id)
+    self._redeem_request[controller] = ((pending + shares) << 64) | request_id
+    self.redeems_requested += shares
+    erc20._burn(owner, shares)
     log RedeemRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, shares=shares)
     return request_id
 
@@ -387,8 +391,9 @@ def pendingDepositRequest(requestId: uint256, controller: address) -> uint256:
     @param controller The controller.
     @return Pending assets.
     """
-    if self.pending_deposit_epoch[controller] == requestId and requestId == self.epoch:
-        return self.pending_deposit_assets[controller]
+    request: uint256 = self._deposit_request[controller]
+    if requestId == self.epoch and request & _EPOCH_MASK == requestId:
+        return request >> 64
     return 0
 
 
@@ -404,7 +409,7 @@ def claimableDepositRequest(requestId: uint256, controller: address) -> uint256:
     """
     if requestId >= self.epoch:
         return 0
-    return self._claimable_deposit(controller)[0]
+    return self._deposit_claim(controller)[0]
 
 
 @external
@@ -416,8 +421,9 @@ def pendingRedeemRequest(requestId: uint256, controller: address) -> uint256:
     @param controller The controller.
     @return Pending shares.
     """
-    if self.pending_redeem_epoch[controller] == requestId and requestId == self.epoch:
-        return self.pending_redeem_shares[controller]
+    request: uint256 = self._redeem_request[controller]
+    if requestId == self.epoch and request & _EPOCH_MASK == requestId:
+        return request >> 64
     return 0
 
 
@@ -432,7 +438,7 @@ def claimableRedeemRequest(requestId: uint256, controller: address) -> uint256:
     """
     if requestId >= self.epoch:
         return 0
-    return self._claimable_redeem(controller)[0]
+    return self._redeem_claim(controller)[0]
 
 
 # ------------------------------------------------------------------------------------------------ claims
@@ -445,16 +451,16 @@ def deposit(assets: uint256, receiver: address, controller: address = msg.sender
     @param assets Claimable assets to claim.
     @param receiver Who gets the shares.
     @param controller Whose claim: the caller or a controller that made it an operator.
-    @return shares Shares sent.
+    @return shares Shares minted to `receiver`.
     """
     self._check_caller(controller)
-    self._settle_controller(controller)
-    claimable_assets: uint256 = self.claimable_deposit_assets[controller]
-    claimable_shares: uint256 = self.claimable_deposit_shares[controller]
+    claimable_assets: uint256 = 0
+    claimable_shares: uint256 = 0
+    claimable_assets, claimable_shares = self._take_deposit_claim(controller)
     if assets == 0 or assets > claimable_assets:
         raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(assets, claimable_assets)))
     shares: uint256 = math._mul_div(claimable_shares, assets, claimable_assets, False)
-    self._claim_deposit(controller, receiver, assets, shares)
+    self._pay_deposit_claim(controller, receiver, claimable_assets, claimable_shares, assets, shares)
     return shares
 
 
@@ -468,13 +474,13 @@ def mint(shares: uint256, receiver: address, controller: address = msg.sender) -
     @return assets Claimable assets used up.
     """
     self._check_caller(controller)
-    self._settle_controller(controller)
-    claimable_assets: uint256 = self.claimable_deposit_assets[controller]
-    claimable_shares: uint256 = self.claimable_deposit_shares[controller]
+    claimable_assets: uint256 = 0
+    claimable_shares: uint256 = 0
+    claimable_assets, claimable_shares = self._take_deposit_claim(controller)
     if shares == 0 or shares > claimable_shares:
         raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(shares, claimable_shares)))
-    assets: uint256 = math._mul_div(claimable_assets, shares, claimable_shares, True)
-    self._claim_deposit(controller, receiver, min(assets, claimable_assets), shares)
+    assets: uint256 = min(math._mul_div(claimable_assets, shares, claimable_shares, True), claimable_assets)
+    self._pay_deposit_claim(controller, receiver, claimable_assets, claimable_shares, assets, shares)
     return assets
 
 
@@ -488,13 +494,13 @@ def redeem(shares: uint256, receiver: address, controller: address) -> uint256:
     @return assets Assets sent.
     """
     self._check_caller(controller)
-    self._settle_controller(controller)
-    claimable_shares: uint256 = self.claimable_redeem_shares[controller]
-    claimable_assets: uint256 = self.claimable_redeem_assets[controller]
+    claimable_shares: uint256 = 0
+    claimable_assets: uint256 = 0
+    claimable_shares, claimable_assets = self._take_redeem_claim(controller)
     if shares == 0 or shares > claimable_shares:
         raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(shares, claimable_shares)))
     assets: uint256 = math._mul_div(claimable_assets, shares, claimable_shares, False)
-    self._claim_redeem(controller, receiver, assets, shares)
+    self._pay_redeem_claim(controller, receiver, claimable_shares, claimable_assets, shares, assets)
     return assets
 
 
@@ -508,13 +514,13 @@ def withdraw(assets: uint256, receiver: address, controller: address) -> uint256
     @return shares Claimable shares used up.
     """
     self._check_caller(controller)
-    self._settle_controller(controller)
-    claimable_shares: uint256 = self.claimable_redeem_shares[controller]
-    claimable_assets: uint256 = self.claimable_redeem_assets[controller]
+    claimable_shares: uint256 = 0
+    claimable_assets: uint256 = 0
+    claimable_shares, claimable_assets = self._take_redeem_claim(controller)
     if assets == 0 or assets > claimable_assets:
         raw_revert(concat(method_id("ExceedsClaimable(uint256,uint256)"), abi_encode(assets, claimable_assets)))
-    shares: uint256 = math._mul_div(claimable_shares, assets, claimable_assets, True)
-    self._claim_redeem(controller, receiver, assets, min(shares, claimable_shares))
+    shares: uint256 = min(math._mul_div(claimable_shares, assets, claimable_assets, True), claimable_shares)
+    self._pay_redeem_claim(controller, receiver, claimable_shares, claimable_assets, shares, assets)
     return shares
 
 
@@ -526,7 +532,7 @@ def maxDeposit(controller: address) -> uint256:
     @param controller The controller.
     @return Assets claimable through deposit.
     """
-    return self._claimable_deposit(controller)[0]
+    return self._deposit_claim(controller)[0]
 
 
 @external
@@ -537,7 +543,7 @@ def maxMint(controller: address) -> uint256:
     @param controller The controller.
     @return Shares claimable through mint.
     """
-    return self._claimable_deposit(controller)[1]
+    return self._deposit_claim(controller)[1]
 
 
 @external
@@ -548,7 +554,7 @@ def maxRedeem(controller: address) -> uint256:
     @param controller The controller.
     @return Shares claimable through redeem.
     """
-    return self._claimable_redeem(controller)[0]
+    return self._redeem_claim(controller)[0]
 
 
 @external
@@ -559,7 +565,7 @@ def maxWithdraw(controller: address) -> uint256:
     @param controller The controller.
     @return Assets claimable through withdraw.
     """
-    return self._claimable_redeem(controller)[1]
+    return self._redeem_claim(controller)[1]
 
 
 @external
@@ -610,13 +616,46 @@ def totalAssets() -> uint256:
 
 @external
 @view
+def total_pending_deposits() -> uint256:
+    """
+    @notice Assets requested for deposit and not yet settled by a roll.
+    @return Assets.
+    """
+    return self.deposits_requested - self.deposits_rolled
+
+
+@external
+@view
+def total_pending_redeem_shares() -> uint256:
+    """
+    @notice Shares requested for redemption (already burned) and not yet settled by a roll.
+    @return Shares.
+    """
+    return self.redeems_requested - self.redeems_rolled
+
+
+@external
+@view
+def roll_price(epoch_: uint256) -> (uint256, uint256):
+    """
+    @notice The price an epoch's roll settled requests at: invested assets and share supply (before the virtual
+            offset), both 0 until that roll.
+    @param epoch_ The epoch.
+    @return assets, supply.
+    """
+    packed: uint256 = self._roll_price[epoch_]
+    return packed >> 128, packed & _HALF_MASK
+
+
+@external
+@view
 def convertToShares(assets: uint256) -> uint256:
     """
     @notice Shares for `assets` at the current (indicative) price, rounded down.
     @param assets Assets.
     @return Shares.
     """
-    return math._mul_div(assets, erc20.totalSupply + 10**DECIMALS_OFFSET, self._invested() + 1, False)
+    return math._mul_div(assets, self._price_supply() + 10**DECIMALS_OFFSET, self._invested() + 1, False)
 
 
 @external
@@ -627,7 +666,7 @@ def convertToAssets(shares: uint256) -> uint256:
     @param shares Shares.
     @return Assets.
     """
-    return math._mul_div(shares, self._invested() + 1, erc20.totalSupply + 10**DECIMALS_OFFSET, False)
+    return math._mul_div(shares, self._invested() + 1, self._price_supply() + 10**DECIMALS_OFFSET, False)
 
 
 # ------------------------------------------------------------------------------------------------ roll
@@ -656,22 +695,23 @@ def roll() -> uint256:
     closing: uint256 = self.epoch
     assets: uint256 = self._invested()
     assets -= self._charge_fees(closing, assets)
-    supply: uint256 = erc20.totalSupply  # pending redemptions and claimable deposits included: one price for all
-    self.roll_assets[closing] = assets
-    self.roll_supply[closing] = supply
+    supply: uint256 = self._price_supply()  # includes shares of pending redemptions: one price for all
+    if assets > _HALF_MASK or supply > _HALF_MASK:
+        raw_revert(method_id("PriceOverflow()"))
+    self._roll_price[closing] = (assets << 128) | supply
 
-    redeem_shares: uint256 = self.total_pending_redeem_shares
+    redeem_shares: uint256 = self.redeems_requested - self.redeems_rolled
     redeemed: uint256 = math._mul_div(redeem_shares, assets + 1, supply + 10**DECIMALS_OFFSET, False)
-    if redeem_shares != 0:
-        erc20._burn(self, redeem_shares)
-        self.reserved_for_redemptions += redeemed
-        self.total_pending_redeem_shares = 0
-    deposits: uint256 = self.total_pending_deposits
+    deposits: uint256 = self.deposits_requested - self.deposits_rolled
     minted: uint256 = math._mul_div(deposits, supply + 10**DECIMALS_OFFSET, assets + 1, False)
+    if redeem_shares != 0:
+        self.redeems_rolled += redeem_shares
+        self.reserved_for_redemptions += redeemed
     if deposits != 0:
-        erc20._mint(self, minted)
-        self.reserved_deposit_shares += minted
-        self.total_pending_deposits = 0
+        if self.unclaimed_deposit_shares + minted > _HALF_MASK:
+            raw_revert(method_id("PriceOverflow()"))
+        self.deposits_rolled += deposits
+        self.unclaimed_deposit_shares += minted
 
     self.epoch = closing + 1
     # The performance fee's base excludes the premium about to be booked: premium minus payouts is the gain.
@@ -755,7 +795,15 @@ def _invested() -> uint256:
     locked: uint256 = 0
     if self.current_series != 0:
         locked = staticcall ENGINE.collateralOf(self.current_series, self)
-    return idle + locked - self.total_pending_deposits - self.reserved_for_redemptions
+    pending: uint256 = self.deposits_requested - self.deposits_rolled
+    return idle + locked - pending - self.reserved_for_redemptions
+
+
+@internal
+@view
+def _price_supply() -> uint256:
+    # Circulating shares, plus those owed to claimable deposits, plus those burned by pending redemption requests.
+    return erc20.totalSupply + self.unclaimed_deposit_shares + self.redeems_requested - self.redeems_rolled
 
 
 @internal
@@ -769,7 +817,6 @@ def _charge_fees(closing: uint256, assets: uint256) -> uint256:
     fee: uint256 = min(management + performance, assets)
     if fee == 0:
         return 0
-    self.fees_charged[closing] = fee
     assert extcall IERC20(asset).transfer(self.fee_recipient, fee, default_return_value=True)
     log FeesCharged(epoch=closing, management=management, performance=performance, recipient=self.fee_recipient)
     return fee
@@ -797,9 +844,7 @@ def _open_series() -> (uint256, uint256):
         amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
     if amount == 0:
         return 0, 0
-    assert extcall IERC20(asset).approve(ENGINE.address, investable, default_return_value=True)
-    extcall ENGINE.write(series, amount, buyer_)
-    assert extcall IERC20(asset).approve(ENGINE.address, 0, default_return_value=True)
+    extcall ENGINE.write(series, amount, buyer_)  # the engine pulls exactly the collateral (standing approval)
     premium: uint256 = math._mul_div(amount, self.premium_per_option, 10**18, True)
     if premium != 0:
         assert extcall IERC20(asset).transferFrom(buyer_, self, premium, default_return_value=True)
@@ -810,68 +855,112 @@ def _open_series() -> (uint256, uint256):
 
 @internal
 @view
-def _claimable_deposit(controller: address) -> (uint256, uint256):
-    assets: uint256 = self.claimable_deposit_assets[controller]
-    shares: uint256 = self.claimable_deposit_shares[controller]
-    request: uint256 = self.pending_deposit_epoch[controller]
-    pending: uint256 = self.pending_deposit_assets[controller]
-    if pending != 0 and request < self.epoch:
+def _deposit_claim(controller: address) -> (uint256, uint256):
+    """
+    @dev (assets, shares) claimable by `controller`, including a pending request from a past epoch.
+    """
+    claimable: uint256 = self._claimable_deposit[controller]
+    assets: uint256 = claimable >> 128
+    shares: uint256 = claimable & _HALF_MASK
+    request: uint256 = self._deposit_request[controller]
+    pending: uint256 = request >> 64
+    request_epoch: uint256 = request & _EPOCH_MASK
+    if pending != 0 and request_epoch < self.epoch:
+        price: uint256 = self._roll_price[request_epoch]
         assets += pending
-        shares += math._mul_div(
-            pending, self.roll_supply[request] + 10**DECIMALS_OFFSET, self.roll_assets[request] + 1, False
-        )
+        shares += math._mul_div(pending, (price & _HALF_MASK) + 10**DECIMALS_OFFSET, (price >> 128) + 1, False)
     return assets, shares
 
 
 @internal
 @view
-def _claimable_redeem(controller: address) -> (uint256, uint256):
-    shares: uint256 = self.claimable_redeem_shares[controller]
-    assets: uint256 = self.claimable_redeem_assets[controller]
-    request: uint256 = self.pending_redeem_epoch[controller]
-    pending: uint256 = self.pending_redeem_shares[controller]
-    if pending != 0 and request < self.epoch:
+def _redeem_claim(controller: address) -> (uint256, uint256):
+    """
+    @dev (shares, assets) claimable by `controller`, including a pending request from a past epoch.
+    """
+    claimable: uint256 = self._claimable_redeem[controller]
+    shares: uint256 = claimable >> 128
+    assets: uint256 = claimable & _HALF_MASK
+    request: uint256 = self._redeem_request[controller]
+    pending: uint256 = request >> 64
+    request_epoch: uint256 = request & _EPOCH_MASK
+    if pending != 0 and request_epoch < self.epoch:
+        price: uint256 = self._roll_price[request_epoch]
         shares += pending
-        assets += math._mul_div(
-            pending, self.roll_assets[request] + 1, self.roll_supply[request] + 10**DECIMALS_OFFSET, False
-        )
+        assets += math._mul_div(pending, (price >> 128) + 1, (price & _HALF_MASK) + 10**DECIMALS_OFFSET, False)
     return shares, assets
 
 
 @internal
-def _settle_controller(controller: address):
+def _settle_deposit(controller: address, current: uint256) -> uint256:
     """
-    @dev Moves `controller`'s requests from past epochs into its claimable balances, at their roll's price.
+    @dev Before a new request: a pending request from a past epoch becomes claimable. Returns what is still pending
+         in the current epoch.
     """
-    if self.pending_deposit_assets[controller] != 0 and self.pending_deposit_epoch[controller] < self.epoch:
-        assets: uint256 = 0
-        shares: uint256 = 0
-        assets, shares = self._claimable_deposit(controller)
-        self.claimable_deposit_assets[controller] = assets
-        self.claimable_deposit_shares[controller] = shares
-        self.pending_deposit_assets[controller] = 0
-    if self.pending_redeem_shares[controller] != 0 and self.pending_redeem_epoch[controller] < self.epoch:
-        shares: uint256 = 0
-        assets: uint256 = 0
-        shares, assets = self._claimable_redeem(controller)
-        self.claimable_redeem_shares[controller] = shares
-        self.claimable_redeem_assets[controller] = assets
-        self.pending_redeem_shares[controller] = 0
+    request: uint256 = self._deposit_request[controller]
+    if request >> 64 == 0 or request & _EPOCH_MASK == current:
+        return request >> 64
+    assets: uint256 = 0
+    shares: uint256 = 0
+    assets, shares = self._deposit_claim(controller)
+    self._claimable_deposit[controller] = (assets << 128) | shares
+    return 0
 
 
 @internal
-def _claim_deposit(controller: address, receiver: address, assets: uint256, shares: uint256):
-    self.claimable_deposit_assets[controller] -= assets
-    self.claimable_deposit_shares[controller] -= shares
-    self.reserved_deposit_shares -= shares
-    erc20._transfer(self, receiver, shares)
+def _settle_redeem(controller: address, current: uint256) -> uint256:
+    request: uint256 = self._redeem_request[controller]
+    if request >> 64 == 0 or request & _EPOCH_MASK == current:
+        return request >> 64
+    shares: uint256 = 0
+    assets: uint256 = 0
+    shares, assets = self._redeem_claim(controller)
+    self._claimable_redeem[controller] = (shares << 128) | assets
+    return 0
+
+
+@internal
+def _take_deposit_claim(controller: address) -> (uint256, uint256):
+    """
+    @dev The claimable (assets, shares) of `controller`, with a past-epoch request folded in (its slot cleared).
+    """
+    assets: uint256 = 0
+    shares: uint256 = 0
+    assets, shares = self._deposit_claim(controller)
+    request: uint256 = self._deposit_request[controller]
+    if request >> 64 != 0 and request & _EPOCH_MASK < self.epoch:
+        self._deposit_request[controller] = request & _EPOCH_MASK  # amount folded in; a non-zero slot stays cheap
+    return assets, shares
+
+
+@internal
+def _take_redeem_claim(controller: address) -> (uint256, uint256):
+    shares: uint256 = 0
+    assets: uint256 = 0
+    shares, assets = self._redeem_claim(controller)
+    request: uint256 = self._redeem_request[controller]
+    if request >> 64 != 0 and request & _EPOCH_MASK < self.epoch:
+        self._redeem_request[controller] = request & _EPOCH_MASK  # amount folded in; a non-zero slot stays cheap
+    return shares, assets
+
+
+@internal
+def _pay_deposit_claim(
+    controller: address, receiver: address, claimable_assets: uint256, claimable_shares: uint256, assets: uint256,
+    shares: uint256
+):
+    self._claimable_deposit[controller] = ((claimable_assets - assets) << 128) | (claimable_shares - shares)
+    self.unclaimed_deposit_shares -= shares
+    erc20._mint(receiver, shares)
     log Deposit(sender=controller, owner=receiver, assets=assets, shares=shares)
 
 
 @internal
-def _claim_redeem(controller: address, receiver: address, assets: uint256, shares: uint256):
-    self.claimable_redeem_shares[controller] -= shares
-    self.claimable_redeem_assets[controller] -= assets
+def _pay_redeem_claim(
+    controller: address, receiver: address, claimable_shares: uint256, claimable_assets: uint256, shares: uint256,
+    assets: uint256
+):
+    self._claimable_redeem[controller] = ((claimable_shares - shares) << 128) | (claimable_assets - assets)
     self.reserved_for_redemptions -= assets
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=controller, assets=assets, shares=shares)

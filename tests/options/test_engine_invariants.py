@@ -168,7 +168,7 @@ class OptionsMachine(ChainMachine):
     def the_settlement_price_never_changes(self):
         if self.settled_price is not None:
             for series_id in (1, 2):
-                assert self.c.engine.series(series_id)[9] == self.settled_price
+                assert self.c.engine.series(series_id)[8] == self.settled_price
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -21,7 +21,8 @@ def test_a_series_gets_its_own_erc20(project, engine, create, expiry):
     series_id = create()
     token = _token(project, engine, series_id)
     assert (token.symbol(), token.decimals(), token.totalSupply()) == ("sfOPT-1", 18, 0)
-    assert token.name() == f"Strikeforge WETH call {expiry} #1"
+    assert token.name() == "Strikeforge call #1"
+    assert token.series() == (series_id, False)
     s = engine.series(series_id)
     assert (s.strike, s.expiry, s.isPut, s.settled) == (SPOT, expiry, False, False)
 
@@ -59,8 +60,11 @@ def test_a_series_exists_once(engine, create):
 
 def test_only_the_engine_mints_option_tokens(project, engine, create, alice):
     token = _token(project, engine, create())
+    assert token.engine() == engine.address
     with ape.reverts(token.NotEngine):
         token.mint(alice, ONE, sender=alice)
+    with ape.reverts(token.NotEngine):
+        token.burn(alice, 0, sender=alice)
 
 
 # -- writing and burning -----------------------------------------------------------------------------------------
