@@ -1,11 +1,12 @@
 """Gas of the vault's and the engine's user-facing transactions against Ribbon v2's asserted ceilings.
 
 Measured on Ape's EthereumTester as whole transactions (receipt gas_used: 21,000 intrinsic and calldata included), in
-a steady state: the second epoch of a vault that already has deposits and a redemption behind it, so the vault's
-running totals are non-zero as in production; each user's own request slot is still first-touch (conservative). Ribbon v2's figures are the ceilings its own tests assert
-(RibbonThetaVault: deposit 137,674 best case, initiateWithdraw 126,000, completeWithdraw 100,342, rollToNextOption
-1,018,000); the target is 60% of each. Our roll does more than Ribbon's rollToNextOption in one transaction: it also
-settles the expired series, reclaims collateral, charges fees and settles every request.
+a steady state: the second epoch of a vault that already has deposits and a redemption behind it, so its running
+totals are non-zero as in production. The deposit is a returning depositor's top-up; the withdrawal request is the
+user's first. Ribbon v2's figures are the ceilings its own tests assert (RibbonThetaVault: deposit 137,674 best case,
+initiateWithdraw 126,000, completeWithdraw 100,342, rollToNextOption 1,018,000); the target is 60% of each. Our roll
+does more than Ribbon's rollToNextOption in one transaction: it also settles the expired series (in the money here),
+reclaims collateral, charges fees and settles every request.
 
     python bench/vault_gas.py
 """
