@@ -75,6 +75,7 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
     mapping(bytes32 => uint256) public seriesIdOf;
     /// @notice How many series exist.
     uint256 public seriesCount;
+
     /// @dev A writer's position in a series: options written and not burned, collateral deposited and not released.
     struct Position {
         uint128 written;
@@ -195,7 +196,8 @@ contract OptionsEngine is AccessControl, ReentrancyGuardTransient {
         collateral = collateralFor(seriesId, amount);
         if (collateral == 0) revert ZeroAmount();
         Position storage p = _positions[seriesId][msg.sender];
-        (p.written, p.collateral) = (SafeCast.toUint128(p.written + amount), SafeCast.toUint128(p.collateral + collateral));
+        (p.written, p.collateral) =
+        (SafeCast.toUint128(p.written + amount), SafeCast.toUint128(p.collateral + collateral));
         seriesCollateral[seriesId] += collateral;
         IERC20(_collateralAsset(s)).safeTransferFrom(msg.sender, address(this), collateral);
         _token(seriesId, s).mint(to, amount);

@@ -946,8 +946,12 @@ def _take_redeem_claim(controller: address) -> (uint256, uint256):
 
 @internal
 def _pay_deposit_claim(
-    controller: address, receiver: address, claimable_assets: uint256, claimable_shares: uint256, assets: uint256,
-    shares: uint256
+    controller: address,
+    receiver: address,
+    claimable_assets: uint256,
+    claimable_shares: uint256,
+    assets: uint256,
+    shares: uint256,
 ):
     self._claimable_deposit[controller] = ((claimable_assets - assets) << 128) | (claimable_shares - shares)
     self.unclaimed_deposit_shares -= shares
@@ -957,8 +961,12 @@ def _pay_deposit_claim(
 
 @internal
 def _pay_redeem_claim(
-    controller: address, receiver: address, claimable_shares: uint256, claimable_assets: uint256, shares: uint256,
-    assets: uint256
+    controller: address,
+    receiver: address,
+    claimable_shares: uint256,
+    claimable_assets: uint256,
+    shares: uint256,
+    assets: uint256,
 ):
     self._claimable_redeem[controller] = ((claimable_shares - shares) << 128) | (claimable_assets - assets)
     self.reserved_for_redemptions -= assets
