@@ -147,3 +147,66 @@ def oracle_run(config_path: str, network: str, iterations: int | None, clock: st
             node.run(iterations, report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"))
         finally:
             state.close()
+
+
+@main.group()
+def keeper() -> None:
+    """The vault keeper."""
+
+
+@keeper.command("run")
+@click.option("--vault", "vault_address", required=True, help="ThetaVault address.")
+@click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
+@click.option("--account", "alias", help="Ape account alias holding KEEPER_ROLE (required off local networks).")
+@click.option("--test-account", type=int, help="Index of a local test account (local networks only).")
+@click.option("--state", "state_path", default=".cache/keeper/rolls.sqlite", show_default=True, help="SQLite file.")
+@click.option("--interval", type=float, default=60.0, show_default=True, help="Seconds between ticks.")
+@click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
+@click.option(
+    "--clock",
+    type=click.Choice(["system", "chain"]),
+    default="system",
+    show_default=True,
+    help="Time for expiry checks: the system clock, or the chain's next block (local demos).",
+)
+def keeper_run(
+    vault_address: str,
+    network: str,
+    alias: str | None,
+    test_account: int | None,
+    state_path: str,
+    interval: float,
+    iterations: int | None,
+    clock: str,
+) -> None:
+    """Roll the vault's epochs when due: once each, across restarts."""
+    import logging
+    import time
+
+    from rich.logging import RichHandler
+
+    from strikeforge.keeper.service import Keeper, RollLog
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    if (alias is None) == (test_account is None):
+        raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
+    from ape import accounts, chain, networks, project
+
+    with networks.parse_network_choice(network):
+        if test_account is not None:
+            if networks.provider.network.name != "local":
+                raise click.UsageError("--test-account is for local networks only")
+            account = accounts.test_accounts[test_account]
+        else:
+            account = accounts.load(alias)
+        vault = project.ThetaVault.at(vault_address)
+        engine = project.OptionsEngine.at(vault.ENGINE())
+        router = project.OracleRouter.at(engine.ROUTER())
+        rolls = RollLog(Path(state_path))
+        now = (lambda: chain.pending_timestamp) if clock == "chain" else (lambda: int(time.time()))
+        try:
+            Keeper(vault, engine, router, account, rolls, now).run(
+                iterations, interval, report=lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})")
+            )
+        finally:
+            rolls.close()

@@ -1,0 +1,1 @@
+"""The vault keeper: rolls ThetaVault epochs when due, once, across restarts."""
