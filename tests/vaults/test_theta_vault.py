@@ -262,3 +262,40 @@ def test_the_first_depositor_inflation_attack_fails(bare_vault, users, keeper, w
     assert victim_value >= 10 * ONE * 999 // 1_000  # the victim keeps at least 99.9%
     attacker_value = bare_vault.convertToAssets(bare_vault.balanceOf(attacker))
     assert attacker_value < 100 * ONE  # the attacker loses most of the donation to the virtual shares
+
+
+# -- cash-secured puts ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def put_vault(project, deployer, engine, weth, usdc, selector, keeper, accounts):
+    buyer = accounts[4]
+    vault = project.ThetaVault.deploy(
+        usdc, engine, weth, usdc, True, 10**15, selector, deployer, "Strikeforge ETH Put", "sfETP", sender=deployer
+    )
+    engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=deployer)
+    vault.grantRole(vault.KEEPER_ROLE(), keeper, sender=deployer)
+    vault.set_parameters(0, 0, "0x" + "00" * 20, buyer, 30 * 10**6, selector, sender=deployer)
+    usdc.mint(buyer, 10**12, sender=deployer)
+    usdc.approve(vault, 2**256 - 1, sender=buyer)
+    return vault
+
+
+def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
+    put_vault, engine, usdc, users, keeper, expire, deployer
+):
+    alice = users[0]
+    usdc.mint(alice, 27_000 * 10**6, sender=deployer)
+    usdc.approve(put_vault, 2**256 - 1, sender=alice)
+    put_vault.requestDeposit(27_000 * 10**6, alice, alice, sender=alice)
+    put_vault.roll(sender=keeper)
+    series = put_vault.current_series()
+    s = engine.series(series)
+    assert (s.strike, s.isPut) == (2_700 * ONE, True)  # 10% below $3,000, on the $100 grid
+    assert engine.collateralOf(series, put_vault) == 27_000 * 10**6  # 10 puts at $2,700
+    assert put_vault.totalAssets() == 27_000 * 10**6 + 300 * 10**6  # 30 USDC premium per put
+    expire(put_vault, 2_000 * ONE)  # $700 per put to the buyer
+    put_vault.roll(sender=keeper)
+    put_vault.deposit(27_000 * 10**6, alice, sender=alice)
+    assets, _ = put_vault.roll_price(2)
+    assert assets == 27_000 * 10**6 + 300 * 10**6 - 7_000 * 10**6
