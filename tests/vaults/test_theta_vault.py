@@ -299,3 +299,24 @@ def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
     put_vault.deposit(27_000 * 10**6, alice, sender=alice)
     assets, _ = put_vault.roll_price(2)
     assert assets == 27_000 * 10**6 + 300 * 10**6 - 7_000 * 10**6
+
+
+def test_fee_parameters_change_only_through_the_timelock(
+    project, deployer, engine, weth, usdc, selector, fee_recipient, buyer, chain
+):
+    timelock = project.StrikeforgeTimelock.deploy(86_400, [deployer], [deployer], "0x" + "00" * 20, sender=deployer)
+    vault = project.ThetaVault.deploy(
+        weth, engine, weth, usdc, False, 10**24, selector, timelock, "Strikeforge ETH Theta", "sfETH", sender=deployer
+    )
+    with ape.reverts("access_control: account is missing role"):
+        vault.set_parameters(100, 100, fee_recipient, buyer, PREMIUM, selector, sender=deployer)
+    call = vault.set_parameters.encode_input(100, 100, fee_recipient, buyer, PREMIUM, selector)
+    zero = b"\x00" * 32
+    timelock.schedule(vault, 0, call, zero, zero, 86_400, sender=deployer)
+    chain.mine(1, timestamp=chain.pending_timestamp + 86_400)
+    timelock.execute(vault, 0, call, zero, zero, sender=deployer)
+    assert (vault.management_fee_bps(), vault.performance_fee_bps(), vault.fee_recipient()) == (
+        100,
+        100,
+        fee_recipient.address,
+    )
