@@ -1,0 +1,125 @@
+"""The Merkle-sum tree of a settlement batch, encoded exactly as SettlementLedger.sol hashes it.
+
+Leaves and nodes are domain-separated (a leading tag word: 0 for a leaf, 1 for a node), so a node can never be passed
+off as a leaf or the reverse (the Merkle second-preimage attack). Every word is 32 bytes, as Solidity's abi.encode
+lays out static types:
+
+    leaf = keccak(0, batch, account, cash, position[0..S-1], keccak(signature))
+    node = keccak(1, left.hash, left.sums[0..S], right.hash, right.sums[0..S])
+
+A node's sums are its children's sums added; a leaf's sums are its own deltas (cash, then one per series). The tree is
+padded to a power of two with empty nodes (hash 0, sums 0), which have no preimage and so cannot be claimed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_utils import keccak
+
+SERIES_PER_BATCH = 4  # must equal SettlementLedger.SERIES_PER_BATCH
+WIDTH = SERIES_PER_BATCH + 1  # cash, then one per series
+INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
+EMPTY = (b"\x00" * 32, (0,) * WIDTH)
+
+
+def _word(value: int) -> bytes:
+    return (value % 2**256).to_bytes(32, "big")
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One account's netted deltas in one batch, with the account's co-signature."""
+
+    batch: int
+    account: str
+    cash: int
+    positions: tuple[int, ...]
+    signature: bytes = b""
+
+    def __post_init__(self) -> None:
+        if len(self.positions) != SERIES_PER_BATCH:
+            raise ValueError(f"positions must have {SERIES_PER_BATCH} entries (got {len(self.positions)})")
+        for value in (self.cash, *self.positions):
+            if not INT256_MIN <= value <= INT256_MAX:
+                raise ValueError(f"delta {value} does not fit int256")
+
+    @property
+    def sums(self) -> tuple[int, ...]:
+        return (self.cash, *self.positions)
+
+    def hash(self) -> bytes:
+        account = int(self.account, 16)
+        words = [_word(0), _word(self.batch), _word(account), _word(self.cash)]
+        words += [_word(p) for p in self.positions]
+        words.append(keccak(self.signature))
+        return keccak(b"".join(words))
+
+
+def node_hash(left: tuple[bytes, tuple[int, ...]], right: tuple[bytes, tuple[int, ...]]) -> bytes:
+    return keccak(b"".join([_word(1), left[0], *(_word(v) for v in left[1]), right[0], *(_word(v) for v in right[1])]))
+
+
+def add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+@dataclass(frozen=True)
+class ProofStep:
+    """A sibling on the way to the root: its hash and sums, and whether it sits on the left."""
+
+    hash: bytes
+    sums: tuple[int, ...]
+    on_left: bool
+
+
+class MerkleSumTree:
+    """All levels of the tree, bottom up; level 0 are the (padded) leaves."""
+
+    def __init__(self, leaves: list[Leaf]) -> None:
+        if not leaves:
+            raise ValueError("a batch needs at least one leaf")
+        size = 1
+        while size < len(leaves):
+            size *= 2
+        level = [(leaf.hash(), leaf.sums) for leaf in leaves] + [EMPTY] * (size - len(leaves))
+        self.levels: list[list[tuple[bytes, tuple[int, ...]]]] = [level]
+        while len(level) > 1:
+            level = [
+                (node_hash(level[i], level[i + 1]), add(level[i][1], level[i + 1][1])) for i in range(0, len(level), 2)
+            ]
+            self.levels.append(level)
+
+    @property
+    def root(self) -> bytes:
+        return self.levels[-1][0][0]
+
+    @property
+    def root_sums(self) -> tuple[int, ...]:
+        return self.levels[-1][0][1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels) - 1
+
+    def node(self, level: int, index: int) -> tuple[bytes, tuple[int, ...]]:
+        return self.levels[level][index]
+
+    def proof(self, level: int, index: int) -> list[ProofStep]:
+        """Siblings from node (level, index) up to the root."""
+        steps = []
+        for height in range(level, self.depth):
+            sibling = index ^ 1
+            node_hash_, sums = self.levels[height][sibling]
+            steps.append(ProofStep(node_hash_, sums, on_left=sibling < index))
+            index //= 2
+        return steps
+
+
+def verify(root: bytes, node: tuple[bytes, tuple[int, ...]], proof: list[ProofStep]) -> bool:
+    """Whether `node` (hash, sums) is under `root` along `proof` (hash linkage only, as on-chain)."""
+    current = node
+    for step in proof:
+        pair = ((step.hash, step.sums), current) if step.on_left else (current, (step.hash, step.sums))
+        current = (node_hash(*pair), add(pair[0][1], pair[1][1]))
+    return current[0] == root
