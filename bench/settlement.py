@@ -1,0 +1,163 @@
+"""Settlement: netting throughput, Merkle-sum tree build time, and on-chain gas of a batch's lifecycle.
+
+Throughput figures are compared with an anchor measured in the same run: a plain Python loop that adds each trade's
+premium into a dict (the least work netting can do). Gas is measured on Ape's EthereumTester as whole transactions
+(calldata, that is data availability, included): posting a batch with 1 and with N leaves (fixed and per-leaf cost),
+applying one leaf, applying all leaves in applyMany calls, and the gas per settled trade for 1,000 trades among 200
+accounts. Anchors: Uniswap merkle-distributor claim 62-95k gas, UMA claimMulti ~57k a claim. Targets (issue 6):
+claim <= 45,000 gas; <= 2,500 gas per settled trade; netting >= 50,000 trades/s; 1M-leaf tree <= 20 s.
+
+    python bench/settlement.py
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+
+from _report import write
+from ape import accounts, chain, networks, project
+from eth_abi import encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+
+from strikeforge.settlement.cosign import leaf_args, proof_args, signature_hash, typed_data
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.tree import Leaf, MerkleSumTree
+
+TRADES, ACCOUNTS, TREE_LEAVES = 1_000, 200, 1_000_000
+WINDOW, BOND = 3_600, 10**18
+SERIES = [1, 2, 3, 4]
+TARGETS = {"claim_gas": 45_000, "gas_per_trade": 2_500, "netting_trades_per_s": 50_000, "tree_1m_seconds": 20}
+
+
+def _trades(rng: random.Random, addresses: list[str], count: int) -> list[Trade]:
+    out = []
+    for _ in range(count):
+        buyer, seller = rng.sample(addresses, 2)
+        out.append(Trade(rng.randrange(4), buyer, seller, rng.randrange(1, 5) * 10**17, rng.randrange(50, 500) * 10**6))
+    return out
+
+
+def offchain() -> dict[str, float]:
+    rng = random.Random(6)  # noqa: S311 (reproducible benchmark data, not cryptography)
+    addresses = [f"0x{rng.getrandbits(160):040x}" for _ in range(ACCOUNTS)]
+    trades = _trades(rng, addresses, 200_000)
+    start = time.perf_counter()
+    anchor: dict[str, int] = {}
+    for t in trades:
+        anchor[t.buyer] = anchor.get(t.buyer, 0) - t.premium
+    anchor_s = time.perf_counter() - start
+    start = time.perf_counter()
+    net(1, trades)
+    netting_s = time.perf_counter() - start
+    leaves = [Leaf(1, f"0x{i:040x}", i, (i, -i, 0, 1)) for i in range(TREE_LEAVES)]
+    start = time.perf_counter()
+    MerkleSumTree(leaves)
+    tree_s = time.perf_counter() - start
+    return {
+        "netting_trades_per_s": len(trades) / netting_s,
+        "anchor_trades_per_s": len(trades) / anchor_s,
+        "tree_1m_seconds": tree_s,
+    }
+
+
+def _calldata(leaves: list[Leaf]) -> bytes:
+    rows = [(x.batch, x.account, x.cash, list(x.positions), x.signature) for x in leaves]
+    return encode(["(uint256,address,int256,int256[4],bytes)[]"], [rows])
+
+
+def onchain() -> dict[str, int]:
+    with networks.ethereum.local.use_provider("test"):
+        d = accounts.test_accounts[0]
+        cash = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=d)
+        ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, 7 * 86_400, WINDOW, d, d, sender=d)
+        ledger.grantRole(ledger.SEQUENCER_ROLE(), d, sender=d)
+        keys = _fund(ledger, cash, d)
+        rng = random.Random(7)  # noqa: S311 (reproducible benchmark data, not cryptography)
+        trades = _trades(rng, [k.address.lower() for k in keys], TRADES)
+        by_address = {k.address.lower(): k for k in keys}
+        leaves = []
+        for leaf in net(1, trades):
+            message = encode_typed_data(full_message=typed_data(chain.chain_id, str(ledger.address), leaf))
+            leaves.append(
+                replace(leaf, signature=bytes(Account.sign_message(message, by_address[leaf.account].key).signature))
+            )
+        tree = MerkleSumTree(leaves)
+        post_all = ledger.postBatch(tree.root, SERIES, _calldata(leaves), sender=d, value=BOND).gas_used
+        single = [replace(leaves[0], batch=2)]  # the fixed cost: a batch of one leaf (never applied)
+        post_one = ledger.postBatch(
+            MerkleSumTree(single).root, SERIES, _calldata(single), sender=d, value=BOND
+        ).gas_used
+        chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+        first = leaves[0]
+        claim = ledger.apply_(
+            1, leaf_args(first), signature_hash(first), proof_args(tree.proof(0, 0)), sender=d
+        ).gas_used
+        types = ["uint256", "(uint256,address,int256,int256[4])[]", "bytes32[]", "(bytes32,int256[5],bool)[][]"]
+        selector = keccak(text=f"applyMany({','.join(types)})")[:4]
+        many_gas, applied = 0, 0
+        rest = list(range(1, len(leaves)))
+        for chunk in (rest[i : i + 50] for i in range(0, len(rest), 50)):
+            args = [
+                1,
+                [leaf_args(leaves[i]) for i in chunk],
+                [signature_hash(leaves[i]) for i in chunk],
+                [proof_args(tree.proof(0, i)) for i in chunk],
+            ]
+            many_gas += d.transfer(ledger, 0, data=selector + encode(types, args)).gas_used
+            applied += len(chunk)
+        return {
+            "leaves": len(leaves),
+            "post_fixed_gas": post_one,
+            "post_per_leaf_gas": (post_all - post_one) // (len(leaves) - 1),
+            "post_batch_gas": post_all,
+            "claim_gas": claim,
+            "apply_many_per_leaf_gas": many_gas // applied,
+            "gas_per_trade": (post_all + claim + many_gas) // TRADES,
+        }
+
+
+def _fund(ledger, cash, d) -> list:
+    """ACCOUNTS fresh test accounts, each with gas and 100,000 USDC deposited; their keys sign their leaves."""
+    keys = []
+    for _ in range(ACCOUNTS):
+        account = accounts.test_accounts.generate_test_account()
+        d.transfer(account, 10**17)
+        cash.mint(account, 100_000 * 10**6, sender=d)
+        cash.approve(ledger, 2**256 - 1, sender=account)
+        ledger.deposit(100_000 * 10**6, sender=account)
+        keys.append(Account.from_key(account.private_key))
+    return keys
+
+
+def main() -> None:
+    figures = {**offchain(), **onchain()}
+    rows = []
+    for name, value in figures.items():
+        target = TARGETS.get(name)
+        shown = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        if target is None:
+            rows.append([name, shown, ""])
+            continue
+        ok = value >= target if name == "netting_trades_per_s" else value <= target
+        rows.append(
+            [
+                name,
+                shown,
+                ("meets" if ok else "MISSES") + f" {'>=' if name == 'netting_trades_per_s' else '<='} {target:,}",
+            ]
+        )
+    write(
+        "settlement",
+        "Settlement: netting, tree build and on-chain gas",
+        ["figure", "value", "target"],
+        rows,
+        {**figures, "targets": TARGETS},
+    )
+
+
+if __name__ == "__main__":
+    main()

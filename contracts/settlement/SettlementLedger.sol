@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title SettlementLedger
+/// @notice Rollup-style settlement of netted trades: the sequencer posts one Merkle-sum root per batch (with the
+///         leaves as calldata and a bond); for CHALLENGE_WINDOW anyone may prove a single-step fraud (a node whose
+///         sums are not its children's, a leaf without a valid co-signature of its account for this batch, chain and
+///         contract, a leaf debiting more cash than its account holds); a proven fraud reverts the batch and every
+///         later one and slashes the bond. After the window, leaves apply to balances once each (bitmap), by anyone.
+///         If no batch can finalize for ESCAPE_PERIOD, posting stops and accounts withdraw their balances at once.
+/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py):
+///        leaf = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
+///        node = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))
+///      The tags make a node unusable as a leaf and the reverse (second preimage). The root's sums are zero by rule:
+///      every batch nets cash and each series to zero. A leaf's index is the path of its proof, so each leaf has one
+///      bit in its batch's bitmap.
+/// @custom:invariants (1) The ledger's cash token balance >= the sum of account balances (deposits minus withdrawals,
+///                        plus applied leaves, which net to zero per valid batch).
+///                    (2) A leaf applies at most once, only from a batch that is valid and past its window.
+///                    (3) A batch is reverted only by a proven fraud in it or in an earlier batch; its bond then goes
+///                        half to the challenger and half to the treasury.
+///                    (4) In escape mode no batch is posted and withdrawals need no delay.
+contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    /// @notice Posts batches.
+    bytes32 public constant SEQUENCER_ROLE = keccak256("SEQUENCER_ROLE");
+    /// @notice Series per batch (a leaf has one position delta per series).
+    uint256 public constant SERIES_PER_BATCH = 4;
+    /// @notice Batches that may be inside their window at once (bounds the revert loop).
+    uint256 public constant MAX_PENDING = 32;
+    /// @notice Most leaves applied in one applyMany call.
+    uint256 public constant MAX_APPLY = 256;
+    /// @notice EIP-712 type of an account's co-signature of its netted leaf.
+    bytes32 public constant LEAF_TYPEHASH =
+        keccak256("NettedLeaf(uint256 batch,address account,int256 cash,int256[4] positions)");
+
+    IERC20 public immutable CASH;
+    uint256 public immutable CHALLENGE_WINDOW;
+    uint256 public immutable BOND;
+    uint256 public immutable ESCAPE_PERIOD;
+    uint256 public immutable WITHDRAWAL_DELAY;
+    address public immutable TREASURY;
+    uint256 internal immutable DEPLOYED_AT;
+
+    struct Batch {
+        bytes32 root;
+        bytes32 dataHash;
+        address sequencer;
+        uint64 postedAt;
+        bool bondReleased;
+        uint256[4] series;
+    }
+
+    struct Leaf {
+        uint256 batch;
+        address account;
+        int256 cash;
+        int256[4] positions;
+    }
+
+    struct Step {
+        bytes32 hash;
+        int256[5] sums;
+        bool onLeft;
+    }
+
+    struct Withdrawal {
+        uint128 amount;
+        uint64 requestedAt;
+    }
+
+    /// @notice Batches by id (1-based); ids above batchCount are reverted or unused.
+    mapping(uint256 => Batch) public batches;
+    /// @notice The highest valid batch id.
+    uint256 public batchCount;
+    /// @notice Cash balance per account.
+    mapping(address => uint256) public balanceOf;
+    /// @notice Net option position per account and series id.
+    mapping(address => mapping(uint256 => int256)) public positionOf;
+    /// @notice Pending withdrawal per account.
+    mapping(address => Withdrawal) public withdrawals;
+    /// @dev Applied leaves: batch => word => bits.
+    mapping(uint256 => mapping(uint256 => uint256)) internal _applied;
+    /// @dev Generation of each batch id (incremented when the id is reused after a revert), mixed into the bitmap.
+    mapping(uint256 => uint256) internal _generation;
+
+    event Deposited(address indexed account, uint256 amount);
+    event WithdrawalRequested(address indexed account, uint256 amount);
+    event Withdrawn(address indexed account, uint256 amount);
+    event BatchPosted(uint256 indexed batch, bytes32 root, bytes32 dataHash, uint256[4] series, address sequencer);
+    event BatchReverted(uint256 indexed batch, uint256 indexed fromBatch, address indexed challenger, string fraud);
+    event BondReleased(uint256 indexed batch, address sequencer, uint256 amount);
+    event LeafApplied(uint256 indexed batch, uint256 indexed index, address indexed account, int256 cash);
+
+    error InvalidConfig(string reason);
+    error WrongBond(uint256 sent, uint256 required);
+    error TooManyPending(uint256 pending);
+    error Escaped();
+    error NotEscaped();
+    error UnknownBatch(uint256 batch);
+    error ChallengeWindowOver(uint256 batch, uint256 closedAt);
+    error NotFinal(uint256 batch, uint256 finalAt);
+    error NotInTree();
+    error NoFraud();
+    error AlreadyApplied(uint256 batch, uint256 index);
+    error WrongBatch(uint256 leafBatch, uint256 batch);
+    error InsufficientBalance(uint256 balance, uint256 required);
+    error WithdrawalNotReady(uint256 readyAt);
+    error ZeroAmount();
+    error TooMany(uint256 count);
+    error BondAlreadyReleased(uint256 batch);
+
+    /// @param cash The collateral and premium token.
+    /// @param challengeWindow Seconds a batch may be challenged.
+    /// @param bond Wei a sequencer bonds per batch.
+    /// @param escapePeriod Seconds without a finalizable batch after which accounts may leave at once.
+    /// @param withdrawalDelay Seconds between requesting and executing a withdrawal (>= challengeWindow).
+    /// @param treasury Receives half of every slashed bond.
+    /// @param admin The admin of roles (a timelock).
+    constructor(
+        IERC20 cash,
+        uint256 challengeWindow,
+        uint256 bond,
+        uint256 escapePeriod,
+        uint256 withdrawalDelay,
+        address treasury,
+        address admin
+    ) EIP712("Strikeforge Settlement", "1") {
+        if (address(cash) == address(0) || treasury == address(0) || admin == address(0)) {
+            revert InvalidConfig("address");
+        }
+        if (challengeWindow == 0 || bond == 0 || escapePeriod == 0) revert InvalidConfig("window/bond/escape");
+        if (withdrawalDelay < challengeWindow) revert InvalidConfig("withdrawalDelay");
+        CASH = cash;
+        CHALLENGE_WINDOW = challengeWindow;
+        BOND = bond;
+        ESCAPE_PERIOD = escapePeriod;
+        WITHDRAWAL_DELAY = withdrawalDelay;
+        TREASURY = treasury;
+        DEPLOYED_AT = block.timestamp;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ------------------------------------------------------------------------------------------------ collateral
+
+    /// @notice Deposits `amount` of cash for the caller.
+    /// @param amount Cash to deposit.
+    function deposit(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        balanceOf[msg.sender] += amount;
+        CASH.safeTransferFrom(msg.sender, address(this), amount);
+        emit Deposited(msg.sender, amount);
+    }
+
+    /// @notice Requests a withdrawal, executable after WITHDRAWAL_DELAY (at once in escape mode). Replaces any
+    ///         earlier request.
+    /// @param amount Cash to withdraw.
+    function requestWithdrawal(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
+        emit WithdrawalRequested(msg.sender, amount);
+    }
+
+    /// @notice Executes the caller's withdrawal request (or, in escape mode, withdraws `amount` at once).
+    /// @param amount Cash to withdraw (at most the request outside escape mode).
+    function withdraw(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (!escaped()) {
+            Withdrawal memory w = withdrawals[msg.sender];
+            uint256 readyAt = uint256(w.requestedAt) + WITHDRAWAL_DELAY;
+            if (w.requestedAt == 0 || block.timestamp < readyAt || amount > w.amount) {
+                revert WithdrawalNotReady(readyAt);
+            }
+            withdrawals[msg.sender].amount = uint128(w.amount - amount);
+        }
+        uint256 balance = balanceOf[msg.sender];
+        if (amount > balance) revert InsufficientBalance(balance, amount);
+        balanceOf[msg.sender] = balance - amount;
+        CASH.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------ batches
+
+    /// @notice Posts a batch: its Merkle-sum root (whose sums must be zero), its series and its leaves as calldata.
+    ///         Sequencer only, with exactly BOND wei.
+    /// @param root The root node hash.
+    /// @param series The engine series ids of the batch's four position columns.
+    /// @param leaves The batch's leaves and co-signatures, ABI-encoded (data availability: only the hash is kept).
+    /// @return id The batch id.
+    function postBatch(bytes32 root, uint256[4] calldata series, bytes calldata leaves)
+        external
+        payable
+        onlyRole(SEQUENCER_ROLE)
+        returns (uint256 id)
+    {
+        if (escaped()) revert Escaped();
+        if (msg.value != BOND) revert WrongBond(msg.value, BOND);
+        id = batchCount + 1;
+        uint256 pending = 0;
+        for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
+            if (block.timestamp >= batches[i].postedAt + CHALLENGE_WINDOW) break;
+            ++pending;
+        }
+        if (pending >= MAX_PENDING) revert TooManyPending(pending);
+        batchCount = id;
+        bytes32 dataHash = keccak256(leaves);
+        batches[id] = Batch(root, dataHash, msg.sender, uint64(block.timestamp), false, series);
+        emit BatchPosted(id, root, dataHash, series, msg.sender);
+    }
+
+    /// @notice Returns a final batch's bond to its sequencer.
+    /// @param id The batch.
+    function releaseBond(uint256 id) external nonReentrant {
+        Batch storage b = _final(id);
+        if (b.bondReleased) revert BondAlreadyReleased(id);
+        b.bondReleased = true;
+        (bool ok,) = b.sequencer.call{value: BOND}("");
+        require(ok);
+        emit BondReleased(id, b.sequencer, BOND);
+    }
+
+    // ------------------------------------------------------------------------------------------------ fraud proofs
+
+    /// @notice Proves that a node's sums are not its children's: reverts the batch and every later one.
+    /// @param id The batch.
+    /// @param nodeSums The node's sums as its parent commits to them (zero for the root).
+    /// @param proof The node's siblings up to the root (empty for the root).
+    /// @param left The left child's hash and sums.
+    /// @param right The right child's hash and sums.
+    function challengeSums(
+        uint256 id,
+        int256[5] calldata nodeSums,
+        Step[] calldata proof,
+        Step calldata left,
+        Step calldata right
+    ) external nonReentrant {
+        Batch storage b = _open(id);
+        bytes32 node = keccak256(abi.encode(uint256(1), left.hash, left.sums, right.hash, right.sums));
+        if (proof.length == 0) {
+            for (uint256 i; i < 5; ++i) {
+                if (nodeSums[i] != 0) revert NotInTree(); // the root's sums are zero by rule
+            }
+        }
+        if (_climb(node, nodeSums, proof) != b.root) revert NotInTree();
+        for (uint256 i; i < 5; ++i) {
+            if (left.sums[i] + right.sums[i] != nodeSums[i]) return _revertFrom(id, "sums");
+        }
+        revert NoFraud();
+    }
+
+    /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, chain and contract.
+    /// @param id The batch.
+    /// @param leaf The leaf.
+    /// @param signature The signature its hash commits to.
+    /// @param proof The leaf's siblings up to the root.
+    function challengeSignature(uint256 id, Leaf calldata leaf, bytes calldata signature, Step[] calldata proof)
+        external
+        nonReentrant
+    {
+        Batch storage b = _open(id);
+        if (_climb(_leafHash(leaf, keccak256(signature)), _leafSums(leaf), proof) != b.root) revert NotInTree();
+        if (leaf.batch != id) return _revertFrom(id, "leaf for another batch");
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(leafDigest(leaf), signature);
+        if (error != ECDSA.RecoverError.NoError || signer != leaf.account) return _revertFrom(id, "signature");
+        revert NoFraud();
+    }
+
+    /// @notice Proves that a leaf debits more cash than its account holds (net of a withdrawal requested before the
+    ///         batch was posted).
+    /// @param id The batch.
+    /// @param leaf The leaf.
+    /// @param signatureHash keccak256 of the leaf's signature.
+    /// @param proof The leaf's siblings up to the root.
+    function challengeCollateral(uint256 id, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
+        external
+        nonReentrant
+    {
+        Batch storage b = _open(id);
+        if (_climb(_leafHash(leaf, signatureHash), _leafSums(leaf), proof) != b.root) revert NotInTree();
+        uint256 available = balanceOf[leaf.account];
+        Withdrawal memory w = withdrawals[leaf.account];
+        if (w.requestedAt != 0 && w.requestedAt <= b.postedAt) available -= _min(available, w.amount);
+        if (leaf.cash < 0 && uint256(-leaf.cash) > available) return _revertFrom(id, "collateral");
+        revert NoFraud();
+    }
+
+    // ------------------------------------------------------------------------------------------------ applying leaves
+
+    /// @notice Applies one leaf of a final batch to its account. Anyone; each leaf once.
+    /// @param id The batch.
+    /// @param leaf The leaf.
+    /// @param signatureHash keccak256 of the leaf's signature.
+    /// @param proof The leaf's siblings up to the root (its path is its index).
+    function apply_(uint256 id, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
+        external
+        nonReentrant
+    {
+        Batch storage b = _final(id);
+        _apply(id, b, leaf, signatureHash, proof);
+    }
+
+    /// @notice Applies many leaves of a final batch (at most MAX_APPLY).
+    /// @param id The batch.
+    /// @param leaves The leaves.
+    /// @param signatureHashes keccak256 of each leaf's signature.
+    /// @param proofs Each leaf's proof.
+    function applyMany(uint256 id, Leaf[] calldata leaves, bytes32[] calldata signatureHashes, Step[][] calldata proofs)
+        external
+        nonReentrant
+    {
+        if (leaves.length > MAX_APPLY) revert TooMany(leaves.length);
+        Batch storage b = _final(id);
+        for (uint256 i; i < leaves.length; ++i) {
+            _apply(id, b, leaves[i], signatureHashes[i], proofs[i]);
+        }
+    }
+
+    /// @notice Whether leaf `index` of batch `id` has been applied.
+    /// @param id The batch.
+    /// @param index The leaf index.
+    /// @return True once applied.
+    function isApplied(uint256 id, uint256 index) external view returns (bool) {
+        return _applied[_bitmapKey(id)][index >> 8] & (1 << (index & 255)) != 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------ views
+
+    /// @notice The EIP-712 digest an account signs for its leaf.
+    /// @param leaf The leaf.
+    /// @return The digest.
+    function leafDigest(Leaf calldata leaf) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    LEAF_TYPEHASH, leaf.batch, leaf.account, leaf.cash, keccak256(abi.encodePacked(leaf.positions))
+                )
+            )
+        );
+    }
+
+    /// @notice Whether the ledger is in escape mode: no batch could finalize for ESCAPE_PERIOD.
+    /// @return True in escape mode.
+    function escaped() public view returns (bool) {
+        uint256 last = batchCount == 0 ? DEPLOYED_AT : batches[batchCount].postedAt;
+        return block.timestamp > last + CHALLENGE_WINDOW + ESCAPE_PERIOD;
+    }
+
+    /// @notice The series ids of a batch's four position columns.
+    /// @param id The batch.
+    /// @return The series ids.
+    function seriesOf(uint256 id) external view returns (uint256[4] memory) {
+        return batches[id].series;
+    }
+
+    // ------------------------------------------------------------------------------------------------ internals
+
+    function _apply(uint256 id, Batch storage b, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
+        internal
+    {
+        if (leaf.batch != id) revert WrongBatch(leaf.batch, id);
+        if (_climb(_leafHash(leaf, signatureHash), _leafSums(leaf), proof) != b.root) revert NotInTree();
+        uint256 index;
+        for (uint256 i; i < proof.length; ++i) {
+            if (proof[i].onLeft) index |= 1 << i;
+        }
+        mapping(uint256 => uint256) storage bitmap = _applied[_bitmapKey(id)];
+        uint256 bit = 1 << (index & 255);
+        if (bitmap[index >> 8] & bit != 0) revert AlreadyApplied(id, index);
+        bitmap[index >> 8] |= bit;
+        if (leaf.cash < 0) {
+            uint256 debit = uint256(-leaf.cash);
+            uint256 balance = balanceOf[leaf.account];
+            if (debit > balance) revert InsufficientBalance(balance, debit);
+            balanceOf[leaf.account] = balance - debit;
+        } else if (leaf.cash > 0) {
+            balanceOf[leaf.account] += uint256(leaf.cash);
+        }
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            if (leaf.positions[i] != 0) positionOf[leaf.account][b.series[i]] += leaf.positions[i];
+        }
+        emit LeafApplied(id, index, leaf.account, leaf.cash);
+    }
+
+    function _climb(bytes32 hash, int256[5] memory sums, Step[] calldata proof) internal pure returns (bytes32) {
+        for (uint256 i; i < proof.length; ++i) {
+            Step calldata s = proof[i];
+            if (s.onLeft) {
+                hash = keccak256(abi.encode(uint256(1), s.hash, s.sums, hash, sums));
+            } else {
+                hash = keccak256(abi.encode(uint256(1), hash, sums, s.hash, s.sums));
+            }
+            for (uint256 j; j < 5; ++j) {
+                sums[j] += s.sums[j];
+            }
+        }
+        return hash;
+    }
+
+    function _leafHash(Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(uint256(0), leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash));
+    }
+
+    function _leafSums(Leaf calldata leaf) internal pure returns (int256[5] memory sums) {
+        sums[0] = leaf.cash;
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            sums[i + 1] = leaf.positions[i];
+        }
+    }
+
+    function _open(uint256 id) internal view returns (Batch storage b) {
+        if (id == 0 || id > batchCount) revert UnknownBatch(id);
+        b = batches[id];
+        uint256 closedAt = uint256(b.postedAt) + CHALLENGE_WINDOW;
+        if (block.timestamp >= closedAt) revert ChallengeWindowOver(id, closedAt);
+    }
+
+    function _final(uint256 id) internal view returns (Batch storage b) {
+        if (id == 0 || id > batchCount) revert UnknownBatch(id);
+        b = batches[id];
+        uint256 finalAt = uint256(b.postedAt) + CHALLENGE_WINDOW;
+        if (block.timestamp < finalAt) revert NotFinal(id, finalAt);
+    }
+
+    function _bitmapKey(uint256 id) internal view returns (uint256) {
+        return uint256(keccak256(abi.encode(id, _generation[id])));
+    }
+
+    /// @dev Reverts batch `id` and every later one; slashes `id`'s bond (half challenger, half treasury) and returns
+    ///      the later batches' bonds to their sequencers (bounded: at most MAX_PENDING batches are open).
+    function _revertFrom(uint256 id, string memory fraud) internal {
+        uint256 last = batchCount;
+        batchCount = id - 1;
+        for (uint256 i = id; i <= last; ++i) {
+            ++_generation[i];
+            emit BatchReverted(i, id, msg.sender, fraud);
+        }
+        uint256 half = BOND / 2;
+        (bool ok,) = msg.sender.call{value: half}("");
+        (bool ok2,) = TREASURY.call{value: BOND - half}("");
+        require(ok && ok2);
+        for (uint256 i = id + 1; i <= last; ++i) {
+            (bool ok3,) = batches[i].sequencer.call{value: BOND}("");
+            require(ok3);
+        }
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+}

@@ -1,0 +1,91 @@
+"""Fixtures for SettlementLedger: cash token, the ledger, funded accounts, and batch builders."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from eth_abi import encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+from strikeforge.settlement.cosign import typed_data
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.tree import Leaf, MerkleSumTree
+
+WINDOW = 3_600
+BOND = 10**18
+ESCAPE = 7 * 86_400
+USDC = 10**6
+SERIES = [11, 12, 13, 14]
+
+
+@pytest.fixture
+def traders(accounts):
+    """Four of Ape's test accounts, as eth-account keys for co-signing (test keys only)."""
+    return [Account.from_key(accounts[i].private_key) for i in range(1, 5)]
+
+
+@pytest.fixture
+def cash(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
+@pytest.fixture
+def treasury(accounts):
+    return accounts[8]
+
+
+@pytest.fixture
+def ledger(project, deployer, cash, treasury):
+    ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, ESCAPE, WINDOW, treasury, deployer, sender=deployer)
+    ledger.grantRole(ledger.SEQUENCER_ROLE(), deployer, sender=deployer)
+    return ledger
+
+
+@pytest.fixture
+def funded(ledger, cash, traders, deployer, accounts):
+    """Each trader deposits 10,000 USDC."""
+    signers = []
+    for i in range(1, 5):
+        account = accounts[i]
+        cash.mint(account, 10_000 * USDC, sender=deployer)
+        cash.approve(ledger, 2**256 - 1, sender=account)
+        ledger.deposit(10_000 * USDC, sender=account)
+        signers.append(account)
+    return signers
+
+
+def sign_leaf(key_account, chain_id: int, ledger, leaf: Leaf) -> Leaf:
+    message = encode_typed_data(full_message=typed_data(chain_id, str(ledger.address), leaf))
+    return replace(leaf, signature=bytes(Account.sign_message(message, key_account.key).signature))
+
+
+def leaves_calldata(leaves: list[Leaf]) -> bytes:
+    rows = [(leaf.batch, leaf.account, leaf.cash, list(leaf.positions), leaf.signature) for leaf in leaves]
+    return encode(["(uint256,address,int256,int256[4],bytes)[]"], [rows])
+
+
+@pytest.fixture
+def build(traders, chain, ledger):
+    """Nets trades into co-signed leaves for `batch` and their tree."""
+    by_address = {t.address.lower(): t for t in traders}
+
+    def build_batch(batch: int, trades: list[Trade], signer_for=None):
+        leaves = []
+        for leaf in net(batch, trades):
+            key = (signer_for or {}).get(leaf.account, by_address[leaf.account])
+            leaves.append(sign_leaf(key, chain.chain_id, ledger, leaf))
+        return leaves, MerkleSumTree(leaves)
+
+    return build_batch
+
+
+@pytest.fixture
+def standard_trades(traders):
+    a, b, c, _ = (t.address for t in traders)
+    return [
+        Trade(0, a, b, 2 * 10**18, 150 * USDC),  # a buys 2 of series 0 from b at 150 USDC each
+        Trade(1, c, a, 10**18, 80 * USDC),
+        Trade(0, c, b, 10**18, 155 * USDC),
+    ]

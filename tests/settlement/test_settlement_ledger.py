@@ -1,0 +1,233 @@
+"""SettlementLedger on a local chain: posting, the challenge window, each fraud proof, applying leaves, escape."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import ape
+import pytest
+from eth_abi import encode
+from eth_utils import keccak
+
+from strikeforge.settlement.cosign import leaf_args, proof_args, signature_hash
+from strikeforge.settlement.netting import Trade
+from strikeforge.settlement.tree import Leaf, MerkleSumTree
+from tests.settlement.conftest import BOND, ESCAPE, SERIES, USDC, WINDOW, leaves_calldata, sign_leaf
+
+
+def _post(ledger, deployer, tree, leaves):
+    return ledger.postBatch(tree.root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
+
+
+def _after_window(chain):
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+
+
+def _apply(ledger, tree, leaves, i, sender):
+    leaf = leaves[i]
+    return ledger.apply_(1, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, i)), sender=sender)
+
+
+def test_a_final_batch_applies_each_leaf_once(ledger, funded, build, standard_trades, deployer, chain, traders):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    with ape.reverts(ledger.NotFinal):
+        _apply(ledger, tree, leaves, 0, deployer)
+    _after_window(chain)
+    for i in range(len(leaves)):
+        _apply(ledger, tree, leaves, i, deployer)  # anyone may apply anyone's leaf
+    a, b, c, _ = (t.address for t in traders)
+    assert ledger.balanceOf(a) == 10_000 * USDC - 300 * USDC + 80 * USDC
+    assert ledger.balanceOf(b) == 10_000 * USDC + 300 * USDC + 155 * USDC
+    assert ledger.balanceOf(c) == 10_000 * USDC - 80 * USDC - 155 * USDC
+    assert ledger.positionOf(b, SERIES[0]) == -3 * 10**18
+    with ape.reverts(ledger.AlreadyApplied):
+        _apply(ledger, tree, leaves, 0, deployer)
+
+
+def test_a_leaf_cannot_be_replayed_in_another_batch(ledger, funded, build, standard_trades, deployer, chain):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    _post(ledger, deployer, tree, leaves)  # the same root posted again as batch 2
+    _after_window(chain)
+    leaf = leaves[0]
+    with ape.reverts(ledger.WrongBatch):
+        ledger.apply_(2, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, 0)), sender=deployer)
+
+
+def test_an_inner_node_cannot_be_applied_as_a_leaf(ledger, funded, build, standard_trades, deployer, chain):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    _after_window(chain)
+    node_hash, sums = tree.node(1, 0)
+    forged = Leaf(1, "0x" + node_hash[-20:].hex(), sums[0], tuple(sums[1:]))
+    with ape.reverts(ledger.NotInTree):
+        ledger.apply_(1, leaf_args(forged), node_hash, proof_args(tree.proof(1, 0)), sender=deployer)
+
+
+def test_an_honest_batch_survives_every_challenge(ledger, funded, build, standard_trades, deployer, chain, alice):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    root_left, root_right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
+    with ape.reverts(ledger.NoFraud):
+        ledger.challengeSums(1, [0] * 5, [], (*root_left, False), (*root_right, False), sender=alice)
+    leaf = leaves[0]
+    with ape.reverts(ledger.NoFraud):
+        ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 0)), sender=alice)
+    with ape.reverts(ledger.NoFraud):
+        ledger.challengeCollateral(1, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, 0)), sender=alice)
+    assert ledger.batchCount() == 1
+
+
+def test_a_batch_that_does_not_net_to_zero_is_reverted_and_slashed(
+    ledger, funded, build, standard_trades, deployer, chain, alice, treasury
+):
+    leaves, _ = build(1, standard_trades)
+    leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC)  # the sequencer pays someone out of thin air
+    tree = MerkleSumTree(leaves)
+    _post(ledger, deployer, tree, leaves)
+    before_alice, before_treasury = alice.balance, treasury.balance
+    left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
+    tx = ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    assert ledger.batchCount() == 0
+    assert alice.balance - before_alice == BOND // 2 - tx.total_fees_paid
+    assert treasury.balance - before_treasury == BOND - BOND // 2
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["sums"]
+
+
+def test_a_forged_inner_sum_is_caught_at_its_parent(ledger, funded, build, traders, deployer, alice):
+    a, b, c, d = (t.address for t in traders)
+    trades = [Trade(0, a, b, 10**18, 10 * USDC), Trade(1, c, d, 10**18, 20 * USDC)]
+    leaves, tree = build(1, trades)
+    # The sequencer commits, at the root, to a left subtree whose cash sums +5 instead of 0 (and the right -5).
+    left, right = tree.node(1, 0), tree.node(1, 1)
+    forged_left = (left[0], (left[1][0] + 5, *left[1][1:]))
+    forged_right = (right[0], (right[1][0] - 5, *right[1][1:]))
+    from strikeforge.settlement.tree import node_hash
+
+    root = node_hash(forged_left, forged_right)
+    ledger.postBatch(root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
+    # The root itself adds up (+5 - 5 = 0); the left child does not: its children sum to 0, not +5.
+    proof = [(forged_right[0], list(forged_right[1]), False)]
+    grand_left, grand_right = tree.node(0, 0), tree.node(0, 1)
+    with ape.reverts(ledger.NoFraud):
+        ledger.challengeSums(1, [0] * 5, [], (*forged_left, False), (*forged_right, False), sender=alice)
+    tx = ledger.challengeSums(1, list(forged_left[1]), proof, (*grand_left, False), (*grand_right, False), sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["sums"]
+
+
+def test_a_leaf_signed_for_another_batch_is_reverted(
+    ledger, funded, build, standard_trades, deployer, traders, chain, alice
+):
+    leaves, _ = build(1, standard_trades)
+    key = {t.address.lower(): t for t in traders}[leaves[0].account]
+    stale = sign_leaf(key, chain.chain_id, ledger, replace(leaves[0], batch=7))  # signed for batch 7
+    leaves[0] = replace(leaves[0], signature=stale.signature)
+    tree = MerkleSumTree(leaves)
+    _post(ledger, deployer, tree, leaves)
+    leaf = leaves[0]
+    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 0)), sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["signature"]
+
+
+def test_a_leaf_signed_by_someone_else_is_reverted(ledger, funded, build, standard_trades, deployer, traders, alice):
+    leaves, _ = build(1, standard_trades, signer_for=None)
+    impostor = traders[3]
+    leaves[1] = sign_leaf(impostor, ledger.provider.chain_id, ledger, replace(leaves[1], signature=b""))
+    tree = MerkleSumTree(leaves)
+    _post(ledger, deployer, tree, leaves)
+    leaf = leaves[1]
+    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 1)), sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["signature"]
+
+
+def test_a_leaf_beyond_the_account_collateral_is_reverted(ledger, funded, build, traders, deployer, alice):
+    a, b, _, _ = (t.address for t in traders)
+    leaves, tree = build(1, [Trade(0, a, b, 10**18, 20_000 * USDC)])  # a pays 20,000 with 10,000 deposited
+    _post(ledger, deployer, tree, leaves)
+    index = [leaf.account for leaf in leaves].index(a.lower())
+    leaf = leaves[index]
+    proof = proof_args(tree.proof(0, index))
+    tx = ledger.challengeCollateral(1, leaf_args(leaf), signature_hash(leaf), proof, sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["collateral"]
+
+
+def test_reverting_a_batch_reverts_every_later_one(ledger, funded, build, standard_trades, deployer, alice):
+    bad, _ = build(1, standard_trades)
+    bad[0] = replace(bad[0], cash=bad[0].cash + 1)
+    bad_tree = MerkleSumTree(bad)
+    _post(ledger, deployer, bad_tree, bad)
+    good, good_tree = build(2, standard_trades)
+    _post(ledger, deployer, good_tree, good)
+    left, right = bad_tree.node(bad_tree.depth - 1, 0), bad_tree.node(bad_tree.depth - 1, 1)
+    tx = ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    assert [e.batch for e in tx.events.filter(ledger.BatchReverted)] == [1, 2]
+    assert ledger.batchCount() == 0
+
+
+def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard_trades, deployer, chain, alice):
+    leaves, _ = build(1, standard_trades)
+    leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1)
+    tree = MerkleSumTree(leaves)
+    _post(ledger, deployer, tree, leaves)
+    _after_window(chain)
+    left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
+    with ape.reverts(ledger.ChallengeWindowOver):
+        ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+
+
+def test_only_the_sequencer_posts_and_only_with_the_bond(ledger, build, standard_trades, deployer, alice):
+    _, tree = build(1, standard_trades)
+    with ape.reverts(ledger.AccessControlUnauthorizedAccount):
+        ledger.postBatch(tree.root, SERIES, b"", sender=alice, value=BOND)
+    with ape.reverts(ledger.WrongBond):
+        ledger.postBatch(tree.root, SERIES, b"", sender=deployer, value=BOND - 1)
+
+
+def test_withdrawals_wait_for_the_delay(ledger, funded, chain, cash):
+    account = funded[0]
+    ledger.requestWithdrawal(1_000 * USDC, sender=account)
+    with ape.reverts(ledger.WithdrawalNotReady):
+        ledger.withdraw(1_000 * USDC, sender=account)
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    ledger.withdraw(1_000 * USDC, sender=account)
+    assert cash.balanceOf(account) == 1_000 * USDC
+
+
+def test_the_escape_hatch_opens_after_a_stalled_sequencer(
+    ledger, funded, chain, cash, deployer, build, standard_trades
+):
+    account = funded[0]
+    assert not ledger.escaped()
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW + ESCAPE + 1)
+    assert ledger.escaped()
+    ledger.withdraw(10_000 * USDC, sender=account)  # no request, no delay
+    assert cash.balanceOf(account) == 10_000 * USDC
+    leaves, tree = build(1, standard_trades)
+    with ape.reverts(ledger.Escaped):
+        _post(ledger, deployer, tree, leaves)
+
+
+@pytest.mark.parametrize("count", [1, 7])
+def test_apply_many_applies_every_leaf(ledger, funded, build, traders, deployer, chain, count):
+    a, b, c, d = (t.address for t in traders)
+    trades = [Trade(i % 4, [a, c][i % 2], [b, d][i % 2], 10**18, (10 + i) * USDC) for i in range(count)]
+    leaves, tree = build(1, trades)
+    _post(ledger, deployer, tree, leaves)
+    _after_window(chain)
+    # Ape's argument converter mistakes Step[][] for Step[]: encode the call with eth-abi directly.
+    types = [
+        "uint256",
+        "(uint256,address,int256,int256[4])[]",
+        "bytes32[]",
+        "(bytes32,int256[5],bool)[][]",
+    ]
+    args = [
+        1,
+        [leaf_args(leaf) for leaf in leaves],
+        [signature_hash(leaf) for leaf in leaves],
+        [proof_args(tree.proof(0, i)) for i in range(len(leaves))],
+    ]
+    selector = keccak(text=f"applyMany({','.join(types)})")[:4]
+    deployer.transfer(ledger, 0, data=selector + encode(types, args))
+    assert all(ledger.isApplied(1, i) for i in range(len(leaves)))
