@@ -101,8 +101,27 @@ def fuzz_campaign(
     sys.exit(1 if result.failed else 0)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def _clock_option(help_text: str):  # noqa: ANN202 (a click decorator)
+    return click.option(
+        "--clock", type=click.Choice(["system", "chain"]), default="system", show_default=True, help=help_text
+    )
+
+
+def _console_logging() -> None:
+    import logging
+
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+
+
+def _clock(choice: str):  # noqa: ANN202
+    """Seconds now: the system clock, or the connected chain's next block (local demos run ahead of wall time)."""
+    import time
+
+    from ape import chain
+
+    return (lambda: chain.pending_timestamp) if choice == "chain" else (lambda: int(time.time()))
 
 
 @main.group()
@@ -114,34 +133,25 @@ def oracle() -> None:
 @click.option("--config", "config_path", default="oracles/feeds.yaml", show_default=True, help="The feeds file.")
 @click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: run forever).")
-@click.option(
-    "--clock",
-    type=click.Choice(["system", "chain"]),
-    default="system",
-    show_default=True,
-    help="Round timestamps from the system clock, or from the chain's next block (local demos).",
-)
+@_clock_option("Round timestamps from the system clock, or from the chain's next block (local demos).")
 def oracle_run(config_path: str, network: str, iterations: int | None, clock: str) -> None:
     """Fetch, aggregate, sign and publish every feed in the config, every poll interval."""
-    import logging
-
-    from rich.logging import RichHandler
-
+    from strikeforge.accounts import AccountError
     from strikeforge.oracle.config import ConfigError, load
-    from strikeforge.oracle.runner import RunnerError, build_node
+    from strikeforge.oracle.runner import build_node
     from strikeforge.oracle.signing import SignerError
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    _console_logging()
     try:
         config = load(Path(config_path))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    from ape import chain, networks
+    from ape import networks
 
     with networks.parse_network_choice(network):
         try:
-            node, state = build_node(config, clock=(lambda: chain.pending_timestamp) if clock == "chain" else None)
-        except (RunnerError, SignerError) as exc:
+            node, state = build_node(config, clock=_clock(clock))
+        except (AccountError, SignerError) as exc:
             raise click.ClickException(str(exc)) from exc
         try:
             node.run(iterations, report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"))
@@ -162,13 +172,7 @@ def keeper() -> None:
 @click.option("--state", "state_path", default=".cache/keeper/rolls.sqlite", show_default=True, help="SQLite file.")
 @click.option("--interval", type=float, default=60.0, show_default=True, help="Seconds between ticks.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
-@click.option(
-    "--clock",
-    type=click.Choice(["system", "chain"]),
-    default="system",
-    show_default=True,
-    help="Time for expiry checks: the system clock, or the chain's next block (local demos).",
-)
+@_clock_option("Time for expiry checks: the system clock, or the chain's next block (local demos).")
 def keeper_run(
     vault_address: str,
     network: str,
@@ -180,33 +184,30 @@ def keeper_run(
     clock: str,
 ) -> None:
     """Roll the vault's epochs when due: once each, across restarts."""
-    import logging
-    import time
-
-    from rich.logging import RichHandler
-
+    from strikeforge.accounts import AccountError, sending_account
     from strikeforge.keeper.service import Keeper, RollLog
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    _console_logging()
     if (alias is None) == (test_account is None):
         raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
-    from ape import accounts, chain, networks, project
+    from ape import networks, project
 
     with networks.parse_network_choice(network):
-        if test_account is not None:
-            if networks.provider.network.name != "local":
-                raise click.UsageError("--test-account is for local networks only")
-            account = accounts.test_accounts[test_account]
-        else:
-            account = accounts.load(alias)
+        try:
+            account = sending_account(alias, test_account, alias_setting="--account", test_setting="--test-account")
+        except AccountError as exc:
+            raise click.UsageError(str(exc)) from exc
         vault = project.ThetaVault.at(vault_address)
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
         rolls = RollLog(Path(state_path))
-        now = (lambda: chain.pending_timestamp) if clock == "chain" else (lambda: int(time.time()))
         try:
-            Keeper(vault, engine, router, account, rolls, now).run(
+            Keeper(vault, engine, router, account, rolls, _clock(clock)).run(
                 iterations, interval, report=lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})")
             )
         finally:
             rolls.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+from strikeforge.accounts import sending_account
 from strikeforge.oracle import signing, sources
 from strikeforge.oracle.config import NodeConfig, PublisherConfig
 from strikeforge.oracle.node import FeedWorker, Node
 from strikeforge.oracle.state import State
 
 
-class RunnerError(RuntimeError):
-    """The node cannot start; the message names the setting and the fix."""
-
-
 def publisher_account(config: PublisherConfig) -> Any:
     """The account that sends updates: an Ape account, or a test account on a local network only."""
-    from ape import accounts, networks
-
-    network = networks.provider.network.name
-    if config.test_account is not None:
-        if network != "local":
-            raise RunnerError(f"publisher.test_account is for local networks only (connected to {network!r})")
-        return accounts.test_accounts[config.test_account]
-    try:
-        account = accounts.load(config.ape_account)
-    except Exception:
-        raise RunnerError(f"publisher.ape_account {config.ape_account!r} not found; `ape accounts import` it") from None
-    if config.password_env:
-        passphrase = os.environ.get(config.password_env)
-        if passphrase is None:
-            raise RunnerError(f"publisher.password_env: {config.password_env} is not set")
-        account.set_autosign(True, passphrase=passphrase)
-    return account
+    return sending_account(
+        config.ape_account,
+        config.test_account,
+        config.password_env,
+        alias_setting="publisher.ape_account",
+        test_setting="publisher.test_account",
+        unlock_setting="publisher.password_env",
+    )
 
 
 def build_node(
