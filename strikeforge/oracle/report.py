@@ -12,6 +12,8 @@ from typing import Any
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from strikeforge import eip712
+
 DOMAIN_NAME = "Strikeforge SignedPriceOracle"
 DOMAIN_VERSION = "1"
 DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -74,32 +76,13 @@ def digest(domain: Domain, report: PriceReport) -> bytes:
 
 def typed_data(domain: Domain, report: PriceReport) -> dict[str, Any]:
     """The report as EIP-712 typed data (the JSON shape of eth_signTypedData_v4, eth-account and ethers)."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "PriceReport": [
-                {"name": "base", "type": "address"},
-                {"name": "quote", "type": "address"},
-                {"name": "price", "type": "uint256"},
-                {"name": "timestamp", "type": "uint256"},
-            ],
-        },
-        "primaryType": "PriceReport",
-        "domain": {
-            "name": domain.name,
-            "version": domain.version,
-            "chainId": domain.chain_id,
-            "verifyingContract": to_checksum_address(domain.verifying_contract),
-        },
-        "message": {
-            "base": to_checksum_address(report.base),
-            "quote": to_checksum_address(report.quote),
-            "price": report.price,
-            "timestamp": report.timestamp,
-        },
+    message = {
+        "base": to_checksum_address(report.base),
+        "quote": to_checksum_address(report.quote),
+        "price": report.price,
+        "timestamp": report.timestamp,
     }
+    fields = [("base", "address"), ("quote", "address"), ("price", "uint256"), ("timestamp", "uint256")]
+    return eip712.typed_data(
+        domain.name, domain.version, domain.chain_id, domain.verifying_contract, "PriceReport", fields, message
+    )

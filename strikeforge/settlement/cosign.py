@@ -6,6 +6,7 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from strikeforge import eip712
 from strikeforge.settlement.tree import Leaf, ProofStep
 
 DOMAIN_NAME = "Strikeforge Settlement"
@@ -14,35 +15,14 @@ DOMAIN_VERSION = "1"
 
 def typed_data(chain_id: int, ledger: str, leaf: Leaf) -> dict[str, Any]:
     """The EIP-712 typed data an account signs for its leaf (eth_signTypedData_v4 shape)."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "NettedLeaf": [
-                {"name": "batch", "type": "uint256"},
-                {"name": "account", "type": "address"},
-                {"name": "cash", "type": "int256"},
-                {"name": "positions", "type": "int256[4]"},
-            ],
-        },
-        "primaryType": "NettedLeaf",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(ledger),
-        },
-        "message": {
-            "batch": leaf.batch,
-            "account": to_checksum_address(leaf.account),
-            "cash": leaf.cash,
-            "positions": list(leaf.positions),
-        },
+    message = {
+        "batch": leaf.batch,
+        "account": to_checksum_address(leaf.account),
+        "cash": leaf.cash,
+        "positions": list(leaf.positions),
     }
+    fields = [("batch", "uint256"), ("account", "address"), ("cash", "int256"), ("positions", "int256[4]")]
+    return eip712.typed_data(DOMAIN_NAME, DOMAIN_VERSION, chain_id, ledger, "NettedLeaf", fields, message)
 
 
 def leaf_args(leaf: Leaf) -> tuple:
