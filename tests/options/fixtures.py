@@ -90,3 +90,17 @@ def settle_at(chain, spot, router, engine, deployer, weth, usdc):
         return engine.settle(series_id, sender=deployer)
 
     return settle
+
+
+def engine_options_stack(chain, contract_type, deployer, spot_price: int = SPOT) -> dict:
+    """The options stack on the in-process fuzz engine: WETH and USDC, a settable spot source routed for WETH/USDC
+    (no fallback), and an OptionsEngine whose admin is `deployer`. `contract_type(name)` resolves compiled types."""
+    d = deployer
+    weth = chain.deploy(contract_type("MockERC20"), "Wrapped Ether", "WETH", 18, sender=d)
+    usdc = chain.deploy(contract_type("MockERC20"), "USD Coin", "USDC", 6, sender=d)
+    spot = chain.deploy(contract_type("MockPriceSource"), sender=d)
+    spot.set(spot_price, chain.timestamp, sender=d)
+    router = chain.deploy(contract_type("OracleRouter"), DISPUTE, d, d, sender=d)
+    router.set_route(weth, usdc, spot, NONE, 0, False, sender=d)
+    engine = chain.deploy(contract_type("OptionsEngine"), router, d, sender=d)
+    return {"weth": weth, "usdc": usdc, "spot": spot, "router": router, "engine": engine}

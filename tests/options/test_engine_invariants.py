@@ -13,12 +13,11 @@ from strikeforge.fuzz.abi import ContractABI
 from strikeforge.fuzz.chain import Contract
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine, actor
-from tests.options.fixtures import DISPUTE, ONE, next_expiry
+from tests.options.fixtures import DISPUTE, ONE, engine_options_stack, next_expiry
 
 WRITERS = ("alice", "bob")
 HOLDERS = ("alice", "bob", "carol")
 STRIKE = 3_000 * ONE
-NONE = "0x" + "00" * 20
 
 
 class OptionsMachine(ChainMachine):
@@ -28,14 +27,8 @@ class OptionsMachine(ChainMachine):
     @classmethod
     def deploy(cls, chain, actors):
         d = actors["deployer"]
-        t = cls.contract_type
-        weth = chain.deploy(t("MockERC20"), "Wrapped Ether", "WETH", 18, sender=d)
-        usdc = chain.deploy(t("MockERC20"), "USD Coin", "USDC", 6, sender=d)
-        spot = chain.deploy(t("MockPriceSource"), sender=d)
-        spot.set(STRIKE, chain.timestamp, sender=d)
-        router = chain.deploy(t("OracleRouter"), DISPUTE, d, d, sender=d)
-        router.set_route(weth, usdc, spot, NONE, 0, False, sender=d)
-        engine = chain.deploy(t("OptionsEngine"), router, d, sender=d)
+        stack = engine_options_stack(chain, cls.contract_type, d, spot_price=STRIKE)
+        weth, usdc, engine = stack["weth"], stack["usdc"], stack["engine"]
         engine.grantRole(engine.SERIES_CREATOR_ROLE(), d, sender=d)
         expiry = next_expiry(chain.timestamp)
         engine.createSeries(weth, usdc, STRIKE, expiry, False, sender=d)  # series 1: call
@@ -45,7 +38,7 @@ class OptionsMachine(ChainMachine):
             usdc.mint(actors[who], 10**12 * 10**6, sender=d)
             weth.approve(engine, 2**256 - 1, sender=actors[who])
             usdc.approve(engine, 2**256 - 1, sender=actors[who])
-        return {"weth": weth, "usdc": usdc, "spot": spot, "router": router, "engine": engine}
+        return stack
 
     def __init__(self):
         super().__init__()

@@ -12,11 +12,10 @@ from hypothesis.stateful import invariant, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine, actor
-from tests.options.fixtures import DISPUTE, ONE
+from tests.options.fixtures import DISPUTE, ONE, engine_options_stack
 
 USERS = ("alice", "bob", "carol")
 OFFSET = 10**6
-NONE = "0x" + "00" * 20
 PREMIUM = ONE // 100
 
 
@@ -28,13 +27,8 @@ class VaultMachine(ChainMachine):
     def deploy(cls, chain, actors):
         d = actors["deployer"]
         t = cls.contract_type
-        weth = chain.deploy(t("MockERC20"), "Wrapped Ether", "WETH", 18, sender=d)
-        usdc = chain.deploy(t("MockERC20"), "USD Coin", "USDC", 6, sender=d)
-        spot = chain.deploy(t("MockPriceSource"), sender=d)
-        spot.set(3_000 * ONE, chain.timestamp, sender=d)
-        router = chain.deploy(t("OracleRouter"), DISPUTE, d, d, sender=d)
-        router.set_route(weth, usdc, spot, NONE, 0, False, sender=d)
-        engine = chain.deploy(t("OptionsEngine"), router, d, sender=d)
+        stack = engine_options_stack(chain, t, d)
+        weth, usdc, router, engine = stack["weth"], stack["usdc"], stack["router"], stack["engine"]
         selector = chain.deploy(t("PercentOtmStrikeSelector"), router, 1_000, 100 * ONE, sender=d)
         vault = chain.deploy(
             t("ThetaVault"),
@@ -57,7 +51,7 @@ class VaultMachine(ChainMachine):
         for who in (*USERS, "buyer"):
             weth.mint(actors[who], 10**9 * ONE, sender=d)
             weth.approve(vault, 2**256 - 1, sender=actors[who])
-        return {"weth": weth, "spot": spot, "router": router, "engine": engine, "vault": vault, "usdc": usdc}
+        return {**stack, "vault": vault}
 
     def __init__(self):
         super().__init__()

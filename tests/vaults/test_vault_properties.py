@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 from strikeforge.fuzz.artifacts import from_project
 from strikeforge.fuzz.chain import RevmChain
-from tests.options.fixtures import DISPUTE, ONE
-
-NONE = "0x" + "00" * 20
+from tests.options.fixtures import ONE, engine_options_stack
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +19,8 @@ def world(project):
     chain = RevmChain()
     d = chain.actor("deployer")
     users = [chain.actor(f"user{i}") for i in range(3)]
-    weth = chain.deploy(types["MockERC20"], "Wrapped Ether", "WETH", 18, sender=d)
-    usdc = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=d)
-    spot = chain.deploy(types["MockPriceSource"], sender=d)
-    spot.set(3_000 * ONE, chain.timestamp, sender=d)
-    router = chain.deploy(types["OracleRouter"], DISPUTE, d, d, sender=d)
-    engine = chain.deploy(types["OptionsEngine"], router, d, sender=d)
+    stack = engine_options_stack(chain, types.__getitem__, d)
+    weth, usdc, router, engine = stack["weth"], stack["usdc"], stack["router"], stack["engine"]
     selector = chain.deploy(types["PercentOtmStrikeSelector"], router, 1_000, 100 * ONE, sender=d)
     vault = chain.deploy(
         types["ThetaVault"], weth, engine, weth, usdc, False, 10**30, selector, d, "Strikeforge", "sfETH", sender=d
