@@ -75,6 +75,16 @@ def deployer(accounts):
     return accounts[0]
 
 
+@pytest.fixture
+def weth(project, deployer):
+    return project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
+
+
+@pytest.fixture
+def usdc(project, deployer):
+    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+
+
 @pytest.fixture(scope="session")
 def alice(accounts):
     return accounts[1]

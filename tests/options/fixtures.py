@@ -22,16 +22,6 @@ def next_expiry(now: int, weeks: int = 1) -> int:
 
 
 @pytest.fixture
-def weth(project, deployer):
-    return project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
-
-
-@pytest.fixture
-def usdc(project, deployer):
-    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
-
-
-@pytest.fixture
 def spot(project, deployer, chain):
     source = project.MockPriceSource.deploy(sender=deployer)
     source.set(SPOT, chain.pending_timestamp, sender=deployer)

@@ -89,3 +89,10 @@ def keystores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         path.write_text(json.dumps(Account.encrypt(account.key, PASSWORD, kdf="pbkdf2", iterations=2)))
         paths.append(path)
     return paths
+
+
+@pytest.fixture
+def committee_oracle(project, deployer, weth, usdc):
+    """A WETH/USDC SignedPriceOracle whose committee is `signer_keys(3)`, 2 of 3 required."""
+    members = [k.address for k in signer_keys(3)]
+    return project.SignedPriceOracle.deploy(weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer)

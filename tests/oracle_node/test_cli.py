@@ -6,7 +6,7 @@ import yaml
 from click.testing import CliRunner
 
 from strikeforge.cli import main
-from tests.oracle_node.conftest import PASSWORD_ENV, signer_keys
+from tests.oracle_node.conftest import PASSWORD_ENV
 
 
 def _write_config(tmp_path, keystores, oracle, sources):
@@ -29,13 +29,8 @@ def _write_config(tmp_path, keystores, oracle, sources):
     return path
 
 
-def test_oracle_run_publishes_and_reports(tmp_path, keystores, project, deployer, price_server):
-    weth = project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
-    usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
-    members = [k.address for k in signer_keys(3)]
-    oracle = project.SignedPriceOracle.deploy(
-        weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer
-    )
+def test_oracle_run_publishes_and_reports(tmp_path, keystores, committee_oracle, price_server):
+    oracle = committee_oracle
     for name in "abc":
         price_server.serve_price(f"/{name}", "2500.5")
     path = _write_config(tmp_path, keystores, oracle, price_server)

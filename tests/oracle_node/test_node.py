@@ -17,14 +17,6 @@ HEARTBEAT = 3_600
 
 
 @pytest.fixture
-def committee_oracle(project, deployer):
-    weth = project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
-    usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
-    members = [k.address for k in signer_keys(3)]
-    return project.SignedPriceOracle.deploy(weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer)
-
-
-@pytest.fixture
 def sources(price_server):
     for name in ("a", "b", "c"):
         price_server.serve_price(f"/{name}", "3000")

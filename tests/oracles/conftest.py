@@ -12,16 +12,6 @@ NO_SEQUENCER = "0x0000000000000000000000000000000000000000"
 
 
 @pytest.fixture
-def weth(project, deployer):
-    return project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=deployer)
-
-
-@pytest.fixture
-def usdc(project, deployer):
-    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
-
-
-@pytest.fixture
 def feed(project, deployer):
     return project.MockChainlinkFeed.deploy(8, 3_000 * 10**8, sender=deployer)  # ETH/USD, 8 decimals
 
