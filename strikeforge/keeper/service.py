@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strikeforge.ticks import run_ticks
+
 log = logging.getLogger("strikeforge.keeper")
 
 SCHEMA = """
@@ -140,14 +142,5 @@ class Keeper:
         sleep: Callable[[float], None] = time.sleep,
         report: Callable[[Action], None] | None = None,
     ) -> list[Action]:
-        actions: list[Action] = []
-        done = 0
-        while iterations is None or done < iterations:
-            action = self.tick()
-            actions.append(action)
-            if report is not None:
-                report(action)
-            done += 1
-            if iterations is None or done < iterations:
-                sleep(interval)
-        return actions
+        """Tick `iterations` times (forever if None), `interval` seconds apart, reporting each action."""
+        return run_ticks(lambda: [self.tick()], iterations, interval, sleep, report)

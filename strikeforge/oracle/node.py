@@ -15,6 +15,7 @@ from strikeforge.oracle.report import Domain, PriceReport
 from strikeforge.oracle.signing import Signer
 from strikeforge.oracle.sources import Observation, Source, SourceError
 from strikeforge.oracle.state import State
+from strikeforge.ticks import run_ticks
 
 log = logging.getLogger("strikeforge.oracle")
 BPS = 10_000
@@ -183,14 +184,4 @@ class Node:
 
     def run(self, iterations: int | None = None, report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
         """Tick `iterations` times (forever if None), reporting each outcome as it happens; returns them all."""
-        outcomes: list[Outcome] = []
-        done = 0
-        while iterations is None or done < iterations:
-            for outcome in self.tick():
-                outcomes.append(outcome)
-                if report is not None:
-                    report(outcome)
-            done += 1
-            if iterations is None or done < iterations:
-                self.sleep(self.poll_interval)
-        return outcomes
+        return run_ticks(self.tick, iterations, self.poll_interval, self.sleep, report)
