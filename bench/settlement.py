@@ -25,7 +25,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
-from strikeforge.settlement.cosign import leaf_args, proof_args, signature_hash, typed_data
+from strikeforge.settlement.cosign import batch_calldata, leaf_args, proof_args, signature_hash, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
@@ -66,11 +66,6 @@ def offchain() -> dict[str, float]:
     }
 
 
-def _calldata(leaves: list[Leaf]) -> bytes:
-    rows = [(x.batch, x.account, x.cash, list(x.positions), x.signature) for x in leaves]
-    return encode(["(uint256,address,int256,int256[4],bytes)[]"], [rows])
-
-
 def onchain() -> dict[str, int]:
     with networks.ethereum.local.use_provider("test"):
         d = accounts.test_accounts[0]
@@ -88,10 +83,10 @@ def onchain() -> dict[str, int]:
                 replace(leaf, signature=bytes(Account.sign_message(message, by_address[leaf.account].key).signature))
             )
         tree = MerkleSumTree(leaves)
-        post_all = ledger.postBatch(tree.root, SERIES, _calldata(leaves), sender=d, value=BOND).gas_used
+        post_all = ledger.postBatch(tree.root, SERIES, batch_calldata(leaves), sender=d, value=BOND).gas_used
         single = [replace(leaves[0], batch=2)]  # the fixed cost: a batch of one leaf (never applied)
         post_one = ledger.postBatch(
-            MerkleSumTree(single).root, SERIES, _calldata(single), sender=d, value=BOND
+            MerkleSumTree(single).root, SERIES, batch_calldata(single), sender=d, value=BOND
         ).gas_used
         chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
         first = leaves[0]
@@ -118,7 +113,7 @@ def onchain() -> dict[str, int]:
             signature = bytes(Account.sign_message(message, by_address[leaf.account].key).signature)
             later.append(replace(leaf, signature=signature))
         later_tree = MerkleSumTree(later)
-        ledger.postBatch(later_tree.root, SERIES, _calldata(later), sender=d, value=BOND)
+        ledger.postBatch(later_tree.root, SERIES, batch_calldata(later), sender=d, value=BOND)
         chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
         index = next(i for i, x in enumerate(later) if x.account == first.account)
         steady = ledger.apply_(

@@ -39,6 +39,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 public constant MAX_PENDING = 32;
     /// @notice Most leaves applied in one applyMany call.
     uint256 public constant MAX_APPLY = 256;
+    /// @notice Largest leaves calldata a batch may carry. It bounds the on-chain rebuild in challengeData (about 630
+    ///         leaves; a maximal rebuild is measured in tests/settlement) well under a block's gas.
+    uint256 public constant MAX_DATA_BYTES = 256 * 1024;
     /// @notice EIP-712 type of an account's co-signature of its netted leaf.
     bytes32 public constant LEAF_TYPEHASH =
         keccak256("NettedLeaf(uint256 batch,address account,int256 cash,int256[4] positions)");
@@ -65,6 +68,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         address account;
         int256 cash;
         int256[4] positions;
+    }
+
+    /// @dev A leaf as it travels in a batch's calldata: with its co-signature.
+    struct SignedLeaf {
+        uint256 batch;
+        address account;
+        int256 cash;
+        int256[4] positions;
+        bytes signature;
     }
 
     struct Step {
@@ -118,6 +130,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error ZeroAmount();
     error TooMany(uint256 count);
     error BondAlreadyReleased(uint256 batch);
+    error DataTooLarge(uint256 size, uint256 max);
+    error DataMismatch(bytes32 dataHash, bytes32 posted);
+    error ChallengeOutOfGas();
 
     /// @param cash The collateral and premium token.
     /// @param challengeWindow Seconds a batch may be challenged.
@@ -195,7 +210,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         Sequencer only, with exactly BOND wei.
     /// @param root The root node hash.
     /// @param series The engine series ids of the batch's four position columns.
-    /// @param leaves The batch's leaves and co-signatures, ABI-encoded (data availability: only the hash is kept).
+    /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])`, at most
+    ///        MAX_DATA_BYTES (data availability: only the hash is kept; challengeData proves a root they do not build).
     /// @return id The batch id.
     function postBatch(bytes32 root, uint256[4] calldata series, bytes calldata leaves)
         external
@@ -205,6 +221,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     {
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
+        if (leaves.length > MAX_DATA_BYTES) revert DataTooLarge(leaves.length, MAX_DATA_BYTES);
         id = batchCount + 1;
         uint256 pending = 0;
         for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
@@ -256,6 +273,63 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             if (left.sums[i] + right.sums[i] != nodeSums[i]) return _revertFrom(id, "sums");
         }
         revert NoFraud();
+    }
+
+    /// @notice Proves that a batch's root is not the tree of its own calldata (or that the calldata is not a valid
+    ///         `abi.encode(SignedLeaf[])`): the ledger rebuilds the whole tree (bounded by MAX_DATA_BYTES). This is the
+    ///         proof for a sequencer that posts data nobody can build the root from, so no other proof is possible.
+    /// @param id The batch.
+    /// @param leaves The batch's calldata exactly as posted.
+    function challengeData(uint256 id, bytes calldata leaves) external nonReentrant {
+        Batch storage b = _open(id);
+        bytes32 dataHash = keccak256(leaves);
+        if (dataHash != b.dataHash) revert DataMismatch(dataHash, b.dataHash);
+        uint256 gasBefore = gasleft();
+        try this.dataRoot(leaves) returns (bytes32 root) {
+            if (root != b.root) return _revertFrom(id, "data");
+        } catch {
+            // EIP-150 keeps 1/64 of the gas here: a call that failed having used nearly all of its share was starved
+            // by the challenger, not given bad data, and must not revert an honest batch.
+            if (gasleft() <= gasBefore / 63) revert ChallengeOutOfGas();
+            return _revertFrom(id, "data encoding");
+        }
+        revert NoFraud();
+    }
+
+    /// @notice The Merkle-sum root of a batch's calldata (used by challengeData; reverts on a malformed encoding).
+    /// @param leaves `abi.encode(SignedLeaf[])`.
+    /// @return root The root hash (zero for no leaves).
+    function dataRoot(bytes calldata leaves) external pure returns (bytes32 root) {
+        SignedLeaf[] memory decoded = abi.decode(leaves, (SignedLeaf[]));
+        uint256 n = decoded.length;
+        if (n == 0) return bytes32(0);
+        uint256 size = 1;
+        while (size < n) {
+            size <<= 1;
+        }
+        bytes32[] memory hashes = new bytes32[](size);
+        int256[5][] memory sums = new int256[5][](size);
+        for (uint256 i; i < n; ++i) {
+            SignedLeaf memory l = decoded[i];
+            hashes[i] =
+                keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, keccak256(l.signature)));
+            sums[i][0] = l.cash;
+            for (uint256 j; j < SERIES_PER_BATCH; ++j) {
+                sums[i][j + 1] = l.positions[j];
+            }
+        }
+        for (; size > 1; size >>= 1) {
+            for (uint256 i; i < size; i += 2) {
+                bytes32 parent = keccak256(abi.encode(uint256(1), hashes[i], sums[i], hashes[i + 1], sums[i + 1]));
+                int256[5] memory parentSums;
+                for (uint256 j; j < 5; ++j) {
+                    parentSums[j] = sums[i][j] + sums[i + 1][j];
+                }
+                hashes[i >> 1] = parent;
+                sums[i >> 1] = parentSums;
+            }
+        }
+        return hashes[0];
     }
 
     /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, chain and contract.

@@ -19,12 +19,14 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
 
 DEFAULT_DATABASE = ".hypothesis/campaigns"
+_POLL_SECONDS = 1.0  # how often the parent checks that the workers it waits for are alive
 
 
 @dataclass
@@ -169,12 +171,36 @@ def run_campaign(
     return CampaignResult(target=target, database=database, workers=sorted(results, key=lambda r: r.worker))
 
 
+def _lost_workers(processes: list, results: list[WorkerResult]) -> list[WorkerResult]:
+    """A failure result for every worker that exited without reporting (killed, crashed, ``os._exit``)."""
+    reported = {r.worker for r in results}
+    lost = []
+    for index, process in enumerate(processes):
+        if index not in reported and process.exitcode is not None:
+            failure = f"worker {index} (pid {process.pid}) exited with code {process.exitcode} before reporting"
+            lost.append(WorkerResult(index, process.pid or 0, -1, 0, 0, 0, 0.0, failure=failure))
+    return lost
+
+
+def _messages(queue: Any, processes: list, results: list[WorkerResult]) -> Any:
+    """Messages from the workers until each has reported or died; a dead worker yields a failure result."""
+    while len(results) < len(processes):
+        try:
+            yield queue.get(timeout=_POLL_SECONDS)
+        except Empty:
+            if lost := _lost_workers(processes, results):
+                # A worker's last message can still be in the pipe after it exits: drain once more, then give up.
+                try:
+                    yield queue.get(timeout=_POLL_SECONDS)
+                except Empty:
+                    yield from lost
+
+
 def _collect(queue: Any, processes: list, target: str, share: int, show: bool) -> list[WorkerResult]:
     """Gather every worker's result; with ``show``, one progress bar per worker (examples done of its share)."""
     results: list[WorkerResult] = []
     if not show:
-        while len(results) < len(processes):
-            message = queue.get()
+        for message in _messages(queue, processes, results):
             if isinstance(message, WorkerResult):
                 results.append(message)
         return results
@@ -183,8 +209,7 @@ def _collect(queue: Any, processes: list, target: str, share: int, show: bool) -
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as bar:
         tasks = [bar.add_task(f"{target} worker {i}", total=share) for i in range(len(processes))]
-        while len(results) < len(processes):
-            message = queue.get()
+        for message in _messages(queue, processes, results):
             if isinstance(message, WorkerResult):
                 results.append(message)
                 bar.update(tasks[message.worker], completed=share)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from strikeforge import eip712
@@ -37,3 +38,15 @@ def proof_args(proof: list[ProofStep]) -> list[tuple]:
 
 def signature_hash(leaf: Leaf) -> bytes:
     return keccak(leaf.signature)
+
+
+SIGNED_LEAVES_ABI = "(uint256,address,int256,int256[4],bytes)[]"
+
+
+def batch_calldata(leaves: list[Leaf]) -> bytes:
+    """A batch's leaves in tree order with their co-signatures: `abi.encode(SignedLeaf[])`, as postBatch takes them."""
+    rows = [
+        (leaf.batch, to_checksum_address(leaf.account), leaf.cash, list(leaf.positions), leaf.signature)
+        for leaf in leaves
+    ]
+    return encode([SIGNED_LEAVES_ABI], [rows])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis.stateful import invariant
 
 from strikeforge.fuzz.machine import ChainMachine, handler
@@ -46,3 +48,11 @@ class SoundTokenMachine(ChainMachine):
     @invariant()
     def supply_is_what_was_minted(self):
         assert self.c.token.totalSupply() == self.minted
+
+
+class CrashingMachine(SoundTokenMachine):
+    """A worker that dies mid-campaign without reporting (as on a segfault or the OOM killer)."""
+
+    def __init__(self):
+        super().__init__()
+        os._exit(3)

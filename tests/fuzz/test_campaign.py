@@ -14,10 +14,11 @@ import redis
 
 from strikeforge.fuzz.campaign import load_machine, run_campaign
 
-from .campaign_machines import CappedSupplyMachine, SoundTokenMachine
+from .campaign_machines import CappedSupplyMachine, CrashingMachine, SoundTokenMachine
 
 BUGGY = f"{CappedSupplyMachine.__module__}:{CappedSupplyMachine.__name__}"
 SOUND = f"{SoundTokenMachine.__module__}:{SoundTokenMachine.__name__}"
+CRASHING = f"{CrashingMachine.__module__}:{CrashingMachine.__name__}"
 
 
 def _free_port() -> int:
@@ -89,6 +90,14 @@ def test_a_failure_is_shared_through_redis(redis_url):
     assert redis.Redis.from_url(redis_url).keys("*"), "examples were stored in Redis"
     replayed = run_campaign(BUGGY, workers=1, examples=1, steps=5, database=redis_url, reuse_only=True, progress=False)
     assert replayed.failed
+
+
+def test_a_worker_that_dies_without_reporting_fails_the_campaign_instead_of_hanging_it(tmp_path):
+    result = run_campaign(CRASHING, workers=2, examples=20, steps=2, database=str(tmp_path / "db"), progress=False)
+    assert result.failed
+    assert [w.worker for w in result.workers] == [0, 1]
+    for worker in result.workers:
+        assert worker.failure == f"worker {worker.worker} (pid {worker.pid}) exited with code 3 before reporting"
 
 
 def test_bad_target_is_named():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -59,11 +58,6 @@ def funded(ledger, cash, traders, deployer, accounts):
 def sign_leaf(key_account, chain_id: int, ledger, leaf: Leaf) -> Leaf:
     message = encode_typed_data(full_message=typed_data(chain_id, str(ledger.address), leaf))
     return replace(leaf, signature=bytes(Account.sign_message(message, key_account.key).signature))
-
-
-def leaves_calldata(leaves: list[Leaf]) -> bytes:
-    rows = [(leaf.batch, leaf.account, leaf.cash, list(leaf.positions), leaf.signature) for leaf in leaves]
-    return encode(["(uint256,address,int256,int256[4],bytes)[]"], [rows])
 
 
 @pytest.fixture

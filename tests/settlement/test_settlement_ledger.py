@@ -9,10 +9,11 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from strikeforge.settlement.cosign import batch_calldata as leaves_calldata
 from strikeforge.settlement.cosign import leaf_args, proof_args, signature_hash
 from strikeforge.settlement.netting import Trade
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
-from tests.settlement.conftest import BOND, ESCAPE, SERIES, USDC, WINDOW, leaves_calldata, sign_leaf
+from tests.settlement.conftest import BOND, ESCAPE, SERIES, USDC, WINDOW, sign_leaf
 
 
 def _post(ledger, deployer, tree, leaves):
