@@ -209,5 +209,131 @@ def keeper_run(
             rolls.close()
 
 
+@main.group()
+def settle() -> None:
+    """Rollup settlement: the sequencer and the watcher."""
+
+
+def _account_options(role: str):  # noqa: ANN202 (click decorators)
+    def wrap(function):  # noqa: ANN001, ANN202
+        function = click.option("--test-account", type=int, help="Index of a local test account (local only).")(
+            function
+        )
+        return click.option("--account", "alias", help=f"Ape account alias ({role}; required off local networks).")(
+            function
+        )
+
+    return wrap
+
+
+def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
+    from strikeforge.accounts import AccountError, sending_account
+
+    if (alias is None) == (test_account is None):
+        raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
+    try:
+        return sending_account(alias, test_account, alias_setting="--account", test_setting="--test-account")
+    except AccountError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@settle.command("run")
+@click.option("--ledger", "ledger_address", required=True, help="SettlementLedger address.")
+@click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
+@_account_options("holding SEQUENCER_ROLE and the bond")
+@click.option("--db", "db_path", default=".cache/settle/sequencer.sqlite", show_default=True, help="SQLite file (WAL).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="API address to bind.")
+@click.option("--port", default=8547, show_default=True, help="API port (0: any free port, printed at start).")
+@click.option("--batch-interval", type=int, default=10, show_default=True, help="Seconds between batch cuts.")
+@click.option("--cosign-timeout", type=int, default=30, show_default=True, help="Seconds to co-sign, per round.")
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between ticks.")
+@click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
+@_clock_option("Order expiry and deadlines: the system clock, or the chain's next block (local demos).")
+def settle_run(
+    ledger_address: str,
+    network: str,
+    alias: str | None,
+    test_account: int | None,
+    db_path: str,
+    host: str,
+    port: int,
+    batch_interval: int,
+    cosign_timeout: int,
+    interval: float,
+    iterations: int | None,
+    clock: str,
+) -> None:
+    """The sequencer: the order API, matching, batches, co-signatures and posting (resumes after any crash)."""
+    import time
+
+    from strikeforge.settlement.api import Api, serve
+    from strikeforge.settlement.chain import ApeLedger
+    from strikeforge.settlement.sequencer import Sequencer, Settings
+    from strikeforge.settlement.store import Store
+    from strikeforge.ticks import run_ticks
+
+    _console_logging()
+    from ape import networks, project
+
+    with networks.parse_network_choice(network):
+        account = _load_account(alias, test_account)
+        ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
+        store = Store(Path(db_path))
+        now = _clock(clock)
+        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout))
+        server = serve(Api(sequencer, now), host, port)
+        click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
+        try:
+            run_ticks(
+                lambda: [sequencer.tick(now())],
+                iterations,
+                interval,
+                time.sleep,
+                report=lambda action: None if action in ("idle", "cosigning") else click.echo(action),
+            )
+        finally:
+            server.shutdown()
+            store.close()
+
+
+@settle.command("watch")
+@click.option("--ledger", "ledger_address", required=True, help="SettlementLedger address.")
+@click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
+@_account_options("that pays for challenges")
+@click.option("--state", "state_path", default=".cache/settle/watcher.json", show_default=True, help="Progress file.")
+@click.option("--from-block", type=int, default=0, show_default=True, help="First block to scan (first run only).")
+@click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between scans.")
+@click.option("--iterations", type=int, default=None, help="Stop after this many scans (default: forever).")
+def settle_watch(
+    ledger_address: str,
+    network: str,
+    alias: str | None,
+    test_account: int | None,
+    state_path: str,
+    from_block: int,
+    interval: float,
+    iterations: int | None,
+) -> None:
+    """The watcher: rebuild every posted batch from calldata and challenge any invalid one."""
+    import time
+
+    from strikeforge.settlement.watcher import Watcher
+    from strikeforge.ticks import run_ticks
+
+    _console_logging()
+    from ape import networks, project
+
+    with networks.parse_network_choice(network):
+        account = _load_account(alias, test_account)
+        watcher = Watcher(project.SettlementLedger.at(ledger_address), account, Path(state_path), from_block)
+        run_ticks(
+            watcher.tick,
+            iterations,
+            interval,
+            time.sleep,
+            report=lambda f: click.echo(f"batch {f.number}: challenged ({f.kind})"),
+        )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,209 @@
+"""The sequencer's HTTP JSON API (standard library server; one thread per request, one sequencer lock).
+
+    POST /orders                          a signed order            -> 201 {"id", "fills", "rests"}
+    POST /orders/cancel                   a signed cancel           -> 200 {"id"}
+    GET  /orders/{id}                     an order's state
+    GET  /books/{series}                  price levels, best first  -> {"bids": [[price, size]], "asks": [...]}
+    GET  /batches/{id}                    a batch's state and leaves
+    GET  /batches/{id}/leaves/{account}   the account's leaf and the EIP-712 message to co-sign
+    POST /batches/{id}/cosign             {"account", "signature"}
+    GET  /batches/{id}/proofs/{account}   a posted batch's leaf, index and Merkle-sum proof (the apply_ arguments)
+    GET  /health
+
+Numbers travel as decimal strings (uint256 and int256 do not fit JSON numbers), bytes as 0x hex. A refused request
+is 400 with {"error": "<field>: <what is wrong and how to fix it>"}; an unknown path 404.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from strikeforge.settlement.orders import Cancel, Order, OrderError
+from strikeforge.settlement.sequencer import Sequencer
+from strikeforge.settlement.tree import Leaf
+
+log = logging.getLogger("strikeforge.settle.api")
+MAX_BODY = 64 * 1024
+
+
+def _leaf_json(leaf: Leaf) -> dict[str, Any]:
+    return {
+        "batch": str(leaf.batch),
+        "account": leaf.account,
+        "cash": str(leaf.cash),
+        "positions": [str(p) for p in leaf.positions],
+        "signed": bool(leaf.signature),
+    }
+
+
+def _signature(body: dict[str, Any]) -> bytes:
+    raw = body.get("signature")
+    if not isinstance(raw, str) or not raw.startswith("0x"):
+        raise OrderError("signature: send the 65-byte signature as 0x-prefixed hex")
+    try:
+        return bytes.fromhex(raw[2:])
+    except ValueError:
+        raise OrderError("signature: not hex; send 0x-prefixed hex") from None
+
+
+class Api:
+    """Routes requests to a sequencer; `clock` gives the unix time orders are checked against."""
+
+    def __init__(self, sequencer: Sequencer, clock: Callable[[], int]) -> None:
+        self.seq = sequencer
+        self.clock = clock
+        self.routes: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]] = [
+            ("POST", re.compile(r"/orders"), self.post_order),
+            ("POST", re.compile(r"/orders/cancel"), self.post_cancel),
+            ("GET", re.compile(r"/orders/(\d+)"), self.get_order),
+            ("GET", re.compile(r"/books/(\d+)"), self.get_book),
+            ("GET", re.compile(r"/batches/(\d+)"), self.get_batch),
+            ("GET", re.compile(r"/batches/(\d+)/leaves/(0x[0-9a-fA-F]{40})"), self.get_leaf),
+            ("POST", re.compile(r"/batches/(\d+)/cosign"), self.post_cosign),
+            ("GET", re.compile(r"/batches/(\d+)/proofs/(0x[0-9a-fA-F]{40})"), self.get_proof),
+            ("GET", re.compile(r"/health"), self.get_health),
+        ]
+
+    def handle(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        for verb, pattern, handler in self.routes:
+            found = pattern.fullmatch(path)
+            if verb == method and found:
+                try:
+                    with self.seq.lock:
+                        return handler(*found.groups(), body=body or {})
+                except OrderError as exc:
+                    return 400, {"error": str(exc)}
+        return 404, {"error": f"path: no {method} {path}; see the API list in strikeforge/settlement/api.py"}
+
+    def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:
+        order_id, match = self.seq.submit(Order.from_json(body), self.clock())
+        fills = [
+            {"maker": f.maker, "taker": f.taker, "buyer": f.buyer, "seller": f.seller}
+            | {"size": str(f.size), "price": str(f.price)}
+            for f in match.fills
+        ]
+        return 201, {"id": order_id, "fills": fills, "rests": str(match.rests)}
+
+    def post_cancel(self, body: dict[str, Any]) -> tuple[int, Any]:
+        return 200, {"id": self.seq.cancel(Cancel.from_json(body))}
+
+    def get_order(self, order_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        record = self.seq.store.order(int(order_id))
+        if record is None:
+            return 404, {"error": f"order: {order_id} does not exist"}
+        return 200, record
+
+    def get_book(self, series: str, body: dict[str, Any]) -> tuple[int, Any]:
+        with self.seq.lock:
+            book = self.seq.books.get(int(series))
+            bids = book.depth(True) if book else []
+            asks = book.depth(False) if book else []
+        return 200, {"bids": [[str(p), str(s)] for p, s in bids], "asks": [[str(p), str(s)] for p, s in asks]}
+
+    def get_batch(self, batch_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        batch = self.seq.store.batch(int(batch_id))
+        if batch is None:
+            return 404, {"error": f"batch: {batch_id} does not exist"}
+        return 200, {
+            "id": batch.id,
+            "number": batch.number,
+            "status": batch.status,
+            "series": [str(s) for s in batch.series],
+            "round": batch.round,
+            "deadline": batch.deadline,
+            "dropped": batch.dropped,
+            "root": "0x" + batch.root.hex() if batch.root else None,
+            "tx_hash": batch.tx_hash,
+            "leaves": [_leaf_json(leaf) for leaf in self.seq.store.leaves(batch.id)],
+        }
+
+    def get_leaf(self, batch_id: str, account: str, body: dict[str, Any]) -> tuple[int, Any]:
+        batch, leaf = self.seq.leaf_for(int(batch_id), account)
+        fills = [
+            {"series": str(f.series), "buyer": f.buyer, "seller": f.seller, "size": str(f.size), "price": str(f.price)}
+            for _, f in self.seq.store.batch_fills(batch.id)
+            if leaf.account in (f.buyer, f.seller)
+        ]
+        return 200, {
+            "status": batch.status,
+            "deadline": batch.deadline,
+            "series": [str(s) for s in batch.series],
+            "leaf": _leaf_json(leaf),
+            "fills": fills,  # the account's fills the leaf nets: check them before co-signing
+            "typed_data": self.seq.leaf_typed_data(leaf),
+        }
+
+    def post_cosign(self, batch_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        account = body.get("account")
+        if not isinstance(account, str):
+            raise OrderError("account: missing; send the co-signing account's address")
+        self.seq.cosign(int(batch_id), account, _signature(body))
+        return 200, {"ok": True}
+
+    def get_proof(self, batch_id: str, account: str, body: dict[str, Any]) -> tuple[int, Any]:
+        batch, index, leaf, proof = self.seq.proof(int(batch_id), account)
+        return 200, {
+            "number": batch.number,
+            "index": index,
+            "leaf": _leaf_json(leaf),
+            "signature": "0x" + leaf.signature.hex(),
+            "proof": [
+                {"hash": "0x" + s.hash.hex(), "sums": [str(v) for v in s.sums], "on_left": s.on_left} for s in proof
+            ],
+        }
+
+    def get_health(self, body: dict[str, Any]) -> tuple[int, Any]:
+        latest = self.seq.store.latest_batch()
+        return 200, {"ok": True, "latest_batch": latest.id if latest else None}
+
+
+def serve(api: Api, host: str, port: int) -> ThreadingHTTPServer:
+    """Starts the API on a daemon thread; returns the server (its `server_address` has the bound port)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, method: str) -> None:
+            body = None
+            if method == "POST":
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_BODY:
+                    return self._send(413, {"error": f"body: {length} bytes; the limit is {MAX_BODY}"})
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except json.JSONDecodeError as exc:
+                    return self._send(400, {"error": f"body: not JSON ({exc.msg}); send a JSON object"})
+                if not isinstance(body, dict):
+                    return self._send(400, {"error": "body: send a JSON object"})
+            try:
+                status, payload = api.handle(method, self.path.split("?")[0].rstrip("/") or "/", body)
+            except Exception:
+                log.exception("%s %s failed", method, self.path)
+                status, payload = 500, {"error": "internal error; see the sequencer's log"}
+            self._send(status, payload)
+            return None
+
+        def _send(self, status: int, payload: Any) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._answer("GET")
+
+        def do_POST(self) -> None:
+            self._answer("POST")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug(format, *args)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, name="settle-api", daemon=True).start()
+    return server

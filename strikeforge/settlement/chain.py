@@ -1,0 +1,61 @@
+"""SettlementLedger through Ape: the sequencer's LedgerPort, and the reads the watcher and the client share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import to_checksum_address, to_hex
+
+
+class ApeLedger:
+    """A deployed SettlementLedger and the account that posts to it (the sequencer's)."""
+
+    def __init__(self, contract: Any, account: Any = None) -> None:
+        from ape import chain
+
+        self.contract = contract
+        self.account = account
+        self.chain_id = int(chain.chain_id)
+        self.address = to_checksum_address(str(contract.address))
+
+    def batch_count(self) -> int:
+        return int(self.contract.batchCount())
+
+    def root_of(self, number: int) -> bytes:
+        return bytes(self.contract.batches(number).root)
+
+    def free_balance(self, account: str) -> int:
+        """The account's cash on the ledger, net of a pending withdrawal request (what a leaf may debit)."""
+        holder = to_checksum_address(account)
+        balance = int(self.contract.balanceOf(holder))
+        withdrawal = self.contract.withdrawals(holder)
+        if int(withdrawal.requestedAt) == 0:
+            return balance
+        return max(0, balance - int(withdrawal.amount))
+
+    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+        """postBatch, signed by the sequencer's account with its next nonce, not broadcast."""
+        if self.account is None:
+            raise RuntimeError("ApeLedger: no sending account; pass the sequencer's account to post")
+        bond = int(self.contract.BOND())
+        txn = self.contract.postBatch.as_transaction(root, series, calldata, sender=self.account, value=bond)
+        signed = self.account.sign_transaction(txn)
+        if signed is None:
+            raise RuntimeError("the sequencer's account refused to sign the postBatch transaction")
+        return bytes(signed.serialize_transaction()), to_hex(signed.txn_hash)
+
+    def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:
+        """Sends a signed transaction, or finds it already mined (a second broadcast of one signed transaction is
+        refused by every node: same nonce). Waits for its receipt; True if it succeeded."""
+        from ape import chain
+
+        web3 = chain.provider.web3
+        try:
+            web3.eth.send_raw_transaction(raw_tx)
+        except Exception as refused:  # already known, nonce too low, ...: fine if it is this transaction, mined
+            try:
+                web3.eth.get_transaction_receipt(tx_hash)
+            except Exception:
+                raise refused from None
+        receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
+        return int(receipt["status"]) == 1

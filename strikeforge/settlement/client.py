@@ -1,0 +1,164 @@
+"""The trader's side: place and cancel orders, check and co-sign leaves, fetch proofs, claim, deposit and withdraw.
+
+Keys stay in the Ape account passed in (a keystore account, or a test account on a local chain): the client signs
+EIP-712 messages with it and never sees a private key. Before co-signing a leaf it re-nets the account's own fills
+in the batch (which the sequencer lists next to the leaf) and refuses a leaf that does not match them.
+
+    client = SettlementClient("http://127.0.0.1:8545", accounts.load("trader"), project.SettlementLedger.at(addr))
+    client.deposit(1_000 * 10**6)
+    client.place_order(series=3, buy=True, size=10**18, price=150 * 10**6)
+    client.cosign_pending(batch_id=1)
+    client.claim(batch_id=1)          # after the challenge window
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.orders import Cancel, Order
+from strikeforge.settlement.tree import Leaf
+
+
+class ClientError(RuntimeError):
+    """The sequencer refused a request (its message names the field), or a leaf does not match the fills."""
+
+
+class SettlementClient:
+    """One account's session with a sequencer and its ledger."""
+
+    def __init__(self, url: str, account: Any, ledger: Any, timeout: float = 10.0) -> None:
+        from ape import chain
+
+        self.url = url.rstrip("/")
+        self.account = account
+        self.ledger = ledger
+        self.timeout = timeout
+        self.chain_id = int(chain.chain_id)
+        self.ledger_address = to_checksum_address(str(ledger.address))
+        self.address = str(account.address).lower()
+
+    # ------------------------------------------------------------------------------------------------ HTTP
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 (the sequencer's URL is the operator's setting)
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("error", exc.reason)
+            except (json.JSONDecodeError, AttributeError):
+                message = exc.reason
+            raise ClientError(f"{method} {path}: {exc.code}: {message}") from None
+
+    def _sign(self, typed: dict[str, Any]) -> bytes:
+        signature = self.account.sign_message(encode_typed_data(full_message=typed))
+        if signature is None:
+            raise ClientError("the account refused to sign")
+        return bytes(signature.encode_rsv())
+
+    # ------------------------------------------------------------------------------------------------ orders
+
+    def place_order(
+        self, series: int, buy: bool, size: int, price: int, nonce: int | None = None, expiry: int | None = None
+    ) -> dict[str, Any]:
+        """Signs and sends an order (a random nonce and a one-day expiry unless given); returns the sequencer's
+        answer: {"id", "fills", "rests"}."""
+        nonce = secrets.randbits(64) if nonce is None else nonce
+        expiry = int(time.time()) + 86_400 if expiry is None else expiry
+        order = Order(self.address, series, buy, size, price, nonce, expiry)
+        order = replace(order, signature=self._sign(order.typed_data(self.chain_id, self.ledger_address)))
+        answer = self._call("POST", "/orders", order.to_json())
+        answer["nonce"] = nonce
+        return answer
+
+    def cancel_order(self, nonce: int) -> int:
+        cancel = Cancel(self.address, nonce)
+        cancel = replace(cancel, signature=self._sign(cancel.typed_data(self.chain_id, self.ledger_address)))
+        body = {"account": self.address, "nonce": str(nonce), "signature": "0x" + cancel.signature.hex()}
+        return int(self._call("POST", "/orders/cancel", body)["id"])
+
+    def order(self, order_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/orders/{order_id}")
+
+    # ------------------------------------------------------------------------------------------------ co-signing
+
+    def pending_leaf(self, batch_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/batches/{batch_id}/leaves/{self.address}")
+
+    def cosign_pending(self, batch_id: int) -> Leaf:
+        """Checks the account's leaf in `batch_id` against its own fills there, then co-signs it."""
+        pending = self.pending_leaf(batch_id)
+        series = [int(s) for s in pending["series"]]
+        column = {s: i for i, s in enumerate(series) if s}
+        fills = pending["fills"]
+        leaf_json = pending["leaf"]
+        trades = [
+            Trade(column[int(f["series"])], f["buyer"], f["seller"], int(f["size"]), int(f["price"])) for f in fills
+        ]
+        mine = [leaf for leaf in net(int(leaf_json["batch"]), trades) if leaf.account == self.address]
+        leaf = Leaf(
+            int(leaf_json["batch"]), self.address, int(leaf_json["cash"]), tuple(int(p) for p in leaf_json["positions"])
+        )
+        if mine != [leaf]:
+            raise ClientError(
+                f"batch {batch_id}: the leaf offered ({leaf}) is not the net of this account's fills {mine}"
+            )
+        from strikeforge.settlement.cosign import typed_data
+
+        signature = self._sign(typed_data(self.chain_id, self.ledger_address, leaf))
+        self._call(
+            "POST", f"/batches/{batch_id}/cosign", {"account": self.address, "signature": "0x" + signature.hex()}
+        )
+        return leaf
+
+    # ------------------------------------------------------------------------------------------------ the ledger
+
+    def proof(self, batch_id: int) -> dict[str, Any]:
+        return self._call("GET", f"/batches/{batch_id}/proofs/{self.address}")
+
+    def claim(self, batch_id: int) -> Any:
+        """Applies the account's leaf of a posted, final batch to its ledger balance (apply_)."""
+        answer = self.proof(batch_id)
+        leaf = answer["leaf"]
+        from eth_utils import keccak
+
+        args = (
+            int(leaf["batch"]),
+            to_checksum_address(self.address),
+            int(leaf["cash"]),
+            [int(p) for p in leaf["positions"]],
+        )
+        signature_hash = keccak(bytes.fromhex(answer["signature"][2:]))
+        proof = [(bytes.fromhex(s["hash"][2:]), [int(v) for v in s["sums"]], s["on_left"]) for s in answer["proof"]]
+        return self.ledger.apply_(answer["number"], args, signature_hash, proof, sender=self.account)
+
+    def deposit(self, amount: int) -> Any:
+        from ape import Contract
+
+        cash = Contract(self.ledger.CASH())
+        if int(cash.allowance(self.account, self.ledger)) < amount:
+            cash.approve(self.ledger, amount, sender=self.account)
+        return self.ledger.deposit(amount, sender=self.account)
+
+    def request_withdrawal(self, amount: int) -> Any:
+        return self.ledger.requestWithdrawal(amount, sender=self.account)
+
+    def withdraw(self, amount: int) -> Any:
+        return self.ledger.withdraw(amount, sender=self.account)
+
+    def balance(self) -> int:
+        return int(self.ledger.balanceOf(self.account))

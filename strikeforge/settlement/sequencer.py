@@ -1,0 +1,375 @@
+"""The sequencer: accepts signed orders, matches them, cuts batches, gathers co-signatures and posts the batches.
+
+Life of a batch (one in flight at a time; `tick` drives it):
+
+1. **cut**: the live fills nobody has batched yet, for up to SERIES_PER_BATCH series (the oldest first), are netted
+   into one leaf per account for ledger batch `batchCount() + 1`; the batch waits for co-signatures until
+   `deadline`.
+2. **round close** (everyone signed, or the deadline passed): an account that did not co-sign, or whose leaf debits
+   more cash than it has free on the ledger, is dropped: its fills in the batch are voided (each counterparty's order
+   gets the size back, at its old time priority, if it is still live), its open orders are cancelled, and the batch
+   is netted again. Leaves that changed need a new co-signature: another round. A round without drops posts.
+3. **post**: the signed postBatch transaction is stored, then broadcast; on restart a stored transaction is broadcast
+   again (the same nonce: it cannot post twice), never re-signed.
+4. A posted batch the ledger reverted (a challenge) returns its fills to the pool, to be batched again.
+
+Nothing here holds an account's key: orders, cancels and leaves are signed by their accounts (EIP-712).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from strikeforge.settlement.book import Book, Fill, Match, Resting
+from strikeforge.settlement.cosign import batch_calldata, typed_data
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.orders import Cancel, Order, OrderError, check_signed
+from strikeforge.settlement.store import BatchRow, Store
+from strikeforge.settlement.tree import SERIES_PER_BATCH, Leaf, MerkleSumTree, ProofStep
+
+log = logging.getLogger("strikeforge.settle")
+
+
+class LedgerPort(Protocol):
+    """What the sequencer needs of the SettlementLedger (an Ape-backed one in `chain.py`; fakes in unit tests)."""
+
+    chain_id: int
+    address: str
+
+    def batch_count(self) -> int: ...
+
+    def root_of(self, number: int) -> bytes: ...
+
+    def free_balance(self, account: str) -> int:
+        """Cash the account holds on the ledger, net of a pending withdrawal request."""
+        ...
+
+    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+        """A signed postBatch transaction (raw bytes, hash), not yet broadcast."""
+        ...
+
+    def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:
+        """Sends `raw_tx` (again, if it was sent before) and waits for it: True if it succeeded."""
+        ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the sequencer paces batches."""
+
+    batch_interval: int = 10  # seconds between cuts
+    cosign_timeout: int = 30  # seconds an account has to co-sign its leaf, per round
+    max_rounds: int = 8  # rounds before a batch is abandoned (its fills return to the pool)
+
+
+class Sequencer:
+    """Orders in, batches out. Thread-safe: every public method runs under one lock."""
+
+    def __init__(self, store: Store, ledger: LedgerPort, settings: Settings | None = None) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.settings = settings or Settings()
+        self.lock = threading.RLock()
+        self.books: dict[int, Book] = {}
+        self._last_cut = 0
+        self._trees: dict[int, MerkleSumTree] = {}
+        for order in store.open_orders():
+            self._book(order.series).add(order)
+
+    def _book(self, series: int) -> Book:
+        if series not in self.books:
+            self.books[series] = Book(series)
+        return self.books[series]
+
+    # ------------------------------------------------------------------------------------------------ orders
+
+    def submit(self, order: Order, now: int) -> tuple[int, Match]:
+        """Checks and matches a signed order; returns its id and what it did. OrderError names a refused field."""
+        with self.lock:
+            if order.series == 0:
+                raise OrderError("series: 0 is not a series id (OptionsEngine ids start at 1)")
+            if order.size == 0:
+                raise OrderError("size: must be > 0 (in 1e18 units of options)")
+            if order.price == 0:
+                raise OrderError("price: must be > 0 (cash units per 1e18 options)")
+            if order.expiry <= now:
+                raise OrderError(f"expiry: {order.expiry} is not after now ({now}); send a later unix time")
+            check_signed(
+                order.account, order.typed_data(self.ledger.chain_id, self.ledger.address), order.signature, "Order"
+            )
+            if self.store.nonce_used(order.account, order.nonce):
+                raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
+            order_id = self.store.next_order_id()
+            taker = Resting(
+                order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
+            )
+            book = self._book(order.series)
+            match = book.submit(taker, now)
+            with self.store.transaction() as db:
+                self.store.insert_order(db, order_id, order, taker.remaining, "open" if match.rests else "filled")
+                self._persist_match(db, book, match)
+            log.info("order %d by %s: %d fill(s), %d resting", order_id, order.account, len(match.fills), match.rests)
+            return order_id, match
+
+    def _persist_match(self, db: sqlite3.Connection, book: Book, match: Match) -> None:
+        """Writes a match's fills and what they left of each maker, and the makers it cancelled or found expired."""
+        for fill in match.fills:
+            self.store.insert_fill(db, fill)
+            maker = book.orders.get(fill.maker)
+            remaining = maker.remaining if maker else 0
+            self.store.set_remaining(db, fill.maker, remaining, "open" if remaining else "filled")
+        for cancelled in match.cancelled:
+            self.store.set_status(db, cancelled, "cancelled")
+        for expired in match.expired:
+            self.store.set_status(db, expired, "expired")
+
+    def cancel(self, cancel: Cancel) -> int:
+        """Cancels the account's open order `nonce` (signed by the account); returns the order id."""
+        with self.lock:
+            check_signed(
+                cancel.account, cancel.typed_data(self.ledger.chain_id, self.ledger.address), cancel.signature, "Cancel"
+            )
+            found = self.store.order_by_nonce(cancel.account, cancel.nonce)
+            if found is None:
+                raise OrderError(f"nonce: {cancel.account} has no order with nonce {cancel.nonce}")
+            order_id, status = found
+            if status != "open":
+                raise OrderError(f"nonce: order {order_id} is {status}, not open; nothing to cancel")
+            with self.store.transaction() as db:
+                self.store.set_status(db, order_id, "cancelled")
+            for book in self.books.values():
+                book.remove(order_id)
+            return order_id
+
+    # ------------------------------------------------------------------------------------------------ co-signing
+
+    def leaf_for(self, batch_id: int, account: str) -> tuple[BatchRow, Leaf]:
+        with self.lock:
+            batch = self.store.batch(batch_id)
+            if batch is None:
+                raise OrderError(f"batch: {batch_id} does not exist")
+            for leaf in self.store.leaves(batch_id):
+                if leaf.account == account.lower():
+                    return batch, leaf
+            raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
+
+    def leaf_typed_data(self, leaf: Leaf) -> dict:
+        return typed_data(self.ledger.chain_id, self.ledger.address, leaf)
+
+    def cosign(self, batch_id: int, account: str, signature: bytes) -> None:
+        """Records the account's co-signature of its current leaf in a batch that is gathering them."""
+        with self.lock:
+            batch, leaf = self.leaf_for(batch_id, account)
+            if batch.status != "cosigning":
+                raise OrderError(f"batch: {batch_id} is {batch.status}, not gathering co-signatures")
+            check_signed(leaf.account, self.leaf_typed_data(leaf), signature, "NettedLeaf")
+            self.store.set_signature(batch_id, leaf.account, signature)
+
+    # ------------------------------------------------------------------------------------------------ proofs
+
+    def tree(self, batch_id: int) -> MerkleSumTree:
+        with self.lock:
+            if batch_id not in self._trees:
+                self._trees[batch_id] = MerkleSumTree(self.store.leaves(batch_id))
+            return self._trees[batch_id]
+
+    def proof(self, batch_id: int, account: str) -> tuple[BatchRow, int, Leaf, list[ProofStep]]:
+        """A posted batch's leaf of `account`, its index and its proof."""
+        with self.lock:
+            batch = self.store.batch(batch_id)
+            if batch is None or batch.status != "posted":
+                status = batch.status if batch else "unknown"
+                raise OrderError(f"batch: {batch_id} is {status}; proofs exist for posted batches only")
+            leaves = self.store.leaves(batch_id)
+            for index, leaf in enumerate(leaves):
+                if leaf.account == account.lower():
+                    return batch, index, leaf, self.tree(batch_id).proof(0, index)
+            raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
+
+    # ------------------------------------------------------------------------------------------------ the loop
+
+    def tick(self, now: int) -> str:
+        """One step of the batch life cycle; returns what it did (for logs and tests)."""
+        with self.lock:
+            for batch in self.store.batches_with("posting"):
+                return self._post(batch)
+            for batch in self.store.batches_with("cosigning"):
+                return self._close_round(batch, now)
+            reverted = self._check_posted()
+            if reverted:
+                return reverted
+            if now - self._last_cut >= self.settings.batch_interval:
+                return self._cut(now)
+            return "idle"
+
+    def _cut(self, now: int) -> str:
+        pool = self.store.unbatched_fills()
+        if not pool:
+            return "idle"
+        series: list[int] = []
+        for _, fill in pool:
+            if fill.series not in series and len(series) < SERIES_PER_BATCH:
+                series.append(fill.series)
+        chosen = [(i, f) for i, f in pool if f.series in series]
+        number = self.ledger.batch_count() + 1
+        leaves = self._net(number, series, [f for _, f in chosen])
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO batches (number, status, series, round, deadline) VALUES (?, 'cosigning', ?, 1, ?)",
+                (number, json.dumps([str(s) for s in _padded(series)]), now + self.settings.cosign_timeout),
+            )
+            batch_id = int(cursor.lastrowid or 0)
+            db.executemany("UPDATE fills SET batch = ? WHERE id = ?", [(batch_id, i) for i, _ in chosen])
+            self.store.write_leaves(db, batch_id, leaves)
+        self._last_cut = now
+        log.info("batch %d (ledger #%d): %d fills, %d leaves to co-sign", batch_id, number, len(chosen), len(leaves))
+        return f"cut {batch_id}"
+
+    @staticmethod
+    def _net(number: int, series: list[int], fills: list[Fill]) -> list[Leaf]:
+        column = {s: i for i, s in enumerate(series)}
+        return net(number, [Trade(column[f.series], f.buyer, f.seller, f.size, f.price) for f in fills])
+
+    def _close_round(self, batch: BatchRow, now: int) -> str:
+        leaves = self.store.leaves(batch.id)
+        unsigned = [leaf.account for leaf in leaves if not leaf.signature]
+        if unsigned and now < batch.deadline:
+            return "cosigning"
+        short = [
+            leaf.account for leaf in leaves if leaf.cash < 0 and -leaf.cash > self.ledger.free_balance(leaf.account)
+        ]
+        drop = sorted(set(unsigned) | set(short))
+        if not drop:
+            return self._prepare_post(batch, leaves)
+        if batch.round >= self.settings.max_rounds:
+            return self._abandon(batch, f"still dropping after {batch.round} rounds")
+        fills = self.store.batch_fills(batch.id)
+        voided = [(i, f) for i, f in fills if f.buyer in drop or f.seller in drop]
+        kept = [f for i, f in fills if f.buyer not in drop and f.seller not in drop]
+        restored: list[Resting] = []
+        with self.store.transaction() as db:
+            db.executemany("UPDATE fills SET status = 'void' WHERE id = ?", [(i,) for i, _ in voided])
+            for _, fill in voided:
+                for order_id in (fill.maker, fill.taker):
+                    self._give_back(db, order_id, fill.size, drop, now, restored)
+            for account in drop:
+                for order_id in self.store.open_orders_of(account):
+                    self.store.set_status(db, order_id, "cancelled")
+                    for book in self.books.values():
+                        book.remove(order_id)
+            new_leaves = self._net(batch.number, _columns(batch.series), kept) if kept else []
+            self.store.write_leaves(db, batch.id, new_leaves)
+            status = "cosigning" if new_leaves else "empty"
+            db.execute(
+                "UPDATE batches SET round = round + 1, deadline = ?, dropped = ?, status = ? WHERE id = ?",
+                (
+                    now + self.settings.cosign_timeout,
+                    json.dumps(sorted(set(batch.dropped) | set(drop))),
+                    status,
+                    batch.id,
+                ),
+            )
+        self._rematch(restored, now)
+        log.info("batch %d: dropped %s (%d fills voided)", batch.id, ", ".join(drop), len(voided))
+        return f"dropped {len(drop)}"
+
+    def _give_back(
+        self, db: sqlite3.Connection, order_id: int, size: int, drop: list[str], now: int, restored: list[Resting]
+    ) -> None:
+        """Returns `size` to an order whose fill was voided, unless its account was dropped or it is dead."""
+        row = db.execute(
+            "SELECT account, series, buy, price, remaining, status, expiry FROM orders WHERE id = ?", (order_id,)
+        ).fetchone()
+        account, series, buy, price, remaining, status, expiry = row
+        if account in drop or status in ("cancelled", "expired") or int(expiry) < now:
+            return
+        remaining = int(remaining) + size
+        self.store.set_remaining(db, order_id, remaining, "open")
+        existing = next((b.orders[order_id] for b in self.books.values() if order_id in b.orders), None)
+        existing = existing or next((r for r in restored if r.id == order_id), None)
+        if existing is not None:
+            existing.remaining = remaining
+        else:
+            restored.append(
+                Resting(order_id, order_id, account, int(series), bool(buy), int(price), remaining, int(expiry))
+            )
+
+    def _rematch(self, restored: list[Resting], now: int) -> None:
+        """Orders that were filled and got size back go through matching again, oldest first: resting them as they
+        are could cross the book (a bid above the best ask). Their new fills join the pool for the next batch."""
+        for order in sorted(restored, key=lambda r: r.seq):
+            book = self._book(order.series)
+            match = book.submit(order, now)
+            with self.store.transaction() as db:
+                self._persist_match(db, book, match)
+                self.store.set_remaining(db, order.id, order.remaining, "open" if match.rests else "filled")
+
+    def _abandon(self, batch: BatchRow, why: str) -> str:
+        with self.store.transaction() as db:
+            db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
+            db.execute("UPDATE batches SET status = 'failed' WHERE id = ?", (batch.id,))
+        log.warning("batch %d abandoned: %s", batch.id, why)
+        return f"abandoned {batch.id}"
+
+    def _prepare_post(self, batch: BatchRow, leaves: list[Leaf]) -> str:
+        number = self.ledger.batch_count() + 1
+        if number != batch.number:
+            # Someone else posted (or a batch was reverted): the leaves are signed for the wrong id. Sign again.
+            with self.store.transaction() as db:
+                db.execute("UPDATE leaves SET signature = NULL WHERE batch = ?", (batch.id,))
+                db.execute("UPDATE batches SET number = ?, round = round + 1 WHERE id = ?", (number, batch.id))
+            return f"renumbered {batch.id}"
+        tree = MerkleSumTree(leaves)
+        raw, tx_hash = self.ledger.sign_post(tree.root, batch.series, batch_calldata(leaves))
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE batches SET status = 'posting', root = ?, raw_tx = ?, tx_hash = ? WHERE id = ?",
+                (tree.root, raw, tx_hash, batch.id),
+            )
+        stored = self.store.batch(batch.id)
+        assert stored is not None
+        return self._post(stored)
+
+    def _post(self, batch: BatchRow) -> str:
+        assert batch.raw_tx is not None and batch.tx_hash is not None
+        ok = self.ledger.broadcast(batch.raw_tx, batch.tx_hash)
+        with self.store.transaction() as db:
+            if ok:
+                db.execute("UPDATE batches SET status = 'posted' WHERE id = ?", (batch.id,))
+            else:
+                db.execute("UPDATE batches SET status = 'failed' WHERE id = ?", (batch.id,))
+                db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
+        log.info("batch %d (ledger #%d) %s: %s", batch.id, batch.number, "posted" if ok else "FAILED", batch.tx_hash)
+        return f"{'posted' if ok else 'failed'} {batch.id}"
+
+    def _check_posted(self) -> str | None:
+        """Marks posted batches the ledger no longer holds (reverted by a challenge); their fills return to the pool."""
+        posted = self.store.batches_with("posted")
+        if not posted:
+            return None
+        count = self.ledger.batch_count()
+        gone = [b for b in posted if b.number > count or self.ledger.root_of(b.number) != b.root]
+        if not gone:
+            return None
+        with self.store.transaction() as db:
+            for batch in gone:
+                db.execute("UPDATE batches SET status = 'reverted' WHERE id = ?", (batch.id,))
+                db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
+        for batch in gone:
+            self._trees.pop(batch.id, None)
+        log.warning("batches reverted on the ledger: %s", ", ".join(str(b.id) for b in gone))
+        return f"reverted {len(gone)}"
+
+
+def _columns(series: list[int]) -> list[int]:
+    """A batch's series columns without the zero padding (series id 0 marks an unused column)."""
+    return [s for s in series if s != 0]
+
+
+def _padded(series: list[int]) -> list[int]:
+    return series + [0] * (SERIES_PER_BATCH - len(series))

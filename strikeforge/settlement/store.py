@@ -1,0 +1,300 @@
+"""The sequencer's durable state in SQLite (WAL): orders, fills, batches and their leaves.
+
+Every change the sequencer makes is one SQLite transaction, written before anything depends on it: an accepted order
+with all its fills and the makers it consumed; a batch cut with its leaves; a signed posting transaction before it
+is broadcast. After a kill -9 the store holds either all of a change or none of it, and the in-memory books are
+rebuilt from the orders still open. Amounts are uint256 and stored as decimal TEXT (SQLite integers are 64-bit).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from strikeforge.settlement.book import Fill, Resting
+from strikeforge.settlement.orders import Order
+from strikeforge.settlement.tree import Leaf
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    id INTEGER PRIMARY KEY,                 -- also the arrival sequence: time priority
+    account TEXT NOT NULL,
+    series TEXT NOT NULL,
+    buy INTEGER NOT NULL,
+    size TEXT NOT NULL,
+    price TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expiry INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    remaining TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'filled', 'cancelled', 'expired')),
+    UNIQUE (account, nonce)
+);
+CREATE INDEX IF NOT EXISTS orders_open ON orders (status);
+CREATE TABLE IF NOT EXISTS fills (
+    id INTEGER PRIMARY KEY,
+    series TEXT NOT NULL,
+    maker INTEGER NOT NULL REFERENCES orders (id),
+    taker INTEGER NOT NULL REFERENCES orders (id),
+    buyer TEXT NOT NULL,
+    seller TEXT NOT NULL,
+    size TEXT NOT NULL,
+    price TEXT NOT NULL,
+    batch INTEGER REFERENCES batches (id),  -- NULL until a batch takes it
+    status TEXT NOT NULL CHECK (status IN ('live', 'void'))
+);
+CREATE INDEX IF NOT EXISTS fills_batch ON fills (batch, status);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,                 -- local id
+    number INTEGER NOT NULL,                -- the ledger's batch id the leaves are signed for
+    status TEXT NOT NULL CHECK (status IN ('cosigning', 'posting', 'posted', 'failed', 'reverted', 'empty')),
+    series TEXT NOT NULL,                   -- JSON: the engine series id of each position column
+    round INTEGER NOT NULL,                 -- co-signing round (a new one after every drop)
+    deadline INTEGER NOT NULL,              -- end of the round
+    dropped TEXT NOT NULL DEFAULT '[]',     -- JSON: accounts dropped for not co-signing or lacking collateral
+    root BLOB,
+    raw_tx BLOB,                            -- the signed postBatch transaction, stored before it is broadcast
+    tx_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS batches_status ON batches (status);
+CREATE TABLE IF NOT EXISTS leaves (
+    batch INTEGER NOT NULL REFERENCES batches (id),
+    idx INTEGER NOT NULL,                   -- position in the tree
+    account TEXT NOT NULL,
+    cash TEXT NOT NULL,
+    positions TEXT NOT NULL,                -- JSON list of decimal strings
+    signature BLOB,                         -- NULL until co-signed
+    PRIMARY KEY (batch, account)
+);
+"""
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    number: int
+    status: str
+    series: list[int]
+    round: int
+    deadline: int
+    dropped: list[str]
+    root: bytes | None
+    raw_tx: bytes | None
+    tx_hash: str | None
+
+
+class Store:
+    """One SQLite database file; one connection, used under the sequencer's lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the API answers
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------------------------------------ orders
+
+    def next_order_id(self) -> int:
+        (value,) = self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM orders").fetchone()
+        return int(value)
+
+    def nonce_used(self, account: str, nonce: int) -> bool:
+        row = self._db.execute("SELECT 1 FROM orders WHERE account = ? AND nonce = ?", (account, str(nonce)))
+        return row.fetchone() is not None
+
+    @staticmethod
+    def insert_order(db: sqlite3.Connection, order_id: int, order: Order, remaining: int, status: str) -> None:
+        db.execute(
+            "INSERT INTO orders (id, account, series, buy, size, price, nonce, expiry, signature, remaining, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order_id,
+                order.account,
+                str(order.series),
+                int(order.buy),
+                str(order.size),
+                str(order.price),
+                str(order.nonce),
+                order.expiry,
+                order.signature,
+                str(remaining),
+                status,
+            ),
+        )
+
+    @staticmethod
+    def set_remaining(db: sqlite3.Connection, order_id: int, remaining: int, status: str) -> None:
+        db.execute("UPDATE orders SET remaining = ?, status = ? WHERE id = ?", (str(remaining), status, order_id))
+
+    @staticmethod
+    def set_status(db: sqlite3.Connection, order_id: int, status: str) -> None:
+        db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
+
+    def order(self, order_id: int) -> dict | None:
+        row = self._db.execute(
+            "SELECT id, account, series, buy, size, price, nonce, expiry, remaining, status FROM orders WHERE id = ?",
+            (order_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "account", "series", "buy", "size", "price", "nonce", "expiry", "remaining", "status")
+        record = dict(zip(keys, row, strict=True))
+        record["buy"] = bool(record["buy"])
+        return record
+
+    def order_by_nonce(self, account: str, nonce: int) -> tuple[int, str] | None:
+        row = self._db.execute(
+            "SELECT id, status FROM orders WHERE account = ? AND nonce = ?", (account, str(nonce))
+        ).fetchone()
+        return (int(row[0]), row[1]) if row else None
+
+    def open_orders(self) -> list[Resting]:
+        """Every order still on a book, in arrival order (to rebuild the books after a restart)."""
+        rows = self._db.execute(
+            "SELECT id, account, series, buy, price, remaining, expiry FROM orders WHERE status = 'open' ORDER BY id"
+        ).fetchall()
+        return [Resting(i, i, a, int(s), bool(b), int(p), int(r), e) for i, a, s, b, p, r, e in rows]
+
+    def open_orders_of(self, account: str) -> list[int]:
+        rows = self._db.execute("SELECT id FROM orders WHERE account = ? AND status = 'open'", (account,))
+        return [int(i) for (i,) in rows.fetchall()]
+
+    def order_state(self, order_id: int) -> tuple[int, str, int]:
+        remaining, status, expiry = self._db.execute(
+            "SELECT remaining, status, expiry FROM orders WHERE id = ?", (order_id,)
+        ).fetchone()
+        return int(remaining), status, int(expiry)
+
+    # ------------------------------------------------------------------------------------------------ fills
+
+    @staticmethod
+    def insert_fill(db: sqlite3.Connection, fill: Fill) -> None:
+        db.execute(
+            "INSERT INTO fills (series, maker, taker, buyer, seller, size, price, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
+            (str(fill.series), fill.maker, fill.taker, fill.buyer, fill.seller, str(fill.size), str(fill.price)),
+        )
+
+    def unbatched_fills(self) -> list[tuple[int, Fill]]:
+        rows = self._db.execute(
+            "SELECT id, series, maker, taker, buyer, seller, size, price FROM fills"
+            " WHERE batch IS NULL AND status = 'live' ORDER BY id"
+        ).fetchall()
+        return [(int(i), _fill(row)) for i, *row in rows]
+
+    def batch_fills(self, batch: int) -> list[tuple[int, Fill]]:
+        rows = self._db.execute(
+            "SELECT id, series, maker, taker, buyer, seller, size, price FROM fills"
+            " WHERE batch = ? AND status = 'live' ORDER BY id",
+            (batch,),
+        ).fetchall()
+        return [(int(i), _fill(row)) for i, *row in rows]
+
+    def fills_of_order(self, order_id: int) -> list[Fill]:
+        rows = self._db.execute(
+            "SELECT series, maker, taker, buyer, seller, size, price FROM fills"
+            " WHERE (maker = ? OR taker = ?) AND status = 'live' ORDER BY id",
+            (order_id, order_id),
+        ).fetchall()
+        return [_fill(row) for row in rows]
+
+    # ------------------------------------------------------------------------------------------------ batches
+
+    def batch(self, batch_id: int) -> BatchRow | None:
+        row = self._db.execute(
+            "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash FROM batches"
+            " WHERE id = ?",
+            (batch_id,),
+        ).fetchone()
+        return _batch(row) if row else None
+
+    def batches_with(self, *statuses: str) -> list[BatchRow]:
+        rows = []
+        for status in statuses:
+            rows += self._db.execute(
+                "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash FROM batches"
+                " WHERE status = ?",
+                (status,),
+            ).fetchall()
+        return [_batch(row) for row in sorted(rows)]
+
+    def leaves(self, batch_id: int) -> list[Leaf]:
+        """The batch's leaves in tree order, with the batch's number and their signatures (b'' if unsigned)."""
+        (number,) = self._db.execute("SELECT number FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        rows = self._db.execute(
+            "SELECT account, cash, positions, signature FROM leaves WHERE batch = ? ORDER BY idx", (batch_id,)
+        ).fetchall()
+        return [
+            Leaf(int(number), a, int(c), tuple(int(p) for p in json.loads(ps)), bytes(sig or b""))
+            for a, c, ps, sig in rows
+        ]
+
+    @staticmethod
+    def write_leaves(db: sqlite3.Connection, batch_id: int, leaves: list[Leaf]) -> None:
+        """Replaces the batch's leaves; a signature is kept only on a leaf that did not change."""
+        kept = {
+            (a, c, ps): sig
+            for a, c, ps, sig in db.execute(
+                "SELECT account, cash, positions, signature FROM leaves WHERE batch = ?", (batch_id,)
+            ).fetchall()
+        }
+        db.execute("DELETE FROM leaves WHERE batch = ?", (batch_id,))
+        for idx, leaf in enumerate(leaves):
+            positions = json.dumps([str(p) for p in leaf.positions])
+            signature = kept.get((leaf.account, str(leaf.cash), positions))
+            db.execute(
+                "INSERT INTO leaves (batch, idx, account, cash, positions, signature) VALUES (?, ?, ?, ?, ?, ?)",
+                (batch_id, idx, leaf.account, str(leaf.cash), positions, signature),
+            )
+
+    def set_signature(self, batch_id: int, account: str, signature: bytes) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE leaves SET signature = ? WHERE batch = ? AND account = ?", (signature, batch_id, account)
+            )
+
+    def latest_batch(self) -> BatchRow | None:
+        row = self._db.execute("SELECT MAX(id) FROM batches").fetchone()
+        return self.batch(int(row[0])) if row and row[0] is not None else None
+
+
+def _fill(row: tuple) -> Fill:
+    series, maker, taker, buyer, seller, size, price = row
+    return Fill(int(series), int(maker), int(taker), buyer, seller, int(size), int(price))
+
+
+def _batch(row: tuple) -> BatchRow:
+    i, number, status, series, round_, deadline, dropped, root, raw, tx_hash = row
+    return BatchRow(
+        int(i),
+        int(number),
+        status,
+        [int(s) for s in json.loads(series)],
+        int(round_),
+        int(deadline),
+        list(json.loads(dropped)),
+        bytes(root) if root is not None else None,
+        bytes(raw) if raw is not None else None,
+        tx_hash,
+    )

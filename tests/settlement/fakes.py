@@ -1,0 +1,72 @@
+"""A SettlementLedger stand-in for the sequencer's unit tests, and signing helpers for test keys."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import replace
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+
+from strikeforge.settlement.orders import Cancel, Order
+
+CHAIN_ID = 31337
+LEDGER = "0x" + "5e" * 20
+WAD = 10**18
+
+# Deterministic test keys (never real funds).
+KEYS = [Account.from_key(keccak(text=f"strikeforge sequencer test {i}")) for i in range(6)]
+
+
+class FakeLedger:
+    """The parts of SettlementLedger the sequencer reads and writes, in memory. Broadcasting a transaction twice
+    posts it once, as a chain does with one signed transaction."""
+
+    chain_id = CHAIN_ID
+    address = LEDGER
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[bytes, list[int], bytes]] = []
+        self.balances: dict[str, int] = defaultdict(lambda: 10**30)
+        self.sent: dict[str, int] = {}
+        self.broadcasts = 0
+
+    def batch_count(self) -> int:
+        return len(self.posted)
+
+    def root_of(self, number: int) -> bytes:
+        return self.posted[number - 1][0]
+
+    def free_balance(self, account: str) -> int:
+        return self.balances[account.lower()]
+
+    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+        raw = json.dumps({"root": root.hex(), "series": series, "data": calldata.hex(), "n": len(self.sent)}).encode()
+        return raw, "0x" + keccak(raw).hex()
+
+    def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:
+        self.broadcasts += 1
+        if tx_hash not in self.sent:
+            body = json.loads(raw_tx)
+            self.posted.append((bytes.fromhex(body["root"]), body["series"], bytes.fromhex(body["data"])))
+            self.sent[tx_hash] = len(self.posted)
+        return True
+
+    def revert_from(self, number: int) -> None:
+        del self.posted[number - 1 :]
+
+
+def sign(typed: dict, key: Account) -> bytes:
+    return bytes(Account.sign_message(encode_typed_data(full_message=typed), key.key).signature)
+
+
+def order(key: Account, series: int, buy: bool, size: int, price: int, nonce: int, expiry: int = 10**9) -> Order:
+    unsigned = Order(key.address.lower(), series, buy, size, price, nonce, expiry)
+    return replace(unsigned, signature=sign(unsigned.typed_data(CHAIN_ID, LEDGER), key))
+
+
+def cancel(key: Account, nonce: int) -> Cancel:
+    unsigned = Cancel(key.address.lower(), nonce)
+    return replace(unsigned, signature=sign(unsigned.typed_data(CHAIN_ID, LEDGER), key))

@@ -1,0 +1,205 @@
+"""Sequencer, API, clients and watcher against SettlementLedger on a local chain: honest batches settle, every kind
+of bad batch is challenged by the watcher and its bond slashed."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import replace
+
+import ape
+import pytest
+from click.testing import CliRunner
+
+from strikeforge.cli import main
+from strikeforge.settlement.api import Api, serve
+from strikeforge.settlement.chain import ApeLedger
+from strikeforge.settlement.client import ClientError, SettlementClient
+from strikeforge.settlement.cosign import batch_calldata
+from strikeforge.settlement.netting import Trade
+from strikeforge.settlement.sequencer import Sequencer, Settings
+from strikeforge.settlement.store import Store
+from strikeforge.settlement.tree import MerkleSumTree
+from strikeforge.settlement.watcher import Watcher
+from tests.settlement.conftest import BOND, SERIES, USDC, WINDOW
+
+WAD = 10**18
+
+
+@pytest.fixture
+def sequencer(tmp_path, ledger, deployer, chain):
+    store = Store(tmp_path / "sequencer.db")
+    seq = Sequencer(store, ApeLedger(ledger, deployer), Settings(batch_interval=0, cosign_timeout=600))
+    server = serve(Api(seq, lambda: chain.pending_timestamp), "127.0.0.1", 0)
+    seq.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield seq
+    server.shutdown()
+    store.close()
+
+
+@pytest.fixture
+def clients(sequencer, ledger, funded):
+    return [SettlementClient(sequencer.url, account, ledger) for account in funded]
+
+
+@pytest.fixture
+def watcher(tmp_path, ledger, alice):
+    return Watcher(ledger, alice, tmp_path / "watcher.json")
+
+
+def _now(chain):
+    return chain.pending_timestamp
+
+
+def test_orders_become_claims_through_the_api(sequencer, clients, ledger, watcher, chain, funded):
+    a, b, c, d = clients
+    a.place_order(series=11, buy=False, size=2 * WAD, price=150 * USDC)
+    answer = b.place_order(series=11, buy=True, size=2 * WAD, price=155 * USDC)
+    assert [(f["seller"], f["price"]) for f in answer["fills"]] == [(a.address, str(150 * USDC))]
+    c.place_order(series=12, buy=False, size=WAD, price=80 * USDC)
+    d.place_order(series=12, buy=True, size=WAD, price=80 * USDC)
+
+    assert sequencer.tick(_now(chain)) == "cut 1"
+    for client in clients:
+        client.cosign_pending(1)
+    assert sequencer.tick(_now(chain)) == "posted 1"
+    assert ledger.batchCount() == 1
+    assert watcher.tick() == []  # honest
+
+    with ape.reverts(ledger.NotFinal):
+        a.claim(1)
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    for client in clients:
+        client.claim(1)
+    assert [client.balance() for client in clients] == [
+        10_000 * USDC + 300 * USDC,
+        10_000 * USDC - 300 * USDC,
+        10_000 * USDC + 80 * USDC,
+        10_000 * USDC - 80 * USDC,
+    ]
+    assert ledger.positionOf(funded[1], 11) == 2 * WAD
+    assert ledger.positionOf(funded[0], 11) == -2 * WAD
+    with ape.reverts(ledger.AlreadyApplied):
+        a.claim(1)
+
+
+def test_an_account_that_does_not_cosign_is_dropped_and_the_rest_settle(sequencer, clients, ledger, chain, funded):
+    a, b, c, d = clients
+    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    c.place_order(series=11, buy=False, size=WAD, price=90 * USDC, nonce=5)
+    d.place_order(series=11, buy=True, size=WAD, price=90 * USDC)
+    sequencer.tick(_now(chain))
+    for client in (a, b, c):
+        client.cosign_pending(1)  # d stays silent
+    chain.mine(1, timestamp=chain.pending_timestamp + 601)
+    assert sequencer.tick(_now(chain)) == "dropped 1"
+    assert sequencer.tick(_now(chain)) == "posted 1"
+    # c's ask came back to the book at its old priority; d's orders are gone.
+    book = json.loads(urllib.request.urlopen(f"{sequencer.url}/books/11").read())
+    assert book == {"bids": [], "asks": [[str(90 * USDC), str(WAD)]]}
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    for client in (a, b):
+        client.claim(1)
+    with pytest.raises(ClientError, match="has no leaf in batch 1"):
+        c.claim(1)
+    assert b.balance() == 10_000 * USDC - 100 * USDC
+
+
+def test_a_client_refuses_to_cosign_a_leaf_that_is_not_its_fills(sequencer, clients, chain):
+    a, b, _, _ = clients
+    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    sequencer.tick(_now(chain))
+    sequencer.store._db.execute("UPDATE leaves SET cash = '-1' WHERE account = ?", (b.address,))  # a lying sequencer
+    with pytest.raises(ClientError, match="is not the net of this account's fills"):
+        b.cosign_pending(1)
+
+
+def test_the_api_names_the_refused_field(sequencer, clients):
+    a = clients[0]
+    a.place_order(series=11, buy=True, size=WAD, price=100 * USDC, nonce=1)
+    with pytest.raises(ClientError, match=r"400: nonce: 1 was already used"):
+        a.place_order(series=11, buy=True, size=WAD, price=100 * USDC, nonce=1)
+    request = urllib.request.Request(f"{sequencer.url}/orders", data=b"{not json", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"].startswith("body: not JSON")
+    body = {"account": a.address, "series": "11", "buy": "yes", "size": "1", "price": "1", "nonce": "2"}
+    request = urllib.request.Request(f"{sequencer.url}/orders", data=json.dumps(body).encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert json.loads(refused.value.read())["error"] == "buy: 'yes' is not a boolean; send true or false"
+
+
+def _bad_batch(kind, build, traders):
+    a, b, c, d = (t.address for t in traders)
+    trades = [Trade(0, a, b, WAD, 150 * USDC), Trade(1, c, d, WAD, 80 * USDC)]
+    if kind == "collateral":
+        trades.append(Trade(2, c, a, WAD, 20_000 * USDC))  # c owes far more than its 10,000 USDC
+    if kind == "signature":
+        leaves, _ = build(1, trades, signer_for={b.lower(): traders[0]})  # b's leaf signed by a
+        return leaves, MerkleSumTree(leaves).root
+    leaves, tree = build(1, trades)
+    if kind == "sums":
+        leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC)  # money from nowhere
+        return leaves, MerkleSumTree(leaves).root
+    if kind == "data":
+        hidden = [replace(leaves[0], cash=leaves[0].cash - 1), *leaves[1:]]
+        return leaves, MerkleSumTree(hidden).root  # a root the posted data does not build
+    return leaves, tree.root
+
+
+@pytest.mark.parametrize("kind", ["data", "sums", "signature", "collateral"])
+def test_the_watcher_challenges_each_kind_of_bad_batch(
+    kind, ledger, funded, build, traders, deployer, watcher, treasury
+):
+    leaves, root = _bad_batch(kind, build, traders)
+    ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    before = treasury.balance
+    frauds = watcher.tick()
+    assert [f.kind for f in frauds] == [kind]
+    assert ledger.batchCount() == 0
+    assert treasury.balance - before == BOND - BOND // 2
+    reverted = list(ledger.BatchReverted.range(0, ape.chain.blocks.head.number + 1))
+    assert [e.fraud for e in reverted] == [kind]
+
+
+def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
+    ledger, funded, build, standard_trades, deployer, watcher, alice, tmp_path
+):
+    leaves, tree = build(1, standard_trades)
+    ledger.postBatch(tree.root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    assert watcher.tick() == []
+    restarted = Watcher(ledger, alice, tmp_path / "watcher.json")
+    assert restarted.next_block == watcher.next_block > 0
+    assert restarted.tick() == [] and ledger.batchCount() == 1
+
+
+def test_settle_watch_command_challenges_a_bad_batch(ledger, funded, build, traders, deployer, tmp_path):
+    leaves, root = _bad_batch("sums", build, traders)
+    ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
+    args += ["--test-account", "7", "--state", str(tmp_path / "w.json"), "--iterations", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "batch 1: challenged (sums)" in result.output
+    assert ledger.batchCount() == 0
+
+
+def test_settle_run_command_serves_and_ticks(ledger, tmp_path):
+    args = ["settle", "run", "--ledger", str(ledger.address), "--network", "ethereum:local:test", "--test-account"]
+    args += ["0", "--db", str(tmp_path / "s.sqlite"), "--port", "0", "--iterations", "2", "--interval", "0"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "sequencer API on http://127.0.0.1:" in result.output
+    assert (tmp_path / "s.sqlite").exists()
+
+
+def test_settle_commands_want_exactly_one_account(ledger):
+    args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "give exactly one of --account" in result.output

@@ -1,0 +1,218 @@
+"""The sequencer on a fake ledger: refusing bad orders by name, matching, cutting, co-signing, dropping, posting."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import decode
+
+from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI
+from strikeforge.settlement.orders import OrderError
+from strikeforge.settlement.sequencer import Sequencer, Settings
+from strikeforge.settlement.store import Store
+from strikeforge.settlement.tree import MerkleSumTree, verify
+from tests.settlement.fakes import KEYS, WAD, FakeLedger, cancel, order, sign
+
+A, B, C, D, E, _ = KEYS
+SETTINGS = Settings(batch_interval=0, cosign_timeout=30)
+
+
+@pytest.fixture
+def ledger():
+    return FakeLedger()
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "sequencer.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def seq(store, ledger):
+    return Sequencer(store, ledger, SETTINGS)
+
+
+def _cosign_all(seq, batch_id, keys):
+    for key in keys:
+        _, leaf = seq.leaf_for(batch_id, key.address)
+        seq.cosign(batch_id, key.address, sign(seq.leaf_typed_data(leaf), key))
+
+
+def _trade(seq, maker, taker, series=1, size=2 * WAD, price=100, nonce=1):
+    seq.submit(order(maker, series, False, size, price, nonce), now=0)
+    return seq.submit(order(taker, series, True, size, price, nonce), now=0)
+
+
+def test_an_order_signed_by_another_key_is_refused_by_name(seq):
+    forged = order(B, 1, True, WAD, 100, 1)
+    forged = type(forged)(A.address.lower(), *list(forged.__dict__.values())[1:])
+    with pytest.raises(OrderError, match=r"^signature: signed by 0x[0-9a-f]{40}, not by account"):
+        seq.submit(forged, now=0)
+
+
+def test_an_order_for_another_ledger_or_chain_is_refused(seq, ledger):
+    ledger.chain_id = 1  # the same signature in another domain recovers to another address
+    with pytest.raises(OrderError, match=r"^signature: signed by"):
+        seq.submit(order(A, 1, True, WAD, 100, 1), now=0)
+
+
+def test_a_nonce_is_used_once(seq):
+    seq.submit(order(A, 1, True, WAD, 100, 7), now=0)
+    with pytest.raises(OrderError, match=r"^nonce: 7 was already used"):
+        seq.submit(order(A, 1, True, WAD, 101, 7), now=0)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"expiry": 5}, r"^expiry: 5 is not after now \(10\)"),
+        ({"size": 0}, r"^size: must be > 0"),
+        ({"price": 0}, r"^price: must be > 0"),
+        ({"series": 0}, r"^series: 0 is not a series id"),
+    ],
+)
+def test_bad_fields_are_named(seq, fields, message):
+    args = {"series": 1, "buy": True, "size": WAD, "price": 100, "nonce": 1, "expiry": 10**9} | fields
+    with pytest.raises(OrderError, match=message):
+        seq.submit(order(A, **args), now=10)
+
+
+def test_crossing_orders_fill_at_the_makers_price_and_the_rest_rests(seq, store):
+    seq.submit(order(A, 1, False, 2 * WAD, 100, 1), now=0)
+    order_id, match = seq.submit(order(B, 1, True, 3 * WAD, 105, 1), now=0)
+    assert [(f.seller, f.buyer, f.size, f.price) for f in match.fills] == [
+        (A.address.lower(), B.address.lower(), 2 * WAD, 100)
+    ]
+    assert match.rests == WAD
+    assert store.order(order_id)["status"] == "open"
+    assert store.order(1)["status"] == "filled"
+    assert seq.books[1].depth(True) == [(105, WAD)]
+
+
+def test_only_the_account_cancels_its_order(seq, store):
+    order_id, _ = seq.submit(order(A, 1, True, WAD, 100, 3), now=0)
+    forged = cancel(B, 3)
+    forged = type(forged)(A.address.lower(), 3, forged.signature)
+    with pytest.raises(OrderError, match=r"^signature: signed by"):
+        seq.cancel(forged)
+    assert seq.cancel(cancel(A, 3)) == order_id
+    assert store.order(order_id)["status"] == "cancelled"
+    assert seq.books[1].depth(True) == []
+    with pytest.raises(OrderError, match=r"^nonce: order \d+ is cancelled, not open"):
+        seq.cancel(cancel(A, 3))
+
+
+def test_a_batch_is_cut_cosigned_and_posted_with_its_leaves_as_data(seq, ledger):
+    _trade(seq, A, B)
+    assert seq.tick(now=1) == "cut 1"
+    assert seq.tick(now=2) == "cosigning"
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=3) == "posted 1"
+    root, series, data = ledger.posted[0]
+    assert series == [1, 0, 0, 0]
+    (rows,) = decode([SIGNED_LEAVES_ABI], data)
+    # 2 options at 100 each
+    assert {row[1].lower(): row[2] for row in rows} == {A.address.lower(): 200, B.address.lower(): -200}
+    assert all(len(row[4]) == 65 for row in rows)
+    batch, _, leaf, proof = seq.proof(1, B.address)
+    assert root == batch.root == seq.tree(1).root
+    assert verify(root, (leaf.hash(), leaf.sums), proof)
+
+
+def test_a_silent_account_is_dropped_and_its_counterparty_gets_its_order_back(seq, ledger, store):
+    _trade(seq, A, B)  # A sells 2 to B
+    _trade(seq, C, D, nonce=2)  # C sells 2 to D
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, C, D])  # B never signs
+    assert seq.tick(now=10) == "cosigning"  # before the deadline, the batch waits
+    assert seq.tick(now=31) == "dropped 1"
+    assert store.order(1)["status"] == "open" and int(store.order(1)["remaining"]) == 2 * WAD  # A's ask is back
+    assert seq.books[1].depth(False) == [(100, 2 * WAD)]
+    assert {leaf.account for leaf in store.leaves(1)} == {C.address.lower(), D.address.lower()}
+    assert all(leaf.signature for leaf in store.leaves(1)), "unchanged leaves keep their signatures"
+    assert seq.tick(now=32) == "posted 1"
+    (rows,) = decode([SIGNED_LEAVES_ABI], ledger.posted[0][2])
+    assert {row[1].lower() for row in rows} == {C.address.lower(), D.address.lower()}
+
+
+def test_an_order_given_back_is_matched_again_rather_than_crossing_the_book(seq, store):
+    seq.submit(order(A, 1, True, 2 * WAD, 100, 1), now=0)  # A bids 100
+    seq.submit(order(B, 1, False, 2 * WAD, 100, 1), now=0)  # B hits it
+    seq.tick(now=1)  # batch 1: A and B
+    seq.submit(order(E, 1, False, WAD, 99, 1), now=2)  # E asks 99 with no bid left: rests
+    _cosign_all(seq, 1, [A])  # B never signs
+    assert seq.tick(now=31) == "dropped 1"
+    # A's bid at 100 came back and met E's ask at 99: a new fill at the maker's (E's) price, for the next batch.
+    pool = store.unbatched_fills()
+    assert [(f.buyer, f.seller, f.size, f.price) for _, f in pool] == [(A.address.lower(), E.address.lower(), WAD, 99)]
+    assert seq.books[1].depth(True) == [(100, WAD)] and seq.books[1].depth(False) == []
+
+
+def test_an_account_without_the_cash_is_dropped_even_if_it_signed(seq, ledger, store):
+    _trade(seq, A, B)
+    ledger.balances[B.address.lower()] = 199  # owes 200
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=2) == "dropped 1"
+    assert store.batch(1).status == "empty"
+    assert B.address.lower() in store.batch(1).dropped
+
+
+def test_a_restart_between_signing_and_broadcast_posts_the_stored_transaction_once(store, ledger, tmp_path):
+    seq = Sequencer(store, ledger, SETTINGS)
+    _trade(seq, A, B)
+    seq.submit(order(C, 2, True, WAD, 50, 1), now=0)  # resting, to be found again after the restart
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+
+    def crash(raw_tx, tx_hash):
+        raise KeyboardInterrupt("killed between storing and broadcasting")
+
+    real = ledger.broadcast
+    ledger.broadcast = crash
+    with pytest.raises(KeyboardInterrupt):
+        seq.tick(now=2)
+    ledger.broadcast = real
+    assert store.batch(1).status == "posting" and store.batch(1).raw_tx
+
+    restarted = Sequencer(Store(store.path), ledger, SETTINGS)
+    assert restarted.books[2].depth(True) == [(50, WAD)]
+    assert restarted.tick(now=3) == "posted 1"
+    real(store.batch(1).raw_tx, store.batch(1).tx_hash)  # a stray re-broadcast of the same transaction
+    assert ledger.batch_count() == 1
+    assert restarted.tick(now=4) == "idle"
+
+
+def test_a_reverted_batch_returns_its_fills_for_the_next_batch(seq, ledger, store):
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    seq.tick(now=2)
+    ledger.revert_from(1)  # a challenge reverted it
+    assert seq.tick(now=3) == "reverted 1"
+    assert seq.tick(now=4) == "cut 2"
+    assert store.batch(2).number == 1  # the ledger reuses the id
+    assert len(store.batch_fills(2)) == 1
+
+
+def test_leaves_signed_for_an_id_someone_else_took_are_signed_again(seq, ledger, store):
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    ledger.posted.append((b"\x01" * 32, [9, 0, 0, 0], b""))  # another sequencer posted ledger batch 1
+    assert seq.tick(now=2) == "renumbered 1"
+    assert store.batch(1).number == 2
+    assert not any(leaf.signature for leaf in store.leaves(1))
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=3) == "posted 1"
+    assert MerkleSumTree(store.leaves(1)).root == ledger.posted[1][0]
+    assert all(leaf.batch == 2 for leaf in store.leaves(1))
+
+
+def test_a_cosignature_for_another_leaf_is_refused(seq):
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _, leaf_b = seq.leaf_for(1, B.address)
+    with pytest.raises(OrderError, match=r"^signature: signed by"):
+        seq.cosign(1, A.address, sign(seq.leaf_typed_data(leaf_b), B))
