@@ -22,8 +22,11 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///      The tags make a node unusable as a leaf and the reverse (second preimage). The root's sums are zero by rule:
 ///      every batch nets cash and each series to zero. A leaf's index is the path of its proof, so each leaf has one
 ///      bit in its batch's bitmap.
-/// @custom:invariants (1) The ledger's cash token balance >= the sum of account balances (deposits minus withdrawals,
-///                        plus applied leaves, which net to zero per valid batch).
+/// @custom:invariants (1) The ledger's cash token balance == the sum of account balances plus the cash of every leaf
+///                        of a valid batch not applied yet (a valid batch nets to zero, so applying moves cash between
+///                        balances only).
+///                    (1a) A withdrawal executes only once every batch that was valid when it was requested is fully
+///                        applied (and, in escape mode, every batch): an account cannot leave before its debits land.
 ///                    (2) A leaf applies at most once, only from a batch that is valid and past its window.
 ///                    (3) A batch is reverted only by a proven fraud in it or in an earlier batch; its bond then goes
 ///                        half to the challenger and half to the treasury.
@@ -58,8 +61,10 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32 root;
         bytes32 dataHash;
         address sequencer;
-        uint64 postedAt;
+        uint40 postedAt;
         bool bondReleased;
+        uint24 leafCount;
+        uint24 appliedCount;
         uint256[4] series;
     }
 
@@ -88,12 +93,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     struct Withdrawal {
         uint128 amount;
         uint64 requestedAt;
+        uint64 settleThrough; // batchCount when requested: those batches must be fully applied first
     }
 
     /// @notice Batches by id (1-based); ids above batchCount are reverted or unused.
     mapping(uint256 => Batch) public batches;
     /// @notice The highest valid batch id.
     uint256 public batchCount;
+    /// @notice Every batch up to this id is fully applied (each leaf once).
+    uint256 public settledThrough;
     /// @notice Cash balance per account.
     mapping(address => uint256) public balanceOf;
     /// @notice Net option position per account and series id.
@@ -112,6 +120,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     event BatchReverted(uint256 indexed batch, uint256 indexed fromBatch, address indexed challenger, string fraud);
     event BondReleased(uint256 indexed batch, address sequencer, uint256 amount);
     event LeafApplied(uint256 indexed batch, uint256 indexed index, address indexed account, int256 cash);
+    event Settled(uint256 throughBatch);
 
     error InvalidConfig(string reason);
     error WrongBond(uint256 sent, uint256 required);
@@ -133,6 +142,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error DataTooLarge(uint256 size, uint256 max);
     error DataMismatch(bytes32 dataHash, bytes32 posted);
     error ChallengeOutOfGas();
+    error BadEncoding();
+    error UnsettledBatches(uint256 settledThrough, uint256 required);
 
     /// @param cash The collateral and premium token.
     /// @param challengeWindow Seconds a batch may be challenged.
@@ -181,21 +192,29 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param amount Cash to withdraw.
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
+        withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp), uint64(batchCount));
         emit WithdrawalRequested(msg.sender, amount);
     }
 
-    /// @notice Executes the caller's withdrawal request (or, in escape mode, withdraws `amount` at once).
+    /// @notice Executes the caller's withdrawal request (or, in escape mode, withdraws `amount` at once). The batches
+    ///         that were valid at the request (in escape mode: all batches) must be fully applied first, so that no
+    ///         account leaves before its debits land; anyone may apply them (applyMany).
     /// @param amount Cash to withdraw (at most the request outside escape mode).
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
+        uint256 settled = settledThrough;
         if (!escaped()) {
             Withdrawal memory w = withdrawals[msg.sender];
             uint256 readyAt = uint256(w.requestedAt) + WITHDRAWAL_DELAY;
             if (w.requestedAt == 0 || block.timestamp < readyAt || amount > w.amount) {
                 revert WithdrawalNotReady(readyAt);
             }
+            // Batches reverted since the request may be posted again later: those already net this request out.
+            uint256 required = _min(w.settleThrough, batchCount);
+            if (settled < required) revert UnsettledBatches(settled, required);
             withdrawals[msg.sender].amount = uint128(w.amount - amount);
+        } else if (settled < batchCount) {
+            revert UnsettledBatches(settled, batchCount);
         }
         uint256 balance = balanceOf[msg.sender];
         if (amount > balance) revert InsufficientBalance(balance, amount);
@@ -210,8 +229,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         Sequencer only, with exactly BOND wei.
     /// @param root The root node hash.
     /// @param series The engine series ids of the batch's four position columns.
-    /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])`, at most
-    ///        MAX_DATA_BYTES (data availability: only the hash is kept; challengeData proves a root they do not build).
+    /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])` (head
+    ///        offset 32, then the leaf count, at least one), at most MAX_DATA_BYTES (data availability: only the hash
+    ///        is kept; challengeData proves a root they do not build).
     /// @return id The batch id.
     function postBatch(bytes32 root, uint256[4] calldata series, bytes calldata leaves)
         external
@@ -222,6 +242,11 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
         if (leaves.length > MAX_DATA_BYTES) revert DataTooLarge(leaves.length, MAX_DATA_BYTES);
+        // The count is read where abi.decode reads it (the head must point right after itself), so the count kept
+        // here is the count challengeData's rebuild sees.
+        if (leaves.length < 64 || uint256(bytes32(leaves[0:32])) != 32) revert BadEncoding();
+        uint256 leafCount = uint256(bytes32(leaves[32:64]));
+        if (leafCount == 0 || leafCount > type(uint24).max) revert BadEncoding();
         id = batchCount + 1;
         uint256 pending = 0;
         for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
@@ -231,7 +256,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (pending >= MAX_PENDING) revert TooManyPending(pending);
         batchCount = id;
         bytes32 dataHash = keccak256(leaves);
-        batches[id] = Batch(root, dataHash, msg.sender, uint64(block.timestamp), false, series);
+        batches[id] = Batch(root, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, series);
         emit BatchPosted(id, root, dataHash, series, msg.sender);
     }
 
@@ -462,7 +487,31 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
             if (leaf.positions[i] != 0) positionOf[leaf.account][b.series[i]] += leaf.positions[i];
         }
+        uint24 applied = b.appliedCount + 1;
+        b.appliedCount = applied;
+        if (applied == b.leafCount && id == settledThrough + 1) _advanceSettled();
         emit LeafApplied(id, index, leaf.account, leaf.cash);
+    }
+
+    /// @dev Moves settledThrough past every fully applied batch that follows it (at most MAX_PENDING per call; a
+    ///      fully applied batch is final, so it can no longer be reverted).
+    function _advanceSettled() internal {
+        uint256 s = settledThrough;
+        uint256 last = batchCount;
+        for (uint256 i; i < MAX_PENDING && s < last; ++i) {
+            Batch storage next = batches[s + 1];
+            if (next.appliedCount != next.leafCount) break;
+            ++s;
+        }
+        if (s != settledThrough) {
+            settledThrough = s;
+            emit Settled(s);
+        }
+    }
+
+    /// @notice Moves settledThrough past fully applied batches (when more than MAX_PENDING completed out of order).
+    function advanceSettled() external {
+        _advanceSettled();
     }
 
     function _climb(bytes32 hash, int256[5] memory sums, Step[] calldata proof) internal pure returns (bytes32) {

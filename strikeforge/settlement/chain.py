@@ -33,6 +33,12 @@ class ApeLedger:
             return balance
         return max(0, balance - int(withdrawal.amount))
 
+    def settled_through(self) -> int:
+        return int(self.contract.settledThrough())
+
+    def is_applied(self, number: int, index: int) -> bool:
+        return bool(self.contract.isApplied(number, index))
+
     def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         """postBatch, signed by the sequencer's account with its next nonce, not broadcast."""
         if self.account is None:

@@ -49,6 +49,12 @@ class LedgerPort(Protocol):
         """Cash the account holds on the ledger, net of a pending withdrawal request."""
         ...
 
+    def settled_through(self) -> int:
+        """Every ledger batch up to this id is fully applied."""
+        ...
+
+    def is_applied(self, number: int, index: int) -> bool: ...
+
     def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         """A signed postBatch transaction (raw bytes, hash), not yet broadcast."""
         ...
@@ -78,6 +84,7 @@ class Sequencer:
         self.books: dict[int, Book] = {}
         self._last_cut = 0
         self._trees: dict[int, MerkleSumTree] = {}
+        self._applied: set[tuple[int, int]] = set()  # (ledger batch, leaf index) seen applied: that never changes
         for order in store.open_orders():
             self._book(order.series).add(order)
 
@@ -240,8 +247,11 @@ class Sequencer:
         unsigned = [leaf.account for leaf in leaves if not leaf.signature]
         if unsigned and now < batch.deadline:
             return "cosigning"
+        owed = self._outstanding_debits()
         short = [
-            leaf.account for leaf in leaves if leaf.cash < 0 and -leaf.cash > self.ledger.free_balance(leaf.account)
+            leaf.account
+            for leaf in leaves
+            if leaf.cash < 0 and -leaf.cash > self.ledger.free_balance(leaf.account) - owed.get(leaf.account, 0)
         ]
         drop = sorted(set(unsigned) | set(short))
         if not drop:
@@ -277,6 +287,22 @@ class Sequencer:
         self._rematch(restored, now)
         log.info("batch %d: dropped %s (%d fills voided)", batch.id, ", ".join(drop), len(voided))
         return f"dropped {len(drop)}"
+
+    def _outstanding_debits(self) -> dict[str, int]:
+        """Debits in posted batches not applied on the ledger yet, per account. They will come off the balance before
+        (or while) this batch can be challenged, so a leaf may debit only what is left after them."""
+        settled = self.ledger.settled_through()
+        owed: dict[str, int] = {}
+        for batch in self.store.batches_with("posted"):
+            if batch.number <= settled:
+                continue
+            for index, leaf in enumerate(self.store.leaves(batch.id)):
+                if leaf.cash < 0 and (batch.number, index) not in self._applied:
+                    if self.ledger.is_applied(batch.number, index):
+                        self._applied.add((batch.number, index))
+                    else:
+                        owed[leaf.account] = owed.get(leaf.account, 0) - leaf.cash
+        return owed
 
     def _give_back(
         self, db: sqlite3.Connection, order_id: int, size: int, drop: list[str], now: int, restored: list[Resting]

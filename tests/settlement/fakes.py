@@ -32,6 +32,8 @@ class FakeLedger:
         self.balances: dict[str, int] = defaultdict(lambda: 10**30)
         self.sent: dict[str, int] = {}
         self.broadcasts = 0
+        self.settled = 0
+        self.applied: set[tuple[int, int]] = set()
 
     def batch_count(self) -> int:
         return len(self.posted)
@@ -41,6 +43,12 @@ class FakeLedger:
 
     def free_balance(self, account: str) -> int:
         return self.balances[account.lower()]
+
+    def settled_through(self) -> int:
+        return self.settled
+
+    def is_applied(self, number: int, index: int) -> bool:
+        return (number, index) in self.applied
 
     def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         raw = json.dumps({"root": root.hex(), "series": series, "data": calldata.hex(), "n": len(self.sent)}).encode()

@@ -40,7 +40,7 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
 
 
 def test_calldata_that_is_not_signed_leaves_is_reverted(ledger, deployer, alice):
-    garbage = encode(["uint256", "string"], [7, "not leaves"])
+    garbage = encode(["uint256", "uint256", "string"], [32, 5, "five leaves, they said"])
     ledger.postBatch(b"\x01" * 32, SERIES, garbage, sender=deployer, value=BOND)
     tx = ledger.challengeData(1, garbage, sender=alice)
     assert ledger.batchCount() == 0
@@ -68,6 +68,16 @@ def test_a_starved_data_challenge_cannot_revert_an_honest_batch(ledger, funded, 
     with ape.reverts(ledger.ChallengeOutOfGas):
         ledger.challengeData(1, data, sender=alice, gas_limit=starved)
     assert ledger.batchCount() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", encode(["uint256", "string"], [7, "head not at 32"]), encode(["uint256", "uint256"], [32, 0])],
+    ids=["empty", "head elsewhere", "no leaves"],
+)
+def test_data_whose_leaf_count_cannot_be_read_is_refused_at_posting(ledger, deployer, data):
+    with ape.reverts(ledger.BadEncoding):
+        ledger.postBatch(b"\x01" * 32, SERIES, data, sender=deployer, value=BOND)
 
 
 def test_posting_more_data_than_the_rebuild_can_check_is_refused(ledger, deployer):

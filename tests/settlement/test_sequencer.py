@@ -216,3 +216,23 @@ def test_a_cosignature_for_another_leaf_is_refused(seq):
     _, leaf_b = seq.leaf_for(1, B.address)
     with pytest.raises(OrderError, match=r"^signature: signed by"):
         seq.cosign(1, A.address, sign(seq.leaf_typed_data(leaf_b), B))
+
+
+def test_debits_of_posted_batches_not_yet_applied_count_against_the_next_batch(seq, ledger, store):
+    """b can pay for one of two trades: batch 1's debit is still to be applied when batch 2 closes, and applying it
+    during batch 2's window would make batch 2's debit provably short (a collateral fraud against an honest
+    sequencer)."""
+    ledger.balances[B.address.lower()] = 300
+    _trade(seq, A, B)  # b owes 200
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=2) == "posted 1"
+    _trade(seq, C, B, nonce=2)  # b owes another 200: 400 in all, against 300
+    assert seq.tick(now=3) == "cut 2"
+    _cosign_all(seq, 2, [C, B])
+    assert seq.tick(now=4) == "dropped 1"
+    assert store.batch(2).dropped == [B.address.lower()]
+    ledger.applied.add((1, 1))  # once batch 1's leaves are applied (b's debit is leaf 1), the balance says it all
+    ledger.applied.add((1, 0))
+    ledger.settled = 1
+    assert seq._outstanding_debits() == {}

@@ -232,3 +232,38 @@ def test_apply_many_applies_every_leaf(ledger, funded, build, traders, deployer,
     selector = keccak(text=f"applyMany({','.join(types)})")[:4]
     deployer.transfer(ledger, 0, data=selector + encode(types, args))
     assert all(ledger.isApplied(1, i) for i in range(len(leaves)))
+    assert ledger.settledThrough() == 1
+
+
+def test_an_account_cannot_withdraw_before_its_debit_lands(ledger, funded, build, traders, deployer, chain, cash):
+    """Regression (insolvency): b owes a 4,000 in a final batch; a's credit is applied, b's debit is not. Were b free
+    to withdraw its whole 10,000, b's debit could never apply and the ledger would owe a money it no longer holds."""
+    a, b = traders[0].address, traders[1].address
+    leaves, tree = build(1, [Trade(0, b, a, 10**18, 4_000 * USDC)])  # b buys from a for 4,000
+    _post(ledger, deployer, tree, leaves)
+    ledger.requestWithdrawal(10_000 * USDC, sender=funded[1])  # after the batch was posted: not netted by it
+    _after_window(chain)
+    credit = next(i for i, leaf in enumerate(leaves) if leaf.account == a.lower())
+    _apply(ledger, tree, leaves, credit, deployer)
+    with ape.reverts(ledger.UnsettledBatches):
+        ledger.withdraw(10_000 * USDC, sender=funded[1])
+    _apply(ledger, tree, leaves, 1 - credit, deployer)  # anyone may apply b's debit to unblock it
+    assert ledger.settledThrough() == 1
+    with ape.reverts(ledger.InsufficientBalance):
+        ledger.withdraw(10_000 * USDC, sender=funded[1])
+    ledger.withdraw(6_000 * USDC, sender=funded[1])
+    assert cash.balanceOf(ledger) == ledger.balanceOf(a) + ledger.balanceOf(b) + 2 * 10_000 * USDC
+
+
+def test_escape_withdrawals_wait_for_every_final_batch_to_be_applied(
+    ledger, funded, build, standard_trades, deployer, chain
+):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW + ESCAPE + 1)
+    assert ledger.escaped()
+    with ape.reverts(ledger.UnsettledBatches):
+        ledger.withdraw(1 * USDC, sender=funded[0])
+    for i in range(len(leaves)):
+        _apply(ledger, tree, leaves, i, deployer)
+    ledger.withdraw(1 * USDC, sender=funded[0])

@@ -1,0 +1,290 @@
+"""SettlementLedger's header invariants as a Hypothesis state machine on the in-process engine: deposits,
+withdrawals, honest batches of random trades, each kind of bad batch (found by the watcher's `find_fraud` and
+challenged), time, and leaves applied in any order."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, precondition, rule
+
+from strikeforge.fuzz.errors import RevertError
+from strikeforge.fuzz.machine import ChainMachine
+from strikeforge.settlement.cosign import batch_calldata, leaf_args, proof_args, signature_hash
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.tree import Leaf, MerkleSumTree
+from strikeforge.settlement.watcher import find_fraud
+from tests.settlement.fakes import KEYS, sign
+
+WINDOW = 3_600
+BOND = 10**18
+ESCAPE = 30 * 86_400  # far beyond what the machine's time steps reach: escape mode is tested on its own
+USDC = 10**6
+TRADERS = tuple(f"t{i}" for i in range(4))
+SERIES = [11, 12, 13, 14]
+MAX_UINT = 2**256 - 1
+
+trades = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # series column
+        st.integers(0, 3),  # buyer
+        st.integers(1, 3),  # seller offset (never the buyer)
+        st.integers(1, 5 * 10**18),  # size
+        st.integers(1, 2_000 * USDC),  # price per 1e18
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+class LedgerMachine(ChainMachine):
+    ACTORS = ("sequencer", "challenger", "treasury")
+    types: ClassVar[dict] = {}
+
+    @classmethod
+    def deploy(cls, chain, actors):
+        d = actors["deployer"]
+        t = cls.contract_type
+        cash = chain.deploy(t("MockERC20"), "USD Coin", "USDC", 6, sender=d)
+        ledger = chain.deploy(
+            t("SettlementLedger"), cash, WINDOW, BOND, ESCAPE, WINDOW, actors["treasury"], d, sender=d
+        )
+        ledger.grantRole(ledger.SEQUENCER_ROLE(), actors["sequencer"], sender=d)
+        for i, label in enumerate(TRADERS):
+            actors[label] = chain.actor(label, address=KEYS[i].address)
+            cash.mint(actors[label], 10**9 * USDC, sender=d)
+            cash.approve(ledger, MAX_UINT, sender=actors[label])
+            ledger.deposit(100_000 * USDC, sender=actors[label])  # most honest batches are then fundable
+        return {"cash": cash, "ledger": ledger}
+
+    def __init__(self):
+        super().__init__()
+        self.batches: list[dict] = []  # valid batches on the ledger, in id order
+        self.keys = {KEYS[i].address.lower(): KEYS[i] for i in range(4)}
+
+    # ------------------------------------------------------------------------------------------------ helpers
+
+    def _address(self, i: int) -> str:
+        return KEYS[i].address.lower()
+
+    def _trades(self, drawn: list[tuple]) -> list[Trade]:
+        return [Trade(s, self._address(b), self._address((b + o) % 4), size, price) for s, b, o, size, price in drawn]
+
+    def _unapplied_debits(self, account: str) -> int:
+        return sum(
+            -leaf.cash
+            for b in self.batches
+            for i, leaf in enumerate(b["leaves"])
+            if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
+        )
+
+    def _free(self, account: str) -> int:
+        """What an honest sequencer lets a leaf debit: balance, less a pending withdrawal, less unapplied debits."""
+        ledger = self.c.ledger
+        balance = ledger.balanceOf(account)
+        amount, requested_at, _ = ledger.withdrawals(account)
+        if requested_at:
+            balance -= min(balance, amount)
+        return balance - self._unapplied_debits(account)
+
+    def _available(self, posted_at: int):
+        ledger = self.c.ledger
+
+        def available(account: str) -> int:
+            balance = ledger.balanceOf(account)
+            amount, requested_at, _ = ledger.withdrawals(account)
+            if requested_at and requested_at <= posted_at:
+                balance -= min(balance, amount)
+            return balance
+
+        return available
+
+    def _signed(self, leaves: list[Leaf], signer: dict | None = None) -> list[Leaf]:
+        out = []
+        for leaf in leaves:
+            key = (signer or {}).get(leaf.account, self.keys[leaf.account])
+            typed = _leaf_typed(self.chain.chain_id, self.c.ledger.address, leaf)
+            out.append(Leaf(leaf.batch, leaf.account, leaf.cash, leaf.positions, sign(typed, key)))
+        return out
+
+    def _post(self, leaves: list[Leaf], root: bytes) -> int:
+        self.c.ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=self.who("sequencer"), value=BOND)
+        return self.c.ledger.batchCount()
+
+    # ------------------------------------------------------------------------------------------------ rules
+
+    @rule(who=st.integers(0, 3), amount=st.integers(1, 10**6 * USDC))
+    def deposit(self, who, amount):
+        self.c.ledger.deposit(amount, sender=self.who(TRADERS[who]))
+
+    @rule(who=st.integers(0, 3), fraction=st.one_of(st.just(100), st.integers(1, 200)))
+    def request_withdrawal(self, who, fraction):
+        """A share of the balance (100%: all of it; above: more than it holds)."""
+        account = self.who(TRADERS[who])
+        amount = max(1, self.c.ledger.balanceOf(account) * fraction // 100)
+        self.c.ledger.requestWithdrawal(amount, sender=account)
+
+    @rule(who=st.integers(0, 3), fraction=st.one_of(st.just(100), st.integers(1, 100)))
+    def withdraw(self, who, fraction):
+        ledger, account = self.c.ledger, self.who(TRADERS[who])
+        requested, _, _ = ledger.withdrawals(account)
+        amount = max(1, min(requested, ledger.balanceOf(account)) * fraction // 100)
+        try:
+            ledger.withdraw(amount, sender=account)
+            event("withdrawal executed")
+        except RevertError as exc:
+            assert exc.error.name in ("WithdrawalNotReady", "UnsettledBatches", "InsufficientBalance"), exc.error
+            event(f"withdrawal refused: {exc.error.name}")
+
+    @precondition(lambda self: len(self.batches) < 8)
+    @rule(drawn=trades)
+    def post_honest_batch(self, drawn):
+        number = self.c.ledger.batchCount() + 1
+        leaves = net(number, self._trades(drawn))
+        if not leaves or any(leaf.cash < 0 and -leaf.cash > self._free(leaf.account) for leaf in leaves):
+            event("honest batch skipped: a trader lacks the cash")
+            return
+        leaves = self._signed(leaves)
+        tree = MerkleSumTree(leaves)
+        self._post(leaves, tree.root)
+        posted_at = self.chain.timestamp
+        self.batches.append(
+            {"number": number, "leaves": leaves, "tree": tree, "posted_at": posted_at, "applied": set()}
+        )
+        event("honest batch posted")
+        # The watcher finds nothing to challenge in an honest batch.
+        data, available = batch_calldata(leaves), self._available(posted_at)
+        assert find_fraud(number, tree.root, data, self.chain.chain_id, self.c.ledger.address, available) is None
+
+    @precondition(lambda self: len(self.batches) < 8)
+    @rule(kind=st.sampled_from(["data", "sums", "signature", "collateral"]), drawn=trades)
+    def post_bad_batch_and_challenge(self, kind, drawn):
+        ledger = self.c.ledger
+        number = ledger.batchCount() + 1
+        batch_trades = self._trades(drawn)
+        if kind == "collateral":  # someone buys for far more than it holds
+            victim, other = self._address(drawn[0][1]), self._address((drawn[0][1] + 1) % 4)
+            batch_trades.append(Trade(0, victim, other, 10**18, ledger.balanceOf(victim) + 10**6 * USDC))
+        leaves = net(number, batch_trades)
+        if kind == "sums":  # cash from nowhere
+            leaves[0] = Leaf(number, leaves[0].account, leaves[0].cash + 1, leaves[0].positions)
+        signer = None
+        if kind == "signature":  # the first leaf co-signed by another trader
+            signer = {leaves[0].account: KEYS[(list(self.keys).index(leaves[0].account) + 1) % 4]}
+        leaves = self._signed(leaves, signer)
+        root = MerkleSumTree(leaves).root
+        if kind == "data":  # a root over other leaves than the posted data
+            last = leaves[-1]
+            root = MerkleSumTree([*leaves[:-1], Leaf(number, last.account, last.cash, last.positions, b"\x01")]).root
+        self._post(leaves, root)
+        available = self._available(self.chain.timestamp)
+        fraud = find_fraud(number, root, batch_calldata(leaves), self.chain.chain_id, ledger.address, available)
+        assert fraud is not None and fraud.kind == kind, (kind, fraud)
+        treasury_before = self.chain.balance(self.who("treasury"))
+        getattr(ledger, fraud.method)(*fraud.args, sender=self.who("challenger"))
+        assert ledger.batchCount() == number - 1
+        assert self.chain.balance(self.who("treasury")) - treasury_before == BOND - BOND // 2
+        event(f"{kind} fraud challenged")
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), leaf=st.integers(0, 50))
+    def honest_batches_survive_challenges(self, which, leaf):
+        batch = self.batches[which % len(self.batches)]
+        if self.chain.timestamp >= batch["posted_at"] + WINDOW:
+            return
+        index = leaf % len(batch["leaves"])
+        chosen, proof = batch["leaves"][index], proof_args(batch["tree"].proof(0, index))
+        ledger = self.c.ledger
+        for method, args in (
+            ("challengeSignature", (batch["number"], leaf_args(chosen), chosen.signature, proof)),
+            ("challengeCollateral", (batch["number"], leaf_args(chosen), signature_hash(chosen), proof)),
+            ("challengeData", (batch["number"], batch_calldata(batch["leaves"]))),
+        ):
+            with pytest.raises(RevertError) as refused:
+                getattr(ledger, method)(*args, sender=self.who("challenger"))
+            assert refused.value.error.name == "NoFraud", (method, refused.value.error)
+
+    @rule(seconds=st.one_of(st.just(WINDOW), st.integers(1, 2 * WINDOW)))
+    def wait(self, seconds):
+        self.chain.warp(seconds)
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), leaf=st.integers(0, 50))
+    def apply_leaf(self, which, leaf):
+        batch = self.batches[which % len(self.batches)]
+        index = leaf % len(batch["leaves"])
+        chosen = batch["leaves"][index]
+        args = (batch["number"], leaf_args(chosen), signature_hash(chosen), proof_args(batch["tree"].proof(0, index)))
+        final = self.chain.timestamp >= batch["posted_at"] + WINDOW
+        if not final or index in batch["applied"]:
+            with pytest.raises(RevertError) as refused:
+                self.c.ledger.apply_(*args, sender=self.who("challenger"))
+            assert refused.value.error.name == ("AlreadyApplied" if final else "NotFinal")
+            return
+        self.c.ledger.apply_(*args, sender=self.who("challenger"))  # an honest leaf always applies
+        batch["applied"].add(index)
+        event("leaf applied")
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), order=st.randoms(use_true_random=False))
+    def finalize_and_apply_every_leaf(self, which, order):
+        """Time passes the batch's window; its leaves apply one by one, in any order (debits before or after
+        credits), each checked by the invariants in between."""
+        batch = self.batches[which % len(self.batches)]
+        final_at = batch["posted_at"] + WINDOW
+        if self.chain.timestamp < final_at:
+            self.chain.set_time(final_at)
+        indices = [i for i in range(len(batch["leaves"])) if i not in batch["applied"]]
+        order.shuffle(indices)
+        for index in indices:
+            self.apply_leaf(which, index)
+            self.cash_is_balances_plus_unapplied_leaves()
+        event("a batch fully applied")
+
+    # ------------------------------------------------------------------------------------------------ invariants
+
+    @invariant()
+    def cash_is_balances_plus_unapplied_leaves(self):
+        ledger = self.c.ledger
+        balances = sum(ledger.balanceOf(self.who(t)) for t in TRADERS)
+        unapplied = sum(leaf.cash for b in self.batches for i, leaf in enumerate(b["leaves"]) if i not in b["applied"])
+        assert self.c.cash.balanceOf(ledger) == balances + unapplied
+
+    @invariant()
+    def positions_net_to_zero_with_the_unapplied_leaves(self):
+        ledger = self.c.ledger
+        for column, series in enumerate(SERIES):
+            held = sum(ledger.positionOf(self.who(t), series) for t in TRADERS)
+            unapplied = sum(
+                leaf.positions[column]
+                for b in self.batches
+                for i, leaf in enumerate(b["leaves"])
+                if i not in b["applied"]
+            )
+            assert held + unapplied == 0
+
+    @invariant()
+    def settled_through_is_the_last_of_the_fully_applied_prefix(self):
+        settled = 0
+        for b in self.batches:
+            if len(b["applied"]) != len(b["leaves"]):
+                break
+            settled = b["number"]
+        assert self.c.ledger.settledThrough() == settled
+
+    @invariant()
+    def the_ledger_holds_a_bond_per_valid_batch(self):
+        assert self.c.ledger.batchCount() == len(self.batches)
+        assert self.chain.balance(self.c.ledger) == BOND * len(self.batches)
+
+
+def _leaf_typed(chain_id, ledger, leaf):
+    from strikeforge.settlement.cosign import typed_data
+
+    return typed_data(chain_id, str(ledger), leaf)
+
+
+TestLedgerInvariants = LedgerMachine.TestCase
