@@ -16,12 +16,16 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         contract, a leaf debiting more cash than its account holds); a proven fraud reverts the batch and every
 ///         later one and slashes the bond. After the window, leaves apply to balances once each (bitmap), by anyone.
 ///         If no batch can finalize for ESCAPE_PERIOD, posting stops and accounts withdraw their balances at once.
-/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py):
-///        leaf = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
-///        node = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))
-///      The tags make a node unusable as a leaf and the reverse (second preimage). The root's sums are zero by rule:
-///      every batch nets cash and each series to zero. A leaf's index is the path of its proof, so each leaf has one
-///      bit in its batch's bitmap.
+/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py). One leaf hash, two trees
+///      over the same leaves in calldata order (padded to a power of two with zero hashes, which have no preimage):
+///        leaf        = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
+///        sum node    = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))   -> `root`
+///        plain node  = keccak256(abi.encode(left, right))                                         -> `leavesRoot`
+///      The Merkle-sum tree carries the sums for challengeSums; the plain tree proves a leaf in one word a level for
+///      apply, challengeSignature and challengeCollateral. A leaf's preimage is 288 bytes, a plain node's 64 and a sum
+///      node's 416 (tag 1), so no node passes for a leaf (second preimage). challengeData proves either root wrong
+///      against the calldata. The root's sums are zero by rule. A leaf's index is the path of its plain proof (checked
+///      to fit the proof's depth), so each leaf has one bit in its batch's bitmap.
 /// @custom:invariants (1) The ledger's cash token balance == the sum of account balances plus the cash of every leaf
 ///                        of a valid batch not applied yet (a valid batch nets to zero, so applying moves cash between
 ///                        balances only).
@@ -59,6 +63,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     struct Batch {
         bytes32 root;
+        bytes32 leavesRoot;
         bytes32 dataHash;
         address sequencer;
         uint40 postedAt;
@@ -90,6 +95,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bool onLeft;
     }
 
+    /// @dev A debit of the same account in an earlier batch that is not applied yet (for challengeCollateral).
+    struct PriorLeaf {
+        uint256 batch;
+        Leaf leaf;
+        bytes32 signatureHash;
+        uint256 index;
+        bytes32[] proof;
+    }
+
     struct Withdrawal {
         uint128 amount;
         uint64 requestedAt;
@@ -116,7 +130,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     event Deposited(address indexed account, uint256 amount);
     event WithdrawalRequested(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
-    event BatchPosted(uint256 indexed batch, bytes32 root, bytes32 dataHash, uint256[4] series, address sequencer);
+    event BatchPosted(
+        uint256 indexed batch, bytes32 root, bytes32 leavesRoot, bytes32 dataHash, uint256[4] series, address sequencer
+    );
     event BatchReverted(uint256 indexed batch, uint256 indexed fromBatch, address indexed challenger, string fraud);
     event BondReleased(uint256 indexed batch, address sequencer, uint256 amount);
     event LeafApplied(uint256 indexed batch, uint256 indexed index, address indexed account, int256 cash);
@@ -143,6 +159,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error DataMismatch(bytes32 dataHash, bytes32 posted);
     error ChallengeOutOfGas();
     error BadEncoding();
+    error BadPrior(uint256 position);
     error UnsettledBatches(uint256 settledThrough, uint256 required);
 
     /// @param cash The collateral and premium token.
@@ -225,15 +242,16 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------------------------------------ batches
 
-    /// @notice Posts a batch: its Merkle-sum root (whose sums must be zero), its series and its leaves as calldata.
-    ///         Sequencer only, with exactly BOND wei.
-    /// @param root The root node hash.
+    /// @notice Posts a batch: its Merkle-sum root (whose sums must be zero), the plain Merkle root of the same
+    ///         leaves, its series and its leaves as calldata. Sequencer only, with exactly BOND wei.
+    /// @param root The Merkle-sum root node hash.
+    /// @param leavesRoot The plain Merkle root of the leaf hashes.
     /// @param series The engine series ids of the batch's four position columns.
     /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])` (head
     ///        offset 32, then the leaf count, at least one), at most MAX_DATA_BYTES (data availability: only the hash
     ///        is kept; challengeData proves a root they do not build).
     /// @return id The batch id.
-    function postBatch(bytes32 root, uint256[4] calldata series, bytes calldata leaves)
+    function postBatch(bytes32 root, bytes32 leavesRoot, uint256[4] calldata series, bytes calldata leaves)
         external
         payable
         onlyRole(SEQUENCER_ROLE)
@@ -256,8 +274,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (pending >= MAX_PENDING) revert TooManyPending(pending);
         batchCount = id;
         bytes32 dataHash = keccak256(leaves);
-        batches[id] = Batch(root, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, series);
-        emit BatchPosted(id, root, dataHash, series, msg.sender);
+        batches[id] =
+            Batch(root, leavesRoot, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, series);
+        emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender);
     }
 
     /// @notice Returns a final batch's bond to its sequencer.
@@ -310,8 +329,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32 dataHash = keccak256(leaves);
         if (dataHash != b.dataHash) revert DataMismatch(dataHash, b.dataHash);
         uint256 gasBefore = gasleft();
-        try this.dataRoot(leaves) returns (bytes32 root) {
-            if (root != b.root) return _revertFrom(id, "data");
+        try this.dataRoot(leaves) returns (bytes32 root, bytes32 leavesRoot) {
+            if (root != b.root || leavesRoot != b.leavesRoot) return _revertFrom(id, "data");
         } catch {
             // EIP-150 keeps 1/64 of the gas here: a call that failed having used nearly all of its share was starved
             // by the challenger, not given bad data, and must not revert an honest batch.
@@ -321,23 +340,27 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         revert NoFraud();
     }
 
-    /// @notice The Merkle-sum root of a batch's calldata (used by challengeData; reverts on a malformed encoding).
+    /// @notice The Merkle-sum root and the plain root of a batch's calldata (used by challengeData; reverts on a
+    ///         malformed encoding).
     /// @param leaves `abi.encode(SignedLeaf[])`.
-    /// @return root The root hash (zero for no leaves).
-    function dataRoot(bytes calldata leaves) external pure returns (bytes32 root) {
+    /// @return root The Merkle-sum root (zero for no leaves).
+    /// @return leavesRoot The plain Merkle root (zero for no leaves).
+    function dataRoot(bytes calldata leaves) external pure returns (bytes32 root, bytes32 leavesRoot) {
         SignedLeaf[] memory decoded = abi.decode(leaves, (SignedLeaf[]));
         uint256 n = decoded.length;
-        if (n == 0) return bytes32(0);
+        if (n == 0) return (bytes32(0), bytes32(0));
         uint256 size = 1;
         while (size < n) {
             size <<= 1;
         }
         bytes32[] memory hashes = new bytes32[](size);
+        bytes32[] memory plain = new bytes32[](size);
         int256[5][] memory sums = new int256[5][](size);
         for (uint256 i; i < n; ++i) {
             SignedLeaf memory l = decoded[i];
             hashes[i] =
                 keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, keccak256(l.signature)));
+            plain[i] = hashes[i];
             sums[i][0] = l.cash;
             for (uint256 j; j < SERIES_PER_BATCH; ++j) {
                 sums[i][j + 1] = l.positions[j];
@@ -352,44 +375,72 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
                 }
                 hashes[i >> 1] = parent;
                 sums[i >> 1] = parentSums;
+                plain[i >> 1] = keccak256(abi.encode(plain[i], plain[i + 1]));
             }
         }
-        return hashes[0];
+        return (hashes[0], plain[0]);
     }
 
     /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, chain and contract.
     /// @param id The batch.
     /// @param leaf The leaf.
     /// @param signature The signature its hash commits to.
-    /// @param proof The leaf's siblings up to the root.
-    function challengeSignature(uint256 id, Leaf calldata leaf, bytes calldata signature, Step[] calldata proof)
-        external
-        nonReentrant
-    {
+    /// @param index The leaf's index.
+    /// @param proof The leaf's plain-tree siblings up to the root.
+    function challengeSignature(
+        uint256 id,
+        Leaf calldata leaf,
+        bytes calldata signature,
+        uint256 index,
+        bytes32[] calldata proof
+    ) external nonReentrant {
         Batch storage b = _open(id);
-        if (_climb(_leafHash(leaf, keccak256(signature)), _leafSums(leaf), proof) != b.root) revert NotInTree();
+        if (!_included(_leafHash(leaf, keccak256(signature)), index, proof, b.leavesRoot)) revert NotInTree();
         if (leaf.batch != id) return _revertFrom(id, "leaf for another batch");
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(leafDigest(leaf), signature);
         if (error != ECDSA.RecoverError.NoError || signer != leaf.account) return _revertFrom(id, "signature");
         revert NoFraud();
     }
 
-    /// @notice Proves that a leaf debits more cash than its account holds (net of a withdrawal requested before the
-    ///         batch was posted).
+    /// @notice Proves that a leaf debits more cash than its account can pay: its balance, net of a withdrawal
+    ///         requested before the batch was posted, less the account's debits in earlier batches that are not
+    ///         applied yet (they come off the balance first, and would leave this leaf unable to apply).
     /// @param id The batch.
     /// @param leaf The leaf.
     /// @param signatureHash keccak256 of the leaf's signature.
-    /// @param proof The leaf's siblings up to the root.
-    function challengeCollateral(uint256 id, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
-        external
-        nonReentrant
-    {
+    /// @param index The leaf's index.
+    /// @param proof The leaf's plain-tree siblings up to the root.
+    /// @param priors The account's unapplied debit leaves in valid batches after settledThrough and before `id`, in
+    ///        strictly increasing (batch, index) order (at most MAX_PENDING).
+    function challengeCollateral(
+        uint256 id,
+        Leaf calldata leaf,
+        bytes32 signatureHash,
+        uint256 index,
+        bytes32[] calldata proof,
+        PriorLeaf[] calldata priors
+    ) external nonReentrant {
         Batch storage b = _open(id);
-        if (_climb(_leafHash(leaf, signatureHash), _leafSums(leaf), proof) != b.root) revert NotInTree();
+        if (!_included(_leafHash(leaf, signatureHash), index, proof, b.leavesRoot)) revert NotInTree();
+        if (priors.length > MAX_PENDING) revert TooMany(priors.length);
+        uint256 debits = leaf.cash < 0 ? uint256(-leaf.cash) : 0;
+        uint256 last; // (batch << 128) | index of the previous prior: strictly increasing, so none counts twice
+        for (uint256 i; i < priors.length; ++i) {
+            PriorLeaf calldata p = priors[i];
+            uint256 key = (p.batch << 128) | p.index;
+            if (
+                p.batch <= settledThrough || p.batch >= id || p.index >= 1 << 128 || key <= last
+                    || p.leaf.account != leaf.account || p.leaf.batch != p.batch || p.leaf.cash >= 0
+                    || !_included(_leafHash(p.leaf, p.signatureHash), p.index, p.proof, batches[p.batch].leavesRoot)
+                    || _isApplied(p.batch, p.index)
+            ) revert BadPrior(i);
+            last = key;
+            debits += uint256(-p.leaf.cash);
+        }
         uint256 available = balanceOf[leaf.account];
         Withdrawal memory w = withdrawals[leaf.account];
         if (w.requestedAt != 0 && w.requestedAt <= b.postedAt) available -= _min(available, w.amount);
-        if (leaf.cash < 0 && uint256(-leaf.cash) > available) return _revertFrom(id, "collateral");
+        if (leaf.cash < 0 && debits > available) return _revertFrom(id, "collateral");
         revert NoFraud();
     }
 
@@ -399,28 +450,33 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param id The batch.
     /// @param leaf The leaf.
     /// @param signatureHash keccak256 of the leaf's signature.
-    /// @param proof The leaf's siblings up to the root (its path is its index).
-    function apply_(uint256 id, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
+    /// @param index The leaf's index (its bit in the batch's bitmap).
+    /// @param proof The leaf's plain-tree siblings up to the root.
+    function apply_(uint256 id, Leaf calldata leaf, bytes32 signatureHash, uint256 index, bytes32[] calldata proof)
         external
         nonReentrant
     {
         Batch storage b = _final(id);
-        _apply(id, b, leaf, signatureHash, proof);
+        _apply(id, b, leaf, signatureHash, index, proof);
     }
 
     /// @notice Applies many leaves of a final batch (at most MAX_APPLY).
     /// @param id The batch.
     /// @param leaves The leaves.
     /// @param signatureHashes keccak256 of each leaf's signature.
-    /// @param proofs Each leaf's proof.
-    function applyMany(uint256 id, Leaf[] calldata leaves, bytes32[] calldata signatureHashes, Step[][] calldata proofs)
-        external
-        nonReentrant
-    {
+    /// @param indexes Each leaf's index.
+    /// @param proofs Each leaf's plain-tree proof.
+    function applyMany(
+        uint256 id,
+        Leaf[] calldata leaves,
+        bytes32[] calldata signatureHashes,
+        uint256[] calldata indexes,
+        bytes32[][] calldata proofs
+    ) external nonReentrant {
         if (leaves.length > MAX_APPLY) revert TooMany(leaves.length);
         Batch storage b = _final(id);
         for (uint256 i; i < leaves.length; ++i) {
-            _apply(id, b, leaves[i], signatureHashes[i], proofs[i]);
+            _apply(id, b, leaves[i], signatureHashes[i], indexes[i], proofs[i]);
         }
     }
 
@@ -429,7 +485,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param index The leaf index.
     /// @return True once applied.
     function isApplied(uint256 id, uint256 index) external view returns (bool) {
-        return _applied[_bitmapKey(id)][index >> 8] & (1 << (index & 255)) != 0;
+        return _isApplied(id, index);
     }
 
     // ------------------------------------------------------------------------------------------------ views
@@ -463,15 +519,16 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------------------------------------ internals
 
-    function _apply(uint256 id, Batch storage b, Leaf calldata leaf, bytes32 signatureHash, Step[] calldata proof)
-        internal
-    {
+    function _apply(
+        uint256 id,
+        Batch storage b,
+        Leaf calldata leaf,
+        bytes32 signatureHash,
+        uint256 index,
+        bytes32[] calldata proof
+    ) internal {
         if (leaf.batch != id) revert WrongBatch(leaf.batch, id);
-        if (_climb(_leafHash(leaf, signatureHash), _leafSums(leaf), proof) != b.root) revert NotInTree();
-        uint256 index;
-        for (uint256 i; i < proof.length; ++i) {
-            if (proof[i].onLeft) index |= 1 << i;
-        }
+        if (!_included(_leafHash(leaf, signatureHash), index, proof, b.leavesRoot)) revert NotInTree();
         mapping(uint256 => uint256) storage bitmap = _applied[_bitmapKey(id)];
         uint256 bit = 1 << (index & 255);
         if (bitmap[index >> 8] & bit != 0) revert AlreadyApplied(id, index);
@@ -529,15 +586,37 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         return hash;
     }
 
-    function _leafHash(Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
-        return keccak256(abi.encode(uint256(0), leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash));
+    /// @dev Whether `leaf` sits at `index` under the plain root. The index must fit the proof's depth: otherwise its
+    ///      high bits would be ignored and one leaf could take several bits of the bitmap.
+    function _included(bytes32 leaf, uint256 index, bytes32[] calldata proof, bytes32 root)
+        internal
+        pure
+        returns (bool)
+    {
+        uint256 depth = proof.length;
+        if (depth < 256 && index >> depth != 0) return false;
+        bytes32 node = leaf;
+        for (uint256 i; i < depth; ++i) {
+            bytes32 sibling = proof[i];
+            node = (index >> i) & 1 == 1 ? _pair(sibling, node) : _pair(node, sibling);
+        }
+        return node == root;
     }
 
-    function _leafSums(Leaf calldata leaf) internal pure returns (int256[5] memory sums) {
-        sums[0] = leaf.cash;
-        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
-            sums[i + 1] = leaf.positions[i];
+    function _pair(bytes32 left, bytes32 right) internal pure returns (bytes32 result) {
+        assembly ("memory-safe") {
+            mstore(0x00, left)
+            mstore(0x20, right)
+            result := keccak256(0x00, 0x40)
         }
+    }
+
+    function _isApplied(uint256 id, uint256 index) internal view returns (bool) {
+        return _applied[_bitmapKey(id)][index >> 8] & (1 << (index & 255)) != 0;
+    }
+
+    function _leafHash(Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(uint256(0), leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash));
     }
 
     function _open(uint256 id) internal view returns (Batch storage b) {

@@ -7,7 +7,7 @@
     GET  /batches/{id}                    a batch's state and leaves
     GET  /batches/{id}/leaves/{account}   the account's leaf and the EIP-712 message to co-sign
     POST /batches/{id}/cosign             {"account", "signature"}
-    GET  /batches/{id}/proofs/{account}   a posted batch's leaf, index and Merkle-sum proof (the apply_ arguments)
+    GET  /batches/{id}/proofs/{account}   a posted batch's leaf, index and plain proof (apply_'s arguments)
     GET  /health
 
 Numbers travel as decimal strings (uint256 and int256 do not fit JSON numbers), bytes as 0x hex. A refused request
@@ -153,9 +153,7 @@ class Api:
             "index": index,
             "leaf": _leaf_json(leaf),
             "signature": "0x" + leaf.signature.hex(),
-            "proof": [
-                {"hash": "0x" + s.hash.hex(), "sums": [str(v) for v in s.sums], "on_left": s.on_left} for s in proof
-            ],
+            "proof": ["0x" + sibling.hex() for sibling in proof],
         }
 
     def get_health(self, body: dict[str, Any]) -> tuple[int, Any]:

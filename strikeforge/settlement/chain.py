@@ -39,12 +39,14 @@ class ApeLedger:
     def is_applied(self, number: int, index: int) -> bool:
         return bool(self.contract.isApplied(number, index))
 
-    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         """postBatch, signed by the sequencer's account with its next nonce, not broadcast."""
         if self.account is None:
             raise RuntimeError("ApeLedger: no sending account; pass the sequencer's account to post")
         bond = int(self.contract.BOND())
-        txn = self.contract.postBatch.as_transaction(root, series, calldata, sender=self.account, value=bond)
+        txn = self.contract.postBatch.as_transaction(
+            root, leaves_root, series, calldata, sender=self.account, value=bond
+        )
         signed = self.account.sign_transaction(txn)
         if signed is None:
             raise RuntimeError("the sequencer's account refused to sign the postBatch transaction")

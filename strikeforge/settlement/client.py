@@ -143,8 +143,8 @@ class SettlementClient:
             [int(p) for p in leaf["positions"]],
         )
         signature_hash = keccak(bytes.fromhex(answer["signature"][2:]))
-        proof = [(bytes.fromhex(s["hash"][2:]), [int(v) for v in s["sums"]], s["on_left"]) for s in answer["proof"]]
-        return self.ledger.apply_(answer["number"], args, signature_hash, proof, sender=self.account)
+        proof = [bytes.fromhex(sibling[2:]) for sibling in answer["proof"]]
+        return self.ledger.apply_(answer["number"], args, signature_hash, answer["index"], proof, sender=self.account)
 
     def deposit(self, amount: int) -> Any:
         from ape import Contract

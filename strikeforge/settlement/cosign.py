@@ -8,7 +8,7 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from strikeforge import eip712
-from strikeforge.settlement.tree import Leaf, ProofStep
+from strikeforge.settlement.tree import Leaf, MerkleSumTree, ProofStep
 
 DOMAIN_NAME = "Strikeforge Settlement"
 DOMAIN_VERSION = "1"
@@ -32,8 +32,14 @@ def leaf_args(leaf: Leaf) -> tuple:
 
 
 def proof_args(proof: list[ProofStep]) -> list[tuple]:
-    """Proof steps as the contract's Step[] (hash, sums, onLeft)."""
+    """Merkle-sum proof steps as the contract's Step[] (hash, sums, onLeft), for challengeSums."""
     return [(step.hash, list(step.sums), step.on_left) for step in proof]
+
+
+def apply_args(number: int, leaf: Leaf, tree: MerkleSumTree, index: int) -> tuple:
+    """apply_'s arguments for leaf `index` of ledger batch `number`: (id, leaf, signature hash, index, plain proof).
+    challengeCollateral's first five arguments and a PriorLeaf have the same shape."""
+    return (number, leaf_args(leaf), signature_hash(leaf), index, tree.plain_proof(index))
 
 
 def signature_hash(leaf: Leaf) -> bytes:

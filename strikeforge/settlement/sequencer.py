@@ -30,7 +30,7 @@ from strikeforge.settlement.cosign import batch_calldata, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order, OrderError, check_signed
 from strikeforge.settlement.store import BatchRow, Store
-from strikeforge.settlement.tree import SERIES_PER_BATCH, Leaf, MerkleSumTree, ProofStep
+from strikeforge.settlement.tree import SERIES_PER_BATCH, Leaf, MerkleSumTree
 
 log = logging.getLogger("strikeforge.settle")
 
@@ -55,7 +55,7 @@ class LedgerPort(Protocol):
 
     def is_applied(self, number: int, index: int) -> bool: ...
 
-    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         """A signed postBatch transaction (raw bytes, hash), not yet broadcast."""
         ...
 
@@ -185,8 +185,8 @@ class Sequencer:
                 self._trees[batch_id] = MerkleSumTree(self.store.leaves(batch_id))
             return self._trees[batch_id]
 
-    def proof(self, batch_id: int, account: str) -> tuple[BatchRow, int, Leaf, list[ProofStep]]:
-        """A posted batch's leaf of `account`, its index and its proof."""
+    def proof(self, batch_id: int, account: str) -> tuple[BatchRow, int, Leaf, list[bytes]]:
+        """A posted batch's leaf of `account`, its index and its plain-tree proof (what apply_ takes)."""
         with self.lock:
             batch = self.store.batch(batch_id)
             if batch is None or batch.status != "posted":
@@ -195,7 +195,7 @@ class Sequencer:
             leaves = self.store.leaves(batch_id)
             for index, leaf in enumerate(leaves):
                 if leaf.account == account.lower():
-                    return batch, index, leaf, self.tree(batch_id).proof(0, index)
+                    return batch, index, leaf, self.tree(batch_id).plain_proof(index)
             raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
 
     # ------------------------------------------------------------------------------------------------ the loop
@@ -351,7 +351,7 @@ class Sequencer:
                 db.execute("UPDATE batches SET number = ?, round = round + 1 WHERE id = ?", (number, batch.id))
             return f"renumbered {batch.id}"
         tree = MerkleSumTree(leaves)
-        raw, tx_hash = self.ledger.sign_post(tree.root, batch.series, batch_calldata(leaves))
+        raw, tx_hash = self.ledger.sign_post(tree.root, tree.leaves_root, batch.series, batch_calldata(leaves))
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE batches SET status = 'posting', root = ?, raw_tx = ?, tx_hash = ? WHERE id = ?",

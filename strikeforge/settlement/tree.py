@@ -4,11 +4,14 @@ Leaves and nodes are domain-separated (a leading tag word: 0 for a leaf, 1 for a
 off as a leaf or the reverse (the Merkle second-preimage attack). Every word is 32 bytes, as Solidity's abi.encode
 lays out static types:
 
-    leaf = keccak(0, batch, account, cash, position[0..S-1], keccak(signature))
-    node = keccak(1, left.hash, left.sums[0..S], right.hash, right.sums[0..S])
+    leaf       = keccak(0, batch, account, cash, position[0..S-1], keccak(signature))
+    sum node   = keccak(1, left.hash, left.sums[0..S], right.hash, right.sums[0..S])
+    plain node = keccak(left, right)
 
-A node's sums are its children's sums added; a leaf's sums are its own deltas (cash, then one per series). The tree is
-padded to a power of two with empty nodes (hash 0, sums 0), which have no preimage and so cannot be claimed.
+Two trees over the same leaves: the Merkle-sum tree (a node's sums are its children's sums added; a leaf's sums are its
+own deltas: cash, then one per series), which fraud proofs of sums climb, and the plain tree of the leaf hashes, which
+proves a leaf in one word a level (apply, signature and collateral challenges). Both are padded to a power of two with
+empty nodes (hash 0, sums 0), which have no preimage and so cannot be claimed.
 """
 
 from __future__ import annotations
@@ -114,9 +117,28 @@ class MerkleSumTree:
             level, encoded = parents, parents_encoded
             self.levels.append(level)
 
+        plain = [node_hash_ for node_hash_, _ in self.levels[0]]
+        self.plain_levels: list[list[bytes]] = [plain]
+        while len(plain) > 1:
+            plain = [hash_(plain[i] + plain[i + 1]) for i in range(0, len(plain), 2)]
+            self.plain_levels.append(plain)
+
     @property
     def root(self) -> bytes:
         return self.levels[-1][0][0]
+
+    @property
+    def leaves_root(self) -> bytes:
+        """The plain Merkle root of the leaf hashes."""
+        return self.plain_levels[-1][0]
+
+    def plain_proof(self, index: int, level: int = 0) -> list[bytes]:
+        """Node `index` of `level`'s siblings in the plain tree, bottom up (a leaf's index is its path)."""
+        proof = []
+        for height in range(level, self.depth):
+            proof.append(self.plain_levels[height][index ^ 1])
+            index //= 2
+        return proof
 
     @property
     def root_sums(self) -> tuple[int, ...]:
@@ -147,3 +169,13 @@ def verify(root: bytes, node: tuple[bytes, tuple[int, ...]], proof: list[ProofSt
         pair = ((step.hash, step.sums), current) if step.on_left else (current, (step.hash, step.sums))
         current = (node_hash(*pair), add(pair[0][1], pair[1][1]))
     return current[0] == root
+
+
+def verify_plain(root: bytes, leaf_hash: bytes, index: int, proof: list[bytes]) -> bool:
+    """Whether `leaf_hash` is leaf `index` under the plain `root` (as SettlementLedger checks it)."""
+    if index >> len(proof):
+        return False
+    node = leaf_hash
+    for height, sibling in enumerate(proof):
+        node = keccak(sibling + node) if (index >> height) & 1 else keccak(node + sibling)
+    return node == root

@@ -1,17 +1,20 @@
 """The watcher: rebuilds every posted batch from its calldata and challenges an invalid one while it is open.
 
-For each BatchPosted event it reads the posting transaction's calldata, decodes the leaves and rebuilds the Merkle-sum
-tree, then looks for the first fraud it can prove in one step, in this order:
+For each BatchPosted event it reads the posting transaction's calldata, decodes the leaves and rebuilds both trees
+(Merkle-sum and plain), then looks for the first fraud it can prove in one step, in this order:
 
-1. `data`: the calldata is not signed leaves, or their tree's root is not the posted root (challengeData: the
-   ledger rebuilds the tree itself);
+1. `data`: the calldata is not signed leaves, or the posted Merkle-sum root or plain root is not the calldata's
+   (challengeData: the ledger rebuilds both trees itself);
 2. `sums`: the root's sums are not zero (challengeSums at the root; with the root built from the data, every inner
    node's sums are its children's by construction);
 3. `signature`: a leaf for another batch, or without a valid co-signature of its account (challengeSignature);
-4. `collateral`: a leaf debiting more cash than its account holds, net of a withdrawal requested before the batch
-   was posted (challengeCollateral).
+4. `collateral`: a leaf debiting more cash than its account can pay: its balance, net of a withdrawal requested
+   before the batch was posted, less its debits in earlier batches not applied yet (challengeCollateral, with those
+   earlier leaves and their proofs).
 
-Finding the fraud (`find_fraud`) is pure and runs on plain values; `Watcher` is the loop around it on a chain.
+Finding the fraud (`find_fraud`) is pure and runs on plain values; `Watcher` is the loop around it on a chain. The
+watcher keeps the leaves of the batches it has seen and not yet settled (to prove earlier debits), and its progress,
+in one JSON file written atomically.
 """
 
 from __future__ import annotations
@@ -26,17 +29,14 @@ from typing import Any
 from eth_abi import decode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
 
-from strikeforge.settlement.cosign import (
-    SIGNED_LEAVES_ABI,
-    leaf_args,
-    proof_args,
-    signature_hash,
-    typed_data,
-)
+from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI, apply_args, leaf_args, typed_data
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
 log = logging.getLogger("strikeforge.watch")
+
+PriorDebits = Callable[[str], list[tuple]]  # account -> its unapplied debit leaves in earlier batches (PriorLeaf args)
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,17 @@ def decode_leaves(data: bytes) -> list[Leaf] | None:
         return None
 
 
+def build(data: bytes) -> tuple[list[Leaf], MerkleSumTree] | None:
+    """The leaves and trees of a batch's calldata, or None if the ledger's own rebuild would fail on it."""
+    leaves = decode_leaves(data)
+    if not leaves:
+        return None
+    try:
+        return leaves, MerkleSumTree(leaves)
+    except (OverflowError, ValueError):  # sums beyond int256: the ledger's rebuild reverts on them too
+        return None
+
+
 def _signer(chain_id: int, ledger: str, leaf: Leaf) -> str | None:
     try:
         message = encode_typed_data(full_message=typed_data(chain_id, ledger, leaf))
@@ -70,36 +81,35 @@ def _signer(chain_id: int, ledger: str, leaf: Leaf) -> str | None:
 def find_fraud(
     number: int,
     root: bytes,
+    leaves_root: bytes,
     data: bytes,
     chain_id: int,
     ledger: str,
     available: Callable[[str], int],
+    prior_debits: PriorDebits | None = None,
 ) -> Fraud | None:
-    """The first provable fraud in a posted batch, or None for an honest one. `available(account)` is the cash the
-    ledger would count for the account in challengeCollateral."""
-    leaves = decode_leaves(data)
-    tree = None
-    if leaves:
-        try:
-            tree = MerkleSumTree(leaves)
-        except (OverflowError, ValueError):  # sums beyond int256: the ledger's rebuild reverts on them too
-            tree = None
-    if tree is None or tree.root != root:
+    """The first provable fraud in a posted batch, or None for an honest one. `available(account)` is the balance the
+    ledger counts for the account in challengeCollateral (net of a withdrawal requested before the batch);
+    `prior_debits(account)` its debit leaves in earlier valid batches not applied yet, as PriorLeaf tuples."""
+    built = build(data)
+    if built is None or built[1].root != root or built[1].leaves_root != leaves_root:
         return Fraud("data", number, None, "challengeData", (number, data))
+    leaves, tree = built
     if any(tree.root_sums):
         left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
         args = (number, [0] * 5, [], (left[0], list(left[1]), False), (right[0], list(right[1]), False))
         return Fraud("sums", number, None, "challengeSums", args)
-    for index, leaf in enumerate(leaves or []):
+    for index, leaf in enumerate(leaves):
         if leaf.batch != number or _signer(chain_id, ledger, leaf) != leaf.account:
-            proof = proof_args(tree.proof(0, index))
-            return Fraud(
-                "signature", number, index, "challengeSignature", (number, leaf_args(leaf), leaf.signature, proof)
-            )
-    for index, leaf in enumerate(leaves or []):
-        if leaf.cash < 0 and -leaf.cash > available(leaf.account):
-            proof = proof_args(tree.proof(0, index))
-            args = (number, leaf_args(leaf), signature_hash(leaf), proof)
+            args = (number, leaf_args(leaf), leaf.signature, index, tree.plain_proof(index))
+            return Fraud("signature", number, index, "challengeSignature", args)
+    for index, leaf in enumerate(leaves):
+        if leaf.cash >= 0:
+            continue
+        priors = prior_debits(leaf.account) if prior_debits else []
+        owed = -leaf.cash + sum(-prior[1][2] for prior in priors)
+        if owed > available(leaf.account):
+            args = (*apply_args(number, leaf, tree, index), priors)
             return Fraud("collateral", number, index, "challengeCollateral", args)
     return None
 
@@ -115,22 +125,24 @@ class Watcher:
         self.state = state
         self.chain_id = int(chain.chain_id)
         self.address = str(contract.address)
-        self.next_block = self._load() if state.exists() else start_block
+        self.next_block = start_block
+        self.seen: dict[int, tuple[bytes, str]] = {}  # ledger batch -> (root, posting tx): honest and unsettled
+        self._built: dict[int, tuple[list[Leaf], MerkleSumTree]] = {}
+        if state.exists():
+            saved = json.loads(state.read_text())
+            self.next_block = int(saved["next_block"])
+            self.seen = {int(n): (bytes.fromhex(r), tx) for n, (r, tx) in saved.get("seen", {}).items()}
         self.challenged: list[Fraud] = []
-
-    def _load(self) -> int:
-        return int(json.loads(self.state.read_text())["next_block"])
 
     def _save(self) -> None:
         self.state.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"next_block": self.next_block}))
+        seen = {str(n): [r.hex(), tx] for n, (r, tx) in self.seen.items()}
+        tmp.write_text(json.dumps({"next_block": self.next_block, "seen": seen}))
         tmp.replace(self.state)  # atomic: a kill leaves the old state or the new one
 
     def _available(self, posted_at: int) -> Callable[[str], int]:
         def available(account: str) -> int:
-            from eth_utils import to_checksum_address
-
             holder = to_checksum_address(account)
             balance = int(self.contract.balanceOf(holder))
             withdrawal = self.contract.withdrawals(holder)
@@ -140,6 +152,42 @@ class Watcher:
             return balance
 
         return available
+
+    def _calldata(self, tx_hash: str) -> dict[str, Any]:
+        from ape import chain
+
+        tx = chain.provider.web3.eth.get_transaction(tx_hash)
+        _, inputs = self.contract.decode_input(bytes(tx["input"]))
+        return inputs
+
+    def _leaves_of(self, number: int) -> tuple[list[Leaf], MerkleSumTree] | None:
+        if number not in self._built:
+            built = build(bytes(self._calldata(self.seen[number][1])["leaves"]))
+            if built is None:
+                return None
+            self._built[number] = built
+        return self._built[number]
+
+    def _prior_debits(self, number: int) -> PriorDebits:
+        """An account's unapplied debits in the honest batches seen before `number` and not settled yet."""
+        settled = int(self.contract.settledThrough())
+        count = int(self.contract.batchCount())
+
+        def priors(account: str) -> list[tuple]:
+            found = []
+            for earlier in sorted(n for n in self.seen if settled < n < number and n <= count):
+                if bytes(self.contract.batches(earlier).root) != self.seen[earlier][0]:
+                    continue  # reverted since: its leaves never apply
+                built = self._leaves_of(earlier)
+                if built is None:
+                    continue
+                leaves, tree = built
+                for index, leaf in enumerate(leaves):
+                    if leaf.account == account and leaf.cash < 0 and not self.contract.isApplied(earlier, index):
+                        found.append(apply_args(earlier, leaf, tree, index))
+            return found
+
+        return priors
 
     def tick(self) -> list[Fraud]:
         """Checks every batch posted since the last tick; returns the frauds it challenged."""
@@ -154,28 +202,33 @@ class Watcher:
             if fraud is not None:
                 found.append(fraud)
         self.next_block = head + 1
+        settled = int(self.contract.settledThrough())
+        self.seen = {n: v for n, v in self.seen.items() if n > settled}
+        self._built = {n: v for n, v in self._built.items() if n in self.seen}
         self._save()
         return found
 
     def _check(self, event: Any) -> Fraud | None:
-        from ape import chain
-
         number = int(event.batch)
         stored = self.contract.batches(number)
         if bytes(stored.root) != bytes(event.root) or int(self.contract.batchCount()) < number:
             return None  # already reverted (by us or by someone else)
-        tx = chain.provider.web3.eth.get_transaction(event.transaction_hash)
-        _, inputs = self.contract.decode_input(bytes(tx["input"]))
+        tx_hash = event.transaction_hash
+        tx_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+        inputs = self._calldata(tx_hash)
         fraud = find_fraud(
             number,
             bytes(inputs["root"]),
+            bytes(inputs["leavesRoot"]),
             bytes(inputs["leaves"]),
             self.chain_id,
             self.address,
             self._available(int(stored.postedAt)),
+            self._prior_debits(number),
         )
         if fraud is None:
             log.info("batch %d: checked, honest", number)
+            self.seen[number] = (bytes(stored.root), tx_hash)
             return None
         log.warning(
             "batch %d: %s fraud%s; challenging",

@@ -50,7 +50,7 @@ class FakeLedger:
     def is_applied(self, number: int, index: int) -> bool:
         return (number, index) in self.applied
 
-    def sign_post(self, root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
         raw = json.dumps({"root": root.hex(), "series": series, "data": calldata.hex(), "n": len(self.sent)}).encode()
         return raw, "0x" + keccak(raw).hex()
 

@@ -16,12 +16,12 @@ from tests.settlement.conftest import BOND, SERIES, USDC
 
 def test_the_ledger_rebuilds_the_same_root_as_the_python_tree(ledger, funded, build, standard_trades):
     leaves, tree = build(1, standard_trades)
-    assert ledger.dataRoot(batch_calldata(leaves)) == tree.root
+    assert ledger.dataRoot(batch_calldata(leaves)) == (tree.root, tree.leaves_root)
 
 
 def test_an_honest_batch_survives_a_data_challenge(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     with ape.reverts(ledger.NoFraud):
         ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert ledger.batchCount() == 1
@@ -31,17 +31,27 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
     ledger, funded, build, standard_trades, deployer, alice
 ):
     """The sequencer posts one set of leaves as data and the root of another: no leaf-level proof is possible."""
-    leaves, _ = build(1, standard_trades)
+    leaves, tree = build(1, standard_trades)
     hidden = [replace(leaves[0], cash=leaves[0].cash - 1), *leaves[1:]]
-    ledger.postBatch(MerkleSumTree(hidden).root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    ledger.postBatch(
+        MerkleSumTree(hidden).root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND
+    )
     tx = ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert ledger.batchCount() == 0
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data"]
 
 
+def test_a_plain_root_that_is_not_the_calldatas_is_reverted(ledger, funded, build, standard_trades, deployer, alice):
+    """The Merkle-sum root is honest, the plain root (what claims prove against) is not."""
+    leaves, tree = build(1, standard_trades)
+    ledger.postBatch(tree.root, b"\x07" * 32, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    tx = ledger.challengeData(1, batch_calldata(leaves), sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data"]
+
+
 def test_calldata_that_is_not_signed_leaves_is_reverted(ledger, deployer, alice):
     garbage = encode(["uint256", "uint256", "string"], [32, 5, "five leaves, they said"])
-    ledger.postBatch(b"\x01" * 32, SERIES, garbage, sender=deployer, value=BOND)
+    ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, garbage, sender=deployer, value=BOND)
     tx = ledger.challengeData(1, garbage, sender=alice)
     assert ledger.batchCount() == 0
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data encoding"]
@@ -49,7 +59,7 @@ def test_calldata_that_is_not_signed_leaves_is_reverted(ledger, deployer, alice)
 
 def test_a_data_challenge_must_bring_the_posted_data(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     with ape.reverts(ledger.DataMismatch):
         ledger.challengeData(1, batch_calldata(leaves[:1]), sender=alice)
 
@@ -62,7 +72,8 @@ def test_a_starved_data_challenge_cannot_revert_an_honest_batch(ledger, funded, 
     # Many copies of the leaves make the rebuild cost far more than the gas given below.
     many = leaves * 64
     data = batch_calldata(many)
-    ledger.postBatch(MerkleSumTree(many).root, SERIES, data, sender=deployer, value=BOND)
+    many_tree = MerkleSumTree(many)
+    ledger.postBatch(many_tree.root, many_tree.leaves_root, SERIES, data, sender=deployer, value=BOND)
     # Enough for the calldata (16 gas a byte at most) and the checks, far from enough for the rebuild.
     starved = 21_000 + 16 * len(data) + 300_000
     with ape.reverts(ledger.ChallengeOutOfGas):
@@ -77,13 +88,13 @@ def test_a_starved_data_challenge_cannot_revert_an_honest_batch(ledger, funded, 
 )
 def test_data_whose_leaf_count_cannot_be_read_is_refused_at_posting(ledger, deployer, data):
     with ape.reverts(ledger.BadEncoding):
-        ledger.postBatch(b"\x01" * 32, SERIES, data, sender=deployer, value=BOND)
+        ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, data, sender=deployer, value=BOND)
 
 
 def test_posting_more_data_than_the_rebuild_can_check_is_refused(ledger, deployer):
     limit = ledger.MAX_DATA_BYTES()
     with ape.reverts(ledger.DataTooLarge):
-        ledger.postBatch(b"\x01" * 32, SERIES, b"\x00" * (limit + 1), sender=deployer, value=BOND)
+        ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, b"\x00" * (limit + 1), sender=deployer, value=BOND)
 
 
 @pytest.mark.parametrize("count", [600])
@@ -93,7 +104,8 @@ def test_a_maximal_batch_is_rebuilt_within_a_block(ledger, deployer, alice, coun
     leaves = [Leaf(1, f"0x{i + 1:040x}", (-1) ** i * 10, (0, 0, 0, 0), signature) for i in range(count)]
     data = batch_calldata(leaves)
     assert len(data) <= ledger.MAX_DATA_BYTES()
-    ledger.postBatch(MerkleSumTree(leaves).root, SERIES, data, sender=deployer, value=BOND)
+    tree = MerkleSumTree(leaves)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, data, sender=deployer, value=BOND)
     tx = ledger.challengeData(1, data, sender=alice, raise_on_revert=False)
     assert tx.failed  # honest: NoFraud
     assert tx.gas_used < 20_000_000, tx.gas_used

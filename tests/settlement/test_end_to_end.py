@@ -140,24 +140,24 @@ def _bad_batch(kind, build, traders):
     if kind == "collateral":
         trades.append(Trade(2, c, a, WAD, 20_000 * USDC))  # c owes far more than its 10,000 USDC
     if kind == "signature":
-        leaves, _ = build(1, trades, signer_for={b.lower(): traders[0]})  # b's leaf signed by a
-        return leaves, MerkleSumTree(leaves).root
+        leaves, tree = build(1, trades, signer_for={b.lower(): traders[0]})  # b's leaf signed by a
+        return leaves, tree
     leaves, tree = build(1, trades)
     if kind == "sums":
         leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC)  # money from nowhere
-        return leaves, MerkleSumTree(leaves).root
+        return leaves, MerkleSumTree(leaves)
     if kind == "data":
         hidden = [replace(leaves[0], cash=leaves[0].cash - 1), *leaves[1:]]
-        return leaves, MerkleSumTree(hidden).root  # a root the posted data does not build
-    return leaves, tree.root
+        return leaves, MerkleSumTree(hidden)  # roots the posted data does not build
+    return leaves, tree
 
 
 @pytest.mark.parametrize("kind", ["data", "sums", "signature", "collateral"])
 def test_the_watcher_challenges_each_kind_of_bad_batch(
     kind, ledger, funded, build, traders, deployer, watcher, treasury
 ):
-    leaves, root = _bad_batch(kind, build, traders)
-    ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    leaves, tree = _bad_batch(kind, build, traders)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     before = treasury.balance
     frauds = watcher.tick()
     assert [f.kind for f in frauds] == [kind]
@@ -171,7 +171,7 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
     ledger, funded, build, standard_trades, deployer, watcher, alice, tmp_path
 ):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     assert watcher.tick() == []
     restarted = Watcher(ledger, alice, tmp_path / "watcher.json")
     assert restarted.next_block == watcher.next_block > 0
@@ -179,8 +179,8 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
 
 
 def test_settle_watch_command_challenges_a_bad_batch(ledger, funded, build, traders, deployer, tmp_path):
-    leaves, root = _bad_batch("sums", build, traders)
-    ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    leaves, tree = _bad_batch("sums", build, traders)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
     args += ["--test-account", "7", "--state", str(tmp_path / "w.json"), "--iterations", "1"]
     result = CliRunner().invoke(main, args)
@@ -203,3 +203,15 @@ def test_settle_commands_want_exactly_one_account(ledger):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "give exactly one of --account" in result.output
+
+
+def test_the_watcher_counts_unapplied_earlier_debits(ledger, funded, build, traders, deployer, watcher):
+    """b's 6,000 debit in batch 2 fits its 10,000 alone, not after its unapplied 6,000 of batch 1."""
+    a, b, c = (t.address for t in traders[:3])
+    for number, seller in ((1, a), (2, c)):
+        leaves, tree = build(number, [Trade(0, b, seller, WAD, 6_000 * USDC)])
+        ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    frauds = watcher.tick()
+    assert [(f.kind, f.number) for f in frauds] == [("collateral", 2)]
+    assert len(frauds[0].args[-1]) == 1  # one prior debit proven: b's leaf in batch 1
+    assert ledger.batchCount() == 1

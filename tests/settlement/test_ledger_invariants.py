@@ -13,7 +13,7 @@ from hypothesis.stateful import invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
-from strikeforge.settlement.cosign import batch_calldata, leaf_args, proof_args, signature_hash
+from strikeforge.settlement.cosign import apply_args, batch_calldata, leaf_args
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 from strikeforge.settlement.watcher import find_fraud
@@ -110,9 +110,26 @@ class LedgerMachine(ChainMachine):
             out.append(Leaf(leaf.batch, leaf.account, leaf.cash, leaf.positions, sign(typed, key)))
         return out
 
-    def _post(self, leaves: list[Leaf], root: bytes) -> int:
-        self.c.ledger.postBatch(root, SERIES, batch_calldata(leaves), sender=self.who("sequencer"), value=BOND)
+    def _post(self, leaves: list[Leaf], tree: MerkleSumTree) -> int:
+        data = batch_calldata(leaves)
+        self.c.ledger.postBatch(tree.root, tree.leaves_root, SERIES, data, sender=self.who("sequencer"), value=BOND)
         return self.c.ledger.batchCount()
+
+    def _priors(self, account: str) -> list[tuple]:
+        """The account's debit leaves in valid batches not applied yet (PriorLeaf arguments), oldest first."""
+        return [
+            apply_args(b["number"], leaf, b["tree"], i)
+            for b in self.batches
+            for i, leaf in enumerate(b["leaves"])
+            if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
+        ]
+
+    def _find_fraud(self, number: int, tree: MerkleSumTree, leaves: list[Leaf], posted_at: int):
+        data, ledger = batch_calldata(leaves), self.c.ledger
+        available = self._available(posted_at)
+        return find_fraud(
+            number, tree.root, tree.leaves_root, data, self.chain.chain_id, ledger.address, available, self._priors
+        )
 
     # ------------------------------------------------------------------------------------------------ rules
 
@@ -149,25 +166,36 @@ class LedgerMachine(ChainMachine):
             return
         leaves = self._signed(leaves)
         tree = MerkleSumTree(leaves)
-        self._post(leaves, tree.root)
+        self._post(leaves, tree)
         posted_at = self.chain.timestamp
         self.batches.append(
             {"number": number, "leaves": leaves, "tree": tree, "posted_at": posted_at, "applied": set()}
         )
         event("honest batch posted")
-        # The watcher finds nothing to challenge in an honest batch.
-        data, available = batch_calldata(leaves), self._available(posted_at)
-        assert find_fraud(number, tree.root, data, self.chain.chain_id, self.c.ledger.address, available) is None
+        # The watcher finds nothing to challenge in an honest batch (its own debits are not priors of itself).
+        prior = self.batches.pop()
+        assert self._find_fraud(number, tree, leaves, posted_at) is None
+        self.batches.append(prior)
 
     @precondition(lambda self: len(self.batches) < 8)
-    @rule(kind=st.sampled_from(["data", "sums", "signature", "collateral"]), drawn=trades)
+    @rule(kind=st.sampled_from(["data", "sums", "signature", "collateral", "collateral after priors"]), drawn=trades)
     def post_bad_batch_and_challenge(self, kind, drawn):
         ledger = self.c.ledger
         number = ledger.batchCount() + 1
         batch_trades = self._trades(drawn)
+        victim, other = self._address(drawn[0][1]), self._address((drawn[0][1] + 1) % 4)
         if kind == "collateral":  # someone buys for far more than it holds
-            victim, other = self._address(drawn[0][1]), self._address((drawn[0][1] + 1) % 4)
             batch_trades.append(Trade(0, victim, other, 10**18, ledger.balanceOf(victim) + 10**6 * USDC))
+        if kind == "collateral after priors":  # a debit its balance covers, but not after its unapplied debits
+            spendable = self._available(self.chain.timestamp)
+            owing = [a for a in map(self._address, range(4)) if 0 < self._unapplied_debits(a) <= spendable(a)]
+            if not owing:
+                event("no unapplied debit to build on")
+                return
+            victim = owing[drawn[0][1] % len(owing)]
+            other = next(a for a in map(self._address, range(4)) if a != victim)
+            owed = self._unapplied_debits(victim)
+            batch_trades = [Trade(0, victim, other, 10**18, spendable(victim) - owed + 1)]
         leaves = net(number, batch_trades)
         if kind == "sums":  # cash from nowhere
             leaves[0] = Leaf(number, leaves[0].account, leaves[0].cash + 1, leaves[0].positions)
@@ -175,14 +203,13 @@ class LedgerMachine(ChainMachine):
         if kind == "signature":  # the first leaf co-signed by another trader
             signer = {leaves[0].account: KEYS[(list(self.keys).index(leaves[0].account) + 1) % 4]}
         leaves = self._signed(leaves, signer)
-        root = MerkleSumTree(leaves).root
-        if kind == "data":  # a root over other leaves than the posted data
+        tree = MerkleSumTree(leaves)
+        if kind == "data":  # roots over other leaves than the posted data
             last = leaves[-1]
-            root = MerkleSumTree([*leaves[:-1], Leaf(number, last.account, last.cash, last.positions, b"\x01")]).root
-        self._post(leaves, root)
-        available = self._available(self.chain.timestamp)
-        fraud = find_fraud(number, root, batch_calldata(leaves), self.chain.chain_id, ledger.address, available)
-        assert fraud is not None and fraud.kind == kind, (kind, fraud)
+            tree = MerkleSumTree([*leaves[:-1], Leaf(number, last.account, last.cash, last.positions, b"\x01")])
+        self._post(leaves, tree)
+        fraud = self._find_fraud(number, tree, leaves, self.chain.timestamp)
+        assert fraud is not None and fraud.kind == kind.split()[0], (kind, fraud)
         treasury_before = self.chain.balance(self.who("treasury"))
         getattr(ledger, fraud.method)(*fraud.args, sender=self.who("challenger"))
         assert ledger.batchCount() == number - 1
@@ -196,11 +223,12 @@ class LedgerMachine(ChainMachine):
         if self.chain.timestamp >= batch["posted_at"] + WINDOW:
             return
         index = leaf % len(batch["leaves"])
-        chosen, proof = batch["leaves"][index], proof_args(batch["tree"].proof(0, index))
+        chosen, proof = batch["leaves"][index], batch["tree"].plain_proof(index)
         ledger = self.c.ledger
+        earlier = [p for p in self._priors(chosen.account) if p[0] < batch["number"]]
         for method, args in (
-            ("challengeSignature", (batch["number"], leaf_args(chosen), chosen.signature, proof)),
-            ("challengeCollateral", (batch["number"], leaf_args(chosen), signature_hash(chosen), proof)),
+            ("challengeSignature", (batch["number"], leaf_args(chosen), chosen.signature, index, proof)),
+            ("challengeCollateral", (*apply_args(batch["number"], chosen, batch["tree"], index), earlier)),
             ("challengeData", (batch["number"], batch_calldata(batch["leaves"]))),
         ):
             with pytest.raises(RevertError) as refused:
@@ -217,7 +245,7 @@ class LedgerMachine(ChainMachine):
         batch = self.batches[which % len(self.batches)]
         index = leaf % len(batch["leaves"])
         chosen = batch["leaves"][index]
-        args = (batch["number"], leaf_args(chosen), signature_hash(chosen), proof_args(batch["tree"].proof(0, index)))
+        args = apply_args(batch["number"], chosen, batch["tree"], index)
         final = self.chain.timestamp >= batch["posted_at"] + WINDOW
         if not final or index in batch["applied"]:
             with pytest.raises(RevertError) as refused:

@@ -9,7 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strikeforge.settlement.netting import Trade, net
-from strikeforge.settlement.tree import SERIES_PER_BATCH, WIDTH, Leaf, MerkleSumTree, add, node_hash, verify
+from strikeforge.settlement.tree import (
+    SERIES_PER_BATCH,
+    WIDTH,
+    Leaf,
+    MerkleSumTree,
+    add,
+    node_hash,
+    verify,
+    verify_plain,
+)
 
 ACCOUNTS = [f"0x{i:040x}" for i in range(1, 13)]
 
@@ -63,6 +72,18 @@ def test_every_node_proves_into_the_root(batch_trades, data):
     index = data.draw(st.integers(0, len(tree.levels[level]) - 1))
     assert verify(tree.root, tree.node(level, index), tree.proof(level, index))
     assert tree.root_sums == (0,) * WIDTH
+
+
+@given(st.lists(trades, min_size=1, max_size=40), st.data())
+def test_each_leaf_proves_at_its_own_index_only_in_the_plain_tree(batch_trades, data):
+    leaves = _leaves(batch_trades)
+    tree = MerkleSumTree(leaves)
+    index = data.draw(st.integers(0, len(leaves) - 1))
+    proof = tree.plain_proof(index)
+    leaf_hash = leaves[index].hash()
+    assert verify_plain(tree.leaves_root, leaf_hash, index, proof)
+    other = data.draw(st.integers(0, 2 ** (tree.depth + 1)).filter(lambda i: i != index))
+    assert not verify_plain(tree.leaves_root, leaf_hash, other, proof)  # another bit of the bitmap: refused
 
 
 @given(st.lists(trades, min_size=2, max_size=40), st.data())

@@ -9,7 +9,7 @@ from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI
 from strikeforge.settlement.orders import OrderError
 from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
-from strikeforge.settlement.tree import MerkleSumTree, verify
+from strikeforge.settlement.tree import MerkleSumTree, verify_plain
 from tests.settlement.fakes import KEYS, WAD, FakeLedger, cancel, order, sign
 
 A, B, C, D, E, _ = KEYS
@@ -115,9 +115,9 @@ def test_a_batch_is_cut_cosigned_and_posted_with_its_leaves_as_data(seq, ledger)
     # 2 options at 100 each
     assert {row[1].lower(): row[2] for row in rows} == {A.address.lower(): 200, B.address.lower(): -200}
     assert all(len(row[4]) == 65 for row in rows)
-    batch, _, leaf, proof = seq.proof(1, B.address)
+    batch, index, leaf, proof = seq.proof(1, B.address)
     assert root == batch.root == seq.tree(1).root
-    assert verify(root, (leaf.hash(), leaf.sums), proof)
+    assert verify_plain(seq.tree(1).leaves_root, leaf.hash(), index, proof)
 
 
 def test_a_silent_account_is_dropped_and_its_counterparty_gets_its_order_back(seq, ledger, store):

@@ -6,18 +6,16 @@ from dataclasses import replace
 
 import ape
 import pytest
-from eth_abi import encode
-from eth_utils import keccak
 
+from strikeforge.settlement.cosign import apply_args, leaf_args, signature_hash
 from strikeforge.settlement.cosign import batch_calldata as leaves_calldata
-from strikeforge.settlement.cosign import leaf_args, proof_args, signature_hash
 from strikeforge.settlement.netting import Trade
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 from tests.settlement.conftest import BOND, ESCAPE, SERIES, USDC, WINDOW, sign_leaf
 
 
 def _post(ledger, deployer, tree, leaves):
-    return ledger.postBatch(tree.root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
+    return ledger.postBatch(tree.root, tree.leaves_root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
 
 
 def _after_window(chain):
@@ -26,7 +24,7 @@ def _after_window(chain):
 
 def _apply(ledger, tree, leaves, i, sender):
     leaf = leaves[i]
-    return ledger.apply_(1, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, i)), sender=sender)
+    return ledger.apply_(*apply_args(1, leaf, tree, i), sender=sender)
 
 
 def test_a_final_batch_applies_each_leaf_once(ledger, funded, build, standard_trades, deployer, chain, traders):
@@ -53,17 +51,17 @@ def test_a_leaf_cannot_be_replayed_in_another_batch(ledger, funded, build, stand
     _after_window(chain)
     leaf = leaves[0]
     with ape.reverts(ledger.WrongBatch):
-        ledger.apply_(2, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, 0)), sender=deployer)
+        ledger.apply_(2, *apply_args(1, leaf, tree, 0)[1:], sender=deployer)
 
 
 def test_an_inner_node_cannot_be_applied_as_a_leaf(ledger, funded, build, standard_trades, deployer, chain):
     leaves, tree = build(1, standard_trades)
     _post(ledger, deployer, tree, leaves)
     _after_window(chain)
-    node_hash, sums = tree.node(1, 0)
-    forged = Leaf(1, "0x" + node_hash[-20:].hex(), sums[0], tuple(sums[1:]))
+    node_hash = tree.plain_levels[1][0]  # an inner node of the plain tree, dressed up as a leaf
+    forged = Leaf(1, "0x" + node_hash[-20:].hex(), 0, (0, 0, 0, 0))
     with ape.reverts(ledger.NotInTree):
-        ledger.apply_(1, leaf_args(forged), node_hash, proof_args(tree.proof(1, 0)), sender=deployer)
+        ledger.apply_(1, leaf_args(forged), node_hash, 0, tree.plain_proof(0, level=1), sender=deployer)
 
 
 def test_an_honest_batch_survives_every_challenge(ledger, funded, build, standard_trades, deployer, chain, alice):
@@ -74,9 +72,9 @@ def test_an_honest_batch_survives_every_challenge(ledger, funded, build, standar
         ledger.challengeSums(1, [0] * 5, [], (*root_left, False), (*root_right, False), sender=alice)
     leaf = leaves[0]
     with ape.reverts(ledger.NoFraud):
-        ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 0)), sender=alice)
+        ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, 0, tree.plain_proof(0), sender=alice)
     with ape.reverts(ledger.NoFraud):
-        ledger.challengeCollateral(1, leaf_args(leaf), signature_hash(leaf), proof_args(tree.proof(0, 0)), sender=alice)
+        ledger.challengeCollateral(*apply_args(1, leaf, tree, 0), [], sender=alice)
     assert ledger.batchCount() == 1
 
 
@@ -107,7 +105,7 @@ def test_a_forged_inner_sum_is_caught_at_its_parent(ledger, funded, build, trade
     from strikeforge.settlement.tree import node_hash
 
     root = node_hash(forged_left, forged_right)
-    ledger.postBatch(root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
+    ledger.postBatch(root, tree.leaves_root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
     # The root itself adds up (+5 - 5 = 0); the left child does not: its children sum to 0, not +5.
     proof = [(forged_right[0], list(forged_right[1]), False)]
     grand_left, grand_right = tree.node(0, 0), tree.node(0, 1)
@@ -127,7 +125,7 @@ def test_a_leaf_signed_for_another_batch_is_reverted(
     tree = MerkleSumTree(leaves)
     _post(ledger, deployer, tree, leaves)
     leaf = leaves[0]
-    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 0)), sender=alice)
+    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, 0, tree.plain_proof(0), sender=alice)
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["signature"]
 
 
@@ -138,7 +136,7 @@ def test_a_leaf_signed_by_someone_else_is_reverted(ledger, funded, build, standa
     tree = MerkleSumTree(leaves)
     _post(ledger, deployer, tree, leaves)
     leaf = leaves[1]
-    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, proof_args(tree.proof(0, 1)), sender=alice)
+    tx = ledger.challengeSignature(1, leaf_args(leaf), leaf.signature, 1, tree.plain_proof(1), sender=alice)
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["signature"]
 
 
@@ -148,8 +146,7 @@ def test_a_leaf_beyond_the_account_collateral_is_reverted(ledger, funded, build,
     _post(ledger, deployer, tree, leaves)
     index = [leaf.account for leaf in leaves].index(a.lower())
     leaf = leaves[index]
-    proof = proof_args(tree.proof(0, index))
-    tx = ledger.challengeCollateral(1, leaf_args(leaf), signature_hash(leaf), proof, sender=alice)
+    tx = ledger.challengeCollateral(*apply_args(1, leaf, tree, index), [], sender=alice)
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["collateral"]
 
 
@@ -180,9 +177,9 @@ def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard
 def test_only_the_sequencer_posts_and_only_with_the_bond(ledger, build, standard_trades, deployer, alice):
     _, tree = build(1, standard_trades)
     with ape.reverts(ledger.AccessControlUnauthorizedAccount):
-        ledger.postBatch(tree.root, SERIES, b"", sender=alice, value=BOND)
+        ledger.postBatch(tree.root, tree.leaves_root, SERIES, b"", sender=alice, value=BOND)
     with ape.reverts(ledger.WrongBond):
-        ledger.postBatch(tree.root, SERIES, b"", sender=deployer, value=BOND - 1)
+        ledger.postBatch(tree.root, tree.leaves_root, SERIES, b"", sender=deployer, value=BOND - 1)
 
 
 def test_withdrawals_wait_for_the_delay(ledger, funded, chain, cash):
@@ -216,21 +213,14 @@ def test_apply_many_applies_every_leaf(ledger, funded, build, traders, deployer,
     leaves, tree = build(1, trades)
     _post(ledger, deployer, tree, leaves)
     _after_window(chain)
-    # Ape's argument converter mistakes Step[][] for Step[]: encode the call with eth-abi directly.
-    types = [
-        "uint256",
-        "(uint256,address,int256,int256[4])[]",
-        "bytes32[]",
-        "(bytes32,int256[5],bool)[][]",
-    ]
-    args = [
+    ledger.applyMany(
         1,
         [leaf_args(leaf) for leaf in leaves],
         [signature_hash(leaf) for leaf in leaves],
-        [proof_args(tree.proof(0, i)) for i in range(len(leaves))],
-    ]
-    selector = keccak(text=f"applyMany({','.join(types)})")[:4]
-    deployer.transfer(ledger, 0, data=selector + encode(types, args))
+        list(range(len(leaves))),
+        [tree.plain_proof(i) for i in range(len(leaves))],
+        sender=deployer,
+    )
     assert all(ledger.isApplied(1, i) for i in range(len(leaves)))
     assert ledger.settledThrough() == 1
 
@@ -267,3 +257,40 @@ def test_escape_withdrawals_wait_for_every_final_batch_to_be_applied(
     for i in range(len(leaves)):
         _apply(ledger, tree, leaves, i, deployer)
     ledger.withdraw(1 * USDC, sender=funded[0])
+
+
+def _two_debits_of_b(build, traders, deployer, ledger):
+    """b buys for 6,000 in batch 1 and again in batch 2, holding 10,000: each fits alone, both do not."""
+    a, b, c = traders[0].address, traders[1].address, traders[2].address
+    first, first_tree = build(1, [Trade(0, b, a, 10**18, 6_000 * USDC)])
+    _post(ledger, deployer, first_tree, first)
+    second, second_tree = build(2, [Trade(0, b, c, 10**18, 6_000 * USDC)])
+    _post(ledger, deployer, second_tree, second)
+    at = next(i for i, leaf in enumerate(first) if leaf.account == b.lower())
+    prior = apply_args(1, first[at], first_tree, at)
+    debit = next(i for i, leaf in enumerate(second) if leaf.account == b.lower())
+    return (first, first_tree, at), apply_args(2, second[debit], second_tree, debit), prior
+
+
+def test_a_debit_is_short_counting_the_unapplied_debits_before_it(ledger, funded, build, traders, deployer, alice):
+    """Regression (stuck batch): were batch 2 judged on the balance alone, it would stand, and once batch 1's debit
+    applied, batch 2's could never apply: settlement, and every withdrawal behind it, would stop for good."""
+    _, challenged, prior = _two_debits_of_b(build, traders, deployer, ledger)
+    with ape.reverts(ledger.NoFraud):
+        ledger.challengeCollateral(*challenged, [], sender=alice)  # the balance alone covers it
+    tx = ledger.challengeCollateral(*challenged, [prior], sender=alice)
+    assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["collateral"]
+    assert ledger.batchCount() == 1
+
+
+def test_a_prior_debit_counts_once_only_if_real_and_unapplied(ledger, funded, build, traders, deployer, alice, chain):
+    (first, first_tree, at), challenged, prior = _two_debits_of_b(build, traders, deployer, ledger)
+    with ape.reverts(ledger.BadPrior):
+        ledger.challengeCollateral(*challenged, [prior, prior], sender=alice)  # the same debit twice
+    other = next(i for i in range(len(first)) if i != at)
+    with ape.reverts(ledger.BadPrior):  # a's leaf of batch 1 is not b's debit
+        ledger.challengeCollateral(*challenged, [apply_args(1, first[other], first_tree, other)], sender=alice)
+    forged = (1, (1, prior[1][1], -9_000 * USDC, prior[1][3]), *prior[2:])
+    with ape.reverts(ledger.BadPrior):  # a debit that is not in batch 1
+        ledger.challengeCollateral(*challenged, [forged], sender=alice)
+    assert ledger.batchCount() == 2
