@@ -7,9 +7,9 @@ applying one leaf, applying all leaves in applyMany calls, rebuilding a batch on
 settled trade for 1,000 trades among 200 accounts: `gas_per_trade` counts posting (data availability included), which
 settles the batch once its window passes; `gas_per_trade_applied` adds applying every leaf to on-chain balances. The
 claim is measured three times: an account's first (its position and the bitmap word are new storage), a steady-state
-one in a later batch among the same accounts and series, and one of a leaf that moves cash only. Anchors: Uniswap merkle-distributor claim
-62-95k gas, UMA claimMulti ~57k a claim. Targets (issue 6): claim <= 45,000 gas; <= 2,500 gas per settled trade;
-netting >= 50,000 trades/s; 1M-leaf tree <= 20 s.
+one in a later batch among the same accounts and series, and one of a leaf that moves cash only. Anchors: Uniswap
+merkle-distributor claim 62-95k gas, UMA claimMulti ~57k a claim. Targets (issue 6): claim <= 45,000 gas; <= 2,500 gas
+per settled trade; netting >= 50,000 trades/s; 1M-leaf tree <= 20 s.
 
     python bench/settlement.py
 """
