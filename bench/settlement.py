@@ -142,7 +142,7 @@ def _post(ledger, tree: MerkleSumTree, leaves: list[Leaf], d) -> object:
 
 def _cash_only_claim(ledger, keys, by_address, d) -> int:
     """A steady-state claim of a leaf that moves cash only (a premium refund between two accounts that traded
-    before): the ledger stores no position, only the balance and the bitmap bit."""
+    before): the ledger stores no position, only the balance and the bitmap bit, in a word another claim started."""
     a, b = keys[0].address.lower(), keys[1].address.lower()
     number = ledger.batchCount() + 1
     leaves = []
@@ -154,6 +154,7 @@ def _cash_only_claim(ledger, keys, by_address, d) -> int:
     tree = MerkleSumTree(leaves)
     _post(ledger, tree, leaves, d)
     chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    ledger.apply_(*apply_args(number, leaves[0], tree, 0), sender=d)  # its bitmap word now exists, as in steady state
     return ledger.apply_(*apply_args(number, leaves[1], tree, 1), sender=d).gas_used
 
 

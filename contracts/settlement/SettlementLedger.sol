@@ -70,7 +70,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bool bondReleased;
         uint24 leafCount;
         uint24 appliedCount;
-        uint256[4] series;
+        uint256 seriesAndBase; // four 48-bit series ids (column 0 lowest), then the 64-bit bitmap offset of leaf 0
     }
 
     struct Leaf {
@@ -122,10 +122,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     mapping(address => mapping(uint256 => int256)) public positionOf;
     /// @notice Pending withdrawal per account.
     mapping(address => Withdrawal) public withdrawals;
-    /// @dev Applied leaves: batch => word => bits.
-    mapping(uint256 => mapping(uint256 => uint256)) internal _applied;
-    /// @dev Generation of each batch id (incremented when the id is reused after a revert), mixed into the bitmap.
-    mapping(uint256 => uint256) internal _generation;
+    /// @notice Leaves posted so far, over all batches (reverted ones included): each batch's leaves take the next
+    ///         bits of one bitmap, so bitmap words are shared across batches (a claim rarely starts a word) and a
+    ///         reposted batch id never meets the bits of the batch it replaced.
+    uint256 public leavesPosted;
+    /// @dev Applied leaves: word => bits, leaf `index` of a batch at bit `leafBase + index`.
+    mapping(uint256 => uint256) internal _applied;
 
     event Deposited(address indexed account, uint256 amount);
     event WithdrawalRequested(address indexed account, uint256 amount);
@@ -246,7 +248,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         leaves, its series and its leaves as calldata. Sequencer only, with exactly BOND wei.
     /// @param root The Merkle-sum root node hash.
     /// @param leavesRoot The plain Merkle root of the leaf hashes.
-    /// @param series The engine series ids of the batch's four position columns.
+    /// @param series The engine series ids of the batch's four position columns (each below 2^48).
     /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])` (head
     ///        offset 32, then the leaf count, at least one), at most MAX_DATA_BYTES (data availability: only the hash
     ///        is kept; challengeData proves a root they do not build).
@@ -265,6 +267,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (leaves.length < 64 || uint256(bytes32(leaves[0:32])) != 32) revert BadEncoding();
         uint256 leafCount = uint256(bytes32(leaves[32:64]));
         if (leafCount == 0 || leafCount > type(uint24).max) revert BadEncoding();
+        uint256 packed = leavesPosted << 192;
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            if (series[i] >> 48 != 0) revert InvalidConfig("series id above 2^48");
+            packed |= series[i] << (48 * i);
+        }
+        leavesPosted += leafCount;
         id = batchCount + 1;
         uint256 pending = 0;
         for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
@@ -275,7 +283,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         batchCount = id;
         bytes32 dataHash = keccak256(leaves);
         batches[id] =
-            Batch(root, leavesRoot, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, series);
+            Batch(root, leavesRoot, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, packed);
         emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender);
     }
 
@@ -512,9 +520,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @notice The series ids of a batch's four position columns.
     /// @param id The batch.
-    /// @return The series ids.
-    function seriesOf(uint256 id) external view returns (uint256[4] memory) {
-        return batches[id].series;
+    /// @return series The series ids.
+    function seriesOf(uint256 id) external view returns (uint256[4] memory series) {
+        uint256 packed = batches[id].seriesAndBase;
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            series[i] = (packed >> (48 * i)) & type(uint48).max;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ internals
@@ -529,10 +540,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ) internal {
         if (leaf.batch != id) revert WrongBatch(leaf.batch, id);
         if (!_included(_leafHash(leaf, signatureHash), index, proof, b.leavesRoot)) revert NotInTree();
-        mapping(uint256 => uint256) storage bitmap = _applied[_bitmapKey(id)];
-        uint256 bit = 1 << (index & 255);
-        if (bitmap[index >> 8] & bit != 0) revert AlreadyApplied(id, index);
-        bitmap[index >> 8] |= bit;
+        uint256 packed = b.seriesAndBase;
+        uint256 position = (packed >> 192) + index;
+        uint256 bit = 1 << (position & 255);
+        uint256 word = _applied[position >> 8];
+        if (word & bit != 0) revert AlreadyApplied(id, index);
+        _applied[position >> 8] = word | bit;
         if (leaf.cash < 0) {
             uint256 debit = uint256(-leaf.cash);
             uint256 balance = balanceOf[leaf.account];
@@ -542,7 +555,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             balanceOf[leaf.account] += uint256(leaf.cash);
         }
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
-            if (leaf.positions[i] != 0) positionOf[leaf.account][b.series[i]] += leaf.positions[i];
+            if (leaf.positions[i] != 0) {
+                positionOf[leaf.account][(packed >> (48 * i)) & type(uint48).max] += leaf.positions[i];
+            }
         }
         uint24 applied = b.appliedCount + 1;
         b.appliedCount = applied;
@@ -612,7 +627,10 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     }
 
     function _isApplied(uint256 id, uint256 index) internal view returns (bool) {
-        return _applied[_bitmapKey(id)][index >> 8] & (1 << (index & 255)) != 0;
+        Batch storage b = batches[id];
+        if (index >= b.leafCount) return false; // not a leaf of this batch (the bits after it are the next batch's)
+        uint256 position = (b.seriesAndBase >> 192) + index;
+        return _applied[position >> 8] & (1 << (position & 255)) != 0;
     }
 
     function _leafHash(Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
@@ -633,17 +651,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (block.timestamp < finalAt) revert NotFinal(id, finalAt);
     }
 
-    function _bitmapKey(uint256 id) internal view returns (uint256) {
-        return uint256(keccak256(abi.encode(id, _generation[id])));
-    }
-
     /// @dev Reverts batch `id` and every later one; slashes `id`'s bond (half challenger, half treasury) and returns
     ///      the later batches' bonds to their sequencers (bounded: at most MAX_PENDING batches are open).
     function _revertFrom(uint256 id, string memory fraud) internal {
         uint256 last = batchCount;
         batchCount = id - 1;
         for (uint256 i = id; i <= last; ++i) {
-            ++_generation[i];
             emit BatchReverted(i, id, msg.sender, fraud);
         }
         uint256 half = BOND / 2;

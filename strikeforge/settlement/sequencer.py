@@ -98,8 +98,8 @@ class Sequencer:
     def submit(self, order: Order, now: int) -> tuple[int, Match]:
         """Checks and matches a signed order; returns its id and what it did. OrderError names a refused field."""
         with self.lock:
-            if order.series == 0:
-                raise OrderError("series: 0 is not a series id (OptionsEngine ids start at 1)")
+            if not 0 < order.series < 2**48:
+                raise OrderError(f"series: {order.series} is not a series id (OptionsEngine ids run from 1 below 2^48)")
             if order.size == 0:
                 raise OrderError("size: must be > 0 (in 1e18 units of options)")
             if order.price == 0:

@@ -70,6 +70,7 @@ def test_a_nonce_is_used_once(seq):
         ({"size": 0}, r"^size: must be > 0"),
         ({"price": 0}, r"^price: must be > 0"),
         ({"series": 0}, r"^series: 0 is not a series id"),
+        ({"series": 2**48}, r"^series: 281474976710656 is not a series id"),
     ],
 )
 def test_bad_fields_are_named(seq, fields, message):

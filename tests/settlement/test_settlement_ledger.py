@@ -294,3 +294,34 @@ def test_a_prior_debit_counts_once_only_if_real_and_unapplied(ledger, funded, bu
     with ape.reverts(ledger.BadPrior):  # a debit that is not in batch 1
         ledger.challengeCollateral(*challenged, [forged], sender=alice)
     assert ledger.batchCount() == 2
+
+
+def test_a_series_id_beyond_48_bits_is_refused(ledger, build, standard_trades, deployer):
+    leaves, tree = build(1, standard_trades)
+    with ape.reverts(ledger.InvalidConfig):
+        ledger.postBatch(
+            tree.root, tree.leaves_root, [2**48, 0, 0, 0], leaves_calldata(leaves), sender=deployer, value=BOND
+        )
+    assert ledger.seriesOf(0) == [0, 0, 0, 0]
+
+
+def test_a_reposted_batch_id_starts_with_no_leaf_applied(
+    ledger, funded, build, standard_trades, deployer, chain, alice
+):
+    """Bits of a reverted batch are never reused: the batch posted under the same id takes the next bits."""
+    leaves, _ = build(1, standard_trades)
+    leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1)
+    bad = MerkleSumTree(leaves)
+    _post(ledger, deployer, bad, leaves)
+    left, right = bad.node(bad.depth - 1, 0), bad.node(bad.depth - 1, 1)
+    ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    good, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, good)
+    assert ledger.leavesPosted() == 2 * len(good)
+    assert ledger.seriesOf(1) == SERIES
+    _after_window(chain)
+    for i in range(len(good)):
+        assert not ledger.isApplied(1, i)
+        _apply(ledger, tree, good, i, deployer)
+        assert ledger.isApplied(1, i)
+    assert not ledger.isApplied(1, len(good))  # past the batch's leaves: not its bit
