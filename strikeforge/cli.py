@@ -184,19 +184,14 @@ def keeper_run(
     clock: str,
 ) -> None:
     """Roll the vault's epochs when due: once each, across restarts."""
-    from strikeforge.accounts import AccountError, sending_account
     from strikeforge.keeper.service import Keeper, RollLog
 
     _console_logging()
-    if (alias is None) == (test_account is None):
-        raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
+    _one_account(alias, test_account)
     from ape import networks, project
 
     with networks.parse_network_choice(network):
-        try:
-            account = sending_account(alias, test_account, alias_setting="--account", test_setting="--test-account")
-        except AccountError as exc:
-            raise click.UsageError(str(exc)) from exc
+        account = _load_account(alias, test_account)
         vault = project.ThetaVault.at(vault_address)
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
@@ -226,11 +221,16 @@ def _account_options(role: str):  # noqa: ANN202 (click decorators)
     return wrap
 
 
-def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
-    from strikeforge.accounts import AccountError, sending_account
-
+def _one_account(alias: str | None, test_account: int | None) -> None:
+    """Before connecting anywhere: exactly one of --account and --test-account."""
     if (alias is None) == (test_account is None):
         raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
+
+
+def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
+    """The sending account, once connected (after `_one_account`)."""
+    from strikeforge.accounts import AccountError, sending_account
+
     try:
         return sending_account(alias, test_account, alias_setting="--account", test_setting="--test-account")
     except AccountError as exc:
@@ -273,6 +273,7 @@ def settle_run(
     from strikeforge.ticks import run_ticks
 
     _console_logging()
+    _one_account(alias, test_account)
     from ape import networks, project
 
     with networks.parse_network_choice(network):
@@ -321,6 +322,7 @@ def settle_watch(
     from strikeforge.ticks import run_ticks
 
     _console_logging()
+    _one_account(alias, test_account)
     from ape import networks, project
 
     with networks.parse_network_choice(network):
