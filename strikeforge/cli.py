@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -186,12 +189,7 @@ def keeper_run(
     """Roll the vault's epochs when due: once each, across restarts."""
     from strikeforge.keeper.service import Keeper, RollLog
 
-    _console_logging()
-    _one_account(alias, test_account)
-    from ape import networks, project
-
-    with networks.parse_network_choice(network):
-        account = _load_account(alias, test_account)
+    with _connected(network, alias, test_account) as (account, project):
         vault = project.ThetaVault.at(vault_address)
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
@@ -225,6 +223,17 @@ def _one_account(alias: str | None, test_account: int | None) -> None:
     """Before connecting anywhere: exactly one of --account and --test-account."""
     if (alias is None) == (test_account is None):
         raise click.UsageError("give exactly one of --account (an Ape account alias) or --test-account (local only)")
+
+
+@contextmanager
+def _connected(network: str, alias: str | None, test_account: int | None) -> Iterator[tuple[Any, Any]]:
+    """Console logging on, the account options checked, then connected to `network`: yields (account, project)."""
+    _console_logging()
+    _one_account(alias, test_account)
+    from ape import networks, project
+
+    with networks.parse_network_choice(network):
+        yield _load_account(alias, test_account), project
 
 
 def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
@@ -272,12 +281,7 @@ def settle_run(
     from strikeforge.settlement.store import Store
     from strikeforge.ticks import run_ticks
 
-    _console_logging()
-    _one_account(alias, test_account)
-    from ape import networks, project
-
-    with networks.parse_network_choice(network):
-        account = _load_account(alias, test_account)
+    with _connected(network, alias, test_account) as (account, project):
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
         store = Store(Path(db_path))
         now = _clock(clock)
@@ -321,12 +325,7 @@ def settle_watch(
     from strikeforge.settlement.watcher import Watcher
     from strikeforge.ticks import run_ticks
 
-    _console_logging()
-    _one_account(alias, test_account)
-    from ape import networks, project
-
-    with networks.parse_network_choice(network):
-        account = _load_account(alias, test_account)
+    with _connected(network, alias, test_account) as (account, project):
         watcher = Watcher(project.SettlementLedger.at(ledger_address), account, Path(state_path), from_block)
         run_ticks(
             watcher.tick,
