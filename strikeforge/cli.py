@@ -250,7 +250,13 @@ def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
 @click.option("--ledger", "ledger_address", required=True, help="SettlementLedger address.")
 @click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
 @_account_options("holding SEQUENCER_ROLE and the bond")
-@click.option("--db", "db_path", default=".cache/settle/sequencer.sqlite", show_default=True, help="SQLite file (WAL).")
+@click.option(
+    "--db",
+    "db_path",
+    default=".cache/settle/sequencer.sqlite",
+    show_default=True,
+    help="SQLite file (WAL), or a postgresql:// URL.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="API address to bind.")
 @click.option("--port", default=8547, show_default=True, help="API port (0: any free port, printed at start).")
 @click.option("--batch-interval", type=int, default=10, show_default=True, help="Seconds between batch cuts.")
@@ -283,7 +289,7 @@ def settle_run(
 
     with _connected(network, alias, test_account) as (account, project):
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
-        store = Store(Path(db_path))
+        store = Store(db_path)  # a path, or a postgresql:// URL
         now = _clock(clock)
         sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout))
         server = serve(Api(sequencer, now), host, port)

@@ -5,7 +5,7 @@
 #   tools/install.sh check      prerequisites only (Python version, Node.js, npm)
 #   tools/install.sh python     .venv from requirements.lock (exact pins, --no-deps) plus this project, editable
 #   tools/install.sh node       node_modules from package-lock.json (npm ci), then verified against package.json
-#   tools/install.sh system     Debian packages the tests need (redis-server), via apt-get when run as root
+#   tools/install.sh system     Debian packages the tests need (redis-server, postgresql), via apt-get as root
 #   tools/install.sh toolchain  solc (native if present, else the solc-js shim) and anvil registered in .venv
 #
 # Every failure is one line on stderr, `strikeforge: <what is missing>: <how to get it>`, and exit status 1.
@@ -124,18 +124,28 @@ install_node() {
   printf '%s' "$want" >"$stamp"
 }
 
-# Debian packages the test suite needs: redis-server (the fuzz campaign tests start a real Redis on loopback).
+# Debian packages the test suite needs: redis-server (the fuzz campaign tests start a real Redis on loopback) and
+# postgresql (the settlement tests run the sequencer on a throwaway PostgreSQL cluster as well as on SQLite).
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
 install_system() {
-  command -v redis-server >/dev/null 2>&1 && return 0
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  have_postgres || missing+=(postgresql)
+  [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing redis-server (Debian package; the fuzz campaign tests start a real Redis on loopback)"
+    log "installing ${missing[*]} (Debian packages the tests start on loopback)"
     local logfile="${TMPDIR:-/tmp}/strikeforge-apt.$$.log"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") \
       >"$logfile" 2>&1 ||
-      die "redis-server could not be installed (see $logfile): install it (apt-get install redis-server) and run make install again"
+      die "${missing[*]} could not be installed (see $logfile): install them (apt-get install ${missing[*]}) and run make install again"
     rm -f "$logfile"
   else
-    die "redis-server is missing: install it (sudo apt-get install redis-server, or your platform's Redis 7 package) and run make install again"
+    local what="${missing[*]} is missing: install it"
+    [ "${#missing[@]}" -gt 1 ] && what="${missing[*]} are missing: install them"
+    die "$what (sudo apt-get install ${missing[*]}, or your platform's packages) and run make install again"
   fi
 }
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import Protocol
 
 from strikeforge.settlement.book import Book, Fill, Match, Resting
 from strikeforge.settlement.cosign import batch_calldata, typed_data
+from strikeforge.settlement.db import Db
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order, OrderError, check_signed
 from strikeforge.settlement.store import BatchRow, Store
@@ -104,6 +104,8 @@ class Sequencer:
                 raise OrderError("size: must be > 0 (in 1e18 units of options)")
             if order.price == 0:
                 raise OrderError("price: must be > 0 (cash units per 1e18 options)")
+            if order.expiry >= 2**62:
+                raise OrderError(f"expiry: {order.expiry} is not a unix time; send seconds since 1970")
             if order.expiry <= now:
                 raise OrderError(f"expiry: {order.expiry} is not after now ({now}); send a later unix time")
             check_signed(
@@ -123,7 +125,7 @@ class Sequencer:
             log.info("order %d by %s: %d fill(s), %d resting", order_id, order.account, len(match.fills), match.rests)
             return order_id, match
 
-    def _persist_match(self, db: sqlite3.Connection, book: Book, match: Match) -> None:
+    def _persist_match(self, db: Db, book: Book, match: Match) -> None:
         """Writes a match's fills and what they left of each maker, and the makers it cancelled or found expired."""
         for fill in match.fills:
             self.store.insert_fill(db, fill)
@@ -226,11 +228,11 @@ class Sequencer:
         number = self.ledger.batch_count() + 1
         leaves = self._net(number, series, [f for _, f in chosen])
         with self.store.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO batches (number, status, series, round, deadline) VALUES (?, 'cosigning', ?, 1, ?)",
+            (batch_id,) = db.execute(
+                "INSERT INTO batches (number, status, series, round, deadline) VALUES (?, 'cosigning', ?, 1, ?)"
+                " RETURNING id",
                 (number, json.dumps([str(s) for s in _padded(series)]), now + self.settings.cosign_timeout),
-            )
-            batch_id = int(cursor.lastrowid or 0)
+            ).fetchone()
             db.executemany("UPDATE fills SET batch = ? WHERE id = ?", [(batch_id, i) for i, _ in chosen])
             self.store.write_leaves(db, batch_id, leaves)
         self._last_cut = now
@@ -304,9 +306,7 @@ class Sequencer:
                         owed[leaf.account] = owed.get(leaf.account, 0) - leaf.cash
         return owed
 
-    def _give_back(
-        self, db: sqlite3.Connection, order_id: int, size: int, drop: list[str], now: int, restored: list[Resting]
-    ) -> None:
+    def _give_back(self, db: Db, order_id: int, size: int, drop: list[str], now: int, restored: list[Resting]) -> None:
         """Returns `size` to an order whose fill was voided, unless its account was dropped or it is dead."""
         row = db.execute(
             "SELECT account, series, buy, price, remaining, status, expiry FROM orders WHERE id = ?", (order_id,)

@@ -1,76 +1,22 @@
-"""The sequencer's durable state in SQLite (WAL): orders, fills, batches and their leaves.
+"""The sequencer's durable state: orders, fills, batches and their leaves, in SQLite (WAL) or PostgreSQL (`db.py`).
 
-Every change the sequencer makes is one SQLite transaction, written before anything depends on it: an accepted order
+Every change the sequencer makes is one database transaction, written before anything depends on it: an accepted order
 with all its fills and the makers it consumed; a batch cut with its leaves; a signed posting transaction before it
 is broadcast. After a kill -9 the store holds either all of a change or none of it, and the in-memory books are
-rebuilt from the orders still open. Amounts are uint256 and stored as decimal TEXT (SQLite integers are 64-bit).
+rebuilt from the orders still open. Amounts are uint256 and stored as decimal TEXT (database integers are 64-bit).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from strikeforge.settlement.book import Fill, Resting
+from strikeforge.settlement.db import Db, open_db
 from strikeforge.settlement.orders import Order
 from strikeforge.settlement.tree import Leaf
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    id INTEGER PRIMARY KEY,                 -- also the arrival sequence: time priority
-    account TEXT NOT NULL,
-    series TEXT NOT NULL,
-    buy INTEGER NOT NULL,
-    size TEXT NOT NULL,
-    price TEXT NOT NULL,
-    nonce TEXT NOT NULL,
-    expiry INTEGER NOT NULL,
-    signature BLOB NOT NULL,
-    remaining TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('open', 'filled', 'cancelled', 'expired')),
-    UNIQUE (account, nonce)
-);
-CREATE INDEX IF NOT EXISTS orders_open ON orders (status);
-CREATE TABLE IF NOT EXISTS fills (
-    id INTEGER PRIMARY KEY,
-    series TEXT NOT NULL,
-    maker INTEGER NOT NULL REFERENCES orders (id),
-    taker INTEGER NOT NULL REFERENCES orders (id),
-    buyer TEXT NOT NULL,
-    seller TEXT NOT NULL,
-    size TEXT NOT NULL,
-    price TEXT NOT NULL,
-    batch INTEGER REFERENCES batches (id),  -- NULL until a batch takes it
-    status TEXT NOT NULL CHECK (status IN ('live', 'void'))
-);
-CREATE INDEX IF NOT EXISTS fills_batch ON fills (batch, status);
-CREATE TABLE IF NOT EXISTS batches (
-    id INTEGER PRIMARY KEY,                 -- local id
-    number INTEGER NOT NULL,                -- the ledger's batch id the leaves are signed for
-    status TEXT NOT NULL CHECK (status IN ('cosigning', 'posting', 'posted', 'failed', 'reverted', 'empty')),
-    series TEXT NOT NULL,                   -- JSON: the engine series id of each position column
-    round INTEGER NOT NULL,                 -- co-signing round (a new one after every drop)
-    deadline INTEGER NOT NULL,              -- end of the round
-    dropped TEXT NOT NULL DEFAULT '[]',     -- JSON: accounts dropped for not co-signing or lacking collateral
-    root BLOB,
-    raw_tx BLOB,                            -- the signed postBatch transaction, stored before it is broadcast
-    tx_hash TEXT
-);
-CREATE INDEX IF NOT EXISTS batches_status ON batches (status);
-CREATE TABLE IF NOT EXISTS leaves (
-    batch INTEGER NOT NULL REFERENCES batches (id),
-    idx INTEGER NOT NULL,                   -- position in the tree
-    account TEXT NOT NULL,
-    cash TEXT NOT NULL,
-    positions TEXT NOT NULL,                -- JSON list of decimal strings
-    signature BLOB,                         -- NULL until co-signed
-    PRIMARY KEY (batch, account)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -88,30 +34,18 @@ class BatchRow:
 
 
 class Store:
-    """One SQLite database file; one connection, used under the sequencer's lock."""
+    """One database (a SQLite path or a `postgresql://` URL); one connection, used under the sequencer's lock."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the API answers
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+    def __init__(self, spec: str | Path) -> None:
+        self.path = spec
+        self._db: Db = open_db(spec)
 
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def transaction(self) -> Any:
+        """All or nothing: a context manager yielding the database, rolled back on any exception."""
+        return self._db.transaction()
 
     # ------------------------------------------------------------------------------------------------ orders
 
@@ -124,7 +58,7 @@ class Store:
         return row.fetchone() is not None
 
     @staticmethod
-    def insert_order(db: sqlite3.Connection, order_id: int, order: Order, remaining: int, status: str) -> None:
+    def insert_order(db: Db, order_id: int, order: Order, remaining: int, status: str) -> None:
         db.execute(
             "INSERT INTO orders (id, account, series, buy, size, price, nonce, expiry, signature, remaining, status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,11 +78,11 @@ class Store:
         )
 
     @staticmethod
-    def set_remaining(db: sqlite3.Connection, order_id: int, remaining: int, status: str) -> None:
+    def set_remaining(db: Db, order_id: int, remaining: int, status: str) -> None:
         db.execute("UPDATE orders SET remaining = ?, status = ? WHERE id = ?", (str(remaining), status, order_id))
 
     @staticmethod
-    def set_status(db: sqlite3.Connection, order_id: int, status: str) -> None:
+    def set_status(db: Db, order_id: int, status: str) -> None:
         db.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
 
     def order(self, order_id: int) -> dict | None:
@@ -189,7 +123,7 @@ class Store:
     # ------------------------------------------------------------------------------------------------ fills
 
     @staticmethod
-    def insert_fill(db: sqlite3.Connection, fill: Fill) -> None:
+    def insert_fill(db: Db, fill: Fill) -> None:
         db.execute(
             "INSERT INTO fills (series, maker, taker, buyer, seller, size, price, status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
@@ -251,7 +185,7 @@ class Store:
         ]
 
     @staticmethod
-    def write_leaves(db: sqlite3.Connection, batch_id: int, leaves: list[Leaf]) -> None:
+    def write_leaves(db: Db, batch_id: int, leaves: list[Leaf]) -> None:
         """Replaces the batch's leaves; a signature is kept only on a leaf that did not change."""
         kept = {
             (a, c, ps): sig

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import sys
-from pathlib import Path
 
 from strikeforge.settlement.orders import OrderError
 from strikeforge.settlement.sequencer import Sequencer, Settings
@@ -20,7 +19,7 @@ from tests.settlement.fakes import KEYS, WAD, FakeLedger, order
 
 def main(db: str, first_nonce: int, seed: int) -> None:
     rng = random.Random(seed)
-    seq = Sequencer(Store(Path(db)), FakeLedger(), Settings(batch_interval=0, cosign_timeout=10**9))
+    seq = Sequencer(Store(db), FakeLedger(), Settings(batch_interval=0, cosign_timeout=10**9))
     for nonce in range(first_nonce, first_nonce + 100_000):
         key = rng.choice(KEYS[:4])
         signed = order(key, rng.randint(1, 2), rng.random() < 0.5, rng.randint(1, 3) * WAD, rng.randint(95, 105), nonce)

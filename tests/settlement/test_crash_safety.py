@@ -18,7 +18,7 @@ from tests.settlement.fakes import FakeLedger
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_until_killed(db: Path, first_nonce: int, seed: int, acks_before_kill: int) -> set[tuple[int, str]]:
+def _run_until_killed(db: Path | str, first_nonce: int, seed: int, acks_before_kill: int) -> set[tuple[int, str]]:
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.settlement.crash_child", str(db), str(first_nonce), str(seed)],
         cwd=ROOT,
@@ -39,7 +39,7 @@ def _run_until_killed(db: Path, first_nonce: int, seed: int, acks_before_kill: i
     return acked
 
 
-def _check(db: Path, acked: set[tuple[int, str]]) -> None:
+def _check(db: Path | str, acked: set[tuple[int, str]]) -> None:
     store = Store(db)
     rows = store._db.execute("SELECT id, account, nonce, size, remaining, status FROM orders").fetchall()
     orders = {int(i): (a, int(n), int(s), int(r), st) for i, a, n, s, r, st in rows}
@@ -65,8 +65,8 @@ def _check(db: Path, acked: set[tuple[int, str]]) -> None:
     store.close()
 
 
-def test_kill_9_at_random_points_loses_no_order_and_doubles_no_fill(tmp_path):
-    db = tmp_path / "sequencer.db"
+def test_kill_9_at_random_points_loses_no_order_and_doubles_no_fill(store_spec):
+    db = store_spec
     rng = random.Random(9)
     acked: set[tuple[int, str]] = set()
     for run in range(4):

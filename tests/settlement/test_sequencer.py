@@ -22,8 +22,8 @@ def ledger():
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "sequencer.db")
+def store(store_spec):
+    store = Store(store_spec)
     yield store
     store.close()
 

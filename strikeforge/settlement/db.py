@@ -1,0 +1,157 @@
+"""The two databases the sequencer runs on: SQLite (WAL) by default, PostgreSQL when configured.
+
+Both are driven through one small interface: `execute` (SQL written with `?` placeholders, translated for
+PostgreSQL), `executemany`, and `transaction()`, which is all or nothing. `open_db` picks the backend from the
+setting: a `postgresql://` URL, or a file path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+# {id} is an integer primary key the database assigns; {int} a 64-bit integer; {blob} bytes.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    id {int} PRIMARY KEY,                   -- assigned in arrival order: time priority
+    account TEXT NOT NULL,
+    series TEXT NOT NULL,
+    buy INTEGER NOT NULL,
+    size TEXT NOT NULL,
+    price TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expiry {int} NOT NULL,
+    signature {blob} NOT NULL,
+    remaining TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'filled', 'cancelled', 'expired')),
+    UNIQUE (account, nonce)
+);
+CREATE INDEX IF NOT EXISTS orders_open ON orders (status);
+CREATE TABLE IF NOT EXISTS batches (
+    id {id},                                -- local id
+    number {int} NOT NULL,                  -- the ledger's batch id the leaves are signed for
+    status TEXT NOT NULL CHECK (status IN ('cosigning', 'posting', 'posted', 'failed', 'reverted', 'empty')),
+    series TEXT NOT NULL,                   -- JSON: the engine series id of each position column
+    round INTEGER NOT NULL,                 -- co-signing round (a new one after every drop)
+    deadline {int} NOT NULL,                -- end of the round
+    dropped TEXT NOT NULL DEFAULT '[]',     -- JSON: accounts dropped for not co-signing or lacking collateral
+    root {blob},
+    raw_tx {blob},                          -- the signed postBatch transaction, stored before it is broadcast
+    tx_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS batches_status ON batches (status);
+CREATE TABLE IF NOT EXISTS fills (
+    id {id},
+    series TEXT NOT NULL,
+    maker {int} NOT NULL REFERENCES orders (id),
+    taker {int} NOT NULL REFERENCES orders (id),
+    buyer TEXT NOT NULL,
+    seller TEXT NOT NULL,
+    size TEXT NOT NULL,
+    price TEXT NOT NULL,
+    batch {int} REFERENCES batches (id),    -- NULL until a batch takes it
+    status TEXT NOT NULL CHECK (status IN ('live', 'void'))
+);
+CREATE INDEX IF NOT EXISTS fills_batch ON fills (batch, status);
+CREATE TABLE IF NOT EXISTS leaves (
+    batch {int} NOT NULL REFERENCES batches (id),
+    idx INTEGER NOT NULL,                   -- position in the tree
+    account TEXT NOT NULL,
+    cash TEXT NOT NULL,
+    positions TEXT NOT NULL,                -- JSON list of decimal strings
+    signature {blob},                       -- NULL until co-signed
+    PRIMARY KEY (batch, account)
+);
+"""
+
+
+class Db(Protocol):
+    """What the store needs of a database connection."""
+
+    kind: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def transaction(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class SqliteDb:
+    """One SQLite file in WAL mode; a commit is on disk (synchronous=FULL) before the caller goes on."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(SCHEMA.format(id="INTEGER PRIMARY KEY", int="INTEGER", blob="BLOB"))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteDb]:
+        self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
+        try:
+            yield self
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresDb:
+    """A PostgreSQL database (psycopg 3), in autocommit outside `transaction()`."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(url, autocommit=True)
+        self._conn.execute(  # type: ignore[call-overload]  # a literal schema, no parameters
+            SCHEMA.format(id="BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", int="BIGINT", blob="BYTEA")
+        )
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(sql.replace("?", "%s"), params)  # type: ignore[call-overload]
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)  # type: ignore[arg-type]
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresDb]:
+        self._conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        try:
+            yield self
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def open_db(spec: str | Path) -> Db:
+    """A `postgresql://` (or `postgres://`) URL opens PostgreSQL; anything else is a SQLite file path."""
+    text = str(spec)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresDb(text)
+    return SqliteDb(Path(text))
