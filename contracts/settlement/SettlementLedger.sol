@@ -7,6 +7,8 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title SettlementLedger
@@ -16,16 +18,20 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         contract, a leaf debiting more cash than its account holds); a proven fraud reverts the batch and every
 ///         later one and slashes the bond. After the window, leaves apply to balances once each (bitmap), by anyone.
 ///         If no batch can finalize for ESCAPE_PERIOD, posting stops and accounts withdraw their balances at once.
-/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py). One leaf hash, two trees
-///      over the same leaves in calldata order (padded to a power of two with zero hashes, which have no preimage):
-///        leaf        = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
-///        sum node    = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))   -> `root`
-///        plain node  = keccak256(abi.encode(left, right))                                         -> `leavesRoot`
-///      The Merkle-sum tree carries the sums for challengeSums; the plain tree proves a leaf in one word a level for
-///      apply, challengeSignature and challengeCollateral. A leaf's preimage is 288 bytes, a plain node's 64 and a sum
-///      node's 416 (tag 1), so no node passes for a leaf (second preimage). challengeData proves either root wrong
-///      against the calldata. The root's sums are zero by rule. A leaf's index is the path of its plain proof (checked
-///      to fit the proof's depth), so each leaf has one bit in its batch's bitmap.
+/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py). Two trees over the same
+///      leaves, in calldata order:
+///        Merkle-sum tree (-> `root`), padded to a power of two with empty nodes (hash 0, sums 0):
+///          leaf = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
+///          node = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))
+///        plain tree (-> `leavesRoot`): OpenZeppelin's merkle-tree (npm) StandardMerkleTree of the values
+///          (index, batch, account, cash, positions, keccak256(signature)) with sortLeaves off, that is
+///          leaf = keccak256(bytes.concat(keccak256(abi.encode(index, ...)))), nodes sorted-pair hashed, proofs
+///          checked by OpenZeppelin's MerkleProof.
+///      The sum tree carries the sums for challengeSums; the plain tree proves a leaf in one word a level for apply,
+///      challengeSignature and challengeCollateral. Each plain leaf carries its index, so a leaf has exactly one bit in
+///      the bitmap, and challengeData proves either root wrong against the calldata (where leaf i has index i). Second
+///      preimages: a sum leaf's preimage is 288 bytes and a sum node's 416 (tag 1); a plain leaf is hashed twice (a
+///      32-byte preimage) and a plain node's preimage is 64 bytes. The root's sums are zero by rule.
 /// @custom:invariants (1) The ledger's cash token balance == the sum of account balances plus the cash of every leaf
 ///                        of a valid batch not applied yet (a valid batch nets to zero, so applying moves cash between
 ///                        balances only).
@@ -362,13 +368,13 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             size <<= 1;
         }
         bytes32[] memory hashes = new bytes32[](size);
-        bytes32[] memory plain = new bytes32[](size);
+        bytes32[] memory plain = new bytes32[](2 * n - 1); // OpenZeppelin's layout: leaf i at 2n - 2 - i
         int256[5][] memory sums = new int256[5][](size);
         for (uint256 i; i < n; ++i) {
             SignedLeaf memory l = decoded[i];
             hashes[i] =
                 keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, keccak256(l.signature)));
-            plain[i] = hashes[i];
+            plain[2 * n - 2 - i] = _plainLeafHash(i, l.batch, l.account, l.cash, l.positions, keccak256(l.signature));
             sums[i][0] = l.cash;
             for (uint256 j; j < SERIES_PER_BATCH; ++j) {
                 sums[i][j + 1] = l.positions[j];
@@ -383,8 +389,10 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
                 }
                 hashes[i >> 1] = parent;
                 sums[i >> 1] = parentSums;
-                plain[i >> 1] = keccak256(abi.encode(plain[i], plain[i + 1]));
             }
+        }
+        for (uint256 i = n - 1; i > 0; --i) {
+            plain[i - 1] = Hashes.commutativeKeccak256(plain[2 * i - 1], plain[2 * i]);
         }
         return (hashes[0], plain[0]);
     }
@@ -403,7 +411,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32[] calldata proof
     ) external nonReentrant {
         Batch storage b = _open(id);
-        if (!_included(_leafHash(leaf, keccak256(signature)), index, proof, b.leavesRoot)) revert NotInTree();
+        if (!MerkleProof.verifyCalldata(proof, b.leavesRoot, _plainLeaf(index, leaf, keccak256(signature)))) {
+            revert NotInTree();
+        }
         if (leaf.batch != id) return _revertFrom(id, "leaf for another batch");
         (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(leafDigest(leaf), signature);
         if (error != ECDSA.RecoverError.NoError || signer != leaf.account) return _revertFrom(id, "signature");
@@ -429,7 +439,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         PriorLeaf[] calldata priors
     ) external nonReentrant {
         Batch storage b = _open(id);
-        if (!_included(_leafHash(leaf, signatureHash), index, proof, b.leavesRoot)) revert NotInTree();
+        if (!MerkleProof.verifyCalldata(proof, b.leavesRoot, _plainLeaf(index, leaf, signatureHash))) {
+            revert NotInTree();
+        }
         if (priors.length > MAX_PENDING) revert TooMany(priors.length);
         uint256 debits = leaf.cash < 0 ? uint256(-leaf.cash) : 0;
         uint256 last; // (batch << 128) | index of the previous prior: strictly increasing, so none counts twice
@@ -439,8 +451,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             if (
                 p.batch <= settledThrough || p.batch >= id || p.index >= 1 << 128 || key <= last
                     || p.leaf.account != leaf.account || p.leaf.batch != p.batch || p.leaf.cash >= 0
-                    || !_included(_leafHash(p.leaf, p.signatureHash), p.index, p.proof, batches[p.batch].leavesRoot)
-                    || _isApplied(p.batch, p.index)
+                    || !MerkleProof.verifyCalldata(
+                        p.proof, batches[p.batch].leavesRoot, _plainLeaf(p.index, p.leaf, p.signatureHash)
+                    ) || _isApplied(p.batch, p.index)
             ) revert BadPrior(i);
             last = key;
             debits += uint256(-p.leaf.cash);
@@ -539,7 +552,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32[] calldata proof
     ) internal {
         if (leaf.batch != id) revert WrongBatch(leaf.batch, id);
-        if (!_included(_leafHash(leaf, signatureHash), index, proof, b.leavesRoot)) revert NotInTree();
+        if (!MerkleProof.verifyCalldata(proof, b.leavesRoot, _plainLeaf(index, leaf, signatureHash))) {
+            revert NotInTree();
+        }
         uint256 packed = b.seriesAndBase;
         uint256 position = (packed >> 192) + index;
         uint256 bit = 1 << (position & 255);
@@ -601,29 +616,20 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         return hash;
     }
 
-    /// @dev Whether `leaf` sits at `index` under the plain root. The index must fit the proof's depth: otherwise its
-    ///      high bits would be ignored and one leaf could take several bits of the bitmap.
-    function _included(bytes32 leaf, uint256 index, bytes32[] calldata proof, bytes32 root)
-        internal
-        pure
-        returns (bool)
-    {
-        uint256 depth = proof.length;
-        if (depth < 256 && index >> depth != 0) return false;
-        bytes32 node = leaf;
-        for (uint256 i; i < depth; ++i) {
-            bytes32 sibling = proof[i];
-            node = (index >> i) & 1 == 1 ? _pair(sibling, node) : _pair(node, sibling);
-        }
-        return node == root;
+    /// @dev A leaf of the plain tree: OpenZeppelin merkle-tree's standard leaf of (index, leaf, signature hash).
+    function _plainLeaf(uint256 index, Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
+        return _plainLeafHash(index, leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash);
     }
 
-    function _pair(bytes32 left, bytes32 right) internal pure returns (bytes32 result) {
-        assembly ("memory-safe") {
-            mstore(0x00, left)
-            mstore(0x20, right)
-            result := keccak256(0x00, 0x40)
-        }
+    function _plainLeafHash(
+        uint256 index,
+        uint256 batch,
+        address account,
+        int256 cash,
+        int256[4] memory positions,
+        bytes32 signatureHash
+    ) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(index, batch, account, cash, positions, signatureHash))));
     }
 
     function _isApplied(uint256 id, uint256 index) internal view returns (bool) {
@@ -631,10 +637,6 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         if (index >= b.leafCount) return false; // not a leaf of this batch (the bits after it are the next batch's)
         uint256 position = (b.seriesAndBase >> 192) + index;
         return _applied[position >> 8] & (1 << (position & 255)) != 0;
-    }
-
-    function _leafHash(Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
-        return keccak256(abi.encode(uint256(0), leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash));
     }
 
     function _open(uint256 id) internal view returns (Batch storage b) {

@@ -4,14 +4,17 @@ Leaves and nodes are domain-separated (a leading tag word: 0 for a leaf, 1 for a
 off as a leaf or the reverse (the Merkle second-preimage attack). Every word is 32 bytes, as Solidity's abi.encode
 lays out static types:
 
-    leaf       = keccak(0, batch, account, cash, position[0..S-1], keccak(signature))
+    sum leaf   = keccak(0, batch, account, cash, position[0..S-1], keccak(signature))
     sum node   = keccak(1, left.hash, left.sums[0..S], right.hash, right.sums[0..S])
-    plain node = keccak(left, right)
+    plain leaf = keccak(keccak(abi.encode(index, batch, account, cash, positions, keccak(signature))))
+    plain node = keccak(sorted(left, right))
 
 Two trees over the same leaves: the Merkle-sum tree (a node's sums are its children's sums added; a leaf's sums are its
-own deltas: cash, then one per series), which fraud proofs of sums climb, and the plain tree of the leaf hashes, which
-proves a leaf in one word a level (apply, signature and collateral challenges). Both are padded to a power of two with
-empty nodes (hash 0, sums 0), which have no preimage and so cannot be claimed.
+own deltas: cash, then one per series), padded to a power of two with empty nodes (hash 0, sums 0, no preimage), which
+fraud proofs of sums climb; and the plain tree, exactly @openzeppelin/merkle-tree's StandardMerkleTree of the values
+(index, batch, account, cash, positions, signature hash) with sortLeaves off (leaf i at 2n - 2 - i of its array),
+which proves a leaf in one word a level (apply, signature and collateral challenges). The index inside each plain leaf
+binds it to one bit of the ledger's bitmap.
 """
 
 from __future__ import annotations
@@ -93,12 +96,32 @@ class MerkleSumTree:
         size = 1
         while size < len(leaves):
             size *= 2
-        level = [(leaf.hash(), leaf.sums) for leaf in leaves] + [EMPTY] * (size - len(leaves))
+        hash_ = keccak
+        count = len(leaves)
+        # Each leaf is encoded once for both trees: its batch and account, sums and signature hash are shared by the
+        # sum leaf (tag 0 in front) and the plain leaf (its index in front, hashed twice).
+        level: list[tuple[bytes, tuple[int, ...]]] = []
+        encoded: list[bytes] = []
+        plain: list[bytes] = [b""] * (2 * count - 1)
+        tag_leaf, empty_signature, mask = _TAG_LEAF, _EMPTY_SIGNATURE_HASH, _MASK
+        for i, leaf in enumerate(leaves):
+            sums = leaf.sums
+            sums_bytes = b"".join([(v & mask).to_bytes(32, "big") for v in sums])
+            body = (
+                leaf.batch.to_bytes(32, "big")
+                + bytes(12)
+                + bytes.fromhex(leaf.account[2:])
+                + sums_bytes
+                + (hash_(leaf.signature) if leaf.signature else empty_signature)
+            )
+            level.append((hash_(tag_leaf + body), sums))
+            encoded.append(sums_bytes)
+            plain[2 * count - 2 - i] = hash_(hash_(i.to_bytes(32, "big") + body))
+        level += [EMPTY] * (size - count)
+        encoded += [_sums_bytes(EMPTY[1])] * (size - count)
         self.levels: list[list[tuple[bytes, tuple[int, ...]]]] = [level]
         # The hot loop (a million leaves is two million hashes): each node's sums are encoded once and reused by its
         # parent, and the hash is taken over one concatenation.
-        encoded = [_sums_bytes(sums) for _, sums in level]
-        hash_ = keccak
         tag = _TAG_NODE
         while len(level) > 1:
             parents, parents_encoded = [], []
@@ -117,11 +140,10 @@ class MerkleSumTree:
             level, encoded = parents, parents_encoded
             self.levels.append(level)
 
-        plain = [node_hash_ for node_hash_, _ in self.levels[0]]
-        self.plain_levels: list[list[bytes]] = [plain]
-        while len(plain) > 1:
-            plain = [hash_(plain[i] + plain[i + 1]) for i in range(0, len(plain), 2)]
-            self.plain_levels.append(plain)
+        for j in range(count - 2, -1, -1):
+            left, right = plain[2 * j + 1], plain[2 * j + 2]
+            plain[j] = hash_(left + right if left < right else right + left)
+        self.plain = plain  # @openzeppelin/merkle-tree's array: the root first, leaf i at 2n - 2 - i
 
     @property
     def root(self) -> bytes:
@@ -129,16 +151,12 @@ class MerkleSumTree:
 
     @property
     def leaves_root(self) -> bytes:
-        """The plain Merkle root of the leaf hashes."""
-        return self.plain_levels[-1][0]
+        """The plain tree's root."""
+        return self.plain[0]
 
-    def plain_proof(self, index: int, level: int = 0) -> list[bytes]:
-        """Node `index` of `level`'s siblings in the plain tree, bottom up (a leaf's index is its path)."""
-        proof = []
-        for height in range(level, self.depth):
-            proof.append(self.plain_levels[height][index ^ 1])
-            index //= 2
-        return proof
+    def plain_proof(self, index: int) -> list[bytes]:
+        """Leaf `index`'s proof in the plain tree (@openzeppelin/merkle-tree's getProof)."""
+        return plain_node_proof(self.plain, len(self.plain) - 1 - index)
 
     @property
     def root_sums(self) -> tuple[int, ...]:
@@ -171,11 +189,32 @@ def verify(root: bytes, node: tuple[bytes, tuple[int, ...]], proof: list[ProofSt
     return current[0] == root
 
 
-def verify_plain(root: bytes, leaf_hash: bytes, index: int, proof: list[bytes]) -> bool:
-    """Whether `leaf_hash` is leaf `index` under the plain `root` (as SettlementLedger checks it)."""
-    if index >> len(proof):
-        return False
-    node = leaf_hash
-    for height, sibling in enumerate(proof):
-        node = keccak(sibling + node) if (index >> height) & 1 else keccak(node + sibling)
+def plain_leaf_hash(index: int, leaf: Leaf) -> bytes:
+    """@openzeppelin/merkle-tree's standard leaf of (index, batch, account, cash, positions, signature hash)."""
+    signature_hash = _EMPTY_SIGNATURE_HASH if not leaf.signature else keccak(leaf.signature)
+    encoded = (
+        _word(index)
+        + _word(leaf.batch)
+        + bytes(12)
+        + bytes.fromhex(leaf.account[2:])
+        + _sums_bytes(leaf.sums)
+        + signature_hash
+    )
+    return keccak(keccak(encoded))
+
+
+def plain_node_proof(tree: list[bytes], node: int) -> list[bytes]:
+    """Siblings of array position `node` up to the root (@openzeppelin/merkle-tree's getProof)."""
+    proof = []
+    while node > 0:
+        proof.append(tree[node - 1 if node % 2 == 0 else node + 1])
+        node = (node - 1) // 2
+    return proof
+
+
+def verify_plain(root: bytes, leaf: Leaf, index: int, proof: list[bytes]) -> bool:
+    """Whether `leaf` is leaf `index` under the plain `root` (as OpenZeppelin's MerkleProof.verify in the ledger)."""
+    node = plain_leaf_hash(index, leaf)
+    for sibling in proof:
+        node = keccak(node + sibling if node < sibling else sibling + node)
     return node == root

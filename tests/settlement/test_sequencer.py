@@ -118,7 +118,7 @@ def test_a_batch_is_cut_cosigned_and_posted_with_its_leaves_as_data(seq, ledger)
     assert all(len(row[4]) == 65 for row in rows)
     batch, index, leaf, proof = seq.proof(1, B.address)
     assert root == batch.root == seq.tree(1).root
-    assert verify_plain(seq.tree(1).leaves_root, leaf.hash(), index, proof)
+    assert verify_plain(seq.tree(1).leaves_root, leaf, index, proof)
 
 
 def test_a_silent_account_is_dropped_and_its_counterparty_gets_its_order_back(seq, ledger, store):

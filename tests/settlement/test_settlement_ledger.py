@@ -10,7 +10,7 @@ import pytest
 from strikeforge.settlement.cosign import apply_args, leaf_args, signature_hash
 from strikeforge.settlement.cosign import batch_calldata as leaves_calldata
 from strikeforge.settlement.netting import Trade
-from strikeforge.settlement.tree import Leaf, MerkleSumTree
+from strikeforge.settlement.tree import Leaf, MerkleSumTree, plain_node_proof
 from tests.settlement.conftest import BOND, ESCAPE, SERIES, USDC, WINDOW, sign_leaf
 
 
@@ -58,10 +58,10 @@ def test_an_inner_node_cannot_be_applied_as_a_leaf(ledger, funded, build, standa
     leaves, tree = build(1, standard_trades)
     _post(ledger, deployer, tree, leaves)
     _after_window(chain)
-    node_hash = tree.plain_levels[1][0]  # an inner node of the plain tree, dressed up as a leaf
+    node_hash = tree.plain[1]  # an inner node of the plain tree (three leaves: positions 0 and 1 are inner)
     forged = Leaf(1, "0x" + node_hash[-20:].hex(), 0, (0, 0, 0, 0))
     with ape.reverts(ledger.NotInTree):
-        ledger.apply_(1, leaf_args(forged), node_hash, 0, tree.plain_proof(0, level=1), sender=deployer)
+        ledger.apply_(1, leaf_args(forged), node_hash, 0, plain_node_proof(tree.plain, 1), sender=deployer)
 
 
 def test_an_honest_batch_survives_every_challenge(ledger, funded, build, standard_trades, deployer, chain, alice):
