@@ -13,7 +13,7 @@ from hypothesis.stateful import invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
-from strikeforge.settlement.cosign import apply_args, batch_calldata, leaf_args
+from strikeforge.settlement.cosign import apply_args, batch_calldata, leaf_args, proof_args
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 from strikeforge.settlement.watcher import find_fraud
@@ -226,7 +226,15 @@ class LedgerMachine(ChainMachine):
         chosen, proof = batch["leaves"][index], batch["tree"].plain_proof(index)
         ledger = self.c.ledger
         earlier = [p for p in self._priors(chosen.account) if p[0] < batch["number"]]
+        # Any inner node of the Merkle-sum tree, proven up to the root on-chain: its sums are its children's.
+        tree = batch["tree"]
+        level = 1 + leaf % tree.depth if tree.depth else 0
+        at = which % len(tree.levels[level])
+        node_sums = list(tree.node(level, at)[1]) if level < tree.depth else [0] * 5
+        sum_proof = proof_args(tree.proof(level, at)) if level < tree.depth else []
+        children = [(*tree.node(level - 1, 2 * at + k), False) for k in (0, 1)] if level else None
         for method, args in (
+            *((("challengeSums", (batch["number"], node_sums, sum_proof, *children)),) if children else ()),
             ("challengeSignature", (batch["number"], leaf_args(chosen), chosen.signature, index, proof)),
             ("challengeCollateral", (*apply_args(batch["number"], chosen, batch["tree"], index), earlier)),
             ("challengeData", (batch["number"], batch_calldata(batch["leaves"]))),
