@@ -20,6 +20,13 @@ def _binary(name: str) -> str:
     return found
 
 
+def _runuser() -> str:
+    """runuser lives in /usr/sbin or /sbin, which a minimal PATH (CI's) may leave out."""
+    found = shutil.which("runuser", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+    assert found, "runuser (util-linux) is missing: it runs the test PostgreSQL cluster as the postgres user"
+    return found
+
+
 class PostgresServer:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -37,7 +44,7 @@ class PostgresServer:
         self._databases = 0
 
     def _run(self, *command: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if self._as_root else []
+        prefix = [_runuser(), "-u", "postgres", "--"] if self._as_root else []
         subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
 
     def url(self, database: str) -> str:
