@@ -215,7 +215,11 @@ class Watcher:
             return None  # already reverted (by us or by someone else)
         tx_hash = event.transaction_hash
         tx_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
-        inputs = self._calldata(tx_hash)
+        try:
+            inputs = self._calldata(tx_hash)
+        except Exception as exc:  # posted through a contract (a multisig): the transaction's input is not postBatch
+            log.error("batch %d: no postBatch call in transaction %s (%s); check it by hand", number, tx_hash, exc)
+            return None
         fraud = find_fraud(
             number,
             bytes(inputs["root"]),

@@ -215,3 +215,18 @@ def test_the_watcher_counts_unapplied_earlier_debits(ledger, funded, build, trad
     assert [(f.kind, f.number) for f in frauds] == [("collateral", 2)]
     assert len(frauds[0].args[-1]) == 1  # one prior debit proven: b's leaf in batch 1
     assert ledger.batchCount() == 1
+
+
+def test_the_watcher_skips_a_batch_whose_posting_it_cannot_read(
+    ledger, funded, build, standard_trades, deployer, watcher
+):
+    """Posted through a contract (a multisig), the transaction's input is not postBatch: logged, not fatal."""
+    leaves, tree = build(1, standard_trades)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+
+    def unreadable(tx_hash):
+        raise ValueError("not a postBatch call")
+
+    watcher._calldata = unreadable
+    assert watcher.tick() == []
+    assert watcher.next_block > 0 and ledger.batchCount() == 1
