@@ -53,7 +53,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Most leaves applied in one applyMany call.
     uint256 public constant MAX_APPLY = 256;
     /// @notice Largest leaves calldata a batch may carry. It bounds the on-chain rebuild in challengeData (about 600
-    ///         leaves; a maximal rebuild costs 13.2M gas, measured in tests/settlement), well under a block.
+    ///         leaves; a maximal rebuild costs 14.7M gas, measured in tests/settlement), well under a block.
     uint256 public constant MAX_DATA_BYTES = 256 * 1024;
     /// @notice EIP-712 type of an account's co-signature of its netted leaf.
     bytes32 public constant LEAF_TYPEHASH =
