@@ -101,15 +101,8 @@ class SqliteDb:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._conn.executemany(sql, rows)
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqliteDb]:
-        self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
-        try:
-            yield self
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def transaction(self) -> Any:
+        return _transaction(self, "BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
 
     def close(self) -> None:
         self._conn.close()
@@ -135,18 +128,23 @@ class PostgresDb:
         with self._conn.cursor() as cursor:
             cursor.executemany(sql.replace("?", "%s"), rows)  # type: ignore[arg-type]
 
-    @contextmanager
-    def transaction(self) -> Iterator[PostgresDb]:
-        self._conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-        try:
-            yield self
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def transaction(self) -> Any:
+        return _transaction(self, "BEGIN ISOLATION LEVEL SERIALIZABLE")
 
     def close(self) -> None:
         self._conn.close()
+
+
+@contextmanager
+def _transaction(db: Db, begin: str) -> Iterator[Db]:
+    """`begin`, then COMMIT if the block completes, ROLLBACK on any exception (a kill leaves nothing half-written)."""
+    db.execute(begin)
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def open_db(spec: str | Path) -> Db:
