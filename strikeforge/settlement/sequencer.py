@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -85,8 +87,24 @@ class Sequencer:
         self._last_cut = 0
         self._trees: dict[int, MerkleSumTree] = {}
         self._applied: set[tuple[int, int]] = set()  # (ledger batch, leaf index) seen applied: that never changes
-        for order in store.open_orders():
+        self._reload_books()
+
+    def _reload_books(self) -> None:
+        """The books as the store has them: at start, and after a write failed and rolled back (the in-memory match
+        that preceded it is then undone with it)."""
+        self.books = {}
+        for order in self.store.open_orders():
             self._book(order.series).add(order)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Db]:
+        """A store transaction whose failure also undoes the in-memory book changes made for it."""
+        try:
+            with self.store.transaction() as db:
+                yield db
+        except BaseException:
+            self._reload_books()
+            raise
 
     def _book(self, series: int) -> Book:
         if series not in self.books:
@@ -118,8 +136,8 @@ class Sequencer:
                 order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
             )
             book = self._book(order.series)
-            match = book.submit(taker, now)
-            with self.store.transaction() as db:
+            with self._writing() as db:
+                match = book.submit(taker, now)
                 self.store.insert_order(db, order_id, order, taker.remaining, "open" if match.rests else "filled")
                 self._persist_match(db, book, match)
             log.info("order %d by %s: %d fill(s), %d resting", order_id, order.account, len(match.fills), match.rests)
@@ -264,7 +282,9 @@ class Sequencer:
         voided = [(i, f) for i, f in fills if f.buyer in drop or f.seller in drop]
         kept = [f for i, f in fills if f.buyer not in drop and f.seller not in drop]
         restored: list[Resting] = []
-        with self.store.transaction() as db:
+        # One transaction, with the re-matching of what was given back: a kill between the two would leave a given-back
+        # bid resting above an ask after the restart (a crossed book).
+        with self._writing() as db:
             db.executemany("UPDATE fills SET status = 'void' WHERE id = ?", [(i,) for i, _ in voided])
             for _, fill in voided:
                 for order_id in (fill.maker, fill.taker):
@@ -286,7 +306,7 @@ class Sequencer:
                     batch.id,
                 ),
             )
-        self._rematch(restored, now)
+            self._rematch(db, restored, now)
         log.info("batch %d: dropped %s (%d fills voided)", batch.id, ", ".join(drop), len(voided))
         return f"dropped {len(drop)}"
 
@@ -325,15 +345,14 @@ class Sequencer:
                 Resting(order_id, order_id, account, int(series), bool(buy), int(price), remaining, int(expiry))
             )
 
-    def _rematch(self, restored: list[Resting], now: int) -> None:
+    def _rematch(self, db: Db, restored: list[Resting], now: int) -> None:
         """Orders that were filled and got size back go through matching again, oldest first: resting them as they
         are could cross the book (a bid above the best ask). Their new fills join the pool for the next batch."""
         for order in sorted(restored, key=lambda r: r.seq):
             book = self._book(order.series)
             match = book.submit(order, now)
-            with self.store.transaction() as db:
-                self._persist_match(db, book, match)
-                self.store.set_remaining(db, order.id, order.remaining, "open" if match.rests else "filled")
+            self._persist_match(db, book, match)
+            self.store.set_remaining(db, order.id, order.remaining, "open" if match.rests else "filled")
 
     def _abandon(self, batch: BatchRow, why: str) -> str:
         with self.store.transaction() as db:

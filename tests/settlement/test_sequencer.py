@@ -237,3 +237,30 @@ def test_debits_of_posted_batches_not_yet_applied_count_against_the_next_batch(s
     ledger.applied.add((1, 0))
     ledger.settled = 1
     assert seq._outstanding_debits() == {}
+
+
+def test_a_failed_round_close_leaves_store_and_books_as_before_and_is_redone(seq, store, monkeypatch):
+    """Dropping an account and re-matching what it gave back are one write: a failure in the middle (a kill, a full
+    disk) leaves neither half, in the store or in the books, and the next tick does the whole again."""
+    seq.submit(order(A, 1, True, 2 * WAD, 100, 1), now=0)  # A bids 100
+    seq.submit(order(B, 1, False, 2 * WAD, 100, 1), now=0)  # B hits it
+    seq.tick(now=1)
+    seq.submit(order(E, 1, False, WAD, 99, 1), now=2)  # E asks 99: rests
+    _cosign_all(seq, 1, [A])  # B never signs
+    books_before = {s: (b.depth(True), b.depth(False)) for s, b in seq.books.items()}
+    real_insert = Store.insert_fill
+
+    def failing_insert(db, fill):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Store, "insert_fill", staticmethod(failing_insert))
+    with pytest.raises(OSError):
+        seq.tick(now=31)  # the re-match of A's bid against E's ask fails to write
+    assert {s: (b.depth(True), b.depth(False)) for s, b in seq.books.items()} == books_before
+    assert store.batch(1).status == "cosigning" and store.batch(1).round == 1
+    assert [f.buyer for _, f in store.batch_fills(1)] == [A.address.lower()]
+    monkeypatch.setattr(Store, "insert_fill", staticmethod(real_insert))
+    assert seq.tick(now=32) == "dropped 1"
+    assert [(f.buyer, f.seller, f.price) for _, f in store.unbatched_fills()] == [
+        (A.address.lower(), E.address.lower(), 99)
+    ]
