@@ -24,7 +24,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from strikeforge.settlement.orders import Cancel, Order, OrderError
+from strikeforge.settlement.orders import Cancel, Order, OrderError, parse_signature
 from strikeforge.settlement.sequencer import Sequencer
 from strikeforge.settlement.tree import Leaf
 
@@ -40,16 +40,6 @@ def _leaf_json(leaf: Leaf) -> dict[str, Any]:
         "positions": [str(p) for p in leaf.positions],
         "signed": bool(leaf.signature),
     }
-
-
-def _signature(body: dict[str, Any]) -> bytes:
-    raw = body.get("signature")
-    if not isinstance(raw, str) or not raw.startswith("0x"):
-        raise OrderError("signature: send the 65-byte signature as 0x-prefixed hex")
-    try:
-        return bytes.fromhex(raw[2:])
-    except ValueError:
-        raise OrderError("signature: not hex; send 0x-prefixed hex") from None
 
 
 class Api:
@@ -143,7 +133,7 @@ class Api:
         account = body.get("account")
         if not isinstance(account, str):
             raise OrderError("account: missing; send the co-signing account's address")
-        self.seq.cosign(int(batch_id), account, _signature(body))
+        self.seq.cosign(int(batch_id), account, parse_signature(body))
         return 200, {"ok": True}
 
     def get_proof(self, batch_id: str, account: str, body: dict[str, Any]) -> tuple[int, Any]:

@@ -70,7 +70,7 @@ class Order:
             raise OrderError(f"account: {account!r} is not an address; send a 0x-prefixed 20-byte hex address")
         buy = _field(body, "buy", bool)
         numbers = {name: _uint(body, name) for name in ("series", "size", "price", "nonce", "expiry")}
-        return cls(account.lower(), buy=buy, signature=_signature(body), **numbers)
+        return cls(account.lower(), buy=buy, signature=parse_signature(body), **numbers)
 
     def to_json(self) -> dict[str, Any]:
         body = self.message()
@@ -95,7 +95,7 @@ class Cancel:
         account = _field(body, "account", str)
         if not is_hex_address(account):
             raise OrderError(f"account: {account!r} is not an address; send a 0x-prefixed 20-byte hex address")
-        return cls(account.lower(), _uint(body, "nonce"), _signature(body))
+        return cls(account.lower(), _uint(body, "nonce"), parse_signature(body))
 
 
 def signer_of(typed: dict[str, Any], signature: bytes) -> str:
@@ -145,7 +145,8 @@ def _uint(body: dict[str, Any], name: str) -> int:
     return number
 
 
-def _signature(body: dict[str, Any]) -> bytes:
+def parse_signature(body: dict[str, Any]) -> bytes:
+    """`body["signature"]`: 65 bytes as 0x hex, or OrderError naming the field."""
     raw = body.get("signature", "")
     if not isinstance(raw, str) or not raw.startswith("0x"):
         raise OrderError("signature: send the 65-byte signature as 0x-prefixed hex")
