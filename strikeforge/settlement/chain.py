@@ -7,6 +7,18 @@ from typing import Any
 from eth_utils import to_checksum_address, to_hex
 
 
+def net_of_withdrawal(contract: Any, account: str, requested_by: int | None = None) -> int:
+    """The account's ledger balance less its pending withdrawal request: any request, or only one made at or before
+    `requested_by` (challengeCollateral's rule: a request made after a batch was posted does not count against it)."""
+    holder = to_checksum_address(account)
+    balance = int(contract.balanceOf(holder))
+    withdrawal = contract.withdrawals(holder)
+    requested = int(withdrawal.requestedAt)
+    if requested == 0 or (requested_by is not None and requested > requested_by):
+        return balance
+    return balance - min(balance, int(withdrawal.amount))
+
+
 class ApeLedger:
     """A deployed SettlementLedger and the account that posts to it (the sequencer's)."""
 
@@ -26,12 +38,7 @@ class ApeLedger:
 
     def free_balance(self, account: str) -> int:
         """The account's cash on the ledger, net of a pending withdrawal request (what a leaf may debit)."""
-        holder = to_checksum_address(account)
-        balance = int(self.contract.balanceOf(holder))
-        withdrawal = self.contract.withdrawals(holder)
-        if int(withdrawal.requestedAt) == 0:
-            return balance
-        return max(0, balance - int(withdrawal.amount))
+        return net_of_withdrawal(self.contract, account)
 
     def settled_through(self) -> int:
         return int(self.contract.settledThrough())

@@ -29,8 +29,8 @@ from typing import Any
 from eth_abi import decode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import to_checksum_address
 
+from strikeforge.settlement.chain import net_of_withdrawal
 from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI, apply_args, leaf_args, typed_data
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
@@ -142,16 +142,7 @@ class Watcher:
         tmp.replace(self.state)  # atomic: a kill leaves the old state or the new one
 
     def _available(self, posted_at: int) -> Callable[[str], int]:
-        def available(account: str) -> int:
-            holder = to_checksum_address(account)
-            balance = int(self.contract.balanceOf(holder))
-            withdrawal = self.contract.withdrawals(holder)
-            requested = int(withdrawal.requestedAt)
-            if requested != 0 and requested <= posted_at:
-                balance -= min(balance, int(withdrawal.amount))
-            return balance
-
-        return available
+        return lambda account: net_of_withdrawal(self.contract, account, requested_by=posted_at)
 
     def _calldata(self, tx_hash: str) -> dict[str, Any]:
         from ape import chain
