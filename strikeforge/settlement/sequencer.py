@@ -169,9 +169,12 @@ class Sequencer:
                 raise OrderError(f"nonce: order {order_id} is {status}, not open; nothing to cancel")
             with self.store.transaction() as db:
                 self.store.set_status(db, order_id, "cancelled")
-            for book in self.books.values():
-                book.remove(order_id)
+            self._unbook(order_id)
             return order_id
+
+    def _unbook(self, order_id: int) -> None:
+        for book in self.books.values():
+            book.remove(order_id)
 
     # ------------------------------------------------------------------------------------------------ co-signing
 
@@ -180,10 +183,14 @@ class Sequencer:
             batch = self.store.batch(batch_id)
             if batch is None:
                 raise OrderError(f"batch: {batch_id} does not exist")
-            for leaf in self.store.leaves(batch_id):
-                if leaf.account == account.lower():
-                    return batch, leaf
-            raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
+            return batch, self._leaf_of(batch_id, account)[1]
+
+    def _leaf_of(self, batch_id: int, account: str) -> tuple[int, Leaf]:
+        """The account's leaf in a batch and its index, or OrderError."""
+        for index, leaf in enumerate(self.store.leaves(batch_id)):
+            if leaf.account == account.lower():
+                return index, leaf
+        raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
 
     def leaf_typed_data(self, leaf: Leaf) -> dict:
         return typed_data(self.ledger.chain_id, self.ledger.address, leaf)
@@ -212,11 +219,8 @@ class Sequencer:
             if batch is None or batch.status != "posted":
                 status = batch.status if batch else "unknown"
                 raise OrderError(f"batch: {batch_id} is {status}; proofs exist for posted batches only")
-            leaves = self.store.leaves(batch_id)
-            for index, leaf in enumerate(leaves):
-                if leaf.account == account.lower():
-                    return batch, index, leaf, self.tree(batch_id).plain_proof(index)
-            raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
+            index, leaf = self._leaf_of(batch_id, account)
+            return batch, index, leaf, self.tree(batch_id).plain_proof(index)
 
     # ------------------------------------------------------------------------------------------------ the loop
 
@@ -292,8 +296,7 @@ class Sequencer:
             for account in drop:
                 for order_id in self.store.open_orders_of(account):
                     self.store.set_status(db, order_id, "cancelled")
-                    for book in self.books.values():
-                        book.remove(order_id)
+                    self._unbook(order_id)
             new_leaves = self._net(batch.number, _columns(batch.series), kept) if kept else []
             self.store.write_leaves(db, batch.id, new_leaves)
             status = "cosigning" if new_leaves else "empty"
@@ -313,11 +316,8 @@ class Sequencer:
     def _outstanding_debits(self) -> dict[str, int]:
         """Debits in posted batches not applied on the ledger yet, per account. They will come off the balance before
         (or while) this batch can be challenged, so a leaf may debit only what is left after them."""
-        settled = self.ledger.settled_through()
         owed: dict[str, int] = {}
-        for batch in self.store.batches_with("posted"):
-            if batch.number <= settled:
-                continue
+        for batch in self._unsettled():
             for index, leaf in enumerate(self.store.leaves(batch.id)):
                 if leaf.cash < 0 and (batch.number, index) not in self._applied:
                     if self.ledger.is_applied(batch.number, index):
@@ -354,10 +354,15 @@ class Sequencer:
             self._persist_match(db, book, match)
             self.store.set_remaining(db, order.id, order.remaining, "open" if match.rests else "filled")
 
+    @staticmethod
+    def _release(db: Db, batch_id: int, status: str) -> None:
+        """Ends a batch with `status` (failed, reverted) and returns its live fills to the pool for the next cut."""
+        db.execute("UPDATE batches SET status = ? WHERE id = ?", (status, batch_id))
+        db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch_id,))
+
     def _abandon(self, batch: BatchRow, why: str) -> str:
         with self.store.transaction() as db:
-            db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
-            db.execute("UPDATE batches SET status = 'failed' WHERE id = ?", (batch.id,))
+            self._release(db, batch.id, "failed")
         log.warning("batch %d abandoned: %s", batch.id, why)
         return f"abandoned {batch.id}"
 
@@ -387,14 +392,22 @@ class Sequencer:
             if ok:
                 db.execute("UPDATE batches SET status = 'posted' WHERE id = ?", (batch.id,))
             else:
-                db.execute("UPDATE batches SET status = 'failed' WHERE id = ?", (batch.id,))
-                db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
+                self._release(db, batch.id, "failed")
         log.info("batch %d (ledger #%d) %s: %s", batch.id, batch.number, "posted" if ok else "FAILED", batch.tx_hash)
         return f"{'posted' if ok else 'failed'} {batch.id}"
 
+    def _unsettled(self) -> list[BatchRow]:
+        """Posted batches the ledger has not fully applied yet: the only ones a challenge can still revert, and the
+        only ones whose debits are still to come off balances."""
+        posted = self.store.batches_with("posted")
+        if not posted:
+            return []
+        settled = self.ledger.settled_through()
+        return [b for b in posted if b.number > settled]
+
     def _check_posted(self) -> str | None:
         """Marks posted batches the ledger no longer holds (reverted by a challenge); their fills return to the pool."""
-        posted = self.store.batches_with("posted")
+        posted = self._unsettled()
         if not posted:
             return None
         count = self.ledger.batch_count()
@@ -403,8 +416,7 @@ class Sequencer:
             return None
         with self.store.transaction() as db:
             for batch in gone:
-                db.execute("UPDATE batches SET status = 'reverted' WHERE id = ?", (batch.id,))
-                db.execute("UPDATE fills SET batch = NULL WHERE batch = ? AND status = 'live'", (batch.id,))
+                self._release(db, batch.id, "reverted")
         for batch in gone:
             self._trees.pop(batch.id, None)
         log.warning("batches reverted on the ledger: %s", ", ".join(str(b.id) for b in gone))
