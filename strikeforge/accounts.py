@@ -33,9 +33,16 @@ def sending_account(
         account = accounts.load(alias)
     except Exception:  # Ape raises several types for a missing alias
         raise AccountError(f"{alias_setting} {alias!r} not found; `ape accounts import` it") from None
-    if password_env:
-        passphrase = os.environ.get(password_env)
-        if passphrase is None:
-            raise AccountError(f"{unlock_setting}: {password_env} is not set")
-        account.set_autosign(True, passphrase=passphrase)
+    if password_env and not unlock_from_env(account, password_env):
+        raise AccountError(f"{unlock_setting}: {password_env} is not set")
     return account
+
+
+def unlock_from_env(account: Any, password_env: str) -> bool:
+    """Unattended signing for an Ape account with the passphrase in environment variable `password_env`; False
+    (and nothing changed) when the variable is not set. The passphrase is never kept."""
+    passphrase = os.environ.get(password_env)
+    if passphrase is None:
+        return False
+    account.set_autosign(True, passphrase=passphrase)
+    return True

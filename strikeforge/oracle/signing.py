@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 
+from strikeforge.accounts import unlock_from_env
 from strikeforge.oracle.config import SignerConfig
 from strikeforge.oracle.report import Domain, PriceReport, digest, typed_data
 
@@ -78,12 +79,8 @@ class ApeSigner:
     """An Ape account (`ape accounts import`); a passphrase from the environment enables unattended signing."""
 
     def __init__(self, account: Any, password_env: str | None = None) -> None:
-        if password_env:
-            passphrase = os.environ.get(password_env)
-            if passphrase is None:
-                raise SignerError(f"Ape account {account.alias}: environment variable {password_env} is not set")
-            account.set_autosign(True, passphrase=passphrase)
-            del passphrase
+        if password_env and not unlock_from_env(account, password_env):
+            raise SignerError(f"Ape account {account.alias}: environment variable {password_env} is not set")
         self._account = account
         self.address = str(account.address)
 
