@@ -66,10 +66,16 @@ class Leaf:
     def sums(self) -> tuple[int, ...]:
         return (self.cash, *self.positions)
 
+    def encoded(self) -> tuple[bytes, bytes]:
+        """(its sums as words, its body): the words both trees hash, batch, account, sums and signature hash. The
+        sum leaf puts tag 0 in front of the body, the plain leaf its index (and hashes twice)."""
+        sums_bytes = _sums_bytes(self.sums)
+        signature_hash = keccak_256(self.signature).digest() if self.signature else _EMPTY_SIGNATURE_HASH
+        return sums_bytes, _word(self.batch) + bytes(12) + bytes.fromhex(self.account[2:]) + sums_bytes + signature_hash
+
     def hash(self) -> bytes:
-        signature_hash = _EMPTY_SIGNATURE_HASH if not self.signature else keccak(self.signature)
-        head = _TAG_LEAF + _word(self.batch) + bytes(12) + bytes.fromhex(self.account[2:])
-        return keccak(head + b"".join([(v & _MASK).to_bytes(32, "big") for v in self.sums]) + signature_hash)
+        """Its hash in the Merkle-sum tree."""
+        return keccak(_TAG_LEAF + self.encoded()[1])
 
 
 def node_hash(left: tuple[bytes, tuple[int, ...]], right: tuple[bytes, tuple[int, ...]]) -> bytes:
@@ -109,18 +115,10 @@ class MerkleSumTree:
         level: list[tuple[bytes, tuple[int, ...]]] = []
         encoded: list[bytes] = []
         plain: list[bytes] = [b""] * (2 * count - 1)
-        tag_leaf, empty_signature, mask = _TAG_LEAF, _EMPTY_SIGNATURE_HASH, _MASK
+        tag_leaf = _TAG_LEAF
         for i, leaf in enumerate(leaves):
-            sums = leaf.sums
-            sums_bytes = b"".join([(v & mask).to_bytes(32, "big") for v in sums])
-            body = (
-                leaf.batch.to_bytes(32, "big")
-                + bytes(12)
-                + bytes.fromhex(leaf.account[2:])
-                + sums_bytes
-                + (k(leaf.signature).digest() if leaf.signature else empty_signature)
-            )
-            level.append((k(tag_leaf + body).digest(), sums))
+            sums_bytes, body = leaf.encoded()
+            level.append((k(tag_leaf + body).digest(), leaf.sums))
             encoded.append(sums_bytes)
             plain[2 * count - 2 - i] = k(k(i.to_bytes(32, "big") + body).digest()).digest()
         level += [EMPTY] * (size - count)
@@ -197,16 +195,7 @@ def verify(root: bytes, node: tuple[bytes, tuple[int, ...]], proof: list[ProofSt
 
 def plain_leaf_hash(index: int, leaf: Leaf) -> bytes:
     """@openzeppelin/merkle-tree's standard leaf of (index, batch, account, cash, positions, signature hash)."""
-    signature_hash = _EMPTY_SIGNATURE_HASH if not leaf.signature else keccak(leaf.signature)
-    encoded = (
-        _word(index)
-        + _word(leaf.batch)
-        + bytes(12)
-        + bytes.fromhex(leaf.account[2:])
-        + _sums_bytes(leaf.sums)
-        + signature_hash
-    )
-    return keccak(keccak(encoded))
+    return keccak(keccak(_word(index) + leaf.encoded()[1]))
 
 
 def plain_node_proof(tree: list[bytes], node: int) -> list[bytes]:
