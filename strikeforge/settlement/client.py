@@ -22,8 +22,9 @@ from dataclasses import replace
 from typing import Any
 
 from eth_account.messages import encode_typed_data
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
+from strikeforge.settlement.cosign import typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order
 from strikeforge.settlement.tree import Leaf
@@ -117,8 +118,6 @@ class SettlementClient:
             raise ClientError(
                 f"batch {batch_id}: the leaf offered ({leaf}) is not the net of this account's fills {mine}"
             )
-        from strikeforge.settlement.cosign import typed_data
-
         signature = self._sign(typed_data(self.chain_id, self.ledger_address, leaf))
         self._call(
             "POST", f"/batches/{batch_id}/cosign", {"account": self.address, "signature": "0x" + signature.hex()}
@@ -134,8 +133,6 @@ class SettlementClient:
         """Applies the account's leaf of a posted, final batch to its ledger balance (apply_)."""
         answer = self.proof(batch_id)
         leaf = answer["leaf"]
-        from eth_utils import keccak
-
         args = (
             int(leaf["batch"]),
             to_checksum_address(self.address),
