@@ -94,8 +94,19 @@ def test_remappings_resolve_when_another_checkout_installed_the_same_libraries(t
     compile fails with 'Source "uniswap-v4-core/libraries/TickMath.sol" not found'. This is what broke CI, which
     runs from another directory than the development checkout. Remappings that name the version resolve through
     the project's own configuration.
+
+    Ape names a local dependency by its path, except under the temporary folder, where it uses the bare name (so
+    two temporary checkouts would share one package and never collide). The second checkout therefore lives outside
+    it, under ~/.cache, and is removed afterwards.
     """
-    other_modules = tmp_path / "other-checkout" / "node_modules"
+    outside = Path.home() / ".cache" / "strikeforge-tests" / tmp_path.name
+    try:
+        _compile_beside_a_second_checkout(tmp_path, outside / "node_modules")
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
+
+
+def _compile_beside_a_second_checkout(tmp_path: Path, other_modules: Path) -> None:
     other_modules.mkdir(parents=True)
     for entry in (ROOT / "node_modules").iterdir():
         if entry.name != "@uniswap":
