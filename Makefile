@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: help install demo test lint fmt bench compile doctor lock clean
+.PHONY: help install demo test lint audit fmt bench compile doctor lock clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,11 @@ lint: install ## ruff (check and format), forge fmt --check (Solidity), mamushi 
 	ruff format --check .
 	forge fmt --check $(SOLIDITY_SOURCES)
 	mamushi --check --line-length 120 $(VYPER_SOURCES)
+
+audit: install ## Static audit of contracts/ (Slither + our Vyper analyzer, triaged); fails on untriaged Medium or High.
+	@mkdir -p .build/audit
+	strikeforge audit --fail-on medium --json .build/audit/findings.json --sarif .build/audit/findings.sarif \
+		--md .build/audit/checklist.md
 
 fmt: install ## Format Python, Solidity and Vyper in place.
 	ruff check --fix .

@@ -342,5 +342,13 @@ def settle_watch(
         )
 
 
+def _register_audit() -> None:
+    from strikeforge.audit.cli import audit
+
+    main.add_command(audit)
+
+
+_register_audit()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

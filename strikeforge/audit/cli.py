@@ -1,0 +1,107 @@
+"""``strikeforge audit``: the static audit (``audit [PATH ...]``) and the per-release report (``audit report``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from strikeforge.paths import ProjectNotFoundError, find_project_root
+
+TRIAGE_FILE = Path("audits/triage.yaml")
+
+
+class _DefaultRun(click.Group):
+    """A group whose first argument, unless it names a subcommand, is a PATH for the default ``run`` command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _root() -> Path:
+    try:
+        return find_project_root()
+    except ProjectNotFoundError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group(cls=_DefaultRun)
+def audit() -> None:
+    """Static audit: Slither (Solidity) and the Strikeforge Vyper analyzer, triaged; and the per-release report.
+
+    strikeforge audit [PATH ...] [--json F] [--sarif F] [--md F] [--fail-on high|medium|low|none]
+
+    strikeforge audit report --release X.Y.Z
+    """
+
+
+@audit.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write Slither's JSON shape here.")
+@click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), help="Write SARIF 2.1.0 here.")
+@click.option("--md", "md_path", type=click.Path(path_type=Path), help="Write the Markdown checklist here.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium", "low", "none"]),
+    default="medium",
+    show_default=True,
+    help="Exit 1 when an untriaged finding is at or above this impact.",
+)
+@click.option(
+    "--triage",
+    "triage_path",
+    type=click.Path(path_type=Path),
+    help="Triage file (default: the project's audits/triage.yaml when auditing the project; none for given PATHs).",
+)
+def run_command(
+    paths: tuple[Path, ...],
+    json_path: Path | None,
+    sarif_path: Path | None,
+    md_path: Path | None,
+    fail_on: str,
+    triage_path: Path | None,
+) -> None:
+    """Audit PATHs (Solidity and Vyper files or folders; default: the project's contracts/ without mocks)."""
+    from strikeforge.audit.console import summarize
+    from strikeforge.audit.run import run, write_outputs
+    from strikeforge.audit.sources import AuditInputError
+    from strikeforge.audit.triage import TriageError
+
+    root = _root()
+    if triage_path is None and not paths:
+        triage_path = root / TRIAGE_FILE
+    try:
+        result = run(list(paths), root, triage_path)
+    except (AuditInputError, TriageError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_outputs(result, json_path, sarif_path, md_path)
+    failing = summarize(result, fail_on)
+    if failing:
+        raise SystemExit(1)
+
+
+@audit.command("report")
+@click.option("--release", required=True, help="The release, X.Y.Z; the report goes to audits/vX.Y.Z/.")
+@click.option(
+    "--previous",
+    help="The release to compare against (default: the newest audits/vX.Y.Z/ below this one).",
+)
+@click.option(
+    "--coverage",
+    "coverage_path",
+    type=click.Path(path_type=Path),
+    help="Coverage and gas from `ape test --coverage --gas` (default: .build/audit-tests.json if present).",
+)
+@click.option("--check-html/--no-check-html", default=True, help="Render report.html in headless Chromium.")
+def report_command(release: str, previous: str | None, coverage_path: Path | None, check_html: bool) -> None:
+    """Write audits/vX.Y.Z/: report.md, report.html, findings.json, findings.sarif."""
+    from strikeforge.audit.report.build import ReportError, build_report
+
+    root = _root()
+    try:
+        folder = build_report(root, release, previous, coverage_path, check_html=check_html)
+    except ReportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"report written to {folder}")

@@ -1,0 +1,119 @@
+"""One audit run: collect the scope, Slither over the Solidity, our analyzer over the Vyper, triage, outputs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from strikeforge.audit import checklist, sarif, solidity, sources, triage, vyper
+from strikeforge.audit.findings import at_or_above, sort_key, stable_id
+from strikeforge.audit.solidity import CompilerSettings
+from strikeforge.toolchain.config import read_pins
+from strikeforge.toolchain.solc import solcx_folder
+
+
+@dataclass
+class AuditResult:
+    scope: sources.Scope
+    findings: list[dict[str, Any]]
+    rules: dict[str, dict[str, str]]
+    stale: list[str]
+    settings: CompilerSettings
+    timings: dict[str, float] = field(default_factory=dict)
+    solidity: solidity.SolidityResult | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def untriaged(self, level: str) -> list[dict[str, Any]]:
+        """Findings at or above ``level`` with no accepted triage entry."""
+        return [f for f in self.findings if at_or_above(f, level) and f["strikeforge"]["triage"] not in triage.ACCEPTED]
+
+    def slither_json(self) -> dict[str, Any]:
+        return {"success": True, "error": None, "results": {"detectors": self.findings}}
+
+
+def rules_of(detectors: list[type]) -> dict[str, dict[str, str]]:
+    """check -> help, wiki, title, description, recommendation, from the detector classes."""
+    return {
+        d.ARGUMENT: {
+            "help": d.HELP,
+            "wiki": d.WIKI if hasattr(d, "WIKI") else "",
+            "title": d.WIKI_TITLE,
+            "description": d.WIKI_DESCRIPTION,
+            "exploit": d.WIKI_EXPLOIT_SCENARIO,
+            "recommendation": d.WIKI_RECOMMENDATION,
+        }
+        for d in detectors
+    }
+
+
+def compiler_settings(root: Path) -> CompilerSettings:
+    """The project's solc (registered in this environment) with ape-config's optimizer and EVM version."""
+    pins = read_pins(root)
+    config = yaml.safe_load((root / "ape-config.yaml").read_text()) or {}
+    sol = config.get("solidity") or {}
+    solc = solcx_folder(Path(sys.prefix)) / f"solc-v{pins.solidity}"
+    if not solc.exists():
+        raise sources.AuditInputError(f"solc {pins.solidity} is not registered at {solc}: run make install")
+    return CompilerSettings(
+        solc=str(solc),
+        version=pins.solidity,
+        optimize=bool(sol.get("optimize", True)),
+        runs=int(sol.get("optimization_runs", 200)),
+        evm_version=str(sol.get("evm_version", "cancun")),
+    )
+
+
+def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
+    """Audit ``paths`` (default: the project's production contracts); raises AuditInputError or TriageError."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    scope = sources.collect(paths, root)
+    settings = compiler_settings(root)
+    accepted = triage.load(triage_file) if triage_file else triage.Triage()
+    sol = solidity.analyze(scope, root, settings)
+    timings["solidity"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    findings = list(sol.findings) + vyper.analyze(scope, root)
+    timings["vyper"] = time.perf_counter() - mark
+    for finding in findings:
+        status = accepted.status_of(finding)
+        entry = accepted.entries.get(stable_id(finding))
+        finding["strikeforge"] = {
+            "stable_id": stable_id(finding),
+            "language": "vyper" if finding["check"].startswith("vyper-") else "solidity",
+            "triage": status,
+            "justification": entry.justification if entry else None,
+        }
+    findings.sort(key=sort_key)
+    from strikeforge.audit.vyper.detectors import DETECTORS as VYPER_DETECTORS
+
+    rules = rules_of(solidity.stock_detectors() + solidity.our_detectors() + VYPER_DETECTORS)
+    timings["total"] = time.perf_counter() - start
+    return AuditResult(
+        scope=scope,
+        findings=findings,
+        rules=rules,
+        stale=accepted.stale(findings),
+        settings=settings,
+        timings=timings,
+        solidity=sol,
+        warnings=sol.warnings,
+    )
+
+
+def write_outputs(result: AuditResult, json_path: Path | None, sarif_path: Path | None, md_path: Path | None) -> None:
+    from importlib.metadata import version
+
+    if json_path:
+        json_path.write_text(json.dumps(result.slither_json(), indent=2) + "\n")
+    if sarif_path:
+        log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"))
+        sarif_path.write_text(json.dumps(log, indent=2) + "\n")
+    if md_path:
+        md_path.write_text(checklist.to_markdown(result.findings, result.rules, "Strikeforge audit checklist"))

@@ -1,0 +1,47 @@
+"""The base class of the Strikeforge Slither detectors: shared wiki links and the declared-functions walk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from slither.core.declarations import Contract, Function
+from slither.detectors.abstract_detector import AbstractDetector
+
+WIKI_ROOT = "https://github.com/strikeforge/strikeforge/blob/main/audits/detectors.md"
+
+
+class StrikeforgeDetector(AbstractDetector):
+    """A Slither detector of ours; subclasses set the class attributes Slither reads and implement ``_detect``."""
+
+    ARGUMENT = ""
+    HELP = ""
+    WIKI = WIKI_ROOT
+    WIKI_TITLE = ""
+    WIKI_DESCRIPTION = ""
+    WIKI_EXPLOIT_SCENARIO = ""
+    WIKI_RECOMMENDATION = ""
+
+    def declared_functions(self) -> Iterator[tuple[Contract, Function]]:
+        """Every function and modifier with a body, once, in the contract that declares it (dependencies skipped)."""
+        for contract in self.compilation_unit.contracts:
+            if contract.is_interface or self._is_dependency(contract):
+                continue
+            for function in contract.functions_and_modifiers_declared:
+                if function.is_implemented:
+                    yield contract, function
+
+    def derived_contracts(self) -> Iterator[Contract]:
+        """Every deployable contract that is not a dependency's."""
+        for contract in self.compilation_unit.contracts_derived:
+            if not contract.is_interface and not contract.is_library and not self._is_dependency(contract):
+                yield contract
+
+    def _is_dependency(self, item: Any) -> bool:
+        """True for code under node_modules (crytic-compile's dependency test, then the path)."""
+        if not item.source_mapping:
+            return False
+        filename = item.source_mapping.filename
+        return self.compilation_unit.crytic_compile.is_dependency(filename.absolute) or "node_modules" in str(
+            filename.absolute
+        )

@@ -1,0 +1,154 @@
+"""Merkle proofs: a 64-byte single-hashed leaf (second preimage), and a claim paid before it is marked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from slither.core.declarations import Function
+from slither.core.solidity_types import ElementaryType
+from slither.slithir.operations import (
+    Assignment,
+    HighLevelCall,
+    LowLevelCall,
+    Send,
+    Transfer,
+    TypeConversion,
+)
+from slither.utils.output import Output
+
+from strikeforge.audit.slither_plugin import _ir
+from strikeforge.audit.slither_plugin._base import StrikeforgeDetector
+from strikeforge.audit.slither_plugin.classification import HIGH, MEDIUM
+
+# MerkleProof function -> position of the leaf argument.
+VERIFIERS = {"verify": 2, "verifyCalldata": 2, "processProof": 1, "processProofCalldata": 1}
+KECCAK = "keccak256(bytes)"
+ENCODERS = {"abi.encode()": False, "abi.encodePacked()": True}
+TRANSFERS = frozenset({"transfer", "transferFrom", "safeTransfer", "safeTransferFrom", "mint", "safeMint", "sendValue"})
+
+
+def _definition(function: Function, value: Any) -> Any:
+    for _, ir in _ir.irs(function):
+        if getattr(ir, "lvalue", None) == value:
+            return ir
+    return None
+
+
+def _origin(function: Function, value: Any) -> Any:
+    """The operation that computed ``value``, through plain assignments and conversions."""
+    ir = _definition(function, value)
+    while isinstance(ir, Assignment | TypeConversion):
+        source = ir.rvalue if isinstance(ir, Assignment) else ir.variable
+        ir = _definition(function, source)
+    return ir
+
+
+def _encoded_size(arguments: list[Any], packed: bool) -> int | None:
+    size = 0
+    for arg in arguments:
+        t = getattr(arg, "type", None)
+        if not isinstance(t, ElementaryType) or t.is_dynamic:
+            return None
+        size += (t.size // 8) if packed else 32
+    return size
+
+
+def leaf_preimage_size(function: Function, leaf: Any) -> int | None:
+    """The byte length hashed once to make ``leaf`` when it is ``keccak256(abi.encode[Packed](static args))``."""
+    keccak = _origin(function, leaf)
+    if _ir.solidity_call_name(keccak) != KECCAK:
+        return None
+    encode = _origin(function, keccak.arguments[0])
+    name = _ir.solidity_call_name(encode)
+    if name not in ENCODERS:
+        return None
+    return _encoded_size(encode.arguments, ENCODERS[name])
+
+
+def verifications(function: Function) -> Iterator[tuple[Any, Any, Any]]:
+    """(node, call, leaf) for every MerkleProof verification in ``function``."""
+    for node, ir in _ir.irs(function):
+        callee = _ir.internal_callees(ir)
+        if callee is not None and callee.name in VERIFIERS and "merkle" in str(callee.contract.name).lower():
+            position = VERIFIERS[callee.name]
+            if position < len(ir.arguments):
+                yield node, ir, ir.arguments[position]
+
+
+class MerkleSecondPreimage(StrikeforgeDetector):
+    """A Merkle leaf that is one keccak256 of exactly 64 bytes, the size of an inner node."""
+
+    ARGUMENT = "merkle-second-preimage"
+    HELP = "Merkle leaf is a single hash of 64 bytes (second-preimage)"
+    IMPACT, CONFIDENCE = HIGH, HIGH
+    WIKI_TITLE = "Merkle leaf open to a second preimage"
+    WIKI_DESCRIPTION = "A 64-byte leaf preimage hashes like an inner node, so an inner node passes as a leaf."
+    WIKI_EXPLOIT_SCENARIO = "An attacker proves the pair of child hashes of an inner node as a claimable leaf."
+    WIKI_RECOMMENDATION = "Hash leaves twice: keccak256(bytes.concat(keccak256(abi.encode(...)))) (OZ merkle-tree)."
+
+    def _detect(self) -> list[Output]:
+        results = []
+        for _, function in self.declared_functions():
+            for node, _ir_call, leaf in verifications(function):
+                if leaf_preimage_size(function, leaf) == 64:
+                    results.append(
+                        self.generate_result([function, " verifies a single-hashed 64-byte leaf: ", node, "\n"])
+                    )
+        return results
+
+
+def _is_payout(ir: Any) -> bool:
+    if isinstance(ir, Transfer | Send):
+        return True
+    if isinstance(ir, LowLevelCall):
+        return ir.call_value is not None
+    return isinstance(ir, HighLevelCall) and str(ir.function_name) in TRANSFERS
+
+
+def _events(function: Function, depth: int = _ir.MAX_DEPTH) -> Iterator[tuple[str, Any, Any]]:
+    """("write", variable, node) and ("payout", None, node), in execution order through internal calls."""
+    for node in function.nodes:
+        for variable in node.state_variables_written:
+            yield "write", variable, node
+        for ir in node.irs:
+            if _is_payout(ir):
+                yield "payout", None, node
+            callee = _ir.internal_callees(ir)
+            if callee is not None and depth > 0:
+                yield from _events(callee, depth - 1)
+
+
+class MerkleClaimNotMarked(StrikeforgeDetector):
+    """A Merkle-proven claim that pays out before (or without) recording the claim."""
+
+    ARGUMENT = "merkle-claim-not-marked"
+    HELP = "Merkle claim paid before it is marked as claimed"
+    IMPACT, CONFIDENCE = HIGH, MEDIUM
+    WIKI_TITLE = "Merkle claim not marked before the transfer"
+    WIKI_DESCRIPTION = "The claimed flag is written after the payout, or never, so the proof can be used again."
+    WIKI_EXPLOIT_SCENARIO = "A token with a transfer hook re-enters claim() and is paid again for the same leaf."
+    WIKI_RECOMMENDATION = "Check and set the claimed bit before any transfer (checks-effects-interactions)."
+
+    def _detect(self) -> list[Output]:
+        results = []
+        for contract in self.derived_contracts():
+            for entry in contract.functions_entry_points:
+                if entry.view or entry.pure:
+                    continue
+                reach = _ir.reachable(entry)
+                if not any(True for fn in reach for _ in verifications(fn)):
+                    continue
+                checked = {v for fn in reach for v in fn.all_conditional_state_variables_read(include_loop=False)}
+                marked, payout = False, None
+                for kind, variable, node in _events(entry):
+                    if kind == "write" and variable in checked:
+                        marked = True
+                    elif kind == "payout" and not marked:
+                        payout = node
+                        break
+                if payout is not None:
+                    results.append(
+                        self.generate_result([entry, " pays a Merkle claim before marking it: ", payout, "\n"])
+                    )
+        return results

@@ -1,0 +1,132 @@
+"""Solidity through Slither: one standard-JSON compilation of the whole scope, Slither's detectors and ours.
+
+Every source (the scope and everything it imports) goes into the standard-JSON input as content, so the compiler
+never reads the filesystem: folders outside the project compile the same as the project. node_modules and mocks are
+filtered out of the results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from strikeforge.audit.sources import AuditInputError, Scope, resolve_imports
+
+FILTERED = ["node_modules", "/mocks/"]
+OUTPUTS = ["abi", "metadata", "devdoc", "userdoc", "evm.bytecode", "evm.deployedBytecode", "storageLayout"]
+
+
+@dataclass(frozen=True)
+class CompilerSettings:
+    """What the audit compiles with: the project's solc and ape-config's optimizer and EVM version."""
+
+    solc: str
+    version: str
+    optimize: bool = True
+    runs: int = 200
+    evm_version: str = "cancun"
+
+
+@dataclass
+class SolidityResult:
+    """Slither's detector results (its JSON shape) and what the compilation saw."""
+
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    contracts: dict[str, str] = field(default_factory=dict)  # contract name -> file (scope only)
+    warnings: list[str] = field(default_factory=list)
+    slither: Any = None
+
+
+def stock_detectors() -> list[type]:
+    from slither.detectors import all_detectors
+    from slither.detectors.abstract_detector import AbstractDetector
+
+    return [
+        d
+        for _, d in inspect.getmembers(all_detectors)
+        if inspect.isclass(d) and issubclass(d, AbstractDetector) and d is not AbstractDetector
+    ]
+
+
+def our_detectors() -> list[type]:
+    from strikeforge.audit.slither_plugin import DETECTORS
+
+    return list(DETECTORS)
+
+
+def standard_json(scope: Scope, root: Path, settings: CompilerSettings) -> dict[str, Any]:
+    """The standard-JSON input for the scope's Solidity: every source inline, remappings to node_modules."""
+    sources = resolve_imports(scope.solidity, root, scope.base)
+    return {
+        "language": "Solidity",
+        "sources": {
+            name: {"content": path.read_text(encoding="utf-8")} for name, path in sorted(sources.units.items())
+        },
+        "settings": {
+            "remappings": [f"{prefix}={target}" for prefix, target in sorted(sources.remappings.items())],
+            "optimizer": {"enabled": settings.optimize, "runs": settings.runs},
+            "evmVersion": settings.evm_version,
+            "outputSelection": {
+                "*": {
+                    "*": [
+                        "abi",
+                        "metadata",
+                        "devdoc",
+                        "userdoc",
+                        "evm.bytecode",
+                        "evm.deployedBytecode",
+                        "storageLayout",
+                    ],
+                    "": ["ast"],
+                }
+            },
+        },
+    }
+
+
+def analyze(
+    scope: Scope, root: Path, settings: CompilerSettings, detectors: list[type] | None = None
+) -> SolidityResult:
+    """Compile the scope's Solidity once and run ``detectors`` (default: Slither's and ours) over it."""
+    if not scope.solidity:
+        return SolidityResult()
+    from crytic_compile import CryticCompile
+    from crytic_compile.platform.exceptions import InvalidCompilation
+    from crytic_compile.platform.solc_standard_json import SolcStandardJson
+    from slither import Slither
+
+    platform = SolcStandardJson(standard_json(scope, root, settings))
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    loggers = [logging.getLogger(n) for n in ("CryticCompile", "Slither", "SlitherSolcParsing", "ContractSolcParsing")]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            compilation = CryticCompile(platform, solc=settings.solc, solc_disable_warnings=True)
+            slither = Slither(compilation, filter_paths=FILTERED, exclude_dependencies=True)
+    except InvalidCompilation as exc:
+        raise AuditInputError(f"Solidity does not compile with {settings.solc} ({settings.version}): {exc}") from exc
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+            logger.propagate = True
+    for detector in detectors if detectors is not None else stock_detectors() + our_detectors():
+        slither.register_detector(detector)
+    with contextlib.redirect_stdout(io.StringIO()):
+        findings = [f for batch in slither.run_detectors() for f in batch]
+    in_scope = {str(p) for p in scope.solidity}
+    contracts = {
+        c.name: c.source_mapping.filename.absolute
+        for unit in slither.compilation_units
+        for c in unit.contracts
+        if c.source_mapping and c.source_mapping.filename.absolute in in_scope
+    }
+    warnings = [line for line in log.getvalue().splitlines() if "ERROR" in line or "Impossible" in line]
+    return SolidityResult(findings=findings, contracts=contracts, warnings=warnings, slither=slither)

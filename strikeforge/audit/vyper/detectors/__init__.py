@@ -1,0 +1,25 @@
+"""The Vyper detectors, one concern each."""
+
+from strikeforge.audit.vyper.detectors.access_control import VyperMissingAccessControl
+from strikeforge.audit.vyper.detectors.chainlink import (
+    VyperChainlinkHardcodedDecimals,
+    VyperChainlinkMissingSequencerCheck,
+    VyperChainlinkStalePrice,
+    VyperChainlinkUncheckedAnswer,
+)
+from strikeforge.audit.vyper.detectors.divide_before_multiply import VyperDivideBeforeMultiply
+from strikeforge.audit.vyper.detectors.reentrancy import VyperReentrancy
+from strikeforge.audit.vyper.detectors.tx_origin import VyperTxOrigin
+from strikeforge.audit.vyper.detectors.unchecked_raw_call import VyperUncheckedRawCall
+
+DETECTORS = [
+    VyperReentrancy,
+    VyperUncheckedRawCall,
+    VyperTxOrigin,
+    VyperDivideBeforeMultiply,
+    VyperMissingAccessControl,
+    VyperChainlinkStalePrice,
+    VyperChainlinkUncheckedAnswer,
+    VyperChainlinkHardcodedDecimals,
+    VyperChainlinkMissingSequencerCheck,
+]
