@@ -5,7 +5,8 @@
 #   tools/install.sh check      prerequisites only (Python version, Node.js, npm)
 #   tools/install.sh python     .venv from requirements.lock (exact pins, --no-deps) plus this project, editable
 #   tools/install.sh node       node_modules from package-lock.json (npm ci), then verified against package.json
-#   tools/install.sh system     Debian packages the tests need (redis-server, postgresql), via apt-get as root
+#   tools/install.sh system     Debian packages the tests need (redis-server, postgresql, chromium-headless-shell),
+#                               via apt-get as root
 #   tools/install.sh toolchain  solc (native if present, else the solc-js shim) and anvil registered in .venv
 #
 # Every failure is one line on stderr, `strikeforge: <what is missing>: <how to get it>`, and exit status 1.
@@ -130,13 +131,19 @@ have_postgres() {
   command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
+have_chromium() {
+  # The audit report's HTML is rendered and checked in headless Chromium.
+  command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1
+}
+
 install_system() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   have_postgres || missing+=(postgresql)
+  have_chromium || missing+=(chromium-headless-shell)
   [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "installing ${missing[*]} (Debian packages the tests start on loopback)"
+    log "installing ${missing[*]} (Debian packages the tests use)"
     local logfile="${TMPDIR:-/tmp}/strikeforge-apt.$$.log"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}") \
       >"$logfile" 2>&1 ||

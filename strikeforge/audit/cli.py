@@ -92,16 +92,21 @@ def run_command(
     "--coverage",
     "coverage_path",
     type=click.Path(path_type=Path),
-    help="Coverage and gas from `ape test --coverage --gas` (default: .build/audit-tests.json if present).",
+    help="Coverage and gas exported by `make audit-tests` (default: .build/audit/tests.json).",
 )
 @click.option("--check-html/--no-check-html", default=True, help="Render report.html in headless Chromium.")
-def report_command(release: str, previous: str | None, coverage_path: Path | None, check_html: bool) -> None:
+@click.option("--fuzz-examples", default=200, show_default=True, help="Examples per invariant machine.")
+def report_command(
+    release: str, previous: str | None, coverage_path: Path | None, check_html: bool, fuzz_examples: int
+) -> None:
     """Write audits/vX.Y.Z/: report.md, report.html, findings.json, findings.sarif."""
     from strikeforge.audit.report.build import ReportError, build_report
 
     root = _root()
     try:
-        folder = build_report(root, release, previous, coverage_path, check_html=check_html)
+        folder = build_report(
+            root, release, previous, coverage_path, check_html=check_html, fuzz_examples=fuzz_examples
+        )
     except ReportError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"report written to {folder}")
