@@ -113,7 +113,7 @@ def write_outputs(result: AuditResult, json_path: Path | None, sarif_path: Path 
     if json_path:
         json_path.write_text(json.dumps(result.slither_json(), indent=2) + "\n")
     if sarif_path:
-        log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"))
+        log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"), result.scope.base)
         sarif_path.write_text(json.dumps(log, indent=2) + "\n")
     if md_path:
         md_path.write_text(checklist.to_markdown(result.findings, result.rules, "Strikeforge audit checklist"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from strikeforge.audit.findings import location, stable_id
@@ -24,8 +25,13 @@ def _region(finding: dict[str, Any]) -> dict[str, int]:
     return {"startLine": 1}
 
 
-def to_sarif(findings: list[dict[str, Any]], rules: dict[str, dict[str, str]], version: str) -> dict[str, Any]:
-    """The SARIF log of ``findings``; ``rules`` maps each check to its help, wiki and recommendation."""
+def to_sarif(
+    findings: list[dict[str, Any]], rules: dict[str, dict[str, str]], version: str, base: Path | None = None
+) -> dict[str, Any]:
+    """The SARIF log of ``findings``; ``rules`` maps each check to its help, wiki and recommendation.
+
+    Locations are relative to ``%SRCROOT%``, which is ``base`` (the folder the audit ran from) when given.
+    """
     checks = sorted({f["check"] for f in findings})
     index = {check: i for i, check in enumerate(checks)}
     driver_rules = []
@@ -87,7 +93,7 @@ def to_sarif(findings: list[dict[str, Any]], rules: dict[str, dict[str, str]], v
                         "rules": driver_rules,
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///"}},
+                **({"originalUriBaseIds": {"%SRCROOT%": {"uri": base.resolve().as_uri() + "/"}}} if base else {}),
                 "results": results,
             }
         ],

@@ -167,3 +167,11 @@ def test_bad_input_names_the_field_and_the_fix(root, tmp_path):
 def test_the_gas_export_summarises_each_method_and_skips_unnamed_contracts():
     report = {"Vault": {"deposit": [100, 300, 200]}, "0xAbC": {"0x1234": [5]}}
     assert _gas(report) == {"Vault": {"deposit": {"calls": 3, "min": 100, "max": 300, "mean": 200, "median": 200}}}
+
+
+def test_coverage_lists_function_hits_and_what_no_test_transaction_called(first):
+    section = (first / "report.md").read_text().split("## Test coverage")[1].split("## Gas")[0]
+    assert "| `contracts/oracles/OracleRouter.vy` | not traced | 9/19 |" in section
+    assert "| OracleRouter | 2/4 | `dispute_expiry_price`, `set_disputer` |" in section
+    assert "| SettlementLedger | 14/15 | `advanceSettled` |" in section
+    assert "MockVault" not in section

@@ -147,3 +147,16 @@ def test_a_folder_outside_the_project_resolves_imports_through_the_projects_node
     assert ("merkle-second-preimage", "MerkleBad") in checks
     assert ("merkle-claim-not-marked", "MerkleBad") in checks
     assert {Path(p).name for p in result.solidity.contracts.values()} == {"Claims.sol", "Merkle.sol"}
+
+
+def test_ape_run_audit_passes_its_arguments_to_strikeforge_audit(root, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ape_script_audit", root / "scripts" / "audit.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.chdir(root)
+    failed = CliRunner().invoke(script.cli, [str(BAD), "--fail-on", "high"])
+    assert failed.exit_code == 1 and "untriaged High" in failed.output
+    bad_release = CliRunner().invoke(script.cli, ["--release", "1.0"])
+    assert bad_release.exit_code == 1 and "--release '1.0': use X.Y.Z" in bad_release.output

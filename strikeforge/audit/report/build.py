@@ -167,6 +167,7 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
         "test_provider": {"provider": tests.get("provider"), "tracing": tests.get("tracing")},
         "fuzz": [c.to_dict() for c in campaigns],
         "timings": {"audit_seconds": round(audit_seconds, 1), "fuzz_seconds": round(fuzz_seconds, 1)},
+        "warnings": [w.rstrip(":") for w in result.warnings],
     }
     return result, data
 
@@ -179,7 +180,7 @@ def write(folder: Path, result: AuditResult, data: dict[str, Any], before: dict[
     (folder / "report.md").write_text(to_markdown(blocks))
     (folder / "report.html").write_text(to_html(blocks, title))
     (folder / "findings.json").write_text(json.dumps(result.slither_json(), indent=2) + "\n")
-    log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"))
+    log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"))  # relative to the repository root
     (folder / "findings.sarif").write_text(json.dumps(log, indent=2) + "\n")
     (folder / "report.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
@@ -258,6 +259,16 @@ def _methodology(data: dict[str, Any]) -> list[Block]:
                 "Tests: `ape test --coverage --gas` over the contract tests (see Test coverage for what was measured).",
                 f"Static analysis took {data['timings']['audit_seconds']} s on this machine.",
             ]
+        ),
+        *(
+            [
+                Paragraph(
+                    "Tool warnings (analysis ran; these functions have no Slither IR, so its detectors skip them):"
+                ),
+                Bullets([f"`{w}`" for w in data["warnings"]]),
+            ]
+            if data["warnings"]
+            else []
         ),
     ]
 
@@ -358,32 +369,40 @@ def _coverage(data: dict[str, Any]) -> list[Block]:
     for source, c in sorted(data["coverage"].items()):
         if "/mocks/" in source:
             continue
-        statements = f"{c['covered']}/{c['statements']}" if c["statements"] else "-"
-        rate = f"{100 * c['covered'] / c['statements']:.1f}%" if c["statements"] else "-"
-        funcs = f"{c['functions_hit']}/{c['functions']}"
-        rows.append([f"`{source}`", statements, rate, funcs])
+        statements = f"{c['covered']}/{c['statements']}" if data["test_provider"]["tracing"] else "not traced"
+        rows.append([f"`{source}`", statements, f"{c['functions_hit']}/{c['functions']}"])
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(data["tests"].items()))
     provider = data["test_provider"]
-    measured = {r[0].strip("`") for r in rows}
-    missing = [
-        s["file"]
-        for s in data["scope"]
-        if s["file"] not in measured and not s["file"].startswith("contracts/interfaces")
+    names = {c["name"] for c in data["contracts"]}
+    exercised = [
+        [name, f"{e['called']}/{e['functions']}", ", ".join(f"`{f}`" for f in e["uncalled"]) or "-"]
+        for name, e in sorted(data.get("exercised", {}).items())
+        if name in names
     ]
+    untested = sorted(names - set(data.get("exercised", {})))
     blocks: list[Block] = [
         Heading(2, "Test coverage"),
         Paragraph(
-            f"From `ape test --coverage` on the {provider['provider']} provider (statement coverage needs tracing: "
-            f"{'yes' if provider['tracing'] else 'no, so function coverage only'}); tests: {outcomes}."
+            f"From `ape test --coverage --gas` over the contract tests on the {provider['provider']} provider; "
+            f"tests: {outcomes}. Statement coverage needs a tracing provider: "
+            f"{'measured' if provider['tracing'] else 'not measured here, so Ape reports function coverage'}."
         ),
-        Table(["Source", "Statements", "Covered", "Functions hit"], rows, numeric={1, 2, 3}),
+        Heading(3, "Ape's coverage profile"),
+        Table(["Source", "Statements", "Functions hit"], rows, numeric={1, 2}),
+        Paragraph(
+            "Ape's coverage lists Vyper sources only: ape-solidity 0.8.6 stores no AST in its contract types, so Ape "
+            "cannot attribute a Solidity transaction to its source. The table below covers both languages from the "
+            "same run's transactions."
+        ),
+        Heading(3, "State-changing functions the tests call"),
+        Table(["Contract", "Called", "Never called by a test transaction"], exercised, numeric={1}),
     ]
-    if missing:
+    if untested:
         blocks.append(
             Paragraph(
-                "Not measured by Ape's coverage (ape-solidity 0.8.6 reports no Solidity sources to Ape's coverage "
-                "tracker): " + ", ".join(f"`{m}`" for m in missing) + ". Their behaviour is covered by the tests and "
-                "the fuzz campaigns above; line coverage for them is not available from this toolchain."
+                "Contracts no test transaction reached directly (called only through other contracts or views): "
+                + ", ".join(untested)
+                + "."
             )
         )
     return blocks

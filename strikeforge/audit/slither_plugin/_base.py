@@ -37,6 +37,13 @@ class StrikeforgeDetector(AbstractDetector):
             if not contract.is_interface and not contract.is_library and not self._is_dependency(contract):
                 yield contract
 
+    def state_changing_entry_points(self) -> Iterator[tuple[Contract, Function]]:
+        """Every public or external function of a deployable contract that can change state (no constructors)."""
+        for contract in self.derived_contracts():
+            for entry in contract.functions_entry_points:
+                if not (entry.view or entry.pure or entry.is_constructor):
+                    yield contract, entry
+
     def _is_dependency(self, item: Any) -> bool:
         """True for code under node_modules (crytic-compile's dependency test, then the path)."""
         if not item.source_mapping:

@@ -69,12 +69,9 @@ class MissingAccessControl(StrikeforgeDetector):
 
     def _detect(self) -> list[Output]:
         results = []
-        for contract in self.derived_contracts():
-            for entry in contract.functions_entry_points:
-                if entry.view or entry.pure or entry.is_constructor:
-                    continue
-                written = privileged_writes(entry)
-                if written and not is_sender_checked(entry, written):
-                    names = ", ".join(sorted(v.name for v in written))
-                    results.append(self.generate_result([entry, f" writes {names} without checking msg.sender\n"]))
+        for _, entry in self.state_changing_entry_points():
+            written = privileged_writes(entry)
+            if written and not is_sender_checked(entry, written):
+                names = ", ".join(sorted(v.name for v in written))
+                results.append(self.generate_result([entry, f" writes {names} without checking msg.sender\n"]))
         return results

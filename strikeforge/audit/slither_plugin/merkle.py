@@ -132,23 +132,18 @@ class MerkleClaimNotMarked(StrikeforgeDetector):
 
     def _detect(self) -> list[Output]:
         results = []
-        for contract in self.derived_contracts():
-            for entry in contract.functions_entry_points:
-                if entry.view or entry.pure:
-                    continue
-                reach = _ir.reachable(entry)
-                if not any(True for fn in reach for _ in verifications(fn)):
-                    continue
-                checked = {v for fn in reach for v in fn.all_conditional_state_variables_read(include_loop=False)}
-                marked, payout = False, None
-                for kind, variable, node in _events(entry):
-                    if kind == "write" and variable in checked:
-                        marked = True
-                    elif kind == "payout" and not marked:
-                        payout = node
-                        break
-                if payout is not None:
-                    results.append(
-                        self.generate_result([entry, " pays a Merkle claim before marking it: ", payout, "\n"])
-                    )
+        for _, entry in self.state_changing_entry_points():
+            reach = _ir.reachable(entry)
+            if not any(True for fn in reach for _ in verifications(fn)):
+                continue
+            checked = {v for fn in reach for v in fn.all_conditional_state_variables_read(include_loop=False)}
+            marked, payout = False, None
+            for kind, variable, node in _events(entry):
+                if kind == "write" and variable in checked:
+                    marked = True
+                elif kind == "payout" and not marked:
+                    payout = node
+                    break
+            if payout is not None:
+                results.append(self.generate_result([entry, " pays a Merkle claim before marking it: ", payout, "\n"]))
         return results

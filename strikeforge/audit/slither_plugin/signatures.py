@@ -72,16 +72,13 @@ class SignatureReplay(StrikeforgeDetector):
 
     def _detect(self) -> list[Output]:
         results = []
-        for contract in self.derived_contracts():
-            for entry in contract.functions_entry_points:
-                if entry.view or entry.pure or entry.is_constructor:
-                    continue
-                if not any(_recovers(fn) for fn in _ir.reachable(entry)):
-                    continue
-                gaps = _replay_gaps(entry)
-                if gaps:
-                    info: list[Any] = [entry, " acts on a signature whose digest lacks " + ", ".join(gaps) + "\n"]
-                    results.append(self.generate_result(info))
+        for _, entry in self.state_changing_entry_points():
+            if not any(_recovers(fn) for fn in _ir.reachable(entry)):
+                continue
+            gaps = _replay_gaps(entry)
+            if gaps:
+                info: list[Any] = [entry, " acts on a signature whose digest lacks " + ", ".join(gaps) + "\n"]
+                results.append(self.generate_result(info))
         return results
 
 
