@@ -179,7 +179,8 @@ def write(folder: Path, result: AuditResult, data: dict[str, Any], before: dict[
     title = f"Strikeforge v{data['release']}: audit report"
     (folder / "report.md").write_text(to_markdown(blocks))
     (folder / "report.html").write_text(to_html(blocks, title))
-    (folder / "findings.json").write_text(json.dumps(result.slither_json(), indent=2) + "\n")
+    # Compact: Slither's shape lists every line of each element's parent contract, which indentation triples.
+    (folder / "findings.json").write_text(json.dumps(result.slither_json(), separators=(",", ":")) + "\n")
     log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"))  # relative to the repository root
     (folder / "findings.sarif").write_text(json.dumps(log, indent=2) + "\n")
     (folder / "report.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
