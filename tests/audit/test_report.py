@@ -100,6 +100,8 @@ def test_access_matrix_names_the_role_each_privileged_function_checks(gathered):
     assert access["SettlementLedger"]["postBatch(bytes32,bytes32,uint256[4],bytes)"] == "role SEQUENCER_ROLE"
     assert access["OptionsEngine"]["createSeries(address,address,uint256,uint64,bool)"] == "role SERIES_CREATOR_ROLE"
     assert access["SettlementLedger"]["deposit(uint256)"] == "anyone"
+    assert access["SettlementLedger"]["grantRole(bytes32,address)"] == "admin of the role"
+    assert access["StrikeforgeTimelock"]["execute(address,uint256,bytes,bytes32,bytes32)"] == "role EXECUTOR_ROLE"
 
 
 def test_storage_layout_follows_declaration_order(gathered):

@@ -146,7 +146,7 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
     audit_seconds = time.perf_counter() - started
     contract_facts = facts.collect(result, root)
     mark = time.perf_counter()
-    campaigns = fuzz.run_all(fuzz_examples)
+    campaigns = fuzz.run_all(root, fuzz_examples)
     fuzz_seconds = time.perf_counter() - mark
     data = {
         "release": release,
@@ -163,6 +163,7 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
         "contracts": [f.to_dict() for f in contract_facts],
         "gas": tests.get("gas", {}),
         "coverage": tests.get("coverage", {}),
+        "exercised": tests.get("exercised", {}),
         "tests": tests.get("tests", {}),
         "test_provider": {"provider": tests.get("provider"), "tracing": tests.get("tracing")},
         "fuzz": [c.to_dict() for c in campaigns],

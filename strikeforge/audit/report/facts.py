@@ -91,8 +91,13 @@ def _role_of(expression: str) -> str | None:
         return "owner" if expression.startswith("onlyOwner") else None
     name, call = match.groups()
     if call:  # onlyRole(getRoleAdmin(role)): the admin of the role being granted or revoked
-        return "the role's admin"
+        return "admin of the role"
     return name if name.isupper() or name.endswith("_ROLE") else None
+
+
+def _roles_label(roles: set[str]) -> str:
+    """``role KEEPER_ROLE``, ``role owner``, or ``admin of the role`` (grantRole/revokeRole)."""
+    return ", ".join(r if r.startswith("admin of") else f"role {r}" for r in sorted(roles))
 
 
 def _solidity_caller(function: Any) -> str:
@@ -113,7 +118,7 @@ def _solidity_caller(function: Any) -> str:
             if role and role != "owner":
                 roles.add(role)
     if roles:
-        return "role " + ", ".join(sorted(roles))
+        return _roles_label(roles)
     if is_sender_checked(function, []):
         return "msg.sender checked in the body"
     return "anyone"
@@ -166,7 +171,7 @@ def _vyper_caller(fn: vy.FunctionDef) -> str:
                     o.attr for o in operands if isinstance(o, vy.Attribute) and o.value.node_source_code == "self"
                 )
     if roles:
-        return "role " + ", ".join(sorted(roles))
+        return _roles_label(roles)
     from strikeforge.audit.vyper.detectors.access_control import sender_checked
 
     return "msg.sender checked in the body" if sender_checked(reach) else "anyone"

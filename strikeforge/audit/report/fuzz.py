@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis.stateful import INVARIANT_MARKER
@@ -41,9 +43,15 @@ def invariants_of(machine: type) -> list[str]:
 
 
 def run_all(
-    examples: int, workers: int = 2, seed: int = 0, database: str = ".hypothesis/campaigns"
+    root: Path, examples: int, workers: int = 2, seed: int = 0, database: str = ".hypothesis/campaigns"
 ) -> list[CampaignSummary]:
-    """Run every target with ``examples`` examples across ``workers`` processes."""
+    """Run every target with ``examples`` examples across ``workers`` processes.
+
+    The machines live in the project's ``tests`` package, so the project root goes on ``sys.path`` (the workers
+    inherit it): the ``strikeforge`` console script does not start in it.
+    """
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     summaries = []
     for target in TARGETS:
         result = run_campaign(target, workers=workers, examples=examples, database=database, seed=seed, progress=False)
