@@ -153,7 +153,8 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
         "previous": None,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "commit": _git(root, "rev-parse", "HEAD"),
-        "dirty": bool(_git(root, "status", "--porcelain", "--untracked-files=no")),
+        # Uncommitted changes outside audits/ (which holds this report's own output) mean the code is not the commit.
+        "dirty": bool(_git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!audits")),
         "scope": [{"file": result.scope.display(p), "sha256": sha256(p)} for p in result.scope.files],
         "compilers": {"solc": result.settings.version, "vyper": vyper.__version__},
         "findings": [
