@@ -414,8 +414,9 @@ def _coverage(data: dict[str, Any]) -> list[Block]:
 def _gas(data: dict[str, Any], before: dict[str, Any]) -> list[Block]:
     old = before.get("gas", {})
     rows = []
+    in_scope = {c["name"] for c in data["contracts"]}
     for contract, methods in sorted(data["gas"].items()):
-        if contract.startswith("Mock"):
+        if contract not in in_scope:  # mocks and test drivers
             continue
         for method, g in sorted(methods.items()):
             prior = old.get(contract, {}).get(method)
