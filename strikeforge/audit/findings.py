@@ -50,6 +50,9 @@ def _qualified(element: dict[str, Any]) -> str:
 
 def stable_id(finding: dict[str, Any]) -> str:
     """``check/Contract.function/hash8``: independent of line numbers, file paths and the order of findings."""
+    assigned = finding.get("strikeforge", {}).get("stable_id")
+    if assigned:
+        return assigned
     elements = finding.get("elements") or []
     where = _qualified(elements[0]) if elements else "-"
     text = _LINES.sub("", _REFERENCES.sub("", finding.get("description", "")))

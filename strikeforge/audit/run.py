@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from strikeforge.audit import checklist, sarif, solidity, sources, triage, vyper
-from strikeforge.audit.findings import at_or_above, sort_key, stable_id
+from strikeforge.audit.findings import at_or_above, location, sort_key, stable_id
 from strikeforge.audit.solidity import CompilerSettings
 from strikeforge.toolchain.config import read_pins
 from strikeforge.toolchain.solc import solcx_folder
@@ -35,6 +35,15 @@ class AuditResult:
 
     def slither_json(self) -> dict[str, Any]:
         return {"success": True, "error": None, "results": {"detectors": self.findings}}
+
+
+def assign_ids(findings: list[dict[str, Any]]) -> None:
+    """Give each finding its stable id; identical findings (same check, place and text) get -2, -3 in source order."""
+    seen: dict[str, int] = {}
+    for finding in sorted(findings, key=lambda f: (stable_id(f), location(f))):
+        base = stable_id(finding)
+        seen[base] = seen.get(base, 0) + 1
+        finding["strikeforge"] = {"stable_id": base if seen[base] == 1 else f"{base}-{seen[base]}"}
 
 
 def rules_of(detectors: list[type]) -> dict[str, dict[str, str]]:
@@ -81,13 +90,12 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
     mark = time.perf_counter()
     findings = list(sol.findings) + vyper.analyze(scope, root)
     timings["vyper"] = time.perf_counter() - mark
+    assign_ids(findings)
     for finding in findings:
-        status = accepted.status_of(finding)
         entry = accepted.entries.get(stable_id(finding))
-        finding["strikeforge"] = {
-            "stable_id": stable_id(finding),
+        finding["strikeforge"] |= {
             "language": "vyper" if finding["check"].startswith("vyper-") else "solidity",
-            "triage": status,
+            "triage": accepted.status_of(finding),
             "justification": entry.justification if entry else None,
         }
     findings.sort(key=sort_key)

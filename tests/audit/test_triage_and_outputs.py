@@ -160,3 +160,13 @@ def test_ape_run_audit_passes_its_arguments_to_strikeforge_audit(root, monkeypat
     assert failed.exit_code == 1 and "untriaged High" in failed.output
     bad_release = CliRunner().invoke(script.cli, ["--release", "1.0"])
     assert bad_release.exit_code == 1 and "--release '1.0': use X.Y.Z" in bad_release.output
+
+
+def test_identical_findings_get_distinct_stable_ids(root, tmp_path):
+    twice = tmp_path / "twice.vy"
+    twice.write_text(
+        "# pragma version ~=0.4.3\n@external\n@pure\ndef f(a: uint256) -> uint256:\n"
+        "    x: uint256 = a // 3 * 2\n    y: uint256 = a // 3 * 2\n    return x + y\n"
+    )
+    ids = [f["strikeforge"]["stable_id"] for f in run([twice], root, None).findings]
+    assert len(ids) == 2 and ids[1] == ids[0] + "-2"
