@@ -141,6 +141,18 @@ def test_unknown_step_is_named():
 def test_missing_redis_without_apt_names_how_to_get_it(tools_dir):
     """Not root (or no apt-get): make install stops with one line naming the package."""
     _fake_tool(tools_dir, "id", "echo 1000")
+    _fake_tool(tools_dir, "chromium-headless-shell", "exit 0")
     result = _run("system", path_dirs=[tools_dir])
     assert result.returncode == 1
     assert _one_line(result.stderr).startswith("strikeforge: redis-server is missing: install it (sudo apt-get install")
+
+
+def test_missing_chromium_without_apt_names_how_to_get_it(tools_dir):
+    """The audit report is checked in headless Chromium: make install names the package when it cannot install it."""
+    _fake_tool(tools_dir, "id", "echo 1000")
+    _fake_tool(tools_dir, "redis-server", "exit 0")
+    result = _run("system", path_dirs=[tools_dir])
+    assert result.returncode == 1
+    assert _one_line(result.stderr).startswith(
+        "strikeforge: chromium-headless-shell is missing: install it (sudo apt-get install chromium-headless-shell"
+    )

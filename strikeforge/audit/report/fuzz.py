@@ -52,6 +52,10 @@ def run_all(
     """
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    from ape import Project
+
+    # The workers read contract types from .build/__local__.json without Ape: compile what is missing or stale.
+    Project(root).load_contracts()
     summaries = []
     for target in TARGETS:
         result = run_campaign(target, workers=workers, examples=examples, database=database, seed=seed, progress=False)
