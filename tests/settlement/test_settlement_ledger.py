@@ -325,3 +325,22 @@ def test_a_reposted_batch_id_starts_with_no_leaf_applied(
         _apply(ledger, tree, good, i, deployer)
         assert ledger.isApplied(1, i)
     assert not ledger.isApplied(1, len(good))  # past the batch's leaves: not its bit
+
+
+def test_a_final_batchs_bond_returns_to_its_sequencer_once(
+    ledger, funded, build, standard_trades, deployer, chain, alice
+):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    with ape.reverts(ledger.NotFinal):
+        ledger.releaseBond(1, sender=alice)
+    _after_window(chain)
+    sequencer_before, ledger_before = deployer.balance, ledger.balance
+    tx = ledger.releaseBond(1, sender=alice)  # anyone may release it; it goes to the sequencer
+    assert deployer.balance - sequencer_before == BOND
+    assert ledger_before - ledger.balance == BOND
+    assert [(e.batch, e.sequencer, e.amount) for e in tx.events.filter(ledger.BondReleased)] == [
+        (1, deployer.address, BOND)
+    ]
+    with ape.reverts(ledger.BondAlreadyReleased, batch=1):
+        ledger.releaseBond(1, sender=alice)

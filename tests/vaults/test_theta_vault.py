@@ -320,3 +320,25 @@ def test_fee_parameters_change_only_through_the_timelock(
         100,
         fee_recipient.address,
     )
+
+
+def test_a_withdrawal_by_assets_pays_them_exactly_and_uses_up_shares_rounded_up(bare_vault, users, keeper, weth):
+    alice = users[0]
+    bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
+    bare_vault.roll(sender=keeper)
+    bare_vault.mint(bare_vault.maxMint(alice), alice, sender=alice)
+    shares = bare_vault.balanceOf(alice)
+    bare_vault.requestRedeem(shares, alice, alice, sender=alice)
+    bare_vault.roll(sender=keeper)
+    before = weth.balanceOf(alice)
+    tx = bare_vault.withdraw(3 * ONE + 1, alice, alice, sender=alice)
+    assert weth.balanceOf(alice) - before == 3 * ONE + 1
+    (used,) = [e.shares for e in tx.events.filter(bare_vault.Withdraw)]
+    assert used * 10 * ONE >= (3 * ONE + 1) * shares  # never fewer shares than the exact pro-rata amount
+    assert bare_vault.claimableRedeemRequest(2, alice) == shares - used
+    rest = bare_vault.maxWithdraw(alice)
+    assert rest <= 7 * ONE - 1  # what is left never pays more than was put in
+    with reverts_with("ExceedsClaimable(uint256,uint256)", rest + 1, rest):
+        bare_vault.withdraw(rest + 1, alice, alice, sender=alice)
+    bare_vault.withdraw(rest, alice, alice, sender=alice)
+    assert weth.balanceOf(alice) - before == 3 * ONE + 1 + rest
