@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase
+
+from strikeforge.paths import ProjectNotFoundError, find_project_root
 
 DEFAULT_DATABASE = ".hypothesis/campaigns"
 _POLL_SECONDS = 1.0  # how often the parent checks that the workers it waits for are alive
@@ -74,6 +77,17 @@ def open_database(spec: str) -> ExampleDatabase:
 
         return RedisExampleDatabase(redis.Redis.from_url(spec))
     return DirectoryBasedExampleDatabase(spec)
+
+
+def _project_root_on_path() -> None:
+    """Machines live in the project's ``tests`` package; the ``strikeforge`` console script does not start in the
+    project root, so put it on ``sys.path`` (spawned workers inherit the parent's path)."""
+    try:
+        root = str(find_project_root())
+    except ProjectNotFoundError:
+        return
+    if root not in sys.path:
+        sys.path.insert(0, root)
 
 
 def load_machine(target: str) -> type:
@@ -151,6 +165,7 @@ def run_campaign(
     """Run ``target`` on ``workers`` processes sharing ``database``; ``examples`` is the total across workers."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1 (got {workers})")
+    _project_root_on_path()
     load_machine(target)  # fail here, in the parent, on a bad target
     if not database.startswith(("redis://", "rediss://")):
         Path(database).mkdir(parents=True, exist_ok=True)

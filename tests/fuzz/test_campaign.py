@@ -128,7 +128,8 @@ def test_command_line_reports_the_failure_and_exits_1(tmp_path):
         text=True,
         timeout=300,
         cwd=root,
-        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+        # No PYTHONPATH: the console script puts the project root on sys.path itself, so `tests.` targets import.
+        env={k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"},
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "found: AssertionError" in result.stdout

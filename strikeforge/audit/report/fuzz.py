@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +44,7 @@ def invariants_of(machine: type) -> list[str]:
 def run_all(
     root: Path, examples: int, workers: int = 2, seed: int = 0, database: str = ".hypothesis/campaigns"
 ) -> list[CampaignSummary]:
-    """Run every target with ``examples`` examples across ``workers`` processes.
-
-    The machines live in the project's ``tests`` package, so the project root goes on ``sys.path`` (the workers
-    inherit it): the ``strikeforge`` console script does not start in it.
-    """
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    """Run every target with ``examples`` examples across ``workers`` processes."""
     from ape import Project
 
     # The workers read contract types from .build/__local__.json without Ape: compile what is missing or stale.
