@@ -77,12 +77,17 @@ def test_claims_cannot_exceed_the_claimable_amounts(bare_vault, users, keeper):
         bare_vault.deposit(10 * ONE + 1, alice, sender=alice)
 
 
+def _shares_of_a_rolled_deposit(vault, who, keeper, assets):
+    """``who`` deposits ``assets``, the vault rolls, ``who`` mints every share: returns the shares."""
+    vault.requestDeposit(assets, who, who, sender=who)
+    vault.roll(sender=keeper)
+    vault.mint(vault.maxMint(who), who, sender=who)
+    return vault.balanceOf(who)
+
+
 def test_a_redemption_round_trip_returns_the_assets(bare_vault, users, keeper, weth):
     alice = users[0]
-    bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    bare_vault.roll(sender=keeper)
-    bare_vault.mint(bare_vault.maxMint(alice), alice, sender=alice)
-    shares = bare_vault.balanceOf(alice)
+    shares = _shares_of_a_rolled_deposit(bare_vault, alice, keeper, 10 * ONE)
     tx = bare_vault.requestRedeem(shares, alice, alice, sender=alice)
     assert [e.shares for e in tx.events.filter(bare_vault.RedeemRequest)] == [shares]
     assert bare_vault.pendingRedeemRequest(2, alice) == shares
@@ -324,10 +329,7 @@ def test_fee_parameters_change_only_through_the_timelock(
 
 def test_a_withdrawal_by_assets_pays_them_exactly_and_uses_up_shares_rounded_up(bare_vault, users, keeper, weth):
     alice = users[0]
-    bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    bare_vault.roll(sender=keeper)
-    bare_vault.mint(bare_vault.maxMint(alice), alice, sender=alice)
-    shares = bare_vault.balanceOf(alice)
+    shares = _shares_of_a_rolled_deposit(bare_vault, alice, keeper, 10 * ONE)
     bare_vault.requestRedeem(shares, alice, alice, sender=alice)
     bare_vault.roll(sender=keeper)
     before = weth.balanceOf(alice)
