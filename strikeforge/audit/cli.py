@@ -82,6 +82,14 @@ def run_command(
         raise SystemExit(1)
 
 
+@audit.command("detectors")
+def detectors_command() -> None:
+    """Print audits/detectors.md: every Strikeforge detector, what it finds and what to do."""
+    from strikeforge.audit.docs import render
+
+    click.echo(render(), nl=False)
+
+
 @audit.command("report")
 @click.option("--release", required=True, help="The release, X.Y.Z; the report goes to audits/vX.Y.Z/.")
 @click.option(

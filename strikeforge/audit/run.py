@@ -51,7 +51,7 @@ def rules_of(detectors: list[type]) -> dict[str, dict[str, str]]:
     return {
         d.ARGUMENT: {
             "help": d.HELP,
-            "wiki": d.WIKI if hasattr(d, "WIKI") else "",
+            "wiki": d.WIKI,
             "title": d.WIKI_TITLE,
             "description": d.WIKI_DESCRIPTION,
             "exploit": d.WIKI_EXPLOIT_SCENARIO,

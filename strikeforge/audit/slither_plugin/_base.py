@@ -8,7 +8,7 @@ from typing import Any
 from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import AbstractDetector
 
-WIKI_ROOT = "https://github.com/strikeforge/strikeforge/blob/main/audits/detectors.md"
+from strikeforge.audit.docs import WIKI, anchor
 
 
 class StrikeforgeDetector(AbstractDetector):
@@ -16,11 +16,16 @@ class StrikeforgeDetector(AbstractDetector):
 
     ARGUMENT = ""
     HELP = ""
-    WIKI = WIKI_ROOT
+    WIKI = WIKI
     WIKI_TITLE = ""
     WIKI_DESCRIPTION = ""
     WIKI_EXPLOIT_SCENARIO = ""
     WIKI_RECOMMENDATION = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.ARGUMENT:
+            cls.WIKI = anchor(cls.ARGUMENT)
 
     def declared_functions(self) -> Iterator[tuple[Contract, Function]]:
         """Every function and modifier with a body, once, in the contract that declares it (dependencies skipped)."""
