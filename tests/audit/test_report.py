@@ -56,6 +56,10 @@ def test_scope_lists_every_production_file_with_its_hash(first, root):
     assert "MockVault" not in text.split("## Methodology")[0]
 
 
+def test_the_summary_says_whether_any_triage_entry_is_stale(first):
+    assert "No stale triage entries" in (first / "report.md").read_text()
+
+
 def test_every_medium_or_high_finding_has_location_recommendation_and_triage(first, gathered):
     result, _ = gathered
     text = (first / "report.md").read_text()

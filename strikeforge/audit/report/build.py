@@ -290,9 +290,17 @@ def _summary(result: AuditResult) -> list[Block]:
                 str(sum(1 for s in status if s not in ("false-positive", "acknowledged"))),
             ]
         )
+    stale = (
+        Paragraph(
+            "Stale triage entries (their finding is no longer reported): " + ", ".join(f"`{i}`" for i in result.stale)
+        )
+        if result.stale
+        else Paragraph("No stale triage entries: every accepted entry in `audits/triage.yaml` matches a finding.")
+    )
     return [
         Heading(2, "Summary"),
         Table(["Severity", "Findings", "False positive", "Acknowledged", "Untriaged"], rows, numeric={1, 2, 3, 4}),
+        stale,
     ]
 
 
