@@ -11,6 +11,7 @@ import contextlib
 import inspect
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,9 @@ def our_detectors() -> list[type]:
     return list(DETECTORS)
 
 
-def standard_json(scope: Scope, root: Path, settings: CompilerSettings) -> dict[str, Any]:
-    """The standard-JSON input for the scope's Solidity: every source inline, remappings to node_modules."""
+def standard_json(scope: Scope, root: Path, settings: CompilerSettings) -> tuple[dict[str, Any], set[Path]]:
+    """The standard-JSON input for the scope's Solidity (every source inline, remappings to node_modules and
+    remappings.txt targets), and the dependency folders imports resolved into."""
     sources = resolve_imports(scope.solidity, root, scope.base)
     return {
         "language": "Solidity",
@@ -73,20 +75,12 @@ def standard_json(scope: Scope, root: Path, settings: CompilerSettings) -> dict[
             "evmVersion": settings.evm_version,
             "outputSelection": {
                 "*": {
-                    "*": [
-                        "abi",
-                        "metadata",
-                        "devdoc",
-                        "userdoc",
-                        "evm.bytecode",
-                        "evm.deployedBytecode",
-                        "storageLayout",
-                    ],
+                    "*": OUTPUTS,
                     "": ["ast"],
                 }
             },
         },
-    }
+    }, sources.dependencies
 
 
 def analyze(
@@ -100,7 +94,10 @@ def analyze(
     from crytic_compile.platform.solc_standard_json import SolcStandardJson
     from slither import Slither
 
-    platform = SolcStandardJson(standard_json(scope, root, settings))
+    solc_input, dependencies = standard_json(scope, root, settings)
+    platform = SolcStandardJson(solc_input)
+    # Findings only in dependencies (node_modules, mocks, remappings.txt targets such as a Foundry lib/) are dropped.
+    filtered = FILTERED + [re.escape(d.as_posix()) for d in sorted(dependencies)]
     log = io.StringIO()
     handler = logging.StreamHandler(log)
     loggers = [logging.getLogger(n) for n in ("CryticCompile", "Slither", "SlitherSolcParsing", "ContractSolcParsing")]
@@ -110,7 +107,7 @@ def analyze(
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             compilation = CryticCompile(platform, solc=settings.solc, solc_disable_warnings=True)
-            slither = Slither(compilation, filter_paths=FILTERED, exclude_dependencies=True)
+            slither = Slither(compilation, filter_paths=filtered, exclude_dependencies=True)
     except InvalidCompilation as exc:
         raise AuditInputError(f"Solidity does not compile with {settings.solc} ({settings.version}): {exc}") from exc
     finally:

@@ -115,6 +115,7 @@ class SoliditySources:
 
     units: dict[str, Path] = field(default_factory=dict)
     remappings: dict[str, str] = field(default_factory=dict)
+    dependencies: set[Path] = field(default_factory=set)  # folders imports resolved into: not the audited code
 
 
 def unit_name(path: Path, base: Path) -> str:
@@ -154,10 +155,12 @@ def _resolve(imported: str, importer: Path, root: Path, base: Path, sources: Sol
     for prefix, folder in _remappings_txt(importer.parent).items():
         if imported.startswith(prefix) and (folder / imported[len(prefix) :]).is_file():
             sources.remappings[prefix] = unit_name(folder, base) + "/"
+            sources.dependencies.add(folder.resolve())
             return (folder / imported[len(prefix) :]).resolve()
     for modules in _node_modules(importer.parent, root):
         if (modules / imported).is_file():
             sources.remappings[package + "/"] = unit_name(modules / package, base) + "/"
+            sources.dependencies.add((modules / package).resolve())
             return (modules / imported).resolve()
     if (base / imported).is_file():  # a path from the working directory, which is also its source unit name
         return (base / imported).resolve()

@@ -170,3 +170,29 @@ def test_identical_findings_get_distinct_stable_ids(root, tmp_path):
     )
     ids = [f["strikeforge"]["stable_id"] for f in run([twice], root, None).findings]
     assert len(ids) == 2 and ids[1] == ids[0] + "-2"
+
+
+def test_a_foundry_style_folder_resolves_remappings_txt_and_leaves_its_libraries_out(root, tmp_path, monkeypatch):
+    """remappings.txt maps `solmate/` into lib/: the import compiles, and findings inside lib/ are not reported."""
+    folder = tmp_path / "proto"
+    (folder / "lib" / "solmate" / "src" / "auth").mkdir(parents=True)
+    (folder / "remappings.txt").write_text("solmate/=lib/solmate/src/\n")
+    (folder / "lib" / "solmate" / "src" / "auth" / "Owned.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+        "contract Owned {\n    address public owner;\n"
+        "    function setOwner(address o) external { owner = o; }\n}\n"  # unguarded, but a library's
+    )
+    (folder / "Fees.sol").write_text(
+        '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\nimport {Owned} from "solmate/auth/Owned.sol";\n'
+        "contract Fees is Owned {\n    uint256 public feeBps;\n"
+        "    function setFee(uint256 bps) external { feeBps = bps; }\n}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run([folder], root, None)
+    flagged = {
+        (f["elements"][0]["type_specific_fields"]["parent"]["name"], f["elements"][0]["name"])
+        for f in result.findings
+        if f["check"] == "missing-access-control"
+    }
+    assert flagged == {("Fees", "setFee")}
+    assert [p.name for p in result.scope.solidity] == ["Fees.sol"]
