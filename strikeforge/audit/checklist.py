@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from strikeforge.audit.findings import IMPACTS, SEVERITY_NAMES, stable_id
-
-MARKS = {"false-positive": "x", "acknowledged": "x"}
+from strikeforge.audit.triage import accepted
 
 
 def to_markdown(findings: list[dict[str, Any]], rules: dict[str, dict[str, str]], title: str) -> str:
     lines = [f"# {title}", "", "| Severity | Findings | Untriaged |", "| --- | ---: | ---: |"]
     for impact in IMPACTS:
         group = [f for f in findings if f["impact"] == impact]
-        untriaged = [f for f in group if f.get("strikeforge", {}).get("triage") not in MARKS]
+        untriaged = [f for f in group if not accepted(f)]
         lines.append(f"| {SEVERITY_NAMES[impact]} | {len(group)} | {len(untriaged)} |")
     lines.append("")
     for impact in IMPACTS:
@@ -29,7 +28,7 @@ def to_markdown(findings: list[dict[str, Any]], rules: dict[str, dict[str, str]]
             for finding in group:
                 meta = finding.get("strikeforge", {})
                 status = meta.get("triage")
-                mark = MARKS.get(status or "", " ")
+                mark = "x" if accepted(finding) else " "
                 first = finding["markdown"].strip().splitlines()[0]
                 lines.append(f"- [{mark}] `{stable_id(finding)}`: {first}")
                 for extra in finding["markdown"].strip().splitlines()[1:]:

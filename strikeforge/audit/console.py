@@ -7,7 +7,7 @@ from rich.table import Table
 
 from strikeforge.audit.findings import IMPACTS, SEVERITY_NAMES, at_or_above, location
 from strikeforge.audit.run import AuditResult
-from strikeforge.audit.triage import ACCEPTED
+from strikeforge.audit.triage import accepted
 
 
 def summarize(result: AuditResult, fail_on: str) -> bool:
@@ -18,7 +18,7 @@ def summarize(result: AuditResult, fail_on: str) -> bool:
         table.add_column(column, justify="right" if column != "Severity" else "left")
     for impact in IMPACTS:
         group = [f for f in result.findings if f["impact"] == impact]
-        triaged = sum(1 for f in group if f["strikeforge"]["triage"] in ACCEPTED)
+        triaged = sum(1 for f in group if accepted(f))
         table.add_row(SEVERITY_NAMES[impact], str(len(group)), str(triaged), str(len(group) - triaged))
     console.print(table)
     failing = result.untriaged(fail_on)
@@ -35,7 +35,7 @@ def summarize(result: AuditResult, fail_on: str) -> bool:
         )
     for warning in result.warnings:
         console.print(f"[yellow]slither:[/yellow] {warning}")
-    below = [f for f in result.findings if not at_or_above(f, fail_on) or f["strikeforge"]["triage"] in ACCEPTED]
+    below = [f for f in result.findings if not at_or_above(f, fail_on) or accepted(f)]
     console.print(
         f"{len(result.findings)} findings, {len(failing)} untriaged at or above {fail_on}, {len(below)} triaged or "
         f"below; {result.timings['total']:.1f} s (Solidity {result.timings['solidity']:.1f} s, Vyper "

@@ -31,7 +31,7 @@ class AuditResult:
 
     def untriaged(self, level: str) -> list[dict[str, Any]]:
         """Findings at or above ``level`` with no accepted triage entry."""
-        return [f for f in self.findings if at_or_above(f, level) and f["strikeforge"]["triage"] not in triage.ACCEPTED]
+        return [f for f in self.findings if at_or_above(f, level) and not triage.accepted(f)]
 
     def slither_json(self) -> dict[str, Any]:
         return {"success": True, "error": None, "results": {"detectors": self.findings}}

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeforge.audit.findings import location, stable_id
+from strikeforge.audit.triage import accepted
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"High": "error", "Medium": "warning", "Low": "note", "Informational": "note", "Optimization": "note"}
@@ -75,8 +76,7 @@ def to_sarif(
             "partialFingerprints": {"strikeforgeStableId/v1": stable_id(finding)},
             "properties": {"impact": finding["impact"], "confidence": finding["confidence"]},
         }
-        triage = finding.get("strikeforge", {}).get("triage")
-        if triage in ("false-positive", "acknowledged"):
+        if accepted(finding):
             result["suppressions"] = [{"kind": "external", "justification": finding["strikeforge"]["justification"]}]
         results.append(result)
     return {

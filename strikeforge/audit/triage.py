@@ -24,6 +24,11 @@ STATUSES = ("false-positive", "acknowledged", "fixed")
 ACCEPTED = ("false-positive", "acknowledged")
 
 
+def accepted(finding: dict[str, Any]) -> bool:
+    """True when an audited finding (one ``run`` has annotated) has an accepted triage entry."""
+    return finding.get("strikeforge", {}).get("triage") in ACCEPTED
+
+
 class TriageError(ValueError):
     """triage.yaml is malformed; the message names the entry, the field and the fix."""
 

@@ -20,7 +20,7 @@ from strikeforge.audit.report import browser, facts, fuzz
 from strikeforge.audit.report.blocks import Block, Bullets, Heading, Paragraph, Table, to_html, to_markdown
 from strikeforge.audit.run import AuditResult, run
 from strikeforge.audit.sources import AuditInputError, sha256
-from strikeforge.audit.triage import TriageError
+from strikeforge.audit.triage import TriageError, accepted
 
 RELEASE = re.compile(r"^\d+\.\d+\.\d+$")
 TESTS_EXPORT = Path(".build/audit/tests.json")
@@ -287,7 +287,7 @@ def _summary(result: AuditResult) -> list[Block]:
                 str(len(group)),
                 str(status.count("false-positive")),
                 str(status.count("acknowledged")),
-                str(sum(1 for s in status if s not in ("false-positive", "acknowledged"))),
+                str(sum(1 for f in group if not accepted(f))),
             ]
         )
     stale = (
