@@ -5,8 +5,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 DOC_PATH = "audits/detectors.md"
 WIKI = f"https://github.com/strikeforge/strikeforge/blob/main/{DOC_PATH}"
+
+
+class Documented:
+    """What Slither reads from a detector class to list and explain it, for both our Slither and Vyper detectors.
+
+    Each concrete detector's ``WIKI`` is its own section of audits/detectors.md.
+    """
+
+    ARGUMENT = ""
+    HELP = ""
+    WIKI = WIKI
+    WIKI_TITLE = ""
+    WIKI_DESCRIPTION = ""
+    WIKI_EXPLOIT_SCENARIO = ""
+    WIKI_RECOMMENDATION = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.ARGUMENT:
+            cls.WIKI = anchor(cls.ARGUMENT)
 
 
 def anchor(argument: str) -> str:

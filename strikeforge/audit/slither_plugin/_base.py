@@ -8,24 +8,11 @@ from typing import Any
 from slither.core.declarations import Contract, Function
 from slither.detectors.abstract_detector import AbstractDetector
 
-from strikeforge.audit.docs import WIKI, anchor
+from strikeforge.audit.docs import Documented
 
 
-class StrikeforgeDetector(AbstractDetector):
+class StrikeforgeDetector(Documented, AbstractDetector):
     """A Slither detector of ours; subclasses set the class attributes Slither reads and implement ``_detect``."""
-
-    ARGUMENT = ""
-    HELP = ""
-    WIKI = WIKI
-    WIKI_TITLE = ""
-    WIKI_DESCRIPTION = ""
-    WIKI_EXPLOIT_SCENARIO = ""
-    WIKI_RECOMMENDATION = ""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.ARGUMENT:
-            cls.WIKI = anchor(cls.ARGUMENT)
 
     def declared_functions(self) -> Iterator[tuple[Contract, Function]]:
         """Every function and modifier with a body, once, in the contract that declares it (dependencies skipped)."""

@@ -6,28 +6,16 @@ from typing import Any
 
 import vyper.ast.nodes as vy
 
-from strikeforge.audit.docs import anchor
+from strikeforge.audit.docs import Documented
 from strikeforge.audit.findings import make_finding
 from strikeforge.audit.vyper.model import VyperModule
 
 
-class VyperDetector:
+class VyperDetector(Documented):
     """One concern over one module; subclasses set the attributes and implement ``detect``."""
 
-    ARGUMENT = ""
-    HELP = ""
-    WIKI = ""
     IMPACT = ""  # High, Medium, Low, Informational, Optimization (Slither's names)
     CONFIDENCE = ""
-    WIKI_TITLE = ""
-    WIKI_DESCRIPTION = ""
-    WIKI_EXPLOIT_SCENARIO = ""
-    WIKI_RECOMMENDATION = ""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.ARGUMENT:
-            cls.WIKI = anchor(cls.ARGUMENT)
 
     def __init__(self, module: VyperModule) -> None:
         self.module = module
