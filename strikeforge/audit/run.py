@@ -14,6 +14,8 @@ import yaml
 from strikeforge.audit import checklist, sarif, solidity, sources, triage, vyper
 from strikeforge.audit.findings import at_or_above, location, sort_key, stable_id
 from strikeforge.audit.solidity import CompilerSettings
+from strikeforge.audit.vyper.detectors import DETECTORS as VYPER_DETECTORS
+from strikeforge.audit.vyper.model import VyperModule
 from strikeforge.toolchain.config import read_pins
 from strikeforge.toolchain.solc import solcx_folder
 
@@ -27,6 +29,7 @@ class AuditResult:
     settings: CompilerSettings
     timings: dict[str, float] = field(default_factory=dict)
     solidity: solidity.SolidityResult | None = None
+    vyper_modules: list[VyperModule] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def untriaged(self, level: str) -> list[dict[str, Any]]:
@@ -88,7 +91,8 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
     sol = solidity.analyze(scope, root, settings)
     timings["solidity"] = time.perf_counter() - start
     mark = time.perf_counter()
-    findings = list(sol.findings) + vyper.analyze(scope, root)
+    vyper_modules = vyper.load_all(scope, root)
+    findings = list(sol.findings) + vyper.detect(vyper_modules)
     timings["vyper"] = time.perf_counter() - mark
     assign_ids(findings)
     for finding in findings:
@@ -99,8 +103,6 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
             "justification": entry.justification if entry else None,
         }
     findings.sort(key=sort_key)
-    from strikeforge.audit.vyper.detectors import DETECTORS as VYPER_DETECTORS
-
     rules = rules_of(solidity.stock_detectors() + solidity.our_detectors() + VYPER_DETECTORS)
     timings["total"] = time.perf_counter() - start
     return AuditResult(
@@ -111,6 +113,7 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
         settings=settings,
         timings=timings,
         solidity=sol,
+        vyper_modules=vyper_modules,
         warnings=sol.warnings,
     )
 

@@ -144,7 +144,7 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
     except (AuditInputError, TriageError) as exc:
         raise ReportError(str(exc)) from exc
     audit_seconds = time.perf_counter() - started
-    contract_facts = facts.collect(result, root)
+    contract_facts = facts.collect(result)
     mark = time.perf_counter()
     campaigns = fuzz.run_all(root, fuzz_examples)
     fuzz_seconds = time.perf_counter() - mark

@@ -13,9 +13,6 @@ from typing import Any
 
 import vyper.ast.nodes as vy
 from vyper.compiler import output as vyper_output
-from vyper.compiler.input_bundle import FilesystemInputBundle
-from vyper.compiler.phases import CompilerData
-from vyper.compiler.settings import Settings
 
 from strikeforge.audit.run import AuditResult
 from strikeforge.audit.vyper import model
@@ -45,9 +42,9 @@ class ContractFacts:
         return asdict(self)
 
 
-def collect(result: AuditResult, root: Path) -> list[ContractFacts]:
+def collect(result: AuditResult) -> list[ContractFacts]:
     """Facts for every deployable contract in the audit's scope, by name."""
-    facts = _solidity(result) + [_vyper(path, result.scope.display(path), root) for path in result.scope.vyper]
+    facts = _solidity(result) + [_vyper(module) for module in result.vyper_modules]
     return sorted(facts, key=lambda f: f.name)
 
 
@@ -124,17 +121,15 @@ def _solidity_caller(function: Any) -> str:
     return "anyone"
 
 
-def _vyper(path: Path, display: str, root: Path) -> ContractFacts:
-    bundle = FilesystemInputBundle(model.search_paths(path, root))
-    data = CompilerData(bundle.load_file(path), bundle, settings=Settings(evm_version="cancun"))
-    layout = vyper_output.build_layout_output(data).get("storage_layout", {})
-    module = model.VyperModule(path=path, display=display, name=path.stem, ast=data.annotated_vyper_module, text="")
+def _vyper(module: model.VyperModule) -> ContractFacts:
+    """Size and layout compiled from the analyzer's own compiler phases (the file is not parsed again)."""
+    layout = vyper_output.build_layout_output(module.data).get("storage_layout", {})
     access = {fn.name: _vyper_caller(fn) for fn in module.functions() if model.is_entry(fn)}
     return ContractFacts(
-        name=path.stem,
-        file=display,
+        name=module.name,
+        file=module.display,
         language="Vyper",
-        runtime_size=len(data.bytecode_runtime),
+        runtime_size=len(module.data.bytecode_runtime),
         storage=sorted(_flatten(layout), key=lambda s: (s.slot, s.name)),
         access=dict(sorted(access.items())),
     )

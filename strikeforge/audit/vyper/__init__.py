@@ -7,14 +7,24 @@ from typing import Any
 
 from strikeforge.audit.sources import Scope
 from strikeforge.audit.vyper.detectors import DETECTORS
-from strikeforge.audit.vyper.model import load
+from strikeforge.audit.vyper.model import VyperModule, load
+
+
+def load_all(scope: Scope, root: Path) -> list[VyperModule]:
+    """Every Vyper file of the scope, parsed and type-checked once."""
+    return [load(path, scope.display(path), root) for path in scope.vyper]
+
+
+def detect(modules: list[VyperModule], detectors: list[type] | None = None) -> list[dict[str, Any]]:
+    """Every finding of ``detectors`` (default: all) over ``modules``."""
+    return [
+        finding
+        for module in modules
+        for detector in (detectors if detectors is not None else DETECTORS)
+        for finding in detector(module).detect()
+    ]
 
 
 def analyze(scope: Scope, root: Path, detectors: list[type] | None = None) -> list[dict[str, Any]]:
     """Every finding of ``detectors`` (default: all) over the scope's Vyper files."""
-    findings: list[dict[str, Any]] = []
-    for path in scope.vyper:
-        module = load(path, scope.display(path), root)
-        for detector in detectors if detectors is not None else DETECTORS:
-            findings.extend(detector(module).detect())
-    return findings
+    return detect(load_all(scope, root), detectors)

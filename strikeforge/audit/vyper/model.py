@@ -38,6 +38,7 @@ class VyperModule:
     name: str
     ast: vy.Module
     text: str
+    data: CompilerData  # the compiler's phases, kept for what the report compiles further (bytecode, layout)
 
     def functions(self) -> list[vy.FunctionDef]:
         """The functions this file defines (not those of modules it imports)."""
@@ -73,7 +74,8 @@ def load(path: Path, display: str, root: Path) -> VyperModule:
         module = data.annotated_vyper_module
     except VyperException as exc:
         raise AuditInputError(f"{display}: does not compile with Vyper: {exc.message}") from exc
-    return VyperModule(path=path, display=display, name=path.stem, ast=module, text=path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    return VyperModule(path=path, display=display, name=path.stem, ast=module, text=text, data=data)
 
 
 def span(node: vy.VyperNode) -> tuple[int, int]:
