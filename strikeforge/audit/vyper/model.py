@@ -166,8 +166,7 @@ def writes(stmt: vy.VyperNode) -> list[tuple[str, vy.VyperNode]]:
 def events(stmts: list[vy.VyperNode], depth: int = MAX_DEPTH) -> Iterator[tuple[str, Any, vy.VyperNode]]:
     """("call", None, node) and ("write", variable, node) in execution order, through internal calls."""
     for stmt in stmts:
-        header = [c for c in _header(stmt)]
-        for expr in header:
+        for expr in _header(stmt):
             yield from _expression_events(expr, depth)
         for name, target in writes(stmt):
             yield "write", name, target

@@ -17,11 +17,16 @@ from strikeforge.audit.vyper.detectors._base import VyperDetector
 ANSWER, UPDATED_AT = 1, 3
 
 
-def round_data_calls(fn: vy.FunctionDef) -> Iterator[vy.StaticCall]:
-    for node in fn.get_descendants((vy.StaticCall, vy.ExtCall)):
-        call = node.value
-        if isinstance(call, vy.Call) and isinstance(call.func, vy.Attribute) and call.func.attr == "latestRoundData":
-            yield node
+def calls_of(node: vy.VyperNode, method: str) -> Iterator[vy.StaticCall | vy.ExtCall]:
+    """Every ``staticcall``/``extcall`` of ``something.method(...)`` under ``node``."""
+    for found in node.get_descendants((vy.StaticCall, vy.ExtCall)):
+        call = found.value
+        if isinstance(call, vy.Call) and isinstance(call.func, vy.Attribute) and call.func.attr == method:
+            yield found
+
+
+def round_data_calls(fn: vy.FunctionDef) -> Iterator[vy.StaticCall | vy.ExtCall]:
+    return calls_of(fn, "latestRoundData")
 
 
 def is_sequencer(node: vy.StaticCall) -> bool:
@@ -103,11 +108,7 @@ class VyperChainlinkUncheckedAnswer(_ChainlinkDetector):
 
 
 def _reads_decimals(module: model.VyperModule) -> bool:
-    for node in module.ast.get_descendants((vy.StaticCall, vy.ExtCall)):
-        call = node.value
-        if isinstance(call, vy.Call) and isinstance(call.func, vy.Attribute) and call.func.attr == "decimals":
-            return True
-    return False
+    return any(True for _ in calls_of(module.ast, "decimals"))
 
 
 class VyperChainlinkHardcodedDecimals(_ChainlinkDetector):
