@@ -30,7 +30,11 @@ class AuditResult:
     timings: dict[str, float] = field(default_factory=dict)
     solidity: solidity.SolidityResult | None = None
     vyper_modules: list[VyperModule] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Slither's lines about functions it could not analyse (the Vyper analyzer either analyses or fails)."""
+        return self.solidity.warnings if self.solidity else []
 
     def untriaged(self, level: str) -> list[dict[str, Any]]:
         """Findings at or above ``level`` with no accepted triage entry."""
@@ -114,7 +118,6 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
         timings=timings,
         solidity=sol,
         vyper_modules=vyper_modules,
-        warnings=sol.warnings,
     )
 
 
