@@ -37,9 +37,7 @@ def _record(receipt: Any) -> None:
     name = contract_type.name
     _GAS.setdefault(name, {}).setdefault(method.name, []).append(int(receipt.gas_used))
     if name not in _MUTABLE:
-        _MUTABLE[name] = sorted(
-            {f.name for f in contract_type.mutable_methods if f.name} if contract_type.mutable_methods else set()
-        )
+        _MUTABLE[name] = sorted({f.name for f in contract_type.mutable_methods})
 
 
 def pytest_configure(config: pytest.Config) -> None:
