@@ -35,11 +35,8 @@ class Scope:
         return sorted(self.solidity + self.vyper)
 
     def display(self, path: Path) -> str:
-        """``path`` relative to the base when under it, else absolute."""
-        try:
-            return path.resolve().relative_to(self.base).as_posix()
-        except ValueError:
-            return path.resolve().as_posix()
+        """``path`` relative to the base when under it, else absolute: the name solc and Slither give it too."""
+        return unit_name(path, self.base)
 
 
 def sha256(path: Path) -> str:
@@ -119,6 +116,7 @@ class SoliditySources:
 
 
 def unit_name(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` when under it, else absolute (a solc source unit name)."""
     try:
         return path.resolve().relative_to(base).as_posix()
     except ValueError:
