@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
+import subprocess
 
 import pytest
 from ape import project
@@ -47,13 +49,16 @@ def test_the_markdown_has_every_section(first):
 
 
 def test_scope_lists_every_production_file_with_its_hash(first, root):
+    """Exactly the tracked contracts outside mocks/ (not Ape's dependency cache under contracts/.cache)."""
     text = (first / "report.md").read_text()
-    for path in (root / "contracts").rglob("*"):
-        if path.suffix in (".sol", ".vy") and "mocks" not in path.parts:
-            rel = path.relative_to(root).as_posix()
-            digest = __import__("hashlib").sha256(path.read_bytes()).hexdigest()
-            assert f"| `{rel}` |" in text and digest in text, rel
-    assert "MockVault" not in text.split("## Methodology")[0]
+    tracked = subprocess.run(["git", "ls-files", "contracts"], cwd=root, capture_output=True, text=True, check=True)
+    production = [p for p in tracked.stdout.split() if p.endswith((".sol", ".vy")) and "/mocks/" not in p]
+    assert production
+    for rel in production:
+        digest = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        assert f"| `{rel}` | " in text and digest in text, rel
+    scope = text.split("## Scope")[1].split("### Compilers")[0]
+    assert sorted(re.findall(r"^\| `([^`]+)` \|", scope, re.MULTILINE)) == sorted(production)
 
 
 def test_the_summary_says_whether_any_triage_entry_is_stale(first):
