@@ -1,115 +1,126 @@
-"""The main job (`make demo`): deploy what the protocol has so far on a local chain and run it end to end.
+"""The main job (`make demo`): deploy Strikeforge on a local chain and run one epoch end to end.
 
 Run as `ape run demo --network ethereum:local:foundry` (anvil, the default of `make demo`) or
-`--network ethereum:local:test` (EthereumTester). Prints each step, a summary table with gas per step, and writes the
-same summary as JSON to .cache/demo/summary-<provider>.json. Any failed step or broken check exits non-zero.
-
-Today the protocol is its foundation: a Solidity test asset, a Vyper ERC-4626 vault (snekmate) and a Solidity
-depositor calling it. The options, vault, settlement and oracle issues extend this script into a full epoch.
+`--network ethereum:local:test` (EthereumTester). Deploys from deployments/config/ethereum-local.yaml (Safe, timelock,
+oracles, engine, vault, ledger; verified), runs the oracle node from oracles/replay/demo-eth-usd.csv, takes deposits,
+lets the keeper roll (strike chosen, calls written and sold to the market maker), trades through the settlement
+sequencer (batch posted, watched, challenge window passed, leaves claimed), expires the series (price recorded, made
+final, settled), redeems and withdraws. Prints each transaction, then a summary (balances, premium, payouts, fees, gas
+per step) also written to .cache/demo/summary-<provider>.json. Any failed step or check exits non-zero.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import NamedTuple
 
 import click
-from ape import accounts, chain, project
+from ape import chain
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
+from strikeforge.demo.flow import EpochDemo, Step
+from strikeforge.deploy.config import config_path, load
+from strikeforge.paths import find_project_root
 from strikeforge.units import format_units
 
-UNIT = 10**18
-DEPOSITS = {"alice": 1_000, "bob": 250, "carol": 40}  # whole tokens
 OUTPUT = Path(".cache/demo")
-
-
-class DemoCheckError(RuntimeError):
-    """A state check after a step failed: the demo did not do what it claims."""
-
-
-class Step(NamedTuple):
-    """One transaction of the demo (a NamedTuple: Ape loads scripts outside sys.modules, which dataclasses need)."""
-
-    name: str
-    actor: str
-    gas_used: int
-    tx: str
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise DemoCheckError(message)
 
 
 @click.command(cls=ConnectedProviderCommand)
 def cli(provider: object) -> None:
-    """Deploy the foundation contracts and run deposits and a redemption through both languages."""
-    console = Console()
-    network = f"{provider.network.choice}:{provider.name}"  # type: ignore[attr-defined]  # ethereum:local:foundry
-    deployer, *users = accounts.test_accounts[:4]
-    names = dict(zip(DEPOSITS, users, strict=False))
-    steps: list[Step] = []
-
-    def record(name: str, actor: str, receipt: object) -> None:
-        steps.append(Step(name, actor, receipt.gas_used, receipt.txn_hash))  # type: ignore[attr-defined]
-        console.print(f"  [green]ok[/green] {name} ({actor}): {receipt.gas_used:,} gas")  # type: ignore[attr-defined]
-
+    """Deploy on a local chain and run one epoch end to end."""
+    console = Console(width=120)
+    started = time.monotonic()
+    network = f"{provider.network.choice}:{provider.name}"  # type: ignore[attr-defined]
+    root = find_project_root()
+    config = load(config_path(root, "ethereum", "local"))
     console.print(f"[bold]Strikeforge demo[/bold] on {network} (chain id {chain.chain_id})")
-    token = project.MockERC20.deploy("Mock USD", "mUSD", 18, sender=deployer)
-    record("deploy MockERC20 (Solidity)", "deployer", chain.get_receipt(token.txn_hash))
-    vault = project.MockVault.deploy(token, 0, sender=deployer)
-    record("deploy MockVault (Vyper)", "deployer", chain.get_receipt(vault.txn_hash))
-    depositor = project.InteropDepositor.deploy(sender=deployer)
-    record("deploy InteropDepositor (Solidity)", "deployer", chain.get_receipt(depositor.txn_hash))
+    phase = [""]
 
-    for name, user in names.items():
-        amount = DEPOSITS[name] * UNIT
-        record("mint test asset", name, token.mint(user, amount, sender=deployer))
-        record("approve depositor", name, token.approve(depositor, amount, sender=user))
-        expected = vault.previewDeposit(amount)
-        record("deposit via Solidity -> Vyper", name, depositor.deposit(vault, amount, user, expected, sender=user))
-        _check(vault.balanceOf(user) == expected, f"{name}: expected {expected} shares, got {vault.balanceOf(user)}")
+    def report(step: Step) -> None:
+        if step.phase != phase[0]:
+            phase[0] = step.phase
+            console.print(f"[bold]{step.phase}[/bold]")
+        console.print(f"  [green]ok[/green] {step.name} ({step.actor}): {step.gas_used:,} gas")
 
-    carol = names["carol"]
-    shares = vault.balanceOf(carol)
-    assets = vault.previewRedeem(shares)
-    record("redeem (Vyper -> Solidity)", "carol", vault.redeem(shares, carol, carol, sender=carol))
-    _check(token.balanceOf(carol) == assets, f"carol: expected {assets} assets back, got {token.balanceOf(carol)}")
-    total = sum(DEPOSITS[n] for n in ("alice", "bob")) * UNIT
-    _check(vault.totalAssets() == total == token.balanceOf(vault), "vault assets do not match the deposits left")
+    demo = EpochDemo(config, root, provider.name, report)  # type: ignore[attr-defined]
+    epoch = demo.run()
+    facts = epoch.facts
+    accounts = {**demo.users, "market maker": demo.market_maker, **demo.buyers}
+    fee_recipient = demo.vault.fee_recipient()
+    accounts["fee recipient"] = fee_recipient
 
-    table = Table(title="Balances after the demo")
-    for column in ("account", "vault shares", "asset balance"):
-        table.add_column(column, justify="right" if column != "account" else "left")
-    for name, user in names.items():
-        table.add_row(name, format_units(vault.balanceOf(user), 18), format_units(token.balanceOf(user), 18))
-    table.add_row("vault (total)", format_units(vault.totalSupply(), 18), format_units(vault.totalAssets(), 18))
+    balances = {}
+    table = Table(title="Balances after the epoch")
+    for column in ("account", "WETH", "USDC", "vault shares", "shares worth (WETH)"):
+        table.add_column(column, justify="left" if column == "account" else "right")
+    for name, who in accounts.items():
+        shares = int(demo.vault.balanceOf(who))
+        row = {
+            "weth": int(demo.weth.balanceOf(who)),
+            "usdc": int(demo.usdc.balanceOf(who)),
+            "shares": shares,
+            "shares_assets": int(demo.vault.convertToAssets(shares)),
+        }
+        balances[name] = row
+        table.add_row(
+            name,
+            format_units(row["weth"], 18, 4),
+            format_units(row["usdc"], 6),
+            format_units(shares, 24, 4),
+            format_units(row["shares_assets"], 18, 4),
+        )
     console.print(table)
 
+    economics = Table(title=f"Series {facts['series']}")
+    economics.add_column("item")
+    economics.add_column("value", justify="right")
+    economics.add_row("spot at the roll (USDC)", format_units(facts["spot_at_roll"], 18))
+    economics.add_row("strike (USDC)", format_units(facts["strike"], 18))
+    economics.add_row("settlement price (USDC)", format_units(facts["settlement_price"], 18))
+    economics.add_row("options written", format_units(facts["options_written"], 18))
+    economics.add_row("premium paid to the vault (WETH)", format_units(facts["premium"], 18, 4))
+    economics.add_row("payout to option holders (WETH)", format_units(facts["market_maker_payout"], 18, 4))
+    economics.add_row("fees paid at the rolls (WETH)", format_units(balances["fee recipient"]["weth"], 18, 6))
+    economics.add_row("alice withdrew (WETH)", format_units(facts["alice_withdrawn"], 18, 4))
+    for name, value in facts["ledger_position_value"].items():
+        economics.add_row(f"{name}'s ledger position at expiry (WETH)", format_units(value, 18, 4))
+    console.print(economics)
+
     gas = Table(title="Gas per step")
-    gas.add_column("step")
-    gas.add_column("actor")
-    gas.add_column("gas", justify="right")
-    for step in steps:
-        gas.add_row(step.name, step.actor, f"{step.gas_used:,}")
+    for column in ("phase", "step", "actor", "gas"):
+        gas.add_column(column, justify="right" if column == "gas" else "left")
+    for step in epoch.steps:
+        gas.add_row(step.phase, step.name, step.actor, f"{step.gas_used:,}")
+    total = sum(s.gas_used for s in epoch.steps)
+    gas.add_row("", "total", "", f"{total:,}")
     console.print(gas)
 
+    elapsed = time.monotonic() - started
     summary = {
         "network": network,
         "chain_id": chain.chain_id,
-        "contracts": {"MockERC20": token.address, "MockVault": vault.address, "InteropDepositor": depositor.address},
-        "balances": {
-            name: {"shares": vault.balanceOf(user), "assets": token.balanceOf(user)} for name, user in names.items()
-        },
-        "vault_total_assets": vault.totalAssets(),
-        "steps": [s._asdict() for s in steps],
-        "total_gas": sum(s.gas_used for s in steps),
+        "contracts": epoch.deployment.run.manifest.contracts() if epoch.deployment else {},
+        "series": {k: facts[k] for k in ("series", "strike", "expiry", "options_written", "premium")},
+        "spot_at_roll": facts["spot_at_roll"],
+        "settlement_price": facts["settlement_price"],
+        "payouts": {"market_maker": facts["market_maker_payout"], "ledger_positions": facts["ledger_position_value"]},
+        "fees": balances["fee recipient"]["weth"],
+        "alice_withdrawn": facts["alice_withdrawn"],
+        "ledger_trades": facts["ledger_trades"],
+        "balances": balances,
+        "deployment_checks": len(epoch.deployment.checks) if epoch.deployment else 0,
+        "steps": [step.__dict__ for step in epoch.steps],
+        "total_gas": total,
+        "seconds": round(elapsed, 1),
     }
     OUTPUT.mkdir(parents=True, exist_ok=True)
     out = OUTPUT / f"summary-{network.split(':')[-1]}.json"
     out.write_text(json.dumps(summary, indent=2) + "\n")
-    console.print(f"[bold green]demo complete[/bold green]: {len(steps)} transactions; summary written to {out}")
+    console.print(
+        f"[bold green]demo complete[/bold green]: {len(epoch.steps)} transactions in {elapsed:.0f} s;"
+        f" summary written to {out}"
+    )

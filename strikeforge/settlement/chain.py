@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_utils import to_checksum_address, to_hex
+from eth_utils import to_checksum_address
+
+from strikeforge.transactions import broadcast, sign
 
 
 def net_of_withdrawal(contract: Any, account: str, requested_by: int | None = None) -> int:
@@ -54,23 +56,10 @@ class ApeLedger:
         txn = self.contract.postBatch.as_transaction(
             root, leaves_root, series, calldata, sender=self.account, value=bond
         )
-        signed = self.account.sign_transaction(txn)
-        if signed is None:
-            raise RuntimeError("the sequencer's account refused to sign the postBatch transaction")
-        return bytes(signed.serialize_transaction()), to_hex(signed.txn_hash)
+        return sign(self.account, txn)
 
     def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:
         """Sends a signed transaction, or finds it already mined (a second broadcast of one signed transaction is
         refused by every node: same nonce). Waits for its receipt; True if it succeeded."""
-        from ape import chain
-
-        web3 = chain.provider.web3
-        try:
-            web3.eth.send_raw_transaction(raw_tx)
-        except Exception as refused:  # already known, nonce too low, ...: fine if it is this transaction, mined
-            try:
-                web3.eth.get_transaction_receipt(tx_hash)
-            except Exception:
-                raise refused from None
-        receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=300)
+        receipt = broadcast(raw_tx, tx_hash)
         return int(receipt["status"]) == 1

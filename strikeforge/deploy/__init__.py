@@ -1,0 +1,1 @@
+"""Deployment: configuration, plan, manifest, execution and verification (`ape run deploy`)."""

@@ -1,0 +1,451 @@
+"""A network's deployment configuration (`deployments/config/<ecosystem>-<network>.yaml`), validated before any
+transaction: every error names the field and the fix.
+
+Addresses are written in one of three forms:
+  0x...        a literal address
+  test:N       Ape's local test account N (local networks only)
+  env:NAME     the address in environment variable NAME (operator-specific addresses: Safe, keepers, signers)
+Amounts are quoted decimal strings in whole units ("0.01" WETH, "3000" USDC per WETH); they are read with Decimal and
+scaled to integers once the asset's decimals are known. Floats are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+TEST = re.compile(r"^test:(\d+)$")
+ENV = re.compile(r"^env:([A-Z_][A-Z0-9_]*)$")
+LOCAL_NETWORKS = {"local"}
+L2_ECOSYSTEMS = {"arbitrum", "base", "optimism"}
+MAX_BPS = 10_000
+
+
+class ConfigError(ValueError):
+    """A configuration the deployment cannot use; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class AddressRef:
+    """An address as configured: literal, a local test account, or an environment variable."""
+
+    spec: str
+
+    def resolve(self, test_accounts: Any = None) -> str:
+        """The address. `test_accounts` is Ape's list of local test accounts (needed for test:N)."""
+        if match := TEST.match(self.spec):
+            if test_accounts is None:
+                raise ConfigError(f"{self.spec}: test accounts exist on local networks only")
+            return str(test_accounts[int(match.group(1))].address)
+        if match := ENV.match(self.spec):
+            value = os.environ.get(match.group(1), "")
+            if not ADDRESS.match(value):
+                shown = repr(value) if value else "not set"
+                raise ConfigError(f"{self.spec}: environment variable {match.group(1)} is {shown}; export the address")
+            return value
+        return self.spec
+
+
+@dataclass(frozen=True)
+class MockToken:
+    name: str
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Asset:
+    """An ERC-20 already on the chain (`address`) or a mock deployed on local networks (`mock`)."""
+
+    address: AddressRef | None = None
+    mock: MockToken | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """The deployer: an Ape account alias, or a local test account."""
+
+    ape_account: str | None = None
+    password_env: str | None = None
+    test_account: int | None = None
+
+
+@dataclass(frozen=True)
+class Safe:
+    """The Safe that proposes to the timelock: deployed here (local) or existing (`address`)."""
+
+    address: AddressRef | None = None
+    owners: tuple[AddressRef, ...] = ()
+    threshold: int = 0
+
+
+@dataclass(frozen=True)
+class Governance:
+    safe: Safe
+    timelock_delay: int
+
+
+@dataclass(frozen=True)
+class SignedOracle:
+    signers: tuple[AddressRef, ...]
+    threshold: int
+    max_age: int
+    max_future_drift: int
+    min_price: Decimal
+    max_price: Decimal
+
+
+@dataclass(frozen=True)
+class Chainlink:
+    feed: AddressRef | None
+    mock_decimals: int | None
+    mock_answer: Decimal | None
+    max_staleness: int
+    min_price: Decimal
+    max_price: Decimal
+    sequencer_feed: AddressRef | None
+    grace_period: int
+
+
+@dataclass(frozen=True)
+class Oracle:
+    dispute_period: int
+    disputer: AddressRef
+    max_deviation_bps: int
+    halt_on_deviation: bool
+    signed: SignedOracle
+    chainlink: Chainlink
+
+
+@dataclass(frozen=True)
+class Vault:
+    name: str
+    symbol: str
+    is_put: bool
+    cap: Decimal
+    otm_bps: int
+    strike_grid: Decimal
+    management_fee_bps: int
+    performance_fee_bps: int
+    fee_recipient: AddressRef
+    buyer: AddressRef
+    premium: Decimal
+    keeper: AddressRef
+    guardian: AddressRef
+
+
+@dataclass(frozen=True)
+class Settlement:
+    challenge_window: int
+    bond: Decimal
+    escape_period: int
+    withdrawal_delay: int
+    treasury: AddressRef
+    sequencer: AddressRef
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    network: str  # ecosystem:network, e.g. ethereum:sepolia
+    chain_id: int | None  # required off local networks
+    deployer: Account
+    governance: Governance
+    underlying: Asset
+    strike_asset: Asset
+    oracle: Oracle
+    vault: Vault
+    settlement: Settlement
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.network.split(":")[1] in LOCAL_NETWORKS
+
+
+class _Reader:
+    """Field access with errors that name the field's path."""
+
+    def __init__(self, local: bool) -> None:
+        self.local = local
+
+    def section(self, raw: Any, key: str, where: str) -> dict[str, Any]:
+        value = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(value, dict):
+            path = _join(where, key)
+            raise ConfigError(f"{path}: missing or not a mapping; see deployments/config/ethereum-local.yaml")
+        return value
+
+    def get(self, raw: dict[str, Any], key: str, where: str, fix: str) -> Any:
+        if raw.get(key) in (None, ""):
+            raise ConfigError(f"{_join(where, key)}: missing; {fix}")
+        return raw[key]
+
+    def int(self, raw: dict[str, Any], key: str, where: str, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self.get(raw, key, where, "write a whole number")
+        path = _join(where, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(f"{path}: {value!r} is not a whole number >= {minimum}")
+        if maximum is not None and value > maximum:
+            raise ConfigError(f"{path}: {value} is above the maximum {maximum}")
+        return value
+
+    def bool(self, raw: dict[str, Any], key: str, where: str) -> bool:
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{_join(where, key)}: {value!r} is not true or false")
+        return value
+
+    def str(self, raw: dict[str, Any], key: str, where: str, max_length: int | None = None) -> str:
+        value = self.get(raw, key, where, "write a string")
+        if not isinstance(value, str):
+            raise ConfigError(f"{_join(where, key)}: {value!r} is not a string")
+        if max_length is not None and len(value) > max_length:
+            raise ConfigError(f"{_join(where, key)}: {value!r} is longer than {max_length} characters")
+        return value
+
+    def amount(self, raw: dict[str, Any], key: str, where: str, positive: bool = True) -> Decimal:
+        value = self.get(raw, key, where, 'write a quoted decimal, e.g. "0.01"')
+        path = _join(where, key)
+        if isinstance(value, float):
+            raise ConfigError(f'{path}: {value!r} is a float; quote it ("{value}") so it is read exactly')
+        if isinstance(value, bool):
+            raise ConfigError(f'{path}: {value!r} is not a number; write a quoted decimal, e.g. "0.01"')
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            raise ConfigError(f'{path}: {value!r} is not a number; write a quoted decimal, e.g. "0.01"') from None
+        if not result.is_finite() or result < 0 or (positive and result == 0):
+            raise ConfigError(f"{path}: {value!r} must be a finite number {'> 0' if positive else '>= 0'}")
+        return result
+
+    def address(self, raw: dict[str, Any], key: str, where: str, optional: bool = False) -> AddressRef | None:
+        value = raw.get(key)
+        if value is None and optional:
+            return None
+        value = self.get(raw, key, where, "write 0x followed by 40 hex digits, test:N (local) or env:NAME")
+        return self.address_value(value, _join(where, key))
+
+    def address_value(self, value: Any, path: str) -> AddressRef:
+        if not isinstance(value, str) or not (ADDRESS.match(value) or TEST.match(value) or ENV.match(value)):
+            raise ConfigError(f"{path}: {value!r} is not an address; write 0x + 40 hex digits, test:N or env:NAME")
+        if TEST.match(value) and not self.local:
+            raise ConfigError(f"{path}: {value!r}: test accounts exist on local networks only; write an address")
+        if value.lower() == "0x" + "0" * 40:
+            raise ConfigError(f"{path}: the zero address; write the real address")
+        return AddressRef(value)
+
+    def addresses(self, raw: dict[str, Any], key: str, where: str) -> tuple[AddressRef, ...]:
+        values = self.get(raw, key, where, "list addresses")
+        path = _join(where, key)
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"{path}: must be a non-empty list of addresses")
+        refs = tuple(self.address_value(v, f"{path}[{i}]") for i, v in enumerate(values))
+        if len({r.spec.lower() for r in refs}) != len(refs):
+            raise ConfigError(f"{path}: an address repeats; list each once")
+        return refs
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _asset(reader: _Reader, raw: dict[str, Any], key: str) -> Asset:
+    section = reader.section(raw, key, "assets")
+    where = f"assets.{key}"
+    if "mock" in section:
+        if not reader.local:
+            raise ConfigError(f"{where}.mock: mock tokens are deployed on local networks only; give address")
+        mock = reader.section(section, "mock", where)
+        return Asset(
+            mock=MockToken(
+                reader.str(mock, "name", f"{where}.mock"),
+                reader.str(mock, "symbol", f"{where}.mock"),
+                reader.int(mock, "decimals", f"{where}.mock", 0, 36),
+            )
+        )
+    return Asset(address=reader.address(section, "address", where))
+
+
+def _deployer(reader: _Reader, raw: dict[str, Any]) -> Account:
+    section = reader.section(raw, "deployer", "")
+    if "private_key" in section or "key" in section:
+        raise ConfigError("deployer: plaintext keys are refused; `ape accounts import` the key and give ape_account")
+    alias, index = section.get("ape_account"), section.get("test_account")
+    if (alias is None) == (index is None):
+        raise ConfigError("deployer: give exactly one of ape_account (an alias) or test_account (local networks)")
+    if index is not None and not reader.local:
+        raise ConfigError("deployer.test_account: local networks only; give ape_account (`ape accounts import`)")
+    return Account(
+        ape_account=None if alias is None else str(alias),
+        password_env=section.get("password_env"),
+        test_account=None if index is None else reader.int(section, "test_account", "deployer"),
+    )
+
+
+def _governance(reader: _Reader, raw: dict[str, Any]) -> Governance:
+    section = reader.section(raw, "governance", "")
+    safe_raw = reader.section(section, "safe", "governance")
+    if "address" in safe_raw:
+        safe = Safe(address=reader.address(safe_raw, "address", "governance.safe"))
+    else:
+        if not reader.local:
+            raise ConfigError("governance.safe.address: missing; off local networks the Safe exists, give its address")
+        owners = reader.addresses(safe_raw, "owners", "governance.safe")
+        threshold = reader.int(safe_raw, "threshold", "governance.safe", 1, len(owners))
+        safe = Safe(owners=owners, threshold=threshold)
+    delay = reader.int(section, "timelock_delay", "governance", 0)
+    if not reader.local and delay < 86_400:
+        raise ConfigError(f"governance.timelock_delay: {delay} s; off local networks give at least 86400 (one day)")
+    return Governance(safe=safe, timelock_delay=delay)
+
+
+def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
+    section = reader.section(raw, "oracle", "")
+    signed = reader.section(section, "signed", "oracle")
+    signers = reader.addresses(signed, "signers", "oracle.signed")
+    threshold = reader.int(signed, "threshold", "oracle.signed", 1, len(signers))
+    if threshold * 2 <= len(signers):
+        raise ConfigError(
+            f"oracle.signed.threshold: {threshold} of {len(signers)} is not a strict majority; raise it"
+            f" to {len(signers) // 2 + 1}"
+        )
+    signed_config = SignedOracle(
+        signers=signers,
+        threshold=threshold,
+        max_age=reader.int(signed, "max_age", "oracle.signed", 1),
+        max_future_drift=reader.int(signed, "max_future_drift", "oracle.signed", 0, 86_400),
+        min_price=reader.amount(signed, "min_price", "oracle.signed"),
+        max_price=reader.amount(signed, "max_price", "oracle.signed"),
+    )
+    if signed_config.max_price < signed_config.min_price:
+        raise ConfigError("oracle.signed.max_price: below min_price; swap them")
+    link = reader.section(section, "chainlink", "oracle")
+    mock_decimals = mock_answer = None
+    feed = None
+    if "mock" in link:
+        if not reader.local:
+            raise ConfigError("oracle.chainlink.mock: local networks only; give feed (the aggregator's address)")
+        mock = reader.section(link, "mock", "oracle.chainlink")
+        mock_decimals = reader.int(mock, "decimals", "oracle.chainlink.mock", 0, 18)
+        mock_answer = reader.amount(mock, "answer", "oracle.chainlink.mock")
+    else:
+        feed = reader.address(link, "feed", "oracle.chainlink")
+    if ecosystem in L2_ECOSYSTEMS and "sequencer_feed" not in link:
+        raise ConfigError(
+            f"oracle.chainlink.sequencer_feed: missing on the L2 {ecosystem}; give the uptime feed, or null where"
+            " Chainlink publishes none (testnets)"
+        )
+    chainlink = Chainlink(
+        feed=feed,
+        mock_decimals=mock_decimals,
+        mock_answer=mock_answer,
+        max_staleness=reader.int(link, "max_staleness", "oracle.chainlink", 1),
+        min_price=reader.amount(link, "min_price", "oracle.chainlink"),
+        max_price=reader.amount(link, "max_price", "oracle.chainlink"),
+        sequencer_feed=reader.address(link, "sequencer_feed", "oracle.chainlink", optional=True),
+        grace_period=reader.int(link, "grace_period", "oracle.chainlink", 0) if "grace_period" in link else 0,
+    )
+    if chainlink.max_price < chainlink.min_price:
+        raise ConfigError("oracle.chainlink.max_price: below min_price; swap them")
+    return Oracle(
+        dispute_period=reader.int(section, "dispute_period", "oracle", 1),
+        disputer=reader.address(section, "disputer", "oracle"),  # type: ignore[arg-type]
+        max_deviation_bps=reader.int(section, "max_deviation_bps", "oracle", 1, MAX_BPS),
+        halt_on_deviation=reader.bool(section, "halt_on_deviation", "oracle"),
+        signed=signed_config,
+        chainlink=chainlink,
+    )
+
+
+def _vault(reader: _Reader, raw: dict[str, Any]) -> Vault:
+    section = reader.section(raw, "vault", "")
+    w = "vault"
+    return Vault(
+        name=reader.str(section, "name", w, 25),
+        symbol=reader.str(section, "symbol", w, 5),
+        is_put=reader.bool(section, "is_put", w),
+        cap=reader.amount(section, "cap", w),
+        otm_bps=reader.int(section, "otm_bps", w, 0, MAX_BPS - 1),
+        strike_grid=reader.amount(section, "strike_grid", w),
+        management_fee_bps=reader.int(section, "management_fee_bps", w, 0, 500),
+        performance_fee_bps=reader.int(section, "performance_fee_bps", w, 0, 3_000),
+        fee_recipient=reader.address(section, "fee_recipient", w),  # type: ignore[arg-type]
+        buyer=reader.address(section, "buyer", w),  # type: ignore[arg-type]
+        premium=reader.amount(section, "premium", w),
+        keeper=reader.address(section, "keeper", w),  # type: ignore[arg-type]
+        guardian=reader.address(section, "guardian", w),  # type: ignore[arg-type]
+    )
+
+
+def _settlement(reader: _Reader, raw: dict[str, Any]) -> Settlement:
+    section = reader.section(raw, "settlement", "")
+    w = "settlement"
+    window = reader.int(section, "challenge_window", w, 1)
+    delay = reader.int(section, "withdrawal_delay", w, 0)
+    if delay < window:
+        raise ConfigError(f"settlement.withdrawal_delay: {delay} is below challenge_window {window}; raise it")
+    return Settlement(
+        challenge_window=window,
+        bond=reader.amount(section, "bond", w),
+        escape_period=reader.int(section, "escape_period", w, 1),
+        withdrawal_delay=delay,
+        treasury=reader.address(section, "treasury", w),  # type: ignore[arg-type]
+        sequencer=reader.address(section, "sequencer", w),  # type: ignore[arg-type]
+    )
+
+
+def parse(raw: Any, source: Path | None = None) -> DeployConfig:
+    """Validate a loaded YAML document."""
+    if not isinstance(raw, dict):
+        raise ConfigError("the configuration must be a mapping; see deployments/config/ethereum-local.yaml")
+    network = raw.get("network")
+    if not isinstance(network, str) or network.count(":") != 1:
+        raise ConfigError(f"network: {network!r}; write ECOSYSTEM:NETWORK, e.g. ethereum:sepolia")
+    ecosystem, name = network.split(":")
+    reader = _Reader(local=name in LOCAL_NETWORKS)
+    chain_id = None
+    if not reader.local:
+        chain_id = reader.int(raw, "chain_id", "", 1)
+    assets = reader.section(raw, "assets", "")
+    config = DeployConfig(
+        network=network,
+        chain_id=chain_id,
+        deployer=_deployer(reader, raw),
+        governance=_governance(reader, raw),
+        underlying=_asset(reader, assets, "underlying"),
+        strike_asset=_asset(reader, assets, "strike_asset"),
+        oracle=_oracle(reader, raw, ecosystem),
+        vault=_vault(reader, raw),
+        settlement=_settlement(reader, raw),
+        source=source,
+    )
+    known = {"network", "chain_id", "deployer", "governance", "assets", "oracle", "vault", "settlement"}
+    if unknown := sorted(set(raw) - known):
+        raise ConfigError(f"{unknown[0]}: unknown section; use only {', '.join(sorted(known))}")
+    return config
+
+
+def config_path(root: Path, ecosystem: str, network: str) -> Path:
+    """Where the configuration of ecosystem:network lives."""
+    return root / "deployments" / "config" / f"{ecosystem}-{network}.yaml"
+
+
+def load(path: Path) -> DeployConfig:
+    """Read and validate one configuration file; errors are prefixed with the file's name."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file; copy deployments/config/ethereum-local.yaml and edit it")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+    try:
+        return parse(raw, path)
+    except ConfigError as error:
+        raise ConfigError(f"{path.name}: {error}") from None

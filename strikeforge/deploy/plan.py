@@ -1,0 +1,352 @@
+"""The protocol's deployment plan: every contract and every configuration call, in dependency order, from a
+DeployConfig. A step names what it does; `args` are computed when it runs (they read earlier steps' addresses);
+`done` says whether the chain already reflects a call, so a configuration call is never sent twice.
+
+Order: mock assets and feed (local) -> Safe v1.4.1 (local: singleton, proxy factory, fallback handler, proxy) ->
+timelock (proposer, canceller and executor: the Safe; admin: itself) -> signed oracle (owned by the timelock) ->
+Chainlink adapter -> router (route set, then owned by the timelock) -> engine -> strike selector -> vault (roles,
+parameters) -> settlement ledger (sequencer) -> every admin role handed to the timelock and renounced by the deployer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from strikeforge.deploy.config import DeployConfig
+
+ZERO = "0x" + "00" * 20
+WAD = 10**18
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+
+class Context(Protocol):
+    """What a step reads while it runs (strikeforge.deploy.runner.Run)."""
+
+    config: DeployConfig
+    deployer: Any
+
+    def address(self, key: str) -> str: ...
+    def at(self, key: str) -> Any: ...
+    def resolve(self, ref: Any) -> str: ...
+    def decimals(self, key: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """Deploy artifact `contract` as manifest entry `key`."""
+
+    key: str
+    contract: str
+    args: Callable[[Context], list[Any]] = field(default=lambda ctx: [])
+
+    @property
+    def label(self) -> str:
+        return f"deploy {self.key}" + (f" ({self.contract})" if self.contract != self.key else "")
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call `method` on manifest entry `target`; `creates` names the manifest entry of a contract the call creates
+    (its address read from the receipt by `created`)."""
+
+    key: str
+    target: str
+    method: str
+    args: Callable[[Context], list[Any]]
+    done: Callable[[Context], bool]
+    creates: str | None = None
+    created: Callable[[Context, Any], str] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.key}: {self.target}.{self.method}" + (f" -> {self.creates}" if self.creates else "")
+
+
+Step = Deploy | Call
+
+
+def scaled(amount: Decimal, decimals: int) -> int:
+    """A whole-unit decimal as an integer of `decimals`; refuses a value that does not fit exactly."""
+    value = amount * (10**decimals)
+    if value != value.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {decimals}")
+    return int(value)
+
+
+def _has_role(
+    target: str, role: Callable[[Any], bytes], who: Callable[[Context], str], want: bool = True
+) -> Callable[[Context], bool]:
+    def check(ctx: Context) -> bool:
+        contract = ctx.at(target)
+        return bool(contract.hasRole(role(contract), who(ctx))) == want
+
+    return check
+
+
+def _grant(key: str, target: str, role: Callable[[Any], bytes], who: Callable[[Context], str]) -> Call:
+    return Call(
+        key,
+        target,
+        "grantRole",
+        lambda ctx: [role(ctx.at(target)), who(ctx)],
+        _has_role(target, role, who),
+    )
+
+
+def _handover(target: str) -> list[Step]:
+    """DEFAULT_ADMIN_ROLE of `target` to the timelock, then renounced by the deployer."""
+
+    def admin(contract: Any) -> bytes:
+        return DEFAULT_ADMIN_ROLE
+
+    def timelock(ctx: Context) -> str:
+        return ctx.address("StrikeforgeTimelock")
+
+    def deployer(ctx: Context) -> str:
+        return str(ctx.deployer.address)
+
+    return [
+        _grant(f"{target}.admin->timelock", target, admin, timelock),
+        Call(
+            f"{target}.admin-renounced",
+            target,
+            "renounceRole",
+            lambda ctx: [DEFAULT_ADMIN_ROLE, deployer(ctx)],
+            _has_role(target, admin, deployer, want=False),
+        ),
+    ]
+
+
+def _safe_steps(config: DeployConfig) -> list[Step]:
+    if config.governance.safe.address is not None:
+        return []
+    safe = config.governance.safe
+
+    def initializer(ctx: Context) -> list[Any]:
+        singleton = ctx.at("SafeSingleton")
+        setup = singleton.setup.encode_input(
+            [ctx.resolve(o) for o in safe.owners],
+            safe.threshold,
+            ZERO,
+            b"",
+            ctx.address("CompatibilityFallbackHandler"),
+            ZERO,
+            0,
+            ZERO,
+        )
+        return [ctx.address("SafeSingleton"), setup, 0]
+
+    def proxy_from(ctx: Context, receipt: Any) -> str:
+        factory = ctx.at("SafeProxyFactory")
+        return str(receipt.events.filter(factory.ProxyCreation)[0].proxy)
+
+    return [
+        Deploy("SafeSingleton", "Safe"),
+        Deploy("SafeProxyFactory", "SafeProxyFactory"),
+        Deploy("CompatibilityFallbackHandler", "CompatibilityFallbackHandler"),
+        Call(
+            "Safe.created",
+            "SafeProxyFactory",
+            "createProxyWithNonce",
+            initializer,
+            lambda ctx: False,  # the runner skips it once the manifest holds the Safe
+            creates="Safe",
+            created=proxy_from,
+        ),
+    ]
+
+
+def build(config: DeployConfig) -> list[Step]:
+    """Every step of a deployment of `config`, in order."""
+    oracle, vault, settlement = config.oracle, config.vault, config.settlement
+    steps: list[Step] = []
+    for key, asset in (("Underlying", config.underlying), ("StrikeAsset", config.strike_asset)):
+        if asset.mock is not None:
+            mock = asset.mock
+            steps.append(Deploy(key, "MockERC20", lambda ctx, m=mock: [m.name, m.symbol, m.decimals]))
+    link = oracle.chainlink
+    if link.feed is None:
+        steps.append(
+            Deploy(
+                "ChainlinkFeed",
+                "MockChainlinkFeed",
+                lambda ctx: [link.mock_decimals, scaled(link.mock_answer, link.mock_decimals)],  # type: ignore[arg-type]
+            )
+        )
+    steps += _safe_steps(config)
+
+    def safe(ctx: Context) -> str:
+        return ctx.address("Safe")
+
+    def timelock(ctx: Context) -> str:
+        return ctx.address("StrikeforgeTimelock")
+
+    def pair(ctx: Context) -> list[str]:
+        return [ctx.address("Underlying"), ctx.address("StrikeAsset")]
+
+    steps.append(
+        Deploy(
+            "StrikeforgeTimelock",
+            "StrikeforgeTimelock",
+            lambda ctx: [config.governance.timelock_delay, [safe(ctx)], [safe(ctx)], ZERO],
+        )
+    )
+    signed = oracle.signed
+    steps.append(
+        Deploy(
+            "SignedPriceOracle",
+            "SignedPriceOracle",
+            lambda ctx: [
+                *pair(ctx),
+                signed.max_age,
+                signed.max_future_drift,
+                scaled(signed.min_price, 18),
+                scaled(signed.max_price, 18),
+                [ctx.resolve(s) for s in signed.signers],
+                signed.threshold,
+                timelock(ctx),
+            ],
+        )
+    )
+    steps.append(
+        Deploy(
+            "ChainlinkOracle",
+            "ChainlinkOracle",
+            lambda ctx: [
+                *pair(ctx),
+                ctx.address("ChainlinkFeed"),
+                link.max_staleness,
+                scaled(link.min_price, 18),
+                scaled(link.max_price, 18),
+                ctx.resolve(link.sequencer_feed) if link.sequencer_feed else ZERO,
+                link.grace_period,
+            ],
+        )
+    )
+    steps.append(
+        Deploy(
+            "OracleRouter",
+            "OracleRouter",
+            lambda ctx: [oracle.dispute_period, ctx.resolve(oracle.disputer), str(ctx.deployer.address)],
+        )
+    )
+    steps.append(
+        Call(
+            "OracleRouter.route",
+            "OracleRouter",
+            "set_route",
+            lambda ctx: [
+                *pair(ctx),
+                ctx.address("SignedPriceOracle"),
+                ctx.address("ChainlinkOracle"),
+                oracle.max_deviation_bps,
+                oracle.halt_on_deviation,
+            ],
+            lambda ctx: ctx.at("OracleRouter").routes(*pair(ctx)).primary == ctx.address("SignedPriceOracle"),
+        )
+    )
+    steps.append(Deploy("OptionsEngine", "OptionsEngine", lambda ctx: [ctx.address("OracleRouter"), ctx.deployer]))
+    steps.append(
+        Deploy(
+            "PercentOtmStrikeSelector",
+            "PercentOtmStrikeSelector",
+            lambda ctx: [ctx.address("OracleRouter"), vault.otm_bps, scaled(vault.strike_grid, 18)],
+        )
+    )
+    asset_key = "StrikeAsset" if vault.is_put else "Underlying"
+    steps.append(
+        Deploy(
+            "ThetaVault",
+            "ThetaVault",
+            lambda ctx: [
+                ctx.address(asset_key),
+                ctx.address("OptionsEngine"),
+                *pair(ctx),
+                vault.is_put,
+                scaled(vault.cap, ctx.decimals(asset_key)),
+                ctx.address("PercentOtmStrikeSelector"),
+                ctx.deployer,
+                vault.name,
+                vault.symbol,
+            ],
+        )
+    )
+    steps.append(
+        _grant(
+            "OptionsEngine.series-creator",
+            "OptionsEngine",
+            lambda c: c.SERIES_CREATOR_ROLE(),
+            lambda ctx: ctx.address("ThetaVault"),
+        )
+    )
+    steps.append(
+        _grant("ThetaVault.keeper", "ThetaVault", lambda c: c.KEEPER_ROLE(), lambda ctx: ctx.resolve(vault.keeper))
+    )
+    steps.append(
+        _grant(
+            "ThetaVault.guardian", "ThetaVault", lambda c: c.GUARDIAN_ROLE(), lambda ctx: ctx.resolve(vault.guardian)
+        )
+    )
+
+    def vault_parameters(ctx: Context) -> list[Any]:
+        return [
+            vault.management_fee_bps,
+            vault.performance_fee_bps,
+            ctx.resolve(vault.fee_recipient),
+            ctx.resolve(vault.buyer),
+            scaled(vault.premium, ctx.decimals(asset_key)),
+            ctx.address("PercentOtmStrikeSelector"),
+        ]
+
+    def parameters_set(ctx: Context) -> bool:
+        contract = ctx.at("ThetaVault")
+        expected = vault_parameters(ctx)
+        actual = [
+            contract.management_fee_bps(),
+            contract.performance_fee_bps(),
+            contract.fee_recipient(),
+            contract.buyer(),
+            contract.premium_per_option(),
+            contract.strike_selector(),
+        ]
+        return [str(a).lower() for a in actual] == [str(e).lower() for e in expected]
+
+    steps.append(Call("ThetaVault.parameters", "ThetaVault", "set_parameters", vault_parameters, parameters_set))
+    steps.append(
+        Deploy(
+            "SettlementLedger",
+            "SettlementLedger",
+            lambda ctx: [
+                ctx.address("StrikeAsset"),
+                settlement.challenge_window,
+                scaled(settlement.bond, 18),
+                settlement.escape_period,
+                settlement.withdrawal_delay,
+                ctx.resolve(settlement.treasury),
+                ctx.deployer,
+            ],
+        )
+    )
+    steps.append(
+        _grant(
+            "SettlementLedger.sequencer",
+            "SettlementLedger",
+            lambda c: c.SEQUENCER_ROLE(),
+            lambda ctx: ctx.resolve(settlement.sequencer),
+        )
+    )
+    steps.append(
+        Call(
+            "OracleRouter.owner->timelock",
+            "OracleRouter",
+            "transfer_ownership",
+            lambda ctx: [timelock(ctx)],
+            lambda ctx: str(ctx.at("OracleRouter").owner()).lower() == timelock(ctx).lower(),
+        )
+    )
+    for target in ("OptionsEngine", "ThetaVault", "SettlementLedger"):
+        steps += _handover(target)
+    return steps

@@ -1,0 +1,124 @@
+"""Deployment configurations: the checked-in ones validate, and every kind of bad input is named by field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from strikeforge.deploy.config import ConfigError, load, parse
+from strikeforge.deploy.runner import address_refs
+
+CONFIGS = Path(__file__).resolve().parents[2] / "deployments" / "config"
+TESTNETS = {
+    "ethereum-sepolia.yaml": ("ethereum", "sepolia", 11155111),
+    "arbitrum-sepolia.yaml": ("arbitrum", "sepolia", 421614),
+    "base-sepolia.yaml": ("base", "sepolia", 84532),
+}
+
+
+def local() -> dict:
+    return yaml.safe_load((CONFIGS / "ethereum-local.yaml").read_text())
+
+
+def sepolia() -> dict:
+    return yaml.safe_load((CONFIGS / "ethereum-sepolia.yaml").read_text())
+
+
+def test_every_checked_in_config_validates():
+    names = sorted(p.name for p in CONFIGS.glob("*.yaml"))
+    assert names == sorted(["ethereum-local.yaml", *TESTNETS])
+    for name in names:
+        config = load(CONFIGS / name)
+        assert config.network == name.removesuffix(".yaml").replace("-", ":", 1)
+
+
+@pytest.mark.parametrize("name", sorted(TESTNETS))
+def test_testnet_configs_name_their_chain_and_hold_no_local_or_private_values(name, networks):
+    ecosystem, network, chain_id = TESTNETS[name]
+    config = load(CONFIGS / name)
+    assert config.chain_id == chain_id == networks.get_ecosystem(ecosystem).get_network(network).chain_id
+    assert config.deployer.ape_account and config.deployer.test_account is None
+    assert config.governance.safe.address is not None  # off local networks the Safe exists already
+    assert config.governance.timelock_delay >= 86_400
+    assert config.underlying.mock is None and config.strike_asset.mock is None
+    assert config.oracle.chainlink.feed is not None
+    refs = [ref.spec for _, ref in address_refs(config)]
+    assert not any(spec.startswith("test:") for spec in refs)
+    # Operator-specific addresses come from the environment, not from this repository.
+    assert config.governance.safe.address.spec.startswith("env:")
+    assert all(s.spec.startswith("env:") for s in config.oracle.signed.signers)
+
+
+def test_l2_configs_state_the_sequencer_feed(tmp_path):
+    raw = yaml.safe_load((CONFIGS / "arbitrum-sepolia.yaml").read_text())
+    assert "sequencer_feed" in raw["oracle"]["chainlink"]
+    del raw["oracle"]["chainlink"]["sequencer_feed"]
+    with pytest.raises(ConfigError, match=r"^oracle\.chainlink\.sequencer_feed: missing on the L2 arbitrum"):
+        parse(raw)
+
+
+def _break(raw: dict, path: str, value) -> dict:
+    *parents, last = path.split(".")
+    node = raw
+    for key in parents:
+        node = node[key]
+    if value is KeyError:
+        del node[last]
+    else:
+        node[last] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "value", "message"),
+    [
+        (local, "vault.cap", KeyError, r"^vault\.cap: missing; write a quoted decimal"),
+        (local, "vault.premium", 0.01, r'^vault\.premium: 0\.01 is a float; quote it \("0\.01"\)'),
+        (local, "vault.otm_bps", 10_000, r"^vault\.otm_bps: 10000 is above the maximum 9999"),
+        (local, "vault.symbol", "TOOLONG", r"^vault\.symbol: 'TOOLONG' is longer than 5"),
+        (local, "vault.keeper", "0x1234", r"^vault\.keeper: '0x1234' is not an address"),
+        (local, "oracle.signed.threshold", 1, r"^oracle\.signed\.threshold: 1 of 3 is not a strict majority"),
+        (local, "oracle.signed.signers", ["test:1", "test:1"], r"^oracle\.signed\.signers: an address repeats"),
+        (local, "settlement.withdrawal_delay", 10, r"^settlement\.withdrawal_delay: 10 is below challenge_window"),
+        (local, "network", "ethereum", r"^network: 'ethereum'; write ECOSYSTEM:NETWORK"),
+        (local, "deployer.private_key", "0xabc", r"^deployer: plaintext keys are refused"),
+        (local, "governance.safe.threshold", 4, r"^governance\.safe\.threshold: 4 is above the maximum 3"),
+        (sepolia, "vault.keeper", "test:5", r"^vault\.keeper: 'test:5': test accounts exist on local networks only"),
+        (sepolia, "chain_id", KeyError, r"^chain_id: missing"),
+        (sepolia, "governance.timelock_delay", 60, r"^governance\.timelock_delay: 60 s; off local networks"),
+        (sepolia, "governance.safe", {"owners": ["0x" + "11" * 20], "threshold": 1}, r"^governance\.safe\.address"),
+        (sepolia, "assets.underlying", {"mock": {"name": "W", "symbol": "W", "decimals": 18}}, r"^assets\.underlying"),
+        (sepolia, "deployer", {"test_account": 0}, r"^deployer\.test_account: local networks only"),
+        (sepolia, "oracle.chainlink", {"mock": {}}, r"^oracle\.chainlink\.mock: local networks only"),
+    ],
+)
+def test_bad_input_names_the_field_and_the_fix(make, path, value, message):
+    with pytest.raises(ConfigError, match=message):
+        parse(_break(make(), path, value))
+
+
+def test_unknown_section_is_refused():
+    raw = local() | {"vaults": {}}
+    with pytest.raises(ConfigError, match=r"^vaults: unknown section"):
+        parse(raw)
+
+
+def test_missing_or_malformed_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"no such file; copy deployments/config/ethereum-local\.yaml"):
+        load(tmp_path / "ethereum-nowhere.yaml")
+    broken = tmp_path / "ethereum-local.yaml"
+    broken.write_text("network: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"ethereum-local\.yaml: not valid YAML"):
+        load(broken)
+
+
+def test_env_addresses_resolve_from_the_environment(monkeypatch):
+    config = load(CONFIGS / "ethereum-sepolia.yaml")
+    safe = config.governance.safe.address
+    monkeypatch.delenv("STRIKEFORGE_SEPOLIA_SAFE", raising=False)
+    with pytest.raises(ConfigError, match="STRIKEFORGE_SEPOLIA_SAFE is not set; export the address"):
+        safe.resolve()
+    monkeypatch.setenv("STRIKEFORGE_SEPOLIA_SAFE", "0x" + "ab" * 20)
+    assert safe.resolve() == "0x" + "ab" * 20
