@@ -9,6 +9,8 @@ export HYPOTHESIS_PROFILE ?= ci
 # ape-vyper 0.8.12's config model trips a pydantic-settings warning on every command; it is harmless.
 export PYTHONWARNINGS := ignore:Field 'import_remapping' has an incomplete definition
 DEMO_NETWORK ?= foundry
+NETWORK ?= ethereum:local:foundry
+DEPLOY_ARGS ?=
 PYTEST_ARGS ?=
 # The contract tests behind the release report's coverage and gas tables (the invariant machines run separately).
 AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py,$(wildcard tests/options/test_*.py tests/oracles/test_*.py \
@@ -17,7 +19,7 @@ AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py,$(wildcard tests/opt
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: help install demo test lint audit audit-tests audit-report fmt bench compile doctor lock clean
+.PHONY: help install demo deploy test lint audit audit-tests audit-report release fmt bench compile doctor lock clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +29,9 @@ install: ## Install everything (Python venv from requirements.lock, npm packages
 
 demo: install ## The main job: start a local chain (DEMO_NETWORK=foundry|test), deploy, run it end to end, summarise.
 	ape run demo --network ethereum:local:$(DEMO_NETWORK)
+
+deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_ARGS="--dry-run" prints the plan only.
+	ape run deploy --network $(NETWORK) $(DEPLOY_ARGS)
 
 test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
 	ape test tests $(PYTEST_ARGS)
@@ -51,6 +56,15 @@ audit-tests: install ## Coverage and gas for the release report: ape test --cove
 audit-report: install ## The per-release report (RELEASE=X.Y.Z): audits/vX.Y.Z/, after make audit-tests.
 	@test -n "$(RELEASE)" || { echo "make audit-report: set RELEASE=X.Y.Z" >&2; exit 2; }
 	strikeforge audit report --release $(RELEASE)
+
+release: install ## Cut VERSION=X.Y.Z: tests, audit, audits/vX.Y.Z/, CHANGELOG.md, a commit and the tag vX.Y.Z.
+	@test -n "$(VERSION)" || { echo "make release: set VERSION=X.Y.Z" >&2; exit 2; }
+	strikeforge release check $(VERSION)
+	$(MAKE) test
+	$(MAKE) audit
+	$(MAKE) audit-tests
+	$(MAKE) audit-report RELEASE=$(VERSION)
+	strikeforge release finish $(VERSION)
 
 fmt: install ## Format Python, Solidity and Vyper in place.
 	ruff check --fix .

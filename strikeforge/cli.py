@@ -350,5 +350,14 @@ def _register_audit() -> None:
 
 _register_audit()
 
+
+def _register_release() -> None:
+    from strikeforge.release import release
+
+    main.add_command(release)
+
+
+_register_release()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
