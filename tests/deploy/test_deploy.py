@@ -36,6 +36,22 @@ CONTRACTS = {
 }
 
 
+def _started(config, path):
+    """A run on a new manifest, and its plan."""
+    run = reopen(config, path)
+    steps = plan.build(config)
+    run.learn(steps)
+    return run, steps
+
+
+def _signed_not_sent(run, step, deployer):
+    """What execute() does before broadcasting: the step signed and recorded as pending."""
+    txn = run._transaction(step)
+    raw, tx_hash = sign(deployer, txn)
+    run.manifest.record(step.key, status="pending", tx=tx_hash, nonce=int(txn.nonce), raw="0x" + raw.hex())
+    return raw, tx_hash
+
+
 def test_a_deployment_records_every_contract_and_verifies(deployed, manifest_file):
     manifest = json.loads(manifest_file.read_text())
     contracts = {k: s for k, s in manifest["steps"].items() if s.get("contract")}
@@ -74,17 +90,11 @@ def test_a_rerun_sends_nothing(deployed, config, manifest_file, chain, accounts)
 
 def test_an_interrupted_run_resumes_where_it_stopped(config, tmp_path, accounts):
     path = tmp_path / "partial.json"
-    first = reopen(config, path)
-    steps = plan.build(config)
-    first.learn(steps)
+    first, steps = _started(config, path)
     for step in steps[:9]:
         assert first.execute(step).status == "sent"
-    # Step 10 was signed and recorded, then the process died before broadcasting it.
+    _, tx_hash = _signed_not_sent(first, steps[9], accounts[0])  # then the process died
     deployer = accounts[0]
-    tenth = steps[9]
-    txn = first._transaction(tenth)
-    raw, tx_hash = sign(deployer, txn)
-    first.manifest.record(tenth.key, status="pending", tx=tx_hash, nonce=int(txn.nonce), raw="0x" + raw.hex())
     nonce = deployer.nonce
 
     outcome = deploy(reopen(config, path))
@@ -100,13 +110,9 @@ def test_a_step_broadcast_but_not_recorded_is_not_sent_again(config, tmp_path, a
     from strikeforge.transactions import broadcast
 
     path = tmp_path / "crash-after-send.json"
-    first = reopen(config, path)
-    steps = plan.build(config)
-    first.learn(steps)
+    first, steps = _started(config, path)
     deployer = accounts[0]
-    txn = first._transaction(steps[0])
-    raw, tx_hash = sign(deployer, txn)
-    first.manifest.record(steps[0].key, status="pending", tx=tx_hash, nonce=int(txn.nonce), raw="0x" + raw.hex())
+    raw, tx_hash = _signed_not_sent(first, steps[0], deployer)
     broadcast(raw, tx_hash)  # mined; the process died before recording it
     nonce = deployer.nonce
     outcome = deploy(reopen(config, path))
