@@ -106,10 +106,12 @@ class EpochDemo:
         from ape import chain
 
         receipt = chain.get_receipt(receipt_or_hash) if isinstance(receipt_or_hash, str) else receipt_or_hash
-        step = Step(self.phase, name, actor, int(receipt.gas_used), str(receipt.txn_hash))
+        self._add(Step(self.phase, name, actor, int(receipt.gas_used), str(receipt.txn_hash)))
+        return receipt
+
+    def _add(self, step: Step) -> None:
         self.epoch.steps.append(step)
         self.report(step)
-        return receipt
 
     def warp(self, timestamp: int) -> None:
         from ape import chain
@@ -146,9 +148,9 @@ class EpochDemo:
         outcome = deploy(run)
         check(outcome.ok, "deployment verification failed: " + ", ".join(c.subject for c in outcome.checks if not c.ok))
         self.epoch.deployment = outcome
-        for result in outcome.results:
-            if result.tx:
-                self.record(result.label, "deployer", result.tx)
+        for result in outcome.results:  # the deployment already read each receipt's gas
+            if result.tx and result.gas is not None:
+                self._add(Step(self.phase, result.label, "deployer", result.gas, result.tx))
         self.c = {key: run.at(key) for key in run.manifest.contracts()}
         self.weth, self.usdc = self.c["Underlying"], self.c["StrikeAsset"]
         self.vault, self.engine = self.c["ThetaVault"], self.c["OptionsEngine"]
@@ -203,7 +205,6 @@ class EpochDemo:
 
     def publish_price(self) -> int:
         """One oracle-node tick at the chain's time; the mock Chainlink feed follows the same market."""
-        self.phase = self.phase
         outcome = self.node.tick(self.now())
         check(outcome.action == "published", f"oracle node did not publish: {outcome.action} ({outcome.detail})")
         self.record(f"oracle node publishes {Decimal(outcome.price or 0) / WAD:.2f}", "publisher", outcome.tx_hash)

@@ -14,7 +14,15 @@ from strikeforge.accounts import AccountError, sending_account
 from strikeforge.deploy import plan
 from strikeforge.deploy.config import ConfigError, DeployConfig
 from strikeforge.deploy.manifest import Manifest, ManifestError
-from strikeforge.deploy.runner import DeployError, Run, StepResult, check_funds, estimate, preflight
+from strikeforge.deploy.runner import (
+    DeployError,
+    Run,
+    StepResult,
+    check_funds,
+    compiler_versions,
+    estimate,
+    preflight,
+)
 from strikeforge.deploy.verify import Check, verify
 
 
@@ -38,7 +46,7 @@ def open_run(
     config: DeployConfig, root: Path, path: Path, fresh: bool = False, account_alias: str | None = None
 ) -> Run:
     """The deployer, the manifest (a manifest of another chain stops here) and the run. Sends nothing."""
-    from ape import accounts, chain, project
+    from ape import accounts, chain
 
     network, _ = connected_network()
     if network.replace("-fork", "") != config.network:
@@ -57,9 +65,8 @@ def open_run(
         raise ConfigError(str(error)) from None
     if fresh and path.exists():
         path.replace(path.with_suffix(".json.old"))
-    compilers = {"solc": str(project.config.solidity.version), "vyper": str(project.config.vyper.version).lstrip("=~")}
     genesis = to_hex(chain.blocks[0].hash)
-    manifest = Manifest.open(path, network, chain.chain_id, genesis, compilers)
+    manifest = Manifest.open(path, network, chain.chain_id, genesis, compiler_versions())
     test_accounts = accounts.test_accounts if config.is_local else None
     return Run(config, manifest, deployer, root, test_accounts)
 
@@ -83,7 +90,7 @@ def deploy(run: Run, dry_run: bool = False, report: Callable[[StepResult], Any] 
     """Preflight, then the plan (dry: simulated or estimated), then every step and the verification."""
     steps = plan.build(run.config)
     run.learn(steps)
-    problems = preflight(run, steps)
+    problems = preflight(run)
     if problems:
         raise DeployError("; ".join(problems))
     planned = estimate(run, steps)

@@ -27,8 +27,13 @@ DEPLOY_ALLOWANCE = 6_000_000
 CALL_ALLOWANCE = 150_000
 FUNDS_MARGIN_PERCENT = 130
 
-# What each configured (not deployed) address is called as, for its ABI.
-CONFIGURED = {"Underlying": "MockERC20", "StrikeAsset": "MockERC20", "ChainlinkFeed": "MockChainlinkFeed"}
+# Addresses the config may give instead of a deployment: the ABI each is called through, and its config field.
+CONFIGURED = {
+    "Underlying": ("MockERC20", "assets.underlying.address"),
+    "StrikeAsset": ("MockERC20", "assets.strike_asset.address"),
+    "ChainlinkFeed": ("MockChainlinkFeed", "oracle.chainlink.feed"),
+    "Safe": ("Safe", "governance.safe.address"),
+}
 
 
 class DeployError(RuntimeError):
@@ -66,7 +71,7 @@ class Run:
         self.deployer = deployer
         self.root = root
         self.test_accounts = test_accounts
-        self.contract_of: dict[str, str] = dict(CONFIGURED)
+        self.contract_of: dict[str, str] = {key: abi for key, (abi, _) in CONFIGURED.items()}
         self._decimals: dict[str, int] = {}
         self._containers: dict[str, Any] = {}
 
@@ -136,7 +141,8 @@ class Run:
             receipt = self._resume(step.key, pending)
             if receipt is not None:
                 return self._finish(step, receipt, "resumed")
-        txn = self._transaction(step)
+        args = step.args(self)
+        txn = self._transaction(step, args)
         raw, tx_hash = sign(self.deployer, txn)
         self.manifest.record(
             step.key,
@@ -145,17 +151,19 @@ class Run:
             tx=tx_hash,
             nonce=int(txn.nonce),
             raw=to_hex(raw),
-            **({"contract": step.contract, "args": _jsonable(step.args(self))} if isinstance(step, Deploy) else {}),
+            **({"contract": step.contract, "args": _jsonable(args)} if isinstance(step, Deploy) else {}),
         )
         return self._finish(step, broadcast(raw, tx_hash), "sent")
 
-    def _transaction(self, step: Step) -> Any:
+    def _transaction(self, step: Step, args: list[Any] | None = None) -> Any:
+        """The step's prepared (unsigned) transaction; `args` default to the step's, computed now."""
+        args = step.args(self) if args is None else args
         if isinstance(step, Deploy):
             container = self.container(step.contract)
-            txn = container.constructor.serialize_transaction(*step.args(self), sender=self.deployer)
+            txn = container.constructor.serialize_transaction(*args, sender=self.deployer)
             return self.deployer.prepare_transaction(txn)
         method = getattr(self.at(step.target), step.method)
-        return method.as_transaction(*step.args(self), sender=self.deployer)
+        return method.as_transaction(*args, sender=self.deployer)
 
     def _resume(self, key: str, pending: dict[str, Any]) -> dict[str, Any] | None:
         """The receipt of a step's stored transaction, broadcast again; None when it can never be mined (its nonce
@@ -212,32 +220,49 @@ class Run:
 
     # -- checks ------------------------------------------------------------------------------------------------
 
-    def drift(self) -> list[str]:
-        """Deployed contracts (per the manifest) whose on-chain code is not the current artifact's."""
+    def code_status(self) -> list[tuple[str, str, str, str]]:
+        """Per deployed contract (per the manifest): key, address, artifact name, and "same", "different" or
+        "missing" for its on-chain code against the current artifact's."""
         from ape import chain
 
-        problems = []
+        statuses = []
         for key, address in self.manifest.contracts().items():
-            contract = self.manifest.steps[key].get("contract")
-            if not contract:
-                continue
+            contract = self.manifest.steps[key]["contract"]
             code = bytes(chain.provider.get_code(address))
             if not code:
+                status = "missing"
+            elif artifacts.code_matches(artifacts.runtime_code(self.container(contract)), code):
+                status = "same"
+            else:
+                status = "different"
+            statuses.append((key, address, contract, status))
+        return statuses
+
+    def drift(self) -> list[str]:
+        """Deployed contracts whose on-chain code is not the current artifact's, each with what is wrong."""
+        problems = []
+        for key, address, contract, status in self.code_status():
+            if status == "missing":
                 problems.append(f"{key} at {address}: no code (the manifest is from a chain that was reset)")
-            elif not artifacts.code_matches(artifacts.runtime_code(self.container(contract)), code):
+            elif status == "different":
                 problems.append(f"{key} at {address}: on-chain code differs from the current {contract} artifact")
         return problems
 
 
-def compiler_of(container: Any) -> str:
-    """The compiler that built an artifact, as the project configures it."""
+def compiler_versions() -> dict[str, str]:
+    """The compiler versions the project pins (ape-config.yaml), e.g. {"solc": "0.8.28", "vyper": "0.4.3"}."""
     from ape import project
 
+    return {"solc": str(project.config.solidity.version), "vyper": str(project.config.vyper.version).lstrip("=~")}
+
+
+def compiler_of(container: Any) -> str:
+    """The compiler that built an artifact, as the project configures it."""
     source = str(container.contract_type.source_id or "")
     if source.endswith(".vy"):
-        return f"vyper {str(project.config.vyper.version).lstrip('=~')}"
+        return f"vyper {compiler_versions()['vyper']}"
     if source.endswith(".sol"):
-        return f"solc {project.config.solidity.version}"
+        return f"solc {compiler_versions()['solc']}"
     return "solc 0.7.6 (@safe-global/safe-contracts 1.4.1 shipped artifact)"
 
 
@@ -259,7 +284,7 @@ def address_refs(config: DeployConfig) -> list[tuple[str, AddressRef]]:
     return found
 
 
-def preflight(run: Run, steps: list[Step]) -> list[str]:
+def preflight(run: Run) -> list[str]:
     """Everything that must hold before the first transaction; each problem names the field and the fix."""
     from ape import chain
 
@@ -278,28 +303,29 @@ def preflight(run: Run, steps: list[Step]) -> list[str]:
             problems.append(f"{path}: {error}")
     if problems:
         return problems
-    for key, probe in (("Underlying", "decimals"), ("StrikeAsset", "decimals"), ("ChainlinkFeed", "decimals")):
+    for key, probe in (
+        ("Underlying", "decimals"),
+        ("StrikeAsset", "decimals"),
+        ("ChainlinkFeed", "decimals"),
+        ("Safe", "getThreshold"),
+    ):
         problems += _existing(run, key, probe)
-    if config.governance.safe.address is not None:
-        problems += _existing(run, "Safe", "getThreshold", "Safe")
     problems += run.drift()
     return problems
 
 
-def _existing(run: Run, key: str, probe: str, contract: str | None = None) -> list[str]:
-    """A configured address must hold a contract that answers `probe`."""
+def _existing(run: Run, key: str, probe: str) -> list[str]:
+    """A configured address (none: nothing to check) must hold a contract that answers `probe`."""
     from ape import chain
 
     address = run.configured(key)
     if address is None:
         return []
-    field = {"Underlying": "assets.underlying.address", "StrikeAsset": "assets.strike_asset.address"}.get(
-        key, {"ChainlinkFeed": "oracle.chainlink.feed", "Safe": "governance.safe.address"}.get(key, key)
-    )
+    abi, field = CONFIGURED[key]
     if not bytes(chain.provider.get_code(address)):
         return [f"{field}: {address} has no code on chain {chain.chain_id}; give the contract's address on this chain"]
     try:
-        getattr(run.container(contract or CONFIGURED[key]).at(address), probe)()
+        getattr(run.container(abi).at(address), probe)()
     except Exception:
         return [f"{field}: {address} does not answer {probe}(); give the right contract's address"]
     return []

@@ -12,7 +12,6 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from strikeforge.deploy import artifacts
 from strikeforge.deploy.plan import DEFAULT_ADMIN_ROLE
 from strikeforge.deploy.runner import Run
 
@@ -85,16 +84,10 @@ def role_holders(contract: Any, since_block: int) -> dict[bytes, set[str]]:
 
 def verify(run: Run) -> list[Check]:
     """Every check; a deployment is right when all are ok."""
-    from ape import chain
-
-    checks: list[Check] = []
-    for key, address in run.manifest.contracts().items():
-        contract = run.manifest.steps[key].get("contract")
-        if not contract:
-            continue
-        code = bytes(chain.provider.get_code(address))
-        same = artifacts.code_matches(artifacts.runtime_code(run.container(contract)), code)
-        checks.append(Check(f"{key} code", f"{contract} artifact", f"{contract} artifact" if same else "different"))
+    checks = [
+        Check(f"{key} code", f"{contract} artifact", f"{contract} artifact" if status == "same" else "different")
+        for key, _, contract, status in run.code_status()
+    ]
     for key, wanted in expected_roles(run).items():
         contract = run.at(key)
         since = int(run.manifest.steps[key]["block"])
