@@ -11,7 +11,8 @@
     GET  /health
 
 Numbers travel as decimal strings (uint256 and int256 do not fit JSON numbers), bytes as 0x hex. A refused request
-is 400 with {"error": "<field>: <what is wrong and how to fix it>"}; an unknown path 404.
+is 400 with {"error": "<field>: <what is wrong and how to fix it>"}; an order or co-signature from an address on the
+operator's denylist is 403 with the same shape (screening, `strikeforge.ops.denylist`); an unknown path 404.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from strikeforge.settlement.orders import Cancel, Order, OrderError, parse_signature
-from strikeforge.settlement.sequencer import Sequencer
+from strikeforge.settlement.sequencer import ScreenedError, Sequencer
 from strikeforge.settlement.tree import Leaf
 
 log = logging.getLogger("strikeforge.settle.api")
@@ -45,9 +46,15 @@ def _leaf_json(leaf: Leaf) -> dict[str, Any]:
 class Api:
     """Routes requests to a sequencer; `clock` gives the unix time orders are checked against."""
 
-    def __init__(self, sequencer: Sequencer, clock: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        clock: Callable[[], int],
+        on_request: Callable[[str, int, bool], None] | None = None,
+    ) -> None:
         self.seq = sequencer
         self.clock = clock
+        self.on_request = on_request  # (handler name, status, screened): for metrics
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., tuple[int, Any]]]] = [
             ("POST", re.compile(r"/orders"), self.post_order),
             ("POST", re.compile(r"/orders/cancel"), self.post_cancel),
@@ -64,11 +71,16 @@ class Api:
         for verb, pattern, handler in self.routes:
             found = pattern.fullmatch(path)
             if verb == method and found:
+                screened = False
                 try:
                     with self.seq.lock:
-                        return handler(*found.groups(), body=body or {})
+                        status, payload = handler(*found.groups(), body=body or {})
                 except OrderError as exc:
-                    return 400, {"error": str(exc)}
+                    screened = isinstance(exc, ScreenedError)
+                    status, payload = (403 if screened else 400), {"error": str(exc)}
+                if self.on_request is not None:
+                    self.on_request(handler.__name__, status, screened)
+                return status, payload
         return 404, {"error": f"path: no {method} {path}; see the API list in strikeforge/settlement/api.py"}
 
     def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:

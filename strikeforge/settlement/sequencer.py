@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from strikeforge.ops.denylist import Denylist
 from strikeforge.settlement.book import Book, Fill, Match, Resting
 from strikeforge.settlement.cosign import batch_calldata, typed_data
 from strikeforge.settlement.db import Db
@@ -66,6 +67,10 @@ class LedgerPort(Protocol):
         ...
 
 
+class ScreenedError(OrderError):
+    """An order or co-signature refused because its account is on the denylist."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the sequencer paces batches."""
@@ -78,10 +83,13 @@ class Settings:
 class Sequencer:
     """Orders in, batches out. Thread-safe: every public method runs under one lock."""
 
-    def __init__(self, store: Store, ledger: LedgerPort, settings: Settings | None = None) -> None:
+    def __init__(
+        self, store: Store, ledger: LedgerPort, settings: Settings | None = None, screen: Denylist | None = None
+    ) -> None:
         self.store = store
         self.ledger = ledger
         self.settings = settings or Settings()
+        self.screen = screen  # address screening (a policy hook): orders and co-signatures of listed accounts refused
         self.lock = threading.RLock()
         self.books: dict[int, Book] = {}
         self._last_cut = 0
@@ -129,6 +137,7 @@ class Sequencer:
             check_signed(
                 order.account, order.typed_data(self.ledger.chain_id, self.ledger.address), order.signature, "Order"
             )
+            self._screen(order.account, "orders")
             if self.store.nonce_used(order.account, order.nonce):
                 raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
             order_id = self.store.next_order_id()
@@ -172,6 +181,14 @@ class Sequencer:
             self._unbook(order_id)
             return order_id
 
+    def _screen(self, account: str, what: str) -> None:
+        """Refuses a listed account (after its signature is checked: the refusal names a proven signer)."""
+        if self.screen is not None and account in self.screen:
+            raise ScreenedError(
+                f"account: {account.lower()} is on the operator's address denylist ({self.screen.path});"
+                f" the sequencer takes no {what} from it. Funds on the ledger stay withdrawable on-chain"
+            )
+
     def _unbook(self, order_id: int) -> None:
         for book in self.books.values():
             book.remove(order_id)
@@ -202,6 +219,7 @@ class Sequencer:
             if batch.status != "cosigning":
                 raise OrderError(f"batch: {batch_id} is {batch.status}, not gathering co-signatures")
             check_signed(leaf.account, self.leaf_typed_data(leaf), signature, "NettedLeaf")
+            self._screen(leaf.account, "co-signatures")
             self.store.set_signature(batch_id, leaf.account, signature)
 
     # ------------------------------------------------------------------------------------------------ proofs

@@ -133,6 +133,8 @@ class Watcher:
             self.next_block = int(saved["next_block"])
             self.seen = {int(n): (bytes.fromhex(r), tx) for n, (r, tx) in saved.get("seen", {}).items()}
         self.challenged: list[Fraud] = []
+        self.failed: list[Fraud] = []  # challenges that reverted or could not be sent (for metrics and alerts)
+        self.checked = 0  # batches rebuilt and checked since start
 
     def _save(self) -> None:
         self.state.parent.mkdir(parents=True, exist_ok=True)
@@ -211,6 +213,7 @@ class Watcher:
         except Exception as exc:  # posted through a contract (a multisig): the transaction's input is not postBatch
             log.error("batch %d: no postBatch call in transaction %s (%s); check it by hand", number, tx_hash, exc)
             return None
+        self.checked += 1
         fraud = find_fraud(
             number,
             bytes(inputs["root"]),
@@ -235,6 +238,7 @@ class Watcher:
             getattr(self.contract, fraud.method)(*fraud.args, sender=self.account)
         except Exception as exc:  # window over, already reverted by another watcher, out of funds: log and go on
             log.error("batch %d: the %s challenge failed: %s", number, fraud.kind, exc)
+            self.failed.append(fraud)
             return None
         self.challenged.append(fraud)
         return fraud

@@ -1,0 +1,1 @@
+"""Operations: reconciliation, statements, the event index, metrics, the sentinel and address screening."""

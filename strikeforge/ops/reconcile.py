@@ -1,0 +1,562 @@
+"""Reconciliation: chain state against every off-chain record, each mismatch with both values and where each came from.
+
+Records compared (each optional except the manifest):
+
+| record | against the chain |
+| --- | --- |
+| deployment manifest | each contract's code hash |
+| sequencer database | posted batches' roots and numbers; leaves rebuild the posted root; fills net to the leaves |
+| oracle node state | each feed's last published round (timestamp and price); rounds left pending |
+| keeper state | rolls recorded done for epochs the vault has not passed |
+| watcher state | roots of the batches it holds as honest and unsettled |
+| event index | vault pending requests and share supply; per series option supply and collateral; per account |
+|   | ledger cash; settled batches; the oracle's last round |
+
+Chain values are read at one block: the index's cursor when an index is given (it is synced first), else the head.
+Each check is one function of the `Context`; it returns mismatches, never raises on a bad record (a record that
+cannot be read is itself a mismatch).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak
+
+from strikeforge.ops.index import EventIndex
+
+
+@dataclass(frozen=True)
+class Value:
+    source: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    check: str
+    subject: str
+    expected: Value  # the record the check trusts less is `actual`
+    actual: Value
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "subject": self.subject,
+            "expected": {"source": self.expected.source, "value": _plain(self.expected.value)},
+            "actual": {"source": self.actual.source, "value": _plain(self.actual.value)},
+        }
+
+    def line(self) -> str:
+        return (
+            f"[{self.check}] {self.subject}: {self.expected.source} = {_plain(self.expected.value)}"
+            f" but {self.actual.source} = {_plain(self.actual.value)}"
+        )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+@dataclass
+class Context:
+    manifest_path: Path
+    manifest: dict[str, Any]
+    block: int
+    sequencer_db: Path | None = None
+    oracle_state: Path | None = None
+    keeper_state: Path | None = None
+    watcher_state: Path | None = None
+    index: EventIndex | None = None
+    feeds: dict[str, str] = field(default_factory=dict)  # oracle node feed name -> SignedPriceOracle address
+    ran: list[str] = field(default_factory=list)
+
+    def contract(self, name: str) -> Any:
+        """The manifest's deployed contract with this artifact name (the first), as an Ape contract."""
+        from ape import project
+
+        for step in self.manifest["steps"].values():
+            if step.get("contract") == name and step.get("status") == "done":
+                return getattr(project, name).at(step["address"])
+        return None
+
+    def chain(self, what: str) -> str:
+        return f"chain: {what} at block {self.block}"
+
+
+# -- manifest -------------------------------------------------------------------------------------------------------
+
+
+def check_manifest(ctx: Context) -> list[Mismatch]:
+    from ape import chain
+
+    found = []
+    for key, step in ctx.manifest["steps"].items():
+        if step.get("status") != "done" or not step.get("contract") or not step.get("bytecode_hash"):
+            continue
+        code = bytes(
+            chain.provider.web3.eth.get_code(
+                chain.provider.web3.to_checksum_address(step["address"]), block_identifier=ctx.block
+            )
+        )
+        actual = "0x" + keccak(code).hex() if code else "no code"
+        if actual != step["bytecode_hash"]:
+            found.append(
+                Mismatch(
+                    "manifest",
+                    f"{key} ({step['contract']}) at {step['address']}",
+                    Value(f"manifest {ctx.manifest_path.name}: steps.{key}.bytecode_hash", step["bytecode_hash"]),
+                    Value(ctx.chain(f"keccak(eth_getCode({step['address']}))"), actual),
+                )
+            )
+    return found
+
+
+# -- sequencer ------------------------------------------------------------------------------------------------------
+
+
+def check_sequencer(ctx: Context) -> list[Mismatch]:
+    from strikeforge.settlement.netting import Trade, net
+    from strikeforge.settlement.store import Store
+    from strikeforge.settlement.tree import MerkleSumTree
+
+    assert ctx.sequencer_db is not None
+    ledger = ctx.contract("SettlementLedger")
+    db = f"sequencer db {Path(str(ctx.sequencer_db)).name}"
+    store = Store(ctx.sequencer_db)
+    found: list[Mismatch] = []
+    try:
+        count = int(ledger.batchCount(block_id=ctx.block))
+        posted = {b.number: b for b in store.batches_with("posted")}
+        for number in range(1, count + 1):
+            root = bytes(ledger.batches(number, block_id=ctx.block).root)
+            batch = posted.get(number)
+            subject = f"ledger batch {number}"
+            if batch is None:
+                found.append(
+                    Mismatch(
+                        "sequencer",
+                        subject,
+                        Value(ctx.chain(f"batches({number}).root"), root),
+                        Value(f"{db}: batches (status posted, number {number})", "none"),
+                    )
+                )
+                continue
+            if batch.root != root:
+                found.append(
+                    Mismatch(
+                        "sequencer",
+                        f"{subject} (db batch {batch.id})",
+                        Value(ctx.chain(f"batches({number}).root"), root),
+                        Value(f"{db}: batches.root of id {batch.id}", batch.root),
+                    )
+                )
+            leaves = store.leaves(batch.id)
+            rebuilt = MerkleSumTree(leaves).root if leaves else b""
+            if rebuilt != root:
+                found.append(
+                    Mismatch(
+                        "sequencer",
+                        f"{subject} (db batch {batch.id}) leaves",
+                        Value(ctx.chain(f"batches({number}).root"), root),
+                        Value(f"{db}: root rebuilt from leaves of batch {batch.id}", rebuilt),
+                    )
+                )
+            columns = {s: i for i, s in enumerate(batch.series) if s}
+            fills = [f for _, f in store.batch_fills(batch.id)]
+            netted = {
+                leaf.account: (leaf.cash, leaf.positions)
+                for leaf in net(number, [Trade(columns[f.series], f.buyer, f.seller, f.size, f.price) for f in fills])
+            }
+            stored = {leaf.account: (leaf.cash, leaf.positions) for leaf in leaves}
+            for account in sorted(set(netted) | set(stored)):
+                if netted.get(account) != stored.get(account):
+                    found.append(
+                        Mismatch(
+                            "sequencer",
+                            f"{subject} (db batch {batch.id}) leaf of {account}",
+                            Value(f"{db}: fills of batch {batch.id}, netted", netted.get(account)),
+                            Value(f"{db}: leaves of batch {batch.id}", stored.get(account)),
+                        )
+                    )
+        for number, batch in posted.items():
+            if number > count:
+                found.append(
+                    Mismatch(
+                        "sequencer",
+                        f"db batch {batch.id}",
+                        Value(ctx.chain("batchCount()"), count),
+                        Value(f"{db}: batch {batch.id} posted as number", number),
+                    )
+                )
+    finally:
+        store.close()
+    return found
+
+
+# -- oracle node ----------------------------------------------------------------------------------------------------
+
+
+def check_oracle_state(ctx: Context) -> list[Mismatch]:
+    from ape import project
+
+    assert ctx.oracle_state is not None
+    conn = sqlite3.connect(f"file:{ctx.oracle_state}?mode=ro", uri=True)
+    state = f"oracle state {ctx.oracle_state.name}"
+    found: list[Mismatch] = []
+    try:
+        feeds = [f for (f,) in conn.execute("SELECT DISTINCT feed FROM rounds").fetchall()]
+        mapping = dict(ctx.feeds)
+        oracle = ctx.contract("SignedPriceOracle")
+        if not mapping and len(feeds) == 1 and oracle is not None:
+            mapping = {feeds[0]: str(oracle.address)}
+        for feed in feeds:
+            if feed not in mapping:
+                found.append(
+                    Mismatch(
+                        "oracle",
+                        f"feed {feed}",
+                        Value("--feed", "NAME=ORACLE_ADDRESS"),
+                        Value(state, "a feed with no oracle address given"),
+                    )
+                )
+                continue
+            contract = project.SignedPriceOracle.at(mapping[feed])
+            chain_ts = int(contract.latest_timestamp(block_id=ctx.block))
+            chain_price = int(contract.latest_price(block_id=ctx.block))
+            row = conn.execute(
+                "SELECT timestamp, price FROM rounds WHERE feed = ? AND status = 'published'"
+                " ORDER BY timestamp DESC LIMIT 1",
+                (feed,),
+            ).fetchone()
+            if row is not None:
+                ts, price = int(row[0]), int(row[1])
+                if ts > chain_ts:
+                    found.append(
+                        Mismatch(
+                            "oracle",
+                            f"feed {feed} last round",
+                            Value(ctx.chain(f"{mapping[feed]}.latest_timestamp()"), chain_ts),
+                            Value(f"{state}: last published timestamp", ts),
+                        )
+                    )
+                elif ts == chain_ts and price != chain_price:
+                    found.append(
+                        Mismatch(
+                            "oracle",
+                            f"feed {feed} round {ts} price",
+                            Value(ctx.chain(f"{mapping[feed]}.latest_price()"), chain_price),
+                            Value(f"{state}: published price of round {ts}", price),
+                        )
+                    )
+            for (ts,) in conn.execute(
+                "SELECT timestamp FROM rounds WHERE feed = ? AND status = 'pending' AND timestamp <= ?",
+                (feed, chain_ts),
+            ).fetchall():
+                found.append(
+                    Mismatch(
+                        "oracle",
+                        f"feed {feed} round {ts}",
+                        Value(ctx.chain(f"{mapping[feed]}.latest_timestamp()"), chain_ts),
+                        Value(f"{state}: round still pending", int(ts)),
+                    )
+                )
+    finally:
+        conn.close()
+    return found
+
+
+# -- keeper and watcher ---------------------------------------------------------------------------------------------
+
+
+def check_keeper(ctx: Context) -> list[Mismatch]:
+    assert ctx.keeper_state is not None
+    vault = ctx.contract("ThetaVault")
+    epoch = int(vault.epoch(block_id=ctx.block))
+    conn = sqlite3.connect(f"file:{ctx.keeper_state}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT vault, epoch, status FROM rolls").fetchall()
+    finally:
+        conn.close()
+    found = []
+    for address, rolled, status in rows:
+        if address.lower() != str(vault.address).lower():
+            continue
+        if status == "done" and int(rolled) >= epoch:
+            found.append(
+                Mismatch(
+                    "keeper",
+                    f"vault {address} roll of epoch {rolled}",
+                    Value(ctx.chain("ThetaVault.epoch()"), epoch),
+                    Value(f"keeper state {ctx.keeper_state.name}: roll done for epoch", int(rolled)),
+                )
+            )
+        elif status == "pending" and int(rolled) < epoch:
+            found.append(
+                Mismatch(
+                    "keeper",
+                    f"vault {address} roll of epoch {rolled}",
+                    Value(ctx.chain("ThetaVault.epoch()"), epoch),
+                    Value(f"keeper state {ctx.keeper_state.name}: roll still pending", int(rolled)),
+                )
+            )
+    return found
+
+
+def check_watcher(ctx: Context) -> list[Mismatch]:
+    assert ctx.watcher_state is not None
+    ledger = ctx.contract("SettlementLedger")
+    saved = json.loads(ctx.watcher_state.read_text())
+    count = int(ledger.batchCount(block_id=ctx.block))
+    found = []
+    for number, (root, _tx) in sorted(saved.get("seen", {}).items(), key=lambda kv: int(kv[0])):
+        chain_root = bytes(ledger.batches(int(number), block_id=ctx.block).root) if int(number) <= count else b""
+        if chain_root != bytes.fromhex(root):
+            found.append(
+                Mismatch(
+                    "watcher",
+                    f"ledger batch {number}",
+                    Value(ctx.chain(f"batches({number}).root"), chain_root),
+                    Value(f"watcher state {ctx.watcher_state.name}: seen[{number}]", bytes.fromhex(root)),
+                )
+            )
+    return found
+
+
+# -- the event index against chain state ----------------------------------------------------------------------------
+
+
+def _sums(ctx: Context, names: tuple[str, ...]) -> list[Any]:
+    assert ctx.index is not None
+    return [s for s in ctx.index.events(names=names) if s.event.block <= ctx.block]
+
+
+def check_vault(ctx: Context) -> list[Mismatch]:
+    vault = ctx.contract("ThetaVault")
+    address = str(vault.address).lower()
+    events = [
+        s.event
+        for s in _sums(ctx, ("DepositRequest", "RedeemRequest", "EpochRolled", "Transfer"))
+        if s.event.contract == address
+    ]
+    requested = sum(int(e.args["assets"]) for e in events if e.name == "DepositRequest")
+    taken = sum(int(e.args["deposits"]) for e in events if e.name == "EpochRolled")
+    shares_requested = sum(int(e.args["shares"]) for e in events if e.name == "RedeemRequest")
+    redeemed = sum(int(e.args["redemptions"]) for e in events if e.name == "EpochRolled")
+    supply = sum(_minted(e) for e in events if e.name == "Transfer")
+    index = "index: "
+    pairs = [
+        (
+            "pending deposits",
+            "total_pending_deposits()",
+            requested - taken,
+            "sum(DepositRequest.assets) - sum(EpochRolled.deposits)",
+        ),
+        (
+            "pending redemptions",
+            "total_pending_redeem_shares()",
+            shares_requested - redeemed,
+            "sum(RedeemRequest.shares) - sum(EpochRolled.redemptions)",
+        ),
+        ("share supply", "totalSupply()", supply, "share Transfer mints - burns"),
+    ]
+    found = []
+    for subject, view, expected, how in pairs:
+        actual = int(getattr(vault, view.removesuffix("()"))(block_id=ctx.block))
+        if actual != expected:
+            found.append(
+                Mismatch(
+                    "vault",
+                    f"vault {address} {subject}",
+                    Value(index + how, expected),
+                    Value(ctx.chain(f"ThetaVault.{view}"), actual),
+                )
+            )
+    return found
+
+
+def _minted(event: Any) -> int:
+    zero = "0x" + "00" * 20
+    value = int(event.args["value"])
+    return (value if event.args["sender"] == zero else 0) - (value if event.args["receiver"] == zero else 0)
+
+
+def check_options(ctx: Context) -> list[Mismatch]:
+    from ape import project
+
+    assert ctx.index is not None
+    engine = ctx.contract("OptionsEngine")
+    events = _sums(ctx, ("OptionsWritten", "OptionsBurned", "OptionsRedeemed", "CollateralReclaimed", "Transfer"))
+    collateral: dict[int, int] = defaultdict(int)
+    supply: dict[str, int] = defaultdict(int)
+    for stored in events:
+        e = stored.event
+        if stored.source == "OptionToken" and e.name == "Transfer":
+            supply[e.contract] += _minted(e)
+        elif e.name == "OptionsWritten":
+            collateral[int(e.args["seriesId"])] += int(e.args["collateral"])
+        elif e.name == "OptionsBurned":
+            collateral[int(e.args["seriesId"])] -= int(e.args["collateralReleased"])
+        elif e.name == "OptionsRedeemed":
+            collateral[int(e.args["seriesId"])] -= int(e.args["payout"])
+        elif e.name == "CollateralReclaimed":
+            collateral[int(e.args["seriesId"])] -= int(e.args["collateral"])
+    found = []
+    for address, (source, series, since) in sorted(ctx.index.contracts().items()):
+        if source != "OptionToken" or series is None or since > ctx.block:
+            continue
+        token = project.OptionToken.at(address)
+        chain_supply = int(token.totalSupply(block_id=ctx.block))
+        if chain_supply != supply[address]:
+            found.append(
+                Mismatch(
+                    "options",
+                    f"series {series} supply",
+                    Value("index: option token Transfer mints - burns", supply[address]),
+                    Value(ctx.chain(f"OptionToken({address}).totalSupply()"), chain_supply),
+                )
+            )
+        held = int(engine.seriesCollateral(series, block_id=ctx.block))
+        if held != collateral[series]:
+            found.append(
+                Mismatch(
+                    "options",
+                    f"series {series} collateral",
+                    Value("index: written - burned - redeemed - reclaimed collateral", collateral[series]),
+                    Value(ctx.chain(f"OptionsEngine.seriesCollateral({series})"), held),
+                )
+            )
+        if not bool(engine.isSettled(series, block_id=ctx.block)):
+            needed = int(engine.collateralFor(series, chain_supply, block_id=ctx.block))
+            if held < needed:
+                found.append(
+                    Mismatch(
+                        "options",
+                        f"series {series} full collateralization",
+                        Value(ctx.chain(f"OptionsEngine.collateralFor({series}, supply)"), needed),
+                        Value(ctx.chain(f"OptionsEngine.seriesCollateral({series})"), held),
+                    )
+                )
+    return found
+
+
+def check_ledger(ctx: Context) -> list[Mismatch]:
+    from ape import project
+
+    ledger = ctx.contract("SettlementLedger")
+    events = _sums(ctx, ("Deposited", "Withdrawn", "LeafApplied", "Settled"))
+    balances: dict[str, int] = defaultdict(int)
+    settled = 0
+    for stored in events:
+        e = stored.event
+        if e.contract != str(ledger.address).lower():
+            continue
+        if e.name == "Deposited":
+            balances[e.args["account"]] += int(e.args["amount"])
+        elif e.name == "Withdrawn":
+            balances[e.args["account"]] -= int(e.args["amount"])
+        elif e.name == "LeafApplied":
+            balances[e.args["account"]] += int(e.args["cash"])
+        else:
+            settled = max(settled, int(e.args["throughBatch"]))
+    found = []
+    for account, expected in sorted(balances.items()):
+        actual = int(ledger.balanceOf(account, block_id=ctx.block))
+        if actual != expected:
+            found.append(
+                Mismatch(
+                    "ledger",
+                    f"cash of {account}",
+                    Value("index: Deposited - Withdrawn + LeafApplied.cash", expected),
+                    Value(ctx.chain(f"SettlementLedger.balanceOf({account})"), actual),
+                )
+            )
+    chain_settled = int(ledger.settledThrough(block_id=ctx.block))
+    if chain_settled != settled:
+        found.append(
+            Mismatch(
+                "ledger",
+                "settled batches",
+                Value("index: last Settled.throughBatch", settled),
+                Value(ctx.chain("SettlementLedger.settledThrough()"), chain_settled),
+            )
+        )
+    cash = project.MockERC20.at(ledger.CASH())  # any ERC-20's balanceOf
+    held = int(cash.balanceOf(ledger.address, block_id=ctx.block))
+    owed = sum(balances.values())
+    if held < owed:
+        found.append(
+            Mismatch(
+                "ledger",
+                "solvency",
+                Value("index: sum of account cash", owed),
+                Value(ctx.chain("CASH.balanceOf(ledger)"), held),
+            )
+        )
+    return found
+
+
+def check_oracle_events(ctx: Context) -> list[Mismatch]:
+    oracle = ctx.contract("SignedPriceOracle")
+    address = str(oracle.address).lower()
+    updates = [s.event for s in _sums(ctx, ("PriceUpdated",)) if s.event.contract == address]
+    if not updates:
+        return []
+    last = updates[-1].args
+    found = []
+    for field_, view in (("price", "latest_price"), ("timestamp", "latest_timestamp")):
+        actual = int(getattr(oracle, view)(block_id=ctx.block))
+        if actual != int(last[field_]):
+            found.append(
+                Mismatch(
+                    "oracle",
+                    f"SignedPriceOracle {address} {field_}",
+                    Value(f"index: last PriceUpdated.{field_}", int(last[field_])),
+                    Value(ctx.chain(f"SignedPriceOracle.{view}()"), actual),
+                )
+            )
+    return found
+
+
+CHECKS: list[tuple[str, str | None, Callable[[Context], list[Mismatch]]]] = [
+    ("manifest", None, check_manifest),
+    ("sequencer", "sequencer_db", check_sequencer),
+    ("oracle node", "oracle_state", check_oracle_state),
+    ("keeper", "keeper_state", check_keeper),
+    ("watcher", "watcher_state", check_watcher),
+    ("vault", "index", check_vault),
+    ("options", "index", check_options),
+    ("ledger", "index", check_ledger),
+    ("oracle prices", "index", check_oracle_events),
+]
+
+
+def reconcile(ctx: Context) -> list[Mismatch]:
+    """Every check whose record was given; `ctx.ran` lists them. A check that raises is itself a mismatch."""
+    found: list[Mismatch] = []
+    for name, needs, check in CHECKS:
+        if needs is not None and getattr(ctx, needs) is None:
+            continue
+        ctx.ran.append(name)
+        try:
+            found += check(ctx)
+        except Exception as error:  # an unreadable record is a finding, not a crash
+            found.append(
+                Mismatch(
+                    name,
+                    "record unreadable",
+                    Value("a readable record", "-"),
+                    Value(getattr(ctx, needs or "manifest_path", "?").__str__(), f"{type(error).__name__}: {error}"),
+                )
+            )
+    return found

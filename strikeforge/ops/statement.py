@@ -1,0 +1,361 @@
+"""Account statements from the event index: trades, fees, premiums, option positions, settlements, deposits and
+withdrawals, per account and period, with totals that reconcile to chain state at the statement's end block.
+
+Three balances are tracked through events and checked against the chain at the end block:
+
+- `ledger_cash`: the SettlementLedger's `balanceOf` (Deposited +, Withdrawn -, LeafApplied's signed cash);
+- `vault_shares`: the ThetaVault's share `balanceOf` (its Transfer events);
+- `options:<series>`: each option token's `balanceOf` (its Transfer events).
+
+Every other row (a deposit request, a premium paid, a fee received, a settlement payout) is reported with its amount
+in the named asset's base units but moves no tracked balance: those amounts live in wallets the protocol does not hold.
+Amounts are integers in base units, written as decimal strings (never floats).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+from strikeforge.ops.index import EventIndex, Stored
+
+LEDGER, SHARES = "ledger_cash", "vault_shares"
+
+
+class StatementError(ValueError):
+    """Bad statement input; names the option and the fix."""
+
+
+@dataclass(frozen=True)
+class Row:
+    time: str
+    block: int
+    tx: str
+    account: str
+    kind: str
+    contract: str
+    series: str
+    asset: str
+    amount: str  # signed, base units: positive to the account
+    balance: str  # the tracked balance it moves, or ""
+    details: str
+
+
+@dataclass
+class Total:
+    opening: int = 0
+    change: int = 0
+    chain: int | None = None
+
+    @property
+    def closing(self) -> int:
+        return self.opening + self.change
+
+    @property
+    def ok(self) -> bool:
+        return self.chain is None or self.chain == self.closing
+
+
+@dataclass
+class Statement:
+    account: str
+    start: int
+    end: int
+    end_block: int
+    screening: str
+    rows: list[Row] = field(default_factory=list)
+    totals: dict[str, Total] = field(default_factory=dict)
+
+    @property
+    def reconciled(self) -> bool:
+        return all(t.ok for t in self.totals.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "from": _iso(self.start),
+            "to": _iso(self.end),
+            "end_block": self.end_block,
+            "screening": self.screening,
+            "reconciled": self.reconciled,
+            "totals": {
+                name: {
+                    "opening": str(t.opening),
+                    "change": str(t.change),
+                    "closing": str(t.closing),
+                    "chain": None if t.chain is None else str(t.chain),
+                    "ok": t.ok,
+                }
+                for name, t in sorted(self.totals.items())
+            },
+            "rows": [asdict(r) for r in self.rows],
+        }
+
+
+# -- dates ----------------------------------------------------------------------------------------------------------
+
+
+def parse_time(text: str, option: str, end_of_day: bool = False) -> int:
+    """Unix seconds from `YYYY-MM-DD` (UTC; the day's end for `--to`), an ISO datetime, or unix seconds."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        if len(text) == 10:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+            moment = datetime.combine(day.date(), time.max if end_of_day else time.min, UTC)
+            return int(moment.timestamp())
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise StatementError(
+            f"{option}: {text!r} is not a date; use YYYY-MM-DD (UTC), an ISO datetime or unix seconds"
+        ) from None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
+def _iso(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
+
+
+def block_at(timestamp: int, top: int) -> int:
+    """The last block at or before `timestamp` (binary search over block times; -1 if none), at most `top`."""
+    from ape import chain
+
+    low, high = 0, top
+    if int(chain.blocks[0].timestamp) > timestamp:
+        return -1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if int(chain.blocks[middle].timestamp) <= timestamp:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+# -- rows -----------------------------------------------------------------------------------------------------------
+
+
+def rows_of(stored: Stored, account: str) -> list[Row]:
+    """What one event means for `account` (an event can concern it twice, e.g. a transfer to itself)."""
+    e, a = stored.event, stored.event.args
+    base = {"time": _iso(stored.timestamp), "block": e.block, "tx": e.tx, "account": account, "contract": stored.source}
+
+    def row(kind: str, amount: int, asset: str, balance: str = "", series: Any = "", details: str = "") -> Row:
+        return Row(
+            **base, kind=kind, series=str(series), asset=asset, amount=str(amount), balance=balance, details=details
+        )
+
+    name, source, out = e.name, stored.source, []
+    if name == "Transfer" and source in ("ThetaVault", "OptionToken"):
+        series = _series_of(stored)
+        balance = SHARES if source == "ThetaVault" else f"options:{series}"
+        asset = "vault shares" if source == "ThetaVault" else f"options (series {series})"
+        kind = "shares" if source == "ThetaVault" else "option position"
+        if a["sender"] == account:
+            out.append(row(kind, -int(a["value"]), asset, balance, series, f"to {a['receiver']}"))
+        if a["receiver"] == account:
+            out.append(row(kind, int(a["value"]), asset, balance, series, f"from {a['sender']}"))
+    elif source == "SettlementLedger" and name in ("Deposited", "Withdrawn", "LeafApplied", "WithdrawalRequested"):
+        if a["account"] != account:
+            return []
+        if name == "Deposited":
+            out.append(row("deposit", int(a["amount"]), "ledger cash", LEDGER))
+        elif name == "Withdrawn":
+            out.append(row("withdrawal", -int(a["amount"]), "ledger cash", LEDGER))
+        elif name == "WithdrawalRequested":
+            out.append(row("withdrawal request", 0, "ledger cash", details=f"requested {a['amount']}"))
+        else:
+            out.append(
+                row(
+                    "trade settlement",
+                    int(a["cash"]),
+                    "ledger cash",
+                    LEDGER,
+                    details=f"netted trades of batch {a['batch']} (leaf {a['index']})",
+                )
+            )
+    elif source == "ThetaVault":
+        if name == "DepositRequest" and a["owner"] == account:
+            out.append(row("deposit request", -int(a["assets"]), "vault asset", details=f"request {a['requestId']}"))
+        elif name == "Deposit" and a["owner"] == account:
+            out.append(row("deposit claimed", int(a["shares"]), "vault shares", details=f"for {a['assets']} assets"))
+        elif name == "RedeemRequest" and a["owner"] == account:
+            out.append(row("withdrawal request", -int(a["shares"]), "vault shares", details="shares queued"))
+        elif name == "Withdraw" and a["receiver"] == account:
+            out.append(row("withdrawal", int(a["assets"]), "vault asset", details=f"for {a['shares']} shares"))
+        elif name == "FeesCharged" and a["recipient"] == account:
+            fee = int(a["management"]) + int(a["performance"])
+            out.append(
+                row(
+                    "fee",
+                    fee,
+                    "vault asset",
+                    details=f"epoch {a['epoch']}: management {a['management']}, performance {a['performance']}",
+                )
+            )
+        elif name == "EpochRolled" and a.get("buyer") == account and int(a["premium"]):
+            out.append(
+                row("premium", -int(a["premium"]), "vault asset", series=a["series"], details=f"epoch {a['epoch']}")
+            )
+    elif source == "OptionsEngine":
+        if name == "OptionsWritten" and account in (a["writer"], a["to"]):
+            out.append(
+                row(
+                    "options written",
+                    int(a["amount"]),
+                    "options",
+                    series=a["seriesId"],
+                    details=f"collateral {a['collateral']} from {a['writer']}",
+                )
+            )
+        elif name == "OptionsRedeemed" and a["holder"] == account:
+            out.append(
+                row(
+                    "settlement payout",
+                    int(a["payout"]),
+                    "collateral",
+                    series=a["seriesId"],
+                    details=f"{a['amount']} options redeemed",
+                )
+            )
+        elif name == "CollateralReclaimed" and a["writer"] == account:
+            out.append(row("collateral reclaimed", int(a["collateral"]), "collateral", series=a["seriesId"]))
+        elif name == "OptionsBurned" and a["writer"] == account:
+            out.append(
+                row(
+                    "options burned",
+                    -int(a["amount"]),
+                    "options",
+                    series=a["seriesId"],
+                    details=f"collateral released {a['collateralReleased']}",
+                )
+            )
+    return out
+
+
+def _series_of(stored: Stored) -> Any:
+    return stored.event.args.get("_series", "")
+
+
+# -- building -------------------------------------------------------------------------------------------------------
+
+
+class Statements:
+    """Statements from one index; chain balances are read at each statement's end block."""
+
+    def __init__(self, index: EventIndex, denylist: Any | None = None) -> None:
+        self.index = index
+        self.denylist = denylist
+        self.contracts = index.contracts()
+
+    def _with_series(self, stored: Stored) -> Stored:
+        info = self.contracts.get(stored.event.contract)
+        if info and info[0] == "OptionToken":
+            event = stored.event
+            args = event.args | {"_series": info[1]}
+            return Stored(
+                type(event)(event.block, event.log_index, event.tx, event.block_hash, event.contract, event.name, args),
+                stored.timestamp,
+                stored.source,
+            )
+        return stored
+
+    def build(self, account: str, start: int, end: int) -> Statement:
+        if end < start:
+            raise StatementError(f"--to: {_iso(end)} is before --from {_iso(start)}; swap them")
+        account = account.lower()
+        cursor = self.index.cursor()
+        if cursor < 0:
+            raise StatementError("index: nothing indexed yet; run `strikeforge index` first")
+        end_block = block_at(end, cursor)
+        screening = "not screened" if self.denylist is None else ("listed" if account in self.denylist else "clear")
+        statement = Statement(account, start, end, end_block, screening)
+        for stored in self.index.events(account=account):
+            if stored.event.block > end_block:
+                break
+            for row in rows_of(self._with_series(stored), account):
+                in_period = stored.timestamp >= start
+                if row.balance:
+                    total = statement.totals.setdefault(row.balance, Total())
+                    if in_period:
+                        total.change += int(row.amount)
+                    else:
+                        total.opening += int(row.amount)
+                if in_period:
+                    statement.rows.append(row)
+        self._chain_balances(statement)
+        return statement
+
+    def _chain_balances(self, statement: Statement) -> None:
+        """Reads each tracked balance at the end block (and the ledger's and vault's even without activity)."""
+        from ape import project
+
+        if statement.end_block < 0:
+            return
+        by_source: dict[str, list[tuple[str, int | None]]] = {}
+        for address, (source, series, _) in self.contracts.items():
+            by_source.setdefault(source, []).append((address, series))
+        block = statement.end_block
+        for address, _ in by_source.get("SettlementLedger", []):
+            total = statement.totals.setdefault(LEDGER, Total())
+            total.chain = int(project.SettlementLedger.at(address).balanceOf(statement.account, block_id=block))
+        for address, _ in by_source.get("ThetaVault", []):
+            total = statement.totals.setdefault(SHARES, Total())
+            total.chain = int(project.ThetaVault.at(address).balanceOf(statement.account, block_id=block))
+        for address, series in by_source.get("OptionToken", []):
+            key = f"options:{series}"
+            if key in statement.totals:
+                token = project.OptionToken.at(address)
+                statement.totals[key].chain = int(token.balanceOf(statement.account, block_id=block))
+
+    def all_accounts(self, start: int, end: int) -> list[Statement]:
+        """One statement per account the index has seen, protocol contracts excluded."""
+        return [self.build(a, start, end) for a in self.index.accounts() if a not in self.contracts]
+
+
+# -- output ---------------------------------------------------------------------------------------------------------
+
+COLUMNS = [f for f in Row.__dataclass_fields__]
+
+
+def to_csv(statements: list[Statement]) -> str:
+    """Rows of every statement, then per account and balance a `total` row (closing, with the chain's value)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*COLUMNS, "screening"])
+    for s in statements:
+        for row in s.rows:
+            writer.writerow([*(getattr(row, c) for c in COLUMNS), s.screening])
+        for name, total in sorted(s.totals.items()):
+            details = (
+                f"opening {total.opening}; change {total.change}; chain {total.chain};"
+                f" {'reconciled' if total.ok else 'MISMATCH'}"
+            )
+            end_time = _iso(s.end)
+            writer.writerow(
+                [
+                    end_time,
+                    s.end_block,
+                    "",
+                    s.account,
+                    "total",
+                    "",
+                    "",
+                    name,
+                    str(total.closing),
+                    name,
+                    details,
+                    s.screening,
+                ]
+            )
+    return out.getvalue()
+
+
+def to_json(statements: list[Statement]) -> str:
+    documents = [s.to_json() for s in statements]
+    return json.dumps(documents[0] if len(documents) == 1 else documents, indent=2) + "\n"
