@@ -127,6 +127,15 @@ def _clock(choice: str):  # noqa: ANN202
     return (lambda: chain.pending_timestamp) if choice == "chain" else (lambda: int(time.time()))
 
 
+def _metrics_options(function):  # noqa: ANN001, ANN202 (click decorators)
+    function = click.option("--metrics-port", type=int, help="Serve /metrics and /health here (0: any free port).")(
+        function
+    )
+    return click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Metrics and health address.")(
+        function
+    )
+
+
 @main.group()
 def oracle() -> None:
     """The off-chain oracle node."""
@@ -137,7 +146,10 @@ def oracle() -> None:
 @click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: run forever).")
 @_clock_option("Round timestamps from the system clock, or from the chain's next block (local demos).")
-def oracle_run(config_path: str, network: str, iterations: int | None, clock: str) -> None:
+@_metrics_options
+def oracle_run(
+    config_path: str, network: str, iterations: int | None, clock: str, metrics_host: str, metrics_port: int | None
+) -> None:
     """Fetch, aggregate, sign and publish every feed in the config, every poll interval."""
     from strikeforge.accounts import AccountError
     from strikeforge.oracle.config import ConfigError, load
@@ -156,10 +168,24 @@ def oracle_run(config_path: str, network: str, iterations: int | None, clock: st
             node, state = build_node(config, clock=_clock(clock))
         except (AccountError, SignerError) as exc:
             raise click.ClickException(str(exc)) from exc
+        from strikeforge.ops.cli import start_metrics
+        from strikeforge.ops.observe import OracleObserver, oracle_tick
+        from strikeforge.ticks import run_ticks
+
+        metrics, server = start_metrics("oracle", node.poll_interval, metrics_host, metrics_port)
+        tick = oracle_tick(node, OracleObserver(metrics))
         try:
-            node.run(iterations, report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"))
+            run_ticks(
+                lambda: metrics.run_tick(tick),
+                iterations,
+                node.poll_interval,
+                node.sleep,
+                report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"),
+            )
         finally:
             state.close()
+            if server:
+                server.shutdown()
 
 
 @main.group()
@@ -176,6 +202,7 @@ def keeper() -> None:
 @click.option("--interval", type=float, default=60.0, show_default=True, help="Seconds between ticks.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
 @_clock_option("Time for expiry checks: the system clock, or the chain's next block (local demos).")
+@_metrics_options
 def keeper_run(
     vault_address: str,
     network: str,
@@ -185,8 +212,12 @@ def keeper_run(
     interval: float,
     iterations: int | None,
     clock: str,
+    metrics_host: str,
+    metrics_port: int | None,
 ) -> None:
     """Roll the vault's epochs when due: once each, across restarts."""
+    import time
+
     from strikeforge.keeper.service import Keeper, RollLog
 
     with _connected(network, alias, test_account) as (account, project):
@@ -194,12 +225,26 @@ def keeper_run(
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
         rolls = RollLog(Path(state_path))
+        from strikeforge.ops.cli import start_metrics
+        from strikeforge.ops.observe import KeeperObserver, keeper_tick
+        from strikeforge.ticks import run_ticks
+
+        service = Keeper(vault, engine, router, account, rolls, _clock(clock))
+        metrics, server = start_metrics("keeper", interval, metrics_host, metrics_port)
+        tick = keeper_tick(service, KeeperObserver(metrics, service))
+
         try:
-            Keeper(vault, engine, router, account, rolls, _clock(clock)).run(
-                iterations, interval, report=lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})")
+            run_ticks(
+                lambda: metrics.run_tick(tick),
+                iterations,
+                interval,
+                time.sleep,
+                report=lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})"),
             )
         finally:
             rolls.close()
+            if server:
+                server.shutdown()
 
 
 @main.group()
@@ -264,6 +309,8 @@ def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between ticks.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
 @_clock_option("Order expiry and deadlines: the system clock, or the chain's next block (local demos).")
+@click.option("--denylist", "denylist_path", help="Address screening list (reloaded when it changes).")
+@_metrics_options
 def settle_run(
     ledger_address: str,
     network: str,
@@ -277,26 +324,40 @@ def settle_run(
     interval: float,
     iterations: int | None,
     clock: str,
+    denylist_path: str | None,
+    metrics_host: str,
+    metrics_port: int | None,
 ) -> None:
     """The sequencer: the order API, matching, batches, co-signatures and posting (resumes after any crash)."""
     import time
 
+    from strikeforge.ops.cli import start_metrics
+    from strikeforge.ops.denylist import Denylist, DenylistError
+    from strikeforge.ops.observe import SequencerObserver, sequencer_tick
     from strikeforge.settlement.api import Api, serve
     from strikeforge.settlement.chain import ApeLedger
     from strikeforge.settlement.sequencer import Sequencer, Settings
     from strikeforge.settlement.store import Store
     from strikeforge.ticks import run_ticks
 
+    try:
+        screen = Denylist(Path(denylist_path)) if denylist_path else None
+    except DenylistError as exc:
+        raise click.UsageError(f"--denylist: {exc}") from exc
     with _connected(network, alias, test_account) as (account, project):
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
         store = Store(db_path)  # a path, or a postgresql:// URL
         now = _clock(clock)
-        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout))
-        server = serve(Api(sequencer, now), host, port)
+        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout), screen)
+        metrics, metrics_server = start_metrics("sequencer", interval, metrics_host, metrics_port)
+        observer = SequencerObserver(metrics)
+        server = serve(Api(sequencer, now, observer.request), host, port)
         click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
+        tick = sequencer_tick(sequencer, now, observer)
+
         try:
             run_ticks(
-                lambda: [sequencer.tick(now())],
+                lambda: metrics.run_tick(tick),
                 iterations,
                 interval,
                 time.sleep,
@@ -305,6 +366,8 @@ def settle_run(
         finally:
             server.shutdown()
             store.close()
+            if metrics_server:
+                metrics_server.shutdown()
 
 
 @settle.command("watch")
@@ -315,6 +378,7 @@ def settle_run(
 @click.option("--from-block", type=int, default=0, show_default=True, help="First block to scan (first run only).")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="Seconds between scans.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many scans (default: forever).")
+@_metrics_options
 def settle_watch(
     ledger_address: str,
     network: str,
@@ -324,22 +388,33 @@ def settle_watch(
     from_block: int,
     interval: float,
     iterations: int | None,
+    metrics_host: str,
+    metrics_port: int | None,
 ) -> None:
     """The watcher: rebuild every posted batch from calldata and challenge any invalid one."""
     import time
 
+    from strikeforge.ops.cli import start_metrics
+    from strikeforge.ops.observe import WatcherObserver, watcher_tick
     from strikeforge.settlement.watcher import Watcher
     from strikeforge.ticks import run_ticks
 
     with _connected(network, alias, test_account) as (account, project):
         watcher = Watcher(project.SettlementLedger.at(ledger_address), account, Path(state_path), from_block)
-        run_ticks(
-            watcher.tick,
-            iterations,
-            interval,
-            time.sleep,
-            report=lambda f: click.echo(f"batch {f.number}: challenged ({f.kind})"),
-        )
+        metrics, server = start_metrics("watcher", interval, metrics_host, metrics_port)
+        tick = watcher_tick(watcher, WatcherObserver(metrics, watcher))
+
+        try:
+            run_ticks(
+                lambda: metrics.run_tick(tick),
+                iterations,
+                interval,
+                time.sleep,
+                report=lambda f: click.echo(f"batch {f.number}: challenged ({f.kind})"),
+            )
+        finally:
+            if server:
+                server.shutdown()
 
 
 def _register_audit() -> None:
@@ -349,6 +424,16 @@ def _register_audit() -> None:
 
 
 _register_audit()
+
+
+def _register_ops() -> None:
+    from strikeforge.ops.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_register_ops()
 
 
 def _register_release() -> None:

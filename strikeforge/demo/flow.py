@@ -138,6 +138,7 @@ class EpochDemo:
             self.server.shutdown()
             self.store.close()
             self.rolls.close()
+            self.node.state.close()
         return self.epoch
 
     def deploy(self) -> None:

@@ -51,10 +51,18 @@ class ServiceMetrics:
     # -- definitions -------------------------------------------------------------------------------------------
 
     def counter(self, name: str, documentation: str, labels: Iterable[str] = ()) -> Counter:
-        return Counter(f"{PREFIX}_{name}", documentation, ["service", *labels], registry=self.registry)
+        metric = Counter(f"{PREFIX}_{name}", documentation, ["service", *labels], registry=self.registry)
+        return self._exported(metric, labels)
 
     def gauge(self, name: str, documentation: str, labels: Iterable[str] = ()) -> Gauge:
-        return Gauge(f"{PREFIX}_{name}", documentation, ["service", *labels], registry=self.registry)
+        metric = Gauge(f"{PREFIX}_{name}", documentation, ["service", *labels], registry=self.registry)
+        return self._exported(metric, labels)
+
+    def _exported(self, metric: T, labels: Iterable[str]) -> T:
+        """A metric labelled by service only is exported (at zero) from the start, so absent() and rate() work."""
+        if not list(labels):
+            metric.labels(self.service)  # type: ignore[attr-defined]
+        return metric
 
     # -- the loop ----------------------------------------------------------------------------------------------
 

@@ -88,6 +88,9 @@ class WatcherObserver:
         self.challenges = metrics.counter(
             "watcher_challenges", "Challenges by fraud kind and outcome (sent, failed).", ["kind", "outcome"]
         )
+        for kind in ("data", "sums", "signature", "collateral"):  # find_fraud's kinds
+            for outcome in ("sent", "failed"):
+                self.challenges.labels(metrics.service, kind, outcome)
         self.in_window = metrics.gauge(
             "watcher_batches_in_window", "Honest batches posted and not yet settled (still challengeable)."
         )
@@ -116,6 +119,8 @@ class KeeperObserver:
         self.actions = metrics.counter(
             "keeper_actions", "Keeper ticks by action (rolled, recorded, waiting, ...).", ["kind"]
         )
+        for kind in ("rolled", "recorded", "waiting", "idle", "failed"):  # the keeper's Action kinds
+            self.actions.labels(metrics.service, kind)
         self.overdue = metrics.gauge(
             "keeper_roll_overdue_seconds", "Seconds since the open series expired without a roll (0 when none is due)."
         )
@@ -129,3 +134,76 @@ class KeeperObserver:
             overdue = max(0, self.keeper.clock() - int(self.keeper.vault.current_expiry()))
         self.overdue.labels(self.m.service).set(overdue)
         self.m.details |= {"epoch": action.epoch, "last_action": action.kind, "roll_overdue_seconds": overdue}
+
+
+class SentinelObserver:
+    """Alerts by kind, severity and contract, and the last block scanned."""
+
+    def __init__(self, metrics: ServiceMetrics, sentinel: Any) -> None:
+        from strikeforge.ops.sentinel import KINDS
+
+        self.m, self.sentinel = metrics, sentinel
+        self.alerts = metrics.counter("sentinel_alerts", "Sentinel alerts by kind and severity.", ["kind", "severity"])
+        self.block = metrics.gauge("sentinel_last_block", "The last block the sentinel scanned.")
+        for kind in KINDS:  # every kind exported at zero, so an alert rule sees increase() from the first one
+            for severity in ("warning", "critical"):
+                self.alerts.labels(metrics.service, kind, severity)
+
+    def observe_tick(self, alerts: list[Any]) -> None:
+        for alert in alerts:
+            self.alerts.labels(self.m.service, alert.kind, alert.severity).inc()
+        self.block.labels(self.m.service).set(max(0, self.sentinel.progress.next_block - 1))
+        self.m.details |= {"alerts": len(self.sentinel.alerts), "next_block": self.sentinel.progress.next_block}
+
+
+# -- the instrumented ticks the CLI runs (and the tests scrape) ---------------------------------------------------
+
+
+def oracle_tick(node: Any, observer: OracleObserver) -> Callable[[], list[Any]]:
+    """The node's tick; afterwards each feed's on-chain round time (another node's rounds count for its age too)."""
+
+    def tick() -> list[Any]:
+        outcomes = node.tick()
+        for outcome in outcomes:
+            observer.observe(outcome)
+        for worker in node.workers:
+            observer.seen(worker.config.name, int(worker.oracle.latest_timestamp()))
+        return outcomes
+
+    return tick
+
+
+def keeper_tick(keeper: Any, observer: KeeperObserver) -> Callable[[], list[Any]]:
+    def tick() -> list[Any]:
+        action = keeper.tick()
+        observer.observe(action)
+        return [action]
+
+    return tick
+
+
+def sequencer_tick(sequencer: Any, now: Callable[[], int], observer: SequencerObserver) -> Callable[[], list[str]]:
+    def tick() -> list[str]:
+        action = sequencer.tick(now())
+        observer.observe(action)
+        return [action]
+
+    return tick
+
+
+def watcher_tick(watcher: Any, observer: WatcherObserver) -> Callable[[], list[Any]]:
+    def tick() -> list[Any]:
+        frauds = watcher.tick()
+        observer.observe_tick(frauds)
+        return frauds
+
+    return tick
+
+
+def sentinel_tick(sentinel: Any, observer: SentinelObserver) -> Callable[[], list[Any]]:
+    def tick() -> list[Any]:
+        alerts = sentinel.tick()
+        observer.observe_tick(alerts)
+        return alerts
+
+    return tick

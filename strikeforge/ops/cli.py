@@ -1,0 +1,320 @@
+"""`strikeforge index`, `statement`, `reconcile` and `sentinel run`: the operations commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def default_manifest(network: str) -> Path:
+    """Where `ape run deploy` writes the manifest of a network choice (local chains under .cache/deployments)."""
+    ecosystem, name, *rest = [*network.split(":"), "", ""][:3]
+    provider = rest[0] or "test"
+    if name == "local":
+        return Path(".cache/deployments") / f"{ecosystem}-local-{provider}.json"
+    return Path("deployments") / f"{ecosystem}-{name}.json"
+
+
+def load_manifest(path: Path) -> dict[str, Any]:
+    """The manifest, checked against the connected chain; a ClickException names the option and the fix."""
+    from ape import chain
+
+    if not path.exists():
+        raise click.ClickException(f"--manifest: {path} does not exist; deploy first (ape run deploy) or pass its path")
+    manifest = json.loads(path.read_text())
+    if int(manifest.get("chain_id", -1)) != int(chain.chain_id):
+        raise click.ClickException(
+            f"--manifest: {path} is for chain_id {manifest.get('chain_id')}, but the connected chain is"
+            f" {chain.chain_id}; connect to the manifest's network (--network) or pass its manifest"
+        )
+    return manifest
+
+
+def _network_option(function: Any) -> Any:
+    return click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")(
+        function
+    )
+
+
+def _manifest_option(function: Any) -> Any:
+    return click.option("--manifest", "manifest_path", help="Deployment manifest (default: the network's).")(function)
+
+
+def _index_option(function: Any) -> Any:
+    return click.option(
+        "--db",
+        "db_spec",
+        help="Index store: a SQLite path or postgresql:// URL (default: .cache/ops/index-<net>.sqlite).",
+    )(function)
+
+
+@contextmanager
+def _session(network: str, manifest_path: str | None, db_spec: str | None) -> Iterator[tuple[dict, Path, Any]]:
+    """Connected to `network`, with the manifest and the event index following it: yields (manifest, path, index)."""
+    from ape import networks
+
+    from strikeforge.ops.index import EventIndex, follow_manifest
+
+    path = Path(manifest_path) if manifest_path else default_manifest(network)
+    spec = db_spec or str(Path(".cache/ops") / f"index-{network.replace(':', '-')}.sqlite")
+    with networks.parse_network_choice(network):
+        manifest = load_manifest(path)
+        index = EventIndex(spec)
+        try:
+            follow_manifest(index, manifest)
+            yield manifest, path, index
+        finally:
+            index.close()
+
+
+def _sync(index: Any, confirmations: int) -> None:
+    from rich.progress import Progress
+
+    from strikeforge.ops.index import IndexSyncError
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("indexing", total=None)
+
+        def report(done: int, top: int) -> None:
+            progress.update(task, total=top, completed=done)
+
+        try:
+            result = index.sync(confirmations=confirmations, progress=report)
+        except IndexSyncError as exc:
+            raise click.ClickException(str(exc)) from exc
+    rewound = f"; reorganization undone above block {result.rewound_to}" if result.rewound_to is not None else ""
+    click.echo(f"index: blocks {result.start}..{result.stop}, {result.events} events{rewound}", err=True)
+
+
+@click.command("index")
+@_network_option
+@_manifest_option
+@_index_option
+@click.option("--confirmations", default=0, show_default=True, help="Blocks to stay behind the head.")
+@click.option("--rebuild", is_flag=True, help="Drop the index and start again from the deployment block.")
+def index_command(
+    network: str, manifest_path: str | None, db_spec: str | None, confirmations: int, rebuild: bool
+) -> None:
+    """Index the deployment's events (resumes from the last indexed block; undoes shallow reorganizations)."""
+    if rebuild and db_spec and not db_spec.startswith("postgres"):
+        Path(db_spec).unlink(missing_ok=True)
+    with _session(network, manifest_path, db_spec) as (_, _, index):
+        if rebuild:
+            for table in ("chain_events", "chain_event_accounts", "index_blocks", "index_cursor"):
+                index.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+            index.db.execute("DELETE FROM index_contracts WHERE series IS NOT NULL")
+        _sync(index, confirmations)
+
+
+@click.command("statement")
+@_network_option
+@_manifest_option
+@_index_option
+@click.option("--account", help="The account (0x address).")
+@click.option("--all", "all_accounts", is_flag=True, help="Every account the index has seen (a period export).")
+@click.option("--from", "start", required=True, help="Start: YYYY-MM-DD (UTC), ISO datetime or unix seconds.")
+@click.option("--to", "end", required=True, help="End (inclusive; a date means its end): same formats.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", "out_path", help="Write here instead of standard output.")
+@click.option("--denylist", "denylist_path", help="Screening list: statements say whether each account is listed.")
+@click.option("--no-sync", is_flag=True, help="Do not index new blocks first.")
+def statement_command(
+    network: str,
+    manifest_path: str | None,
+    db_spec: str | None,
+    account: str | None,
+    all_accounts: bool,
+    start: str,
+    end: str,
+    fmt: str,
+    out_path: str | None,
+    denylist_path: str | None,
+    no_sync: bool,
+) -> None:
+    """Trades, fees, premiums, option positions, settlements, deposits and withdrawals, with totals checked against
+    chain state at the end block; exit 1 if a total does not reconcile."""
+    from strikeforge.ops.denylist import Denylist, DenylistError
+    from strikeforge.ops.statement import StatementError, Statements, parse_time, to_csv, to_json
+
+    if bool(account) == all_accounts:
+        raise click.UsageError("give exactly one of --account ADDRESS or --all")
+    try:
+        since, until = parse_time(start, "--from"), parse_time(end, "--to", end_of_day=True)
+        denylist = Denylist(Path(denylist_path)) if denylist_path else None
+    except (StatementError, DenylistError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if account and not (account.startswith("0x") and len(account) == 42):
+        raise click.UsageError(f"--account: {account!r} is not an address; pass a 0x-prefixed 40-hex-digit address")
+    with _session(network, manifest_path, db_spec) as (_, _, index):
+        if not no_sync:
+            _sync(index, 0)
+        statements = Statements(index, denylist)
+        try:
+            built = statements.all_accounts(since, until) if all_accounts else [statements.build(account, since, until)]
+        except StatementError as exc:
+            raise click.UsageError(str(exc)) from exc
+    text = to_csv(built) if fmt == "csv" else to_json(built)
+    if out_path:
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_path).write_text(text)
+        click.echo(f"{len(built)} statement(s) written to {out_path}", err=True)
+    else:
+        click.echo(text, nl=False)
+    bad = [s.account for s in built if not s.reconciled]
+    if bad:
+        click.echo(f"totals do not reconcile to chain state for: {', '.join(bad)}", err=True)
+        sys.exit(1)
+
+
+@click.command("reconcile")
+@_network_option
+@_manifest_option
+@_index_option
+@click.option("--sequencer-db", help="The sequencer's SQLite path or postgresql:// URL.")
+@click.option("--oracle-state", type=click.Path(exists=True, dir_okay=False), help="The oracle node's state file.")
+@click.option("--keeper-state", type=click.Path(exists=True, dir_okay=False), help="The keeper's rolls file.")
+@click.option("--watcher-state", type=click.Path(exists=True, dir_okay=False), help="The watcher's progress file.")
+@click.option("--no-index", is_flag=True, help="Skip the event index (and the checks built on it).")
+@click.option("--feed", "feeds", multiple=True, help="Oracle node feed to oracle: NAME=0xADDRESS (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of lines.")
+def reconcile_command(
+    network: str,
+    manifest_path: str | None,
+    db_spec: str | None,
+    sequencer_db: str | None,
+    oracle_state: str | None,
+    keeper_state: str | None,
+    watcher_state: str | None,
+    no_index: bool,
+    feeds: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Compare chain state with every off-chain record given; print each mismatch with both values and their
+    sources; exit 1 on any mismatch."""
+    from ape import chain
+
+    from strikeforge.ops.reconcile import Context, reconcile
+
+    pairs = {}
+    for item in feeds:
+        name, _, address = item.partition("=")
+        if not name or not (address.startswith("0x") and len(address) == 42):
+            raise click.UsageError(f"--feed: {item!r} is not NAME=0xADDRESS; e.g. --feed ETH/USD=0x5FbD...")
+        pairs[name] = address
+    with _session(network, manifest_path, db_spec) as (manifest, path, index):
+        if not no_index:
+            _sync(index, 0)
+        ctx = Context(
+            path,
+            manifest,
+            index.cursor() if not no_index else int(chain.blocks.height),
+            sequencer_db=Path(sequencer_db) if sequencer_db and not sequencer_db.startswith("postgres") else None,
+            oracle_state=Path(oracle_state) if oracle_state else None,
+            keeper_state=Path(keeper_state) if keeper_state else None,
+            watcher_state=Path(watcher_state) if watcher_state else None,
+            index=None if no_index else index,
+            feeds=pairs,
+        )
+        if sequencer_db and sequencer_db.startswith("postgres"):
+            ctx.sequencer_db = sequencer_db  # type: ignore[assignment]  # Store takes a URL as well
+        mismatches = reconcile(ctx)
+    if as_json:
+        document = {
+            "block": ctx.block,
+            "checks": ctx.ran,
+            "mismatches": [m.to_json() for m in mismatches],
+            "ok": not mismatches,
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        for mismatch in mismatches:
+            click.echo(mismatch.line())
+        verdict = "no mismatches" if not mismatches else f"{len(mismatches)} mismatch(es)"
+        click.echo(f"reconciled at block {ctx.block}: {', '.join(ctx.ran)}: {verdict}")
+    sys.exit(1 if mismatches else 0)
+
+
+@click.group("sentinel")
+def sentinel() -> None:
+    """The protocol sentinel."""
+
+
+@sentinel.command("run")
+@_network_option
+@_manifest_option
+@click.option("--state", "state_path", default=".cache/ops/sentinel.json", show_default=True, help="Progress file.")
+@click.option("--alerts", "alerts_path", help="Also append each alert (one JSON line) to this file.")
+@click.option("--outflow-share-bps", default=1_000, show_default=True, help="Outflow alert: share of the holder.")
+@click.option("--outflow-window", default=3_600, show_default=True, help="Outflow alert: window in seconds.")
+@click.option("--interval", type=float, default=12.0, show_default=True, help="Seconds between scans.")
+@click.option("--iterations", type=int, default=None, help="Stop after this many scans (default: forever).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Metrics and health address.")
+@click.option("--metrics-port", type=int, help="Serve /metrics and /health here (0: any free port).")
+def sentinel_run(
+    network: str,
+    manifest_path: str | None,
+    state_path: str,
+    alerts_path: str | None,
+    outflow_share_bps: int,
+    outflow_window: int,
+    interval: float,
+    iterations: int | None,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
+    """Watch roles, ownership, timelock operations, pauses, upgrades, oracle signers, outflows and price moves; print
+    each alert as one JSON line on standard output."""
+    from ape import networks
+
+    from strikeforge.ops.observe import SentinelObserver, sentinel_tick
+    from strikeforge.ops.sentinel import Alert, Limits, Sentinel, manifest_contracts
+    from strikeforge.ticks import run_ticks
+
+    try:
+        limits = Limits(outflow_share_bps, outflow_window)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    path = Path(manifest_path) if manifest_path else default_manifest(network)
+
+    def emit(alert: Alert) -> None:
+        line = alert.to_json()
+        click.echo(line)
+        if alerts_path:
+            with Path(alerts_path).open("a") as handle:
+                handle.write(line + "\n")
+
+    with networks.parse_network_choice(network):
+        contracts, first = manifest_contracts(load_manifest(path))
+        watcher = Sentinel(contracts, Path(state_path), limits, first, emit)
+        metrics, server = start_metrics("sentinel", interval, metrics_host, metrics_port)
+        tick = sentinel_tick(watcher, SentinelObserver(metrics, watcher))
+        try:
+            run_ticks(lambda: metrics.run_tick(tick), iterations, interval, time.sleep)
+        finally:
+            if server:
+                server.shutdown()
+
+
+def start_metrics(service: str, interval: float, host: str, port: int | None) -> tuple[Any, Any]:
+    """The service's metrics, served when a port is given; healthy while a tick succeeded in the last 3 intervals
+    (at least a minute)."""
+    from strikeforge.ops.metrics import ServiceMetrics, serve
+
+    metrics = ServiceMetrics(service, stale_after=max(60.0, 3 * interval))
+    server = None
+    if port is not None:
+        server = serve(metrics, host, port)
+        click.echo(
+            f"{service} metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics", err=True
+        )
+    return metrics, server
+
+
+COMMANDS = (index_command, statement_command, reconcile_command, sentinel)

@@ -1,0 +1,54 @@
+"""A whole demo epoch on the test chain (deployment, oracle node, keeper, sequencer, watcher), its off-chain records,
+and the event index over it: what reconciliation, statements and the sentinel are tested against."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from strikeforge.deploy.config import load
+from strikeforge.deploy.deployment import manifest_path
+from strikeforge.ops.index import EventIndex, follow_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS = ("sequencer.db", "oracle.sqlite", "rolls.sqlite", "watcher.json")
+
+
+@pytest.fixture(scope="module")
+def epoch(tmp_path_factory):
+    """The demo's epoch, played once per module; its records and manifest are copied out of the way of other runs."""
+    from strikeforge.demo.flow import EpochDemo
+
+    config = load(ROOT / "deployments" / "config" / "ethereum-local.yaml")
+    demo = EpochDemo(config, ROOT, "test", report=lambda step: None)
+    demo.run()
+    folder = tmp_path_factory.mktemp("epoch")
+    manifest = folder / "manifest.json"
+    shutil.copy(manifest_path(ROOT, config, "test"), manifest)
+    for name in RECORDS:
+        shutil.copy(demo.work / name, folder / name)
+        assert not (demo.work / f"{name}-wal").exists() or not (demo.work / f"{name}-wal").stat().st_size, name
+    index = EventIndex(folder / "index.sqlite")
+    follow_manifest(index, json.loads(manifest.read_text()))
+    index.sync()
+    index.close()
+    return SimpleNamespace(demo=demo, config=config, folder=folder, manifest=manifest)
+
+
+@pytest.fixture
+def records(epoch, tmp_path):
+    """A private copy of the epoch's records and index, free to corrupt."""
+    for name in (*RECORDS, "index.sqlite", "manifest.json"):
+        shutil.copy(epoch.folder / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.fixture
+def index(records):
+    opened = EventIndex(records / "index.sqlite")
+    yield opened
+    opened.close()

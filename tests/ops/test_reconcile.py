@@ -1,0 +1,167 @@
+"""Reconciliation on a real epoch: a clean run reports nothing; corrupting each kind of record is reported as exactly
+that mismatch, with both values and where each came from."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from strikeforge.ops.cli import reconcile_command
+from strikeforge.ops.reconcile import CHECKS, Context, reconcile
+
+ZERO32 = "00" * 32
+
+
+def context(records, index, **overrides) -> Context:
+    manifest = json.loads((records / "manifest.json").read_text())
+    return Context(
+        records / "manifest.json",
+        manifest,
+        index.cursor(),
+        sequencer_db=records / "sequencer.db",
+        oracle_state=records / "oracle.sqlite",
+        keeper_state=records / "rolls.sqlite",
+        watcher_state=records / "watcher.json",
+        index=index,
+        **overrides,
+    )
+
+
+def sql(path, statement, *params):
+    conn = sqlite3.connect(path)
+    with conn:
+        changed = conn.execute(statement, params).rowcount
+    conn.close()
+    assert changed >= 1, statement  # the corruption must touch a record, or the test proves nothing
+
+
+def test_a_clean_epoch_reconciles_with_every_check_run(records, index):
+    ctx = context(records, index)
+    assert reconcile(ctx) == []
+    assert ctx.ran == [name for name, _, _ in CHECKS]
+
+
+def test_a_manifest_code_hash_that_is_not_the_chains_is_reported(records, index):
+    manifest = json.loads((records / "manifest.json").read_text())
+    real = manifest["steps"]["ThetaVault"]["bytecode_hash"]
+    manifest["steps"]["ThetaVault"]["bytecode_hash"] = "0x" + ZERO32
+    (records / "manifest.json").write_text(json.dumps(manifest))
+    (found,) = reconcile(context(records, index))
+    assert found.check == "manifest"
+    assert found.subject.startswith("ThetaVault (ThetaVault) at 0x")
+    assert found.expected.value == "0x" + ZERO32 and "steps.ThetaVault.bytecode_hash" in found.expected.source
+    assert found.actual.value == real and found.actual.source.startswith("chain: keccak(eth_getCode(")
+
+
+def test_a_posted_root_the_ledger_does_not_hold_is_reported(records, index, epoch):
+    sql(records / "sequencer.db", "UPDATE batches SET root = ? WHERE status = 'posted'", bytes(32))
+    (found,) = reconcile(context(records, index))
+    chain_root = bytes(epoch.demo.ledger.batches(1).root)
+    assert (found.check, found.subject) == ("sequencer", "ledger batch 1 (db batch 1)")
+    assert found.expected.value == chain_root and found.expected.source.startswith("chain: batches(1).root")
+    assert found.actual.value == bytes(32) and "batches.root of id 1" in found.actual.source
+
+
+def test_a_leaf_changed_in_the_database_breaks_both_the_root_and_the_netting(records, index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    sql(records / "sequencer.db", "UPDATE leaves SET cash = '-1200000001' WHERE account = ?", dave)
+    found = {m.subject: m for m in reconcile(context(records, index))}
+    assert set(found) == {"ledger batch 1 (db batch 1) leaves", f"ledger batch 1 (db batch 1) leaf of {dave}"}
+    netting = found[f"ledger batch 1 (db batch 1) leaf of {dave}"]
+    assert netting.expected.value[0] == -1_200_000_000 and netting.actual.value[0] == -1_200_000_001
+
+
+def test_a_fill_changed_in_the_database_no_longer_nets_to_the_posted_leaves(records, index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    sql(records / "sequencer.db", "UPDATE fills SET price = '61000000' WHERE buyer = ?", dave)
+    found = reconcile(context(records, index))
+    assert {m.check for m in found} == {"sequencer"}
+    maker = epoch.demo.market_maker.address.lower()
+    assert {m.subject for m in found} == {f"ledger batch 1 (db batch 1) leaf of {a}" for a in (dave, maker)}
+
+
+def test_a_batch_the_ledger_holds_but_the_database_lost_is_reported(records, index):
+    sql(records / "sequencer.db", "UPDATE batches SET status = 'failed' WHERE status = 'posted'")
+    (found,) = reconcile(context(records, index))
+    assert found.subject == "ledger batch 1" and found.actual.value == "none"
+
+
+def test_an_oracle_round_with_another_price_than_the_chains_is_reported(records, index, epoch):
+    conn = sqlite3.connect(records / "oracle.sqlite")
+    (ts,) = conn.execute("SELECT MAX(timestamp) FROM rounds WHERE status = 'published'").fetchone()
+    conn.close()
+    sql(records / "oracle.sqlite", "UPDATE rounds SET price = '1' WHERE timestamp = ?", ts)
+    (found,) = reconcile(context(records, index))
+    assert (found.check, found.subject) == ("oracle", f"feed ETH/USD round {ts} price")
+    assert found.expected.value == int(epoch.demo.oracle.latest_price()) and found.actual.value == 1
+
+
+def test_a_roll_recorded_for_an_epoch_the_vault_has_not_passed_is_reported(records, index, epoch):
+    epoch_now = int(epoch.demo.vault.epoch())
+    sql(records / "rolls.sqlite", "UPDATE rolls SET epoch = ? WHERE epoch = 1", epoch_now)
+    (found,) = reconcile(context(records, index))
+    assert found.check == "keeper" and found.subject.endswith(f"roll of epoch {epoch_now}")
+    assert (found.expected.value, found.actual.value) == (epoch_now, epoch_now)
+
+
+def test_a_watcher_holding_a_root_the_ledger_does_not_is_reported(records, index):
+    state = records / "watcher.json"
+    saved = json.loads(state.read_text())
+    saved["seen"] = {"1": [ZERO32, "0x" + ZERO32]}
+    state.write_text(json.dumps(saved))
+    (found,) = reconcile(context(records, index))
+    assert (found.check, found.subject, found.actual.value) == ("watcher", "ledger batch 1", bytes(32))
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "check", "subjects"),
+    [
+        ("DepositRequest", "assets", "vault", ["pending deposits"]),
+        ("OptionsWritten", "collateral", "options", ["series 2 collateral"]),
+        # 7 more cash than the ledger holds (everyone withdrew): the account's cash and the ledger's solvency
+        ("Deposited", "amount", "ledger", ["cash of 0x", "solvency"]),
+        ("PriceUpdated", "price", "oracle", ["price"]),
+    ],
+)
+def test_an_indexed_event_that_no_longer_adds_up_to_chain_state_is_reported(
+    records, index, event, field, check, subjects
+):
+    row = index.db.execute(
+        "SELECT block, log_index, args FROM chain_events WHERE name = ? ORDER BY block DESC, log_index DESC LIMIT 1",
+        (event,),
+    ).fetchone()
+    args = json.loads(row[2])
+    args[field] = int(args[field]) + 7
+    index.db.execute("UPDATE chain_events SET args = ? WHERE block = ? AND log_index = ?", (json.dumps(args), *row[:2]))
+    found = reconcile(context(records, index))
+    assert len(found) == len(subjects)
+    for mismatch, subject in zip(found, subjects, strict=True):
+        assert mismatch.check == check and subject in mismatch.subject
+        assert int(mismatch.expected.value) - int(mismatch.actual.value) == 7
+        assert mismatch.expected.source.startswith("index: ") and mismatch.actual.source.startswith("chain: ")
+
+
+def test_the_command_exits_zero_on_a_clean_run_and_one_with_the_mismatch_as_json(records):
+    args = [
+        "--network", "ethereum:local:test",
+        "--manifest", str(records / "manifest.json"),
+        "--db", str(records / "index.sqlite"),
+        "--sequencer-db", str(records / "sequencer.db"),
+        "--oracle-state", str(records / "oracle.sqlite"),
+        "--keeper-state", str(records / "rolls.sqlite"),
+        "--watcher-state", str(records / "watcher.json"),
+        "--json",
+    ]  # fmt: skip
+    clean = CliRunner().invoke(reconcile_command, args)
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout[clean.stdout.index("{") :])["ok"] is True
+    sql(records / "rolls.sqlite", "UPDATE rolls SET epoch = 99 WHERE epoch = 1")
+    dirty = CliRunner().invoke(reconcile_command, args)
+    assert dirty.exit_code == 1
+    document = json.loads(dirty.stdout[dirty.stdout.index("{") :])
+    assert [m["check"] for m in document["mismatches"]] == ["keeper"]
+    actual = {"source": "keeper state rolls.sqlite: roll done for epoch", "value": "99"}
+    assert document["mismatches"][0]["actual"] == actual
