@@ -1,0 +1,34 @@
+"""The event index across a chain reorganization: the indexed blocks the chain no longer has are undone, then the new
+branch is indexed, and statements reconcile on it. Alone in its module: it restores chain snapshots by hand."""
+
+from __future__ import annotations
+
+from strikeforge.ops.statement import Statements
+
+USDC = 10**6
+FAR = 4_000_000_000
+
+
+def test_a_reorganization_is_undone_and_the_new_branch_indexed(index, epoch):
+    from ape import chain
+
+    demo = epoch.demo
+    dave, erin = demo.buyers["dave"], demo.buyers["erin"]
+    fork = index.cursor()
+    snapshot = chain.snapshot()
+    demo.usdc.approve(demo.ledger, 100 * USDC, sender=dave)
+    demo.ledger.deposit(100 * USDC, sender=dave)
+    index.sync()
+    assert [s.event.args["amount"] for s in index.events(account=dave.address, names=("Deposited",))][-1] == 100 * USDC
+    chain.restore(snapshot)  # the branch with dave's deposit is gone; erin deposits on the new one
+    branch = chain.snapshot()
+    demo.usdc.approve(demo.ledger, 7 * USDC, sender=erin)
+    demo.ledger.deposit(7 * USDC, sender=erin)
+    chain.mine(2)
+    result = index.sync()
+    assert result.rewound_to == fork
+    assert [s.event.args["amount"] for s in index.events(account=dave.address, names=("Deposited",))] == [5_000 * USDC]
+    assert [s.event.args["amount"] for s in index.events(account=erin.address, names=("Deposited",))][-1] == 7 * USDC
+    statement = Statements(index).build(erin.address, 0, FAR)
+    assert statement.reconciled and statement.totals["ledger_cash"].chain == 7 * USDC
+    chain.restore(branch)  # leave the chain as the test found it (Ape's own isolation does not undo a manual restore)

@@ -1,0 +1,263 @@
+"""Monitoring on a real epoch: the sentinel sees each action an intruder or a mistake would take, performed on the
+chain; and every long-running service, instrumented as the CLI runs it, serves /metrics and /health that a test
+scrapes over HTTP."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import replace
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from strikeforge.deploy import artifacts
+from strikeforge.ops.metrics import ServiceMetrics, serve
+from strikeforge.ops.observe import (
+    KeeperObserver,
+    OracleObserver,
+    SentinelObserver,
+    SequencerObserver,
+    WatcherObserver,
+    keeper_tick,
+    oracle_tick,
+    sentinel_tick,
+    sequencer_tick,
+    watcher_tick,
+)
+from strikeforge.ops.sentinel import Limits, Sentinel, manifest_contracts
+from strikeforge.oracle.report import Domain, PriceReport
+from tests.deploy.conftest import safe_execute
+from tests.ops.conftest import ROOT
+
+USDC, WAD = 10**6, 10**18
+
+
+@pytest.fixture
+def manifest(epoch):
+    return json.loads(epoch.manifest.read_text())
+
+
+@pytest.fixture
+def sentinel(manifest, tmp_path, chain):
+    contracts, _ = manifest_contracts(manifest)
+    return Sentinel(
+        contracts, tmp_path / "sentinel.json", Limits(share_bps=1_000, window=3_600), chain.blocks.height + 1
+    )
+
+
+def govern(epoch, manifest, accounts, chain, target, calldata):
+    """Schedules `calldata` on `target` through the Safe and the timelock, waits the delay and executes it."""
+    safe = artifacts.container("Safe", ROOT).at(manifest["steps"]["Safe"]["address"])
+    timelock = epoch.demo.c["StrikeforgeTimelock"]
+    owners = [accounts[i] for i in (5, 6, 7)]
+    salt = chain.pending_timestamp.to_bytes(32, "big")
+    delay = timelock.getMinDelay()
+    safe_execute(
+        safe, owners, timelock.address, timelock.schedule.encode_input(target, 0, calldata, bytes(32), salt, delay)
+    )
+    chain.mine(1, timestamp=chain.pending_timestamp + delay)
+    safe_execute(safe, owners, timelock.address, timelock.execute.encode_input(target, 0, calldata, bytes(32), salt))
+
+
+def by_kind(alerts):
+    found = {}
+    for alert in alerts:
+        found.setdefault(alert.kind, []).append(alert)
+    return found
+
+
+def test_a_pause_is_a_critical_alert_naming_its_transaction(epoch, sentinel, accounts):
+    receipt = epoch.demo.vault.set_paused(True, sender=accounts[6])
+    (alert,) = sentinel.tick()
+    assert (alert.kind, alert.severity, alert.source, alert.event) == ("pause", "critical", "ThetaVault", "Paused")
+    assert alert.tx == str(receipt.txn_hash) and alert.block == receipt.block_number
+    line = json.loads(alert.to_json())
+    assert line["alert"] == "strikeforge-sentinel" and line["detail"]["guardian"] == str(accounts[6].address).lower()
+
+
+def test_a_role_grant_through_the_timelock_raises_the_schedule_the_execution_and_the_grant(
+    epoch, sentinel, manifest, accounts, chain
+):
+    engine = epoch.demo.engine
+    grant = engine.grantRole.encode_input(engine.SERIES_CREATOR_ROLE(), accounts[3])
+    govern(epoch, manifest, accounts, chain, engine.address, grant)
+    alerts = by_kind(sentinel.tick())
+    assert sorted(a.event for a in alerts["timelock"]) == ["CallExecuted", "CallScheduled"]
+    assert {a.severity for a in alerts["timelock"] if a.event == "CallScheduled"} == {"warning"}
+    (granted,) = alerts["role"]
+    assert granted.event == "RoleGranted" and granted.detail["account"] == str(accounts[3].address).lower()
+    assert granted.source == "OptionsEngine"
+
+
+@pytest.mark.parametrize(
+    ("key", "call", "kind"),
+    [
+        ("SignedPriceOracle", lambda c, a: c.set_signers.encode_input([a[1], a[2]], 2), "oracle-signers"),
+        ("OracleRouter", lambda c, a: c.transfer_ownership.encode_input(a[3]), "ownership"),
+        ("OracleRouter", lambda c, a: c.set_disputer.encode_input(a[3]), "config"),
+    ],
+)
+def test_governed_changes_each_raise_their_kind(epoch, sentinel, manifest, accounts, chain, key, call, kind):
+    contract = epoch.demo.c[key]
+    govern(epoch, manifest, accounts, chain, contract.address, call(contract, accounts))
+    alerts = by_kind(sentinel.tick())
+    assert set(alerts) == {"timelock", kind}
+    assert alerts[kind][0].contract == str(contract.address).lower()
+
+
+def test_an_upgrade_of_any_proxy_is_seen_even_outside_the_deployment(epoch, sentinel, accounts, project):
+    proxy = project.MockUpgradeableProxy.deploy(epoch.demo.usdc, sender=accounts[0])
+    receipt = proxy.upgradeTo(epoch.demo.weth, sender=accounts[0])
+    alerts = sentinel.tick()
+    assert [(a.kind, a.source, a.event) for a in alerts] == [("upgrade", "proxy", "Upgraded")] * 2
+    assert alerts[-1].tx == str(receipt.txn_hash)
+    assert alerts[-1].detail["implementation"] == str(epoch.demo.weth.address).lower()
+
+
+def test_outflows_alert_once_their_window_sum_passes_the_share_of_the_ledger(epoch, sentinel, chain):
+    demo = epoch.demo
+    dave, erin = demo.buyers["dave"], demo.buyers["erin"]
+    for buyer in (dave, erin):
+        demo.usdc.approve(demo.ledger, 1_000 * USDC, sender=buyer)
+        demo.ledger.deposit(1_000 * USDC, sender=buyer)
+    demo.ledger.requestWithdrawal(50 * USDC, sender=erin)
+    demo.ledger.requestWithdrawal(1_000 * USDC, sender=dave)
+    assert sentinel.tick() == []  # inflows and requests move nothing out
+    chain.mine(1, timestamp=chain.pending_timestamp + epoch.config.settlement.withdrawal_delay)
+    demo.ledger.withdraw(50 * USDC, sender=erin)
+    assert sentinel.tick() == []  # 50 of 2,000: 2.5%, under the 10% limit
+    receipt = demo.ledger.withdraw(1_000 * USDC, sender=dave)
+    (alert,) = sentinel.tick()
+    assert (alert.kind, alert.source, alert.tx) == ("outflow", "SettlementLedger", str(receipt.txn_hash))
+    assert alert.detail["window_outflow"] == 1_050 * USDC
+    assert alert.detail["holder_balance_before"] == 2_000 * USDC and alert.detail["share_bps"] == 5_250
+    assert len(alert.detail["transactions"]) == 2
+
+
+def publish(demo, chain, price: int):
+    """A round signed by the committee at the chain's next timestamp."""
+    now = chain.pending_timestamp
+    report = PriceReport(str(demo.oracle.BASE()), str(demo.oracle.QUOTE()), price, now)
+    domain = Domain(chain.chain_id, str(demo.oracle.address))
+    signatures = [signer.sign_report(domain, report) for signer in demo.signers[:2]]
+    return demo.oracle.update(now, [price, price], signatures, sender=demo.publisher)
+
+
+def test_a_round_moving_beyond_the_routers_deviation_is_a_critical_alert(epoch, sentinel, chain):
+    demo = epoch.demo
+    last = int(demo.oracle.latest_price())
+    chain.mine(1, timestamp=chain.pending_timestamp + 60)
+    publish(demo, chain, last * 101 // 100)  # 1%: within the router's 300 bps
+    assert sentinel.tick() == []
+    chain.mine(1, timestamp=chain.pending_timestamp + 60)
+    receipt = publish(demo, chain, last * 125 // 100)
+    (alert,) = sentinel.tick()
+    assert (alert.kind, alert.tx) == ("price-move", str(receipt.txn_hash))
+    assert alert.detail["max_deviation_bps"] == epoch.config.oracle.max_deviation_bps
+    assert alert.detail["move_bps"] == (last * 125 // 100 - last * 101 // 100) * 10_000 // (last * 101 // 100)
+
+
+def test_a_restarted_sentinel_resumes_and_alerts_nothing_twice(epoch, sentinel, manifest, accounts, tmp_path):
+    epoch.demo.vault.set_paused(True, sender=accounts[6])
+    assert len(sentinel.tick()) == 1
+    contracts, _ = manifest_contracts(manifest)
+    again = Sentinel(contracts, tmp_path / "sentinel.json", Limits(), 0)
+    assert again.progress.next_block == sentinel.progress.next_block
+    assert again.tick() == []
+
+
+def scrape(server) -> tuple[dict, dict]:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with urllib.request.urlopen(base + "/metrics") as answer:
+        families = {f.name: f for f in text_string_to_metric_families(answer.read().decode())}
+    try:
+        with urllib.request.urlopen(base + "/health") as answer:
+            health = json.loads(answer.read()) | {"status": answer.status}
+    except urllib.error.HTTPError as refused:
+        health = json.loads(refused.read()) | {"status": refused.code}
+    return families, health
+
+
+def sample(families, name, **labels) -> float:
+    family = families[name.removesuffix("_total")]
+    return next(s.value for s in family.samples if s.name == name and labels.items() <= s.labels.items())
+
+
+def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, sentinel, accounts, chain):
+    from strikeforge.keeper.service import RollLog
+    from strikeforge.oracle.node import Node
+    from strikeforge.oracle.state import State
+    from strikeforge.settlement.api import Api
+    from strikeforge.settlement.api import serve as serve_api
+    from strikeforge.settlement.chain import ApeLedger
+    from strikeforge.settlement.orders import Order
+    from strikeforge.settlement.sequencer import Sequencer, Settings
+    from strikeforge.settlement.store import Store
+    from strikeforge.settlement.watcher import Watcher
+    from tests.settlement.fakes import KEYS, sign
+
+    demo = epoch.demo
+    for name in ("oracle.sqlite", "rolls.sqlite", "sequencer.db"):
+        shutil.copy(epoch.folder / name, tmp_path / name)
+    demo.node.state = State(tmp_path / "oracle.sqlite")  # the demo closed its own records
+    demo.keeper.rolls = RollLog(tmp_path / "rolls.sqlite")
+    listed = KEYS[0]
+    (tmp_path / "denylist.txt").write_text(listed.address + "\n")
+    from strikeforge.ops.denylist import Denylist
+
+    sequencer = Sequencer(
+        Store(tmp_path / "sequencer.db"),
+        ApeLedger(demo.ledger, demo.sequencer_account),
+        Settings(batch_interval=0),
+        Denylist(tmp_path / "denylist.txt"),
+    )
+    services = {
+        name: ServiceMetrics(name, stale_after=60) for name in ("oracle", "keeper", "sequencer", "watcher", "sentinel")
+    }
+    sequencer_observer = SequencerObserver(services["sequencer"])
+    watcher = Watcher(demo.ledger, demo.deployer, tmp_path / "watcher.json")
+    ticks = {
+        "oracle": oracle_tick(Node([demo.node], demo.now, 0), OracleObserver(services["oracle"])),
+        "keeper": keeper_tick(demo.keeper, KeeperObserver(services["keeper"], demo.keeper)),
+        "sequencer": sequencer_tick(sequencer, demo.now, sequencer_observer),
+        "watcher": watcher_tick(watcher, WatcherObserver(services["watcher"], watcher)),
+        "sentinel": sentinel_tick(sentinel, SentinelObserver(services["sentinel"], sentinel)),
+    }
+    servers = {name: serve(metrics, "127.0.0.1", 0) for name, metrics in services.items()}
+    api = serve_api(Api(sequencer, demo.now, sequencer_observer.request), "127.0.0.1", 0)
+    try:
+        demo.vault.set_paused(True, sender=accounts[6])
+        unsigned = Order(listed.address.lower(), demo.series, True, WAD, 100, 1, demo.now() + 3_600)
+        typed = unsigned.typed_data(chain.chain_id, str(demo.ledger.address))
+        body = json.dumps(replace(unsigned, signature=sign(typed, listed)).to_json()).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api.server_address[1]}/orders", body, {"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        assert refused.value.code == 403 and "denylist" in json.loads(refused.value.read())["error"]
+        for name, tick in ticks.items():
+            services[name].run_tick(tick)
+        scraped = {name: scrape(server) for name, server in servers.items()}
+    finally:
+        for server in (*servers.values(), api):
+            server.shutdown()
+        sequencer.store.close()
+    for name, (families, health) in scraped.items():
+        assert health["status"] == 200 and health["ok"] is True and health["service"] == name
+        assert sample(families, "strikeforge_ticks_total", service=name) == 1
+    oracle, _ = scraped["oracle"]
+    assert sample(oracle, "strikeforge_oracle_price_age_seconds", feed="ETH/USD") >= 0
+    assert sum(s.value for s in oracle["strikeforge_oracle_rounds"].samples if s.name.endswith("_total")) == 1
+    keeper, keeper_health = scraped["keeper"]
+    assert sample(keeper, "strikeforge_keeper_epoch") == int(demo.vault.epoch())
+    assert keeper_health["last_action"] == "waiting"  # the vault is paused
+    sequencer_metrics, _ = scraped["sequencer"]
+    assert sample(sequencer_metrics, "strikeforge_sequencer_requests_total", route="post_order", result="screened") == 1
+    watcher_metrics, _ = scraped["watcher"]
+    assert sample(watcher_metrics, "strikeforge_watcher_batches_checked_total") == 1
+    sentinel_metrics, _ = scraped["sentinel"]
+    assert sample(sentinel_metrics, "strikeforge_sentinel_alerts_total", kind="pause", severity="critical") == 1

@@ -1,0 +1,115 @@
+"""Statements and the event index on a real epoch: every account's totals reconcile to chain state at the end block;
+periods split opening balance from activity; the index resumes, and stops on a reorganization deeper than it can
+undo (a shallow one: test_index_reorg.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from strikeforge.ops.denylist import Denylist
+from strikeforge.ops.index import IndexSyncError
+from strikeforge.ops.statement import StatementError, Statements, parse_time, to_csv, to_json
+
+USDC = 10**6
+FAR = 4_000_000_000  # 2096: after everything
+
+
+def kinds(statement):
+    return [row.kind for row in statement.rows]
+
+
+def test_every_accounts_statement_reconciles_to_chain_state(index):
+    statements = Statements(index).all_accounts(0, FAR)
+    assert len(statements) >= 8  # depositors, market maker, buyers, keeper, sequencer, publisher, ...
+    for statement in statements:
+        assert statement.reconciled, (statement.account, statement.to_json()["totals"])
+        assert all(total.chain is not None for total in statement.totals.values())
+
+
+def test_the_market_makers_statement_has_premiums_options_trades_and_payouts(index, epoch):
+    demo = epoch.demo
+    statement = Statements(index).build(demo.market_maker.address, 0, FAR)
+    assert {"premium", "options written", "option position", "trade settlement", "settlement payout"} <= set(
+        kinds(statement)
+    )
+    premiums = [int(r.amount) for r in statement.rows if r.kind == "premium"]
+    assert premiums[0] == -demo.epoch.facts["premium"]
+    (trade,) = [int(r.amount) for r in statement.rows if r.kind == "trade settlement"]
+    assert trade == 20 * 60 * USDC + 10 * 62 * USDC  # what dave and erin paid, netted into one leaf
+    (payout,) = [int(r.amount) for r in statement.rows if r.kind == "settlement payout"]
+    assert payout == demo.epoch.facts["market_maker_payout"]
+
+
+def test_a_buyers_ledger_cash_moves_by_deposit_trade_and_withdrawal(index, epoch):
+    statement = Statements(index).build(epoch.demo.buyers["dave"].address, 0, FAR)
+    cash = [(r.kind, int(r.amount)) for r in statement.rows if r.balance == "ledger_cash"]
+    assert cash == [("deposit", 5_000 * USDC), ("trade settlement", -1_200 * USDC), ("withdrawal", -3_800 * USDC)]
+    total = statement.totals["ledger_cash"]
+    assert (total.opening, total.change, total.closing, total.chain) == (0, 0, 0, 0)
+
+
+def test_a_statement_ending_mid_epoch_reconciles_to_the_chain_at_that_block(index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    applied = next(s for s in index.events(account=dave) if s.event.name == "LeafApplied")
+    statement = Statements(index).build(dave, 0, applied.timestamp)
+    assert statement.end_block >= applied.event.block
+    total = statement.totals["ledger_cash"]
+    assert total.closing == total.chain == 3_800 * USDC
+
+
+def test_a_later_period_opens_with_what_came_before(index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    applied = next(s for s in index.events(account=dave) if s.event.name == "LeafApplied")
+    statement = Statements(index).build(dave, applied.timestamp + 1, FAR)
+    total = statement.totals["ledger_cash"]
+    assert total.opening == 3_800 * USDC and total.change == -3_800 * USDC and total.ok
+    assert "deposit" not in kinds(statement) and "withdrawal" in kinds(statement)
+
+
+def test_a_listed_account_is_marked_in_its_statement(index, epoch, tmp_path):
+    listed = tmp_path / "denylist.txt"
+    listed.write_text(epoch.demo.buyers["erin"].address + "\n")
+    statements = Statements(index, Denylist(listed))
+    assert statements.build(epoch.demo.buyers["erin"].address, 0, FAR).screening == "listed"
+    assert statements.build(epoch.demo.buyers["dave"].address, 0, FAR).screening == "clear"
+
+
+def test_csv_has_rows_then_a_total_per_balance_and_json_the_same_totals(index, epoch):
+    statement = Statements(index).build(epoch.demo.buyers["dave"].address, 0, FAR)
+    rows = list(csv.DictReader(io.StringIO(to_csv([statement]))))
+    totals = [r for r in rows if r["kind"] == "total"]
+    assert {r["balance"] for r in totals} == set(statement.totals)
+    assert all("reconciled" in r["details"] for r in totals)
+    document = json.loads(to_json([statement]))
+    assert document["reconciled"] is True and document["totals"]["ledger_cash"]["chain"] == "0"
+    assert len(document["rows"]) == len(rows) - len(totals)
+
+
+@pytest.mark.parametrize(
+    ("text", "option", "message"),
+    [("22/11/2026", "--from", "--from: '22/11/2026' is not a date; use YYYY-MM-DD"), ("soon", "--to", "--to: 'soon'")],
+)
+def test_a_bad_date_names_the_option_and_the_formats(text, option, message):
+    with pytest.raises(StatementError, match=message):
+        parse_time(text, option)
+
+
+def test_a_date_means_its_whole_day_in_utc():
+    assert parse_time("2026-11-22", "--from") == 1_795_305_600
+    assert parse_time("2026-11-22", "--to", end_of_day=True) == 1_795_305_600 + 86_399
+
+
+def test_a_second_sync_resumes_after_the_last_indexed_block(index):
+    cursor = index.cursor()
+    result = index.sync()
+    assert result.start == cursor + 1 and result.events == 0 and result.rewound_to is None
+
+
+def test_a_reorganization_deeper_than_the_kept_hashes_stops_with_the_fix(index):
+    index.db.execute("UPDATE index_blocks SET hash = ?", ("0x" + "ee" * 32,))
+    with pytest.raises(IndexSyncError, match=r"strikeforge index --rebuild"):
+        index.sync()
