@@ -18,6 +18,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -37,9 +38,12 @@ class ClientError(RuntimeError):
 class SettlementClient:
     """One account's session with a sequencer and its ledger."""
 
-    def __init__(self, url: str, account: Any, ledger: Any, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, account: Any, ledger: Any, timeout: float = 10.0, clock: Callable[[], float] = time.time
+    ) -> None:
         from ape import chain
 
+        self.clock = clock  # the sequencer's time (a local chain's clock runs ahead of the wall clock once warped)
         self.url = url.rstrip("/")
         self.account = account
         self.ledger = ledger
@@ -79,7 +83,7 @@ class SettlementClient:
         """Signs and sends an order (a random nonce and a one-day expiry unless given); returns the sequencer's
         answer: {"id", "fills", "rests"}."""
         nonce = secrets.randbits(64) if nonce is None else nonce
-        expiry = int(time.time()) + 86_400 if expiry is None else expiry
+        expiry = int(self.clock()) + 86_400 if expiry is None else expiry
         order = Order(self.address, series, buy, size, price, nonce, expiry)
         order = replace(order, signature=self._sign(order.typed_data(self.chain_id, self.ledger_address)))
         answer = self._call("POST", "/orders", order.to_json())

@@ -21,8 +21,13 @@ RECORDS = ("sequencer.db", "oracle.sqlite", "rolls.sqlite", "watcher.json")
 @pytest.fixture(scope="module")
 def epoch(tmp_path_factory):
     """The demo's epoch, played once per module; its records and manifest are copied out of the way of other runs."""
+    from ape import chain
+
     from strikeforge.demo.flow import EpochDemo
 
+    # Earlier modules' deployments were reverted, but Ape still remembers what lived at their addresses (contract
+    # types, proxies): a contract deployed at one of them again would be read with the old ABI merged in.
+    chain.contracts.clear_local_caches()
     config = load(ROOT / "deployments" / "config" / "ethereum-local.yaml")
     demo = EpochDemo(config, ROOT, "test", report=lambda step: None)
     demo.run()
@@ -36,7 +41,8 @@ def epoch(tmp_path_factory):
     follow_manifest(index, json.loads(manifest.read_text()))
     index.sync()
     index.close()
-    return SimpleNamespace(demo=demo, config=config, folder=folder, manifest=manifest)
+    yield SimpleNamespace(demo=demo, config=config, folder=folder, manifest=manifest)
+    chain.contracts.clear_local_caches()  # the module's deployment is reverted next: forget it for later modules
 
 
 @pytest.fixture

@@ -39,8 +39,11 @@ def sequencer(tmp_path, ledger, deployer, chain):
 
 
 @pytest.fixture
-def clients(sequencer, ledger, funded):
-    return [SettlementClient(sequencer.url, account, ledger) for account in funded]
+def clients(sequencer, ledger, funded, chain):
+    # Orders expire a day after the sequencer's clock (the chain's): earlier tests may have moved it past wall time.
+    return [
+        SettlementClient(sequencer.url, account, ledger, clock=lambda: chain.pending_timestamp) for account in funded
+    ]
 
 
 @pytest.fixture
