@@ -168,24 +168,16 @@ def oracle_run(
             node, state = build_node(config, clock=_clock(clock))
         except (AccountError, SignerError) as exc:
             raise click.ClickException(str(exc)) from exc
-        from strikeforge.ops.cli import start_metrics
+        from strikeforge.ops.cli import monitored, run_service
         from strikeforge.ops.observe import OracleObserver, oracle_tick
-        from strikeforge.ticks import run_ticks
 
-        metrics, server = start_metrics("oracle", node.poll_interval, metrics_host, metrics_port)
-        tick = oracle_tick(node, OracleObserver(metrics))
         try:
-            run_ticks(
-                lambda: metrics.run_tick(tick),
-                iterations,
-                node.poll_interval,
-                node.sleep,
-                report=lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})"),
-            )
+            with monitored("oracle", node.poll_interval, metrics_host, metrics_port) as metrics:
+                tick = oracle_tick(node, OracleObserver(metrics))
+                report = lambda o: click.echo(f"{o.feed}: {o.action} ({o.detail})")  # noqa: E731
+                run_service(metrics, tick, iterations, node.poll_interval, node.sleep, report)
         finally:
             state.close()
-            if server:
-                server.shutdown()
 
 
 @main.group()
@@ -225,26 +217,17 @@ def keeper_run(
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
         rolls = RollLog(Path(state_path))
-        from strikeforge.ops.cli import start_metrics
+        from strikeforge.ops.cli import monitored, run_service
         from strikeforge.ops.observe import KeeperObserver, keeper_tick
-        from strikeforge.ticks import run_ticks
 
         service = Keeper(vault, engine, router, account, rolls, _clock(clock))
-        metrics, server = start_metrics("keeper", interval, metrics_host, metrics_port)
-        tick = keeper_tick(service, KeeperObserver(metrics, service))
-
         try:
-            run_ticks(
-                lambda: metrics.run_tick(tick),
-                iterations,
-                interval,
-                time.sleep,
-                report=lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})"),
-            )
+            with monitored("keeper", interval, metrics_host, metrics_port) as metrics:
+                tick = keeper_tick(service, KeeperObserver(metrics, service))
+                report = lambda a: click.echo(f"epoch {a.epoch}: {a.kind} ({a.detail})")  # noqa: E731
+                run_service(metrics, tick, iterations, interval, time.sleep, report)
         finally:
             rolls.close()
-            if server:
-                server.shutdown()
 
 
 @main.group()
@@ -331,14 +314,13 @@ def settle_run(
     """The sequencer: the order API, matching, batches, co-signatures and posting (resumes after any crash)."""
     import time
 
-    from strikeforge.ops.cli import start_metrics
+    from strikeforge.ops.cli import monitored, run_service
     from strikeforge.ops.denylist import Denylist, DenylistError
     from strikeforge.ops.observe import SequencerObserver, sequencer_tick
     from strikeforge.settlement.api import Api, serve
     from strikeforge.settlement.chain import ApeLedger
     from strikeforge.settlement.sequencer import Sequencer, Settings
     from strikeforge.settlement.store import Store
-    from strikeforge.ticks import run_ticks
 
     try:
         screen = Denylist(Path(denylist_path)) if denylist_path else None
@@ -349,25 +331,16 @@ def settle_run(
         store = Store(db_path)  # a path, or a postgresql:// URL
         now = _clock(clock)
         sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout), screen)
-        metrics, metrics_server = start_metrics("sequencer", interval, metrics_host, metrics_port)
-        observer = SequencerObserver(metrics)
-        server = serve(Api(sequencer, now, observer.request), host, port)
-        click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
-        tick = sequencer_tick(sequencer, now, observer)
-
-        try:
-            run_ticks(
-                lambda: metrics.run_tick(tick),
-                iterations,
-                interval,
-                time.sleep,
-                report=lambda action: None if action in ("idle", "cosigning") else click.echo(action),
-            )
-        finally:
-            server.shutdown()
-            store.close()
-            if metrics_server:
-                metrics_server.shutdown()
+        with monitored("sequencer", interval, metrics_host, metrics_port) as metrics:
+            observer = SequencerObserver(metrics)
+            server = serve(Api(sequencer, now, observer.request), host, port)
+            click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
+            report = lambda action: None if action in ("idle", "cosigning") else click.echo(action)  # noqa: E731
+            try:
+                run_service(metrics, sequencer_tick(sequencer, now, observer), iterations, interval, time.sleep, report)
+            finally:
+                server.shutdown()
+                store.close()
 
 
 @settle.command("watch")
@@ -394,27 +367,16 @@ def settle_watch(
     """The watcher: rebuild every posted batch from calldata and challenge any invalid one."""
     import time
 
-    from strikeforge.ops.cli import start_metrics
+    from strikeforge.ops.cli import monitored, run_service
     from strikeforge.ops.observe import WatcherObserver, watcher_tick
     from strikeforge.settlement.watcher import Watcher
-    from strikeforge.ticks import run_ticks
 
     with _connected(network, alias, test_account) as (account, project):
         watcher = Watcher(project.SettlementLedger.at(ledger_address), account, Path(state_path), from_block)
-        metrics, server = start_metrics("watcher", interval, metrics_host, metrics_port)
-        tick = watcher_tick(watcher, WatcherObserver(metrics, watcher))
-
-        try:
-            run_ticks(
-                lambda: metrics.run_tick(tick),
-                iterations,
-                interval,
-                time.sleep,
-                report=lambda f: click.echo(f"batch {f.number}: challenged ({f.kind})"),
-            )
-        finally:
-            if server:
-                server.shutdown()
+        with monitored("watcher", interval, metrics_host, metrics_port) as metrics:
+            tick = watcher_tick(watcher, WatcherObserver(metrics, watcher))
+            report = lambda f: click.echo(f"batch {f.number}: challenged ({f.kind})")  # noqa: E731
+            run_service(metrics, tick, iterations, interval, time.sleep, report)
 
 
 def _register_audit() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -275,7 +275,6 @@ def sentinel_run(
 
     from strikeforge.ops.observe import SentinelObserver, sentinel_tick
     from strikeforge.ops.sentinel import Alert, Limits, Sentinel, manifest_contracts
-    from strikeforge.ticks import run_ticks
 
     try:
         limits = Limits(outflow_share_bps, outflow_window)
@@ -293,28 +292,40 @@ def sentinel_run(
     with networks.parse_network_choice(network):
         contracts, first = manifest_contracts(load_manifest(path))
         watcher = Sentinel(contracts, Path(state_path), limits, first, emit)
-        metrics, server = start_metrics("sentinel", interval, metrics_host, metrics_port)
-        tick = sentinel_tick(watcher, SentinelObserver(metrics, watcher))
-        try:
-            run_ticks(lambda: metrics.run_tick(tick), iterations, interval, time.sleep)
-        finally:
-            if server:
-                server.shutdown()
+        with monitored("sentinel", interval, metrics_host, metrics_port) as metrics:
+            run_service(metrics, sentinel_tick(watcher, SentinelObserver(metrics, watcher)), iterations, interval)
 
 
-def start_metrics(service: str, interval: float, host: str, port: int | None) -> tuple[Any, Any]:
-    """The service's metrics, served when a port is given; healthy while a tick succeeded in the last 3 intervals
-    (at least a minute)."""
+@contextmanager
+def monitored(service: str, interval: float, host: str, port: int | None) -> Iterator[Any]:
+    """The service's metrics, served on `port` (if given) until the block ends; healthy while a tick succeeded in the
+    last three intervals (at least a minute)."""
     from strikeforge.ops.metrics import ServiceMetrics, serve
 
     metrics = ServiceMetrics(service, stale_after=max(60.0, 3 * interval))
-    server = None
-    if port is not None:
-        server = serve(metrics, host, port)
-        click.echo(
-            f"{service} metrics on http://{server.server_address[0]}:{server.server_address[1]}/metrics", err=True
-        )
-    return metrics, server
+    server = serve(metrics, host, port) if port is not None else None
+    if server:
+        metrics.url = f"http://{server.server_address[0]}:{server.server_address[1]}"
+        click.echo(f"{service} metrics on {metrics.url}/metrics, health on {metrics.url}/health", err=True)
+    try:
+        yield metrics
+    finally:
+        if server:
+            server.shutdown()
+
+
+def run_service(
+    metrics: Any,
+    tick: Callable[[], list[Any]],
+    iterations: int | None,
+    interval: float,
+    sleep: Callable[[float], None] = time.sleep,
+    report: Callable[[Any], None] | None = None,
+) -> None:
+    """The service loop: every tick counted by the metrics; a tick that raises is counted, logged and retried."""
+    from strikeforge.ticks import run_ticks
+
+    run_ticks(lambda: metrics.run_tick(tick), iterations, interval, sleep, report)
 
 
 COMMANDS = (index_command, statement_command, reconcile_command, sentinel)

@@ -47,6 +47,7 @@ class ServiceMetrics:
         self._errors = 0
         self._last_error: str | None = None
         self.details: dict[str, Any] = {}  # service-specific facts for /health, set by its observer
+        self.url: str | None = None  # where /metrics and /health are served, once they are
 
     # -- definitions -------------------------------------------------------------------------------------------
 

@@ -8,13 +8,14 @@ import json
 import shutil
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import replace
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from strikeforge.deploy import artifacts
-from strikeforge.ops.metrics import ServiceMetrics, serve
+from strikeforge.ops.cli import monitored, run_service
 from strikeforge.ops.observe import (
     KeeperObserver,
     OracleObserver,
@@ -169,8 +170,7 @@ def test_a_restarted_sentinel_resumes_and_alerts_nothing_twice(epoch, sentinel, 
     assert again.tick() == []
 
 
-def scrape(server) -> tuple[dict, dict]:
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+def scrape(base: str) -> tuple[dict, dict]:
     with urllib.request.urlopen(base + "/metrics") as answer:
         families = {f.name: f for f in text_string_to_metric_families(answer.read().decode())}
     try:
@@ -214,21 +214,23 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
         Settings(batch_interval=0),
         Denylist(tmp_path / "denylist.txt"),
     )
-    services = {
-        name: ServiceMetrics(name, stale_after=60) for name in ("oracle", "keeper", "sequencer", "watcher", "sentinel")
-    }
-    sequencer_observer = SequencerObserver(services["sequencer"])
     watcher = Watcher(demo.ledger, demo.deployer, tmp_path / "watcher.json")
-    ticks = {
-        "oracle": oracle_tick(Node([demo.node], demo.now, 0), OracleObserver(services["oracle"])),
-        "keeper": keeper_tick(demo.keeper, KeeperObserver(services["keeper"], demo.keeper)),
-        "sequencer": sequencer_tick(sequencer, demo.now, sequencer_observer),
-        "watcher": watcher_tick(watcher, WatcherObserver(services["watcher"], watcher)),
-        "sentinel": sentinel_tick(sentinel, SentinelObserver(services["sentinel"], sentinel)),
-    }
-    servers = {name: serve(metrics, "127.0.0.1", 0) for name, metrics in services.items()}
-    api = serve_api(Api(sequencer, demo.now, sequencer_observer.request), "127.0.0.1", 0)
-    try:
+    with ExitStack() as running:  # each service as its CLI command runs it: monitored, ticked by run_service
+        services = {
+            name: running.enter_context(monitored(name, 1.0, "127.0.0.1", 0))
+            for name in ("oracle", "keeper", "sequencer", "watcher", "sentinel")
+        }
+        sequencer_observer = SequencerObserver(services["sequencer"])
+        ticks = {
+            "oracle": oracle_tick(Node([demo.node], demo.now, 0), OracleObserver(services["oracle"])),
+            "keeper": keeper_tick(demo.keeper, KeeperObserver(services["keeper"], demo.keeper)),
+            "sequencer": sequencer_tick(sequencer, demo.now, sequencer_observer),
+            "watcher": watcher_tick(watcher, WatcherObserver(services["watcher"], watcher)),
+            "sentinel": sentinel_tick(sentinel, SentinelObserver(services["sentinel"], sentinel)),
+        }
+        api = serve_api(Api(sequencer, demo.now, sequencer_observer.request), "127.0.0.1", 0)
+        running.callback(sequencer.store.close)
+        running.callback(api.shutdown)
         demo.vault.set_paused(True, sender=accounts[6])
         unsigned = Order(listed.address.lower(), demo.series, True, WAD, 100, 1, demo.now() + 3_600)
         typed = unsigned.typed_data(chain.chain_id, str(demo.ledger.address))
@@ -240,12 +242,8 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
             urllib.request.urlopen(request)
         assert refused.value.code == 403 and "denylist" in json.loads(refused.value.read())["error"]
         for name, tick in ticks.items():
-            services[name].run_tick(tick)
-        scraped = {name: scrape(server) for name, server in servers.items()}
-    finally:
-        for server in (*servers.values(), api):
-            server.shutdown()
-        sequencer.store.close()
+            run_service(services[name], tick, iterations=1, interval=0)
+        scraped = {name: scrape(metrics.url) for name, metrics in services.items()}
     for name, (families, health) in scraped.items():
         assert health["status"] == 200 and health["ok"] is True and health["service"] == name
         assert sample(families, "strikeforge_ticks_total", service=name) == 1
