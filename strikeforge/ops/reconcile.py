@@ -68,6 +68,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def differ(found: list[Mismatch], check: str, subject: str, expected: Value, actual: Value) -> None:
+    """Records a mismatch when the two values differ."""
+    if expected.value != actual.value:
+        found.append(Mismatch(check, subject, expected, actual))
+
+
 @dataclass
 class Context:
     manifest_path: Path
@@ -110,15 +116,13 @@ def check_manifest(ctx: Context) -> list[Mismatch]:
             )
         )
         actual = "0x" + keccak(code).hex() if code else "no code"
-        if actual != step["bytecode_hash"]:
-            found.append(
-                Mismatch(
-                    "manifest",
-                    f"{key} ({step['contract']}) at {step['address']}",
-                    Value(f"manifest {ctx.manifest_path.name}: steps.{key}.bytecode_hash", step["bytecode_hash"]),
-                    Value(ctx.chain(f"keccak(eth_getCode({step['address']}))"), actual),
-                )
-            )
+        differ(
+            found,
+            "manifest",
+            f"{key} ({step['contract']}) at {step['address']}",
+            Value(f"manifest {ctx.manifest_path.name}: steps.{key}.bytecode_hash", step["bytecode_hash"]),
+            Value(ctx.chain(f"keccak(eth_getCode({step['address']}))"), actual),
+        )
     return found
 
 
@@ -152,26 +156,22 @@ def check_sequencer(ctx: Context) -> list[Mismatch]:
                     )
                 )
                 continue
-            if batch.root != root:
-                found.append(
-                    Mismatch(
-                        "sequencer",
-                        f"{subject} (db batch {batch.id})",
-                        Value(ctx.chain(f"batches({number}).root"), root),
-                        Value(f"{db}: batches.root of id {batch.id}", batch.root),
-                    )
-                )
+            differ(
+                found,
+                "sequencer",
+                f"{subject} (db batch {batch.id})",
+                Value(ctx.chain(f"batches({number}).root"), root),
+                Value(f"{db}: batches.root of id {batch.id}", batch.root),
+            )
             leaves = store.leaves(batch.id)
             rebuilt = MerkleSumTree(leaves).root if leaves else b""
-            if rebuilt != root:
-                found.append(
-                    Mismatch(
-                        "sequencer",
-                        f"{subject} (db batch {batch.id}) leaves",
-                        Value(ctx.chain(f"batches({number}).root"), root),
-                        Value(f"{db}: root rebuilt from leaves of batch {batch.id}", rebuilt),
-                    )
-                )
+            differ(
+                found,
+                "sequencer",
+                f"{subject} (db batch {batch.id}) leaves",
+                Value(ctx.chain(f"batches({number}).root"), root),
+                Value(f"{db}: root rebuilt from leaves of batch {batch.id}", rebuilt),
+            )
             columns = {s: i for i, s in enumerate(batch.series) if s}
             fills = [f for _, f in store.batch_fills(batch.id)]
             netted = {
@@ -180,15 +180,13 @@ def check_sequencer(ctx: Context) -> list[Mismatch]:
             }
             stored = {leaf.account: (leaf.cash, leaf.positions) for leaf in leaves}
             for account in sorted(set(netted) | set(stored)):
-                if netted.get(account) != stored.get(account):
-                    found.append(
-                        Mismatch(
-                            "sequencer",
-                            f"{subject} (db batch {batch.id}) leaf of {account}",
-                            Value(f"{db}: fills of batch {batch.id}, netted", netted.get(account)),
-                            Value(f"{db}: leaves of batch {batch.id}", stored.get(account)),
-                        )
-                    )
+                differ(
+                    found,
+                    "sequencer",
+                    f"{subject} (db batch {batch.id}) leaf of {account}",
+                    Value(f"{db}: fills of batch {batch.id}, netted", netted.get(account)),
+                    Value(f"{db}: leaves of batch {batch.id}", stored.get(account)),
+                )
         for number, batch in posted.items():
             if number > count:
                 found.append(
@@ -321,15 +319,13 @@ def check_watcher(ctx: Context) -> list[Mismatch]:
     found = []
     for number, (root, _tx) in sorted(saved.get("seen", {}).items(), key=lambda kv: int(kv[0])):
         chain_root = bytes(ledger.batches(int(number), block_id=ctx.block).root) if int(number) <= count else b""
-        if chain_root != bytes.fromhex(root):
-            found.append(
-                Mismatch(
-                    "watcher",
-                    f"ledger batch {number}",
-                    Value(ctx.chain(f"batches({number}).root"), chain_root),
-                    Value(f"watcher state {ctx.watcher_state.name}: seen[{number}]", bytes.fromhex(root)),
-                )
-            )
+        differ(
+            found,
+            "watcher",
+            f"ledger batch {number}",
+            Value(ctx.chain(f"batches({number}).root"), chain_root),
+            Value(f"watcher state {ctx.watcher_state.name}: seen[{number}]", bytes.fromhex(root)),
+        )
     return found
 
 
@@ -373,15 +369,13 @@ def check_vault(ctx: Context) -> list[Mismatch]:
     found = []
     for subject, view, expected, how in pairs:
         actual = int(getattr(vault, view.removesuffix("()"))(block_id=ctx.block))
-        if actual != expected:
-            found.append(
-                Mismatch(
-                    "vault",
-                    f"vault {address} {subject}",
-                    Value(index + how, expected),
-                    Value(ctx.chain(f"ThetaVault.{view}"), actual),
-                )
-            )
+        differ(
+            found,
+            "vault",
+            f"vault {address} {subject}",
+            Value(index + how, expected),
+            Value(ctx.chain(f"ThetaVault.{view}"), actual),
+        )
     return found
 
 
@@ -417,25 +411,21 @@ def check_options(ctx: Context) -> list[Mismatch]:
             continue
         token = project.OptionToken.at(address)
         chain_supply = int(token.totalSupply(block_id=ctx.block))
-        if chain_supply != supply[address]:
-            found.append(
-                Mismatch(
-                    "options",
-                    f"series {series} supply",
-                    Value("index: option token Transfer mints - burns", supply[address]),
-                    Value(ctx.chain(f"OptionToken({address}).totalSupply()"), chain_supply),
-                )
-            )
+        differ(
+            found,
+            "options",
+            f"series {series} supply",
+            Value("index: option token Transfer mints - burns", supply[address]),
+            Value(ctx.chain(f"OptionToken({address}).totalSupply()"), chain_supply),
+        )
         held = int(engine.seriesCollateral(series, block_id=ctx.block))
-        if held != collateral[series]:
-            found.append(
-                Mismatch(
-                    "options",
-                    f"series {series} collateral",
-                    Value("index: written - burned - redeemed - reclaimed collateral", collateral[series]),
-                    Value(ctx.chain(f"OptionsEngine.seriesCollateral({series})"), held),
-                )
-            )
+        differ(
+            found,
+            "options",
+            f"series {series} collateral",
+            Value("index: written - burned - redeemed - reclaimed collateral", collateral[series]),
+            Value(ctx.chain(f"OptionsEngine.seriesCollateral({series})"), held),
+        )
         if not bool(engine.isSettled(series, block_id=ctx.block)):
             needed = int(engine.collateralFor(series, chain_supply, block_id=ctx.block))
             if held < needed:
@@ -472,25 +462,21 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
     found = []
     for account, expected in sorted(balances.items()):
         actual = int(ledger.balanceOf(account, block_id=ctx.block))
-        if actual != expected:
-            found.append(
-                Mismatch(
-                    "ledger",
-                    f"cash of {account}",
-                    Value("index: Deposited - Withdrawn + LeafApplied.cash", expected),
-                    Value(ctx.chain(f"SettlementLedger.balanceOf({account})"), actual),
-                )
-            )
-    chain_settled = int(ledger.settledThrough(block_id=ctx.block))
-    if chain_settled != settled:
-        found.append(
-            Mismatch(
-                "ledger",
-                "settled batches",
-                Value("index: last Settled.throughBatch", settled),
-                Value(ctx.chain("SettlementLedger.settledThrough()"), chain_settled),
-            )
+        differ(
+            found,
+            "ledger",
+            f"cash of {account}",
+            Value("index: Deposited - Withdrawn + LeafApplied.cash", expected),
+            Value(ctx.chain(f"SettlementLedger.balanceOf({account})"), actual),
         )
+    chain_settled = int(ledger.settledThrough(block_id=ctx.block))
+    differ(
+        found,
+        "ledger",
+        "settled batches",
+        Value("index: last Settled.throughBatch", settled),
+        Value(ctx.chain("SettlementLedger.settledThrough()"), chain_settled),
+    )
     cash = project.MockERC20.at(ledger.CASH())  # any ERC-20's balanceOf
     held = int(cash.balanceOf(ledger.address, block_id=ctx.block))
     owed = sum(balances.values())
@@ -516,15 +502,13 @@ def check_oracle_events(ctx: Context) -> list[Mismatch]:
     found = []
     for field_, view in (("price", "latest_price"), ("timestamp", "latest_timestamp")):
         actual = int(getattr(oracle, view)(block_id=ctx.block))
-        if actual != int(last[field_]):
-            found.append(
-                Mismatch(
-                    "oracle",
-                    f"SignedPriceOracle {address} {field_}",
-                    Value(f"index: last PriceUpdated.{field_}", int(last[field_])),
-                    Value(ctx.chain(f"SignedPriceOracle.{view}()"), actual),
-                )
-            )
+        differ(
+            found,
+            "oracle",
+            f"SignedPriceOracle {address} {field_}",
+            Value(f"index: last PriceUpdated.{field_}", int(last[field_])),
+            Value(ctx.chain(f"SignedPriceOracle.{view}()"), actual),
+        )
     return found
 
 
