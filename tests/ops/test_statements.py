@@ -113,3 +113,20 @@ def test_a_reorganization_deeper_than_the_kept_hashes_stops_with_the_fix(index):
     index.db.execute("UPDATE index_blocks SET hash = ?", ("0x" + "ee" * 32,))
     with pytest.raises(IndexSyncError, match=r"strikeforge index --rebuild"):
         index.sync()
+
+
+def test_the_index_and_its_statements_work_on_postgresql(epoch, postgres_server):
+    from strikeforge.ops.index import EventIndex, follow_manifest
+    from strikeforge.ops.reconcile import Context, check_ledger, check_options, check_vault
+
+    index = EventIndex(postgres_server.new_database())
+    try:
+        follow_manifest(index, json.loads(epoch.manifest.read_text()))
+        result = index.sync()
+        assert result.events > 50 and index.sync().events == 0
+        statements = Statements(index).all_accounts(0, FAR)
+        assert statements and all(s.reconciled for s in statements)
+        ctx = Context(epoch.manifest, json.loads(epoch.manifest.read_text()), index.cursor(), index=index)
+        assert check_vault(ctx) + check_options(ctx) + check_ledger(ctx) == []
+    finally:
+        index.close()

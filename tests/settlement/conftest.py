@@ -85,24 +85,6 @@ def standard_trades(traders):
     ]
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A real PostgreSQL server for the session (Unix socket in a temporary folder). Not under pytest's tmp_path:
-    that is private to root, and the server runs as the postgres user when the tests run as root."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from tests.settlement.postgres import PostgresServer
-
-    root = Path(tempfile.mkdtemp(prefix="strikeforge-pg-"))
-    root.chmod(0o755)
-    server = PostgresServer(root / "cluster")
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_spec(request, tmp_path):
     """Where the sequencer keeps its state: a SQLite file, or a fresh PostgreSQL database."""

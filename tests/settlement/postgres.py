@@ -11,6 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 
 def _binary(name: str) -> str:
     """`name` from PATH, else from the newest Debian PostgreSQL (its binaries are not on PATH by default)."""
@@ -62,3 +64,19 @@ class PostgresServer:
 
     def stop(self) -> None:
         self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (Unix socket in a temporary folder). Not under pytest's tmp_path:
+    that is private to root, and the server runs as the postgres user when the tests run as root."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="strikeforge-pg-"))
+    root.chmod(0o755)
+    server = PostgresServer(root / "cluster")
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
