@@ -103,8 +103,6 @@ def index_command(
     network: str, manifest_path: str | None, db_spec: str | None, confirmations: int, rebuild: bool
 ) -> None:
     """Index the deployment's events (resumes from the last indexed block; undoes shallow reorganizations)."""
-    if rebuild and db_spec and not db_spec.startswith("postgres"):
-        Path(db_spec).unlink(missing_ok=True)
     with _session(network, manifest_path, db_spec) as (_, _, index):
         if rebuild:
             for table in ("chain_events", "chain_event_accounts", "index_blocks", "index_cursor"):
@@ -215,15 +213,13 @@ def reconcile_command(
             path,
             manifest,
             index.cursor() if not no_index else int(chain.blocks.height),
-            sequencer_db=Path(sequencer_db) if sequencer_db and not sequencer_db.startswith("postgres") else None,
+            sequencer_db=sequencer_db,
             oracle_state=Path(oracle_state) if oracle_state else None,
             keeper_state=Path(keeper_state) if keeper_state else None,
             watcher_state=Path(watcher_state) if watcher_state else None,
             index=None if no_index else index,
             feeds=pairs,
         )
-        if sequencer_db and sequencer_db.startswith("postgres"):
-            ctx.sequencer_db = sequencer_db  # type: ignore[assignment]  # Store takes a URL as well
         mismatches = reconcile(ctx)
     if as_json:
         document = {

@@ -79,7 +79,7 @@ class Context:
     manifest_path: Path
     manifest: dict[str, Any]
     block: int
-    sequencer_db: Path | None = None
+    sequencer_db: str | Path | None = None  # a SQLite path or a postgresql:// URL
     oracle_state: Path | None = None
     keeper_state: Path | None = None
     watcher_state: Path | None = None
@@ -136,7 +136,8 @@ def check_sequencer(ctx: Context) -> list[Mismatch]:
 
     assert ctx.sequencer_db is not None
     ledger = ctx.contract("SettlementLedger")
-    db = f"sequencer db {Path(str(ctx.sequencer_db)).name}"
+    spec = str(ctx.sequencer_db)
+    db = f"sequencer db {spec.rsplit('@', 1)[-1] if spec.startswith('postgres') else Path(spec).name}"
     store = Store(ctx.sequencer_db)
     found: list[Mismatch] = []
     try:

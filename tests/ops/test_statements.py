@@ -130,3 +130,29 @@ def test_the_index_and_its_statements_work_on_postgresql(epoch, postgres_server)
         assert check_vault(ctx) + check_options(ctx) + check_ledger(ctx) == []
     finally:
         index.close()
+
+
+def test_the_commands_index_rebuild_and_write_statements(records, epoch):
+    from click.testing import CliRunner
+
+    from strikeforge.ops.cli import index_command, statement_command
+
+    common = ["--network", "ethereum:local:test", "--manifest", str(records / "manifest.json")]
+    common += ["--db", str(records / "index.sqlite")]
+    rebuilt = CliRunner().invoke(index_command, [*common, "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "index: blocks " in rebuilt.output and " 0 events" not in rebuilt.output  # everything indexed again
+    dave = epoch.demo.buyers["dave"].address
+    one = CliRunner().invoke(statement_command, [*common, "--account", dave, "--from", "0", "--to", str(FAR),
+                                                 "--format", "json"])  # fmt: skip
+    assert one.exit_code == 0, one.output
+    document = json.loads(one.stdout[one.stdout.index("{") :])
+    assert document["account"] == dave.lower() and document["reconciled"] is True
+    out = records / "period.csv"
+    every = CliRunner().invoke(statement_command, [*common, "--all", "--from", "2000-01-01", "--to", "2096-01-01",
+                                                   "--out", str(out)])  # fmt: skip
+    assert every.exit_code == 0, every.output
+    rows = list(csv.DictReader(out.open()))
+    assert len({r["account"] for r in rows}) >= 8 and all("MISMATCH" not in r["details"] for r in rows)
+    refused = CliRunner().invoke(statement_command, [*common, "--account", "0x12", "--from", "0", "--to", "1"])
+    assert refused.exit_code == 2 and "--account: '0x12' is not an address" in refused.output
