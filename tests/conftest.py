@@ -17,7 +17,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from strikeforge.toolchain import ape_fixes
 
 # Fixture modules shared across test folders (pytest reads this only in the root conftest).
-pytest_plugins = ["tests.options.fixtures", "tests.settlement.postgres"]
+pytest_plugins = ["tests.options.fixtures"]
 
 # Under pytest, Ape's modules are imported by pytest's assertion rewriter, not through the venv's start-up hook: apply
 # the eth-ape source-walk fix here (see strikeforge/toolchain/ape_fixes.py).

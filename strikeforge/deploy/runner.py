@@ -336,7 +336,11 @@ def estimate(run: Run, steps: list[Step]) -> list[StepResult]:
     from ape import chain
 
     try:
-        snapshot = chain.snapshot()
+        # The provider's snapshot, not the ChainManager's: Ape's test isolation keeps its own snapshots in the manager's
+        # list, keyed by id, and on EthereumTester an id is the head block's hash. A manager snapshot taken at the
+        # block a test scope snapshotted would, on restore, drop that scope's snapshot from the list, and the scope
+        # would then never be reverted (its chain state leaking into every later test).
+        snapshot = chain.provider.snapshot()
     except Exception:
         snapshot = None
     if snapshot is not None:
@@ -358,7 +362,7 @@ def estimate(run: Run, steps: list[Step]) -> list[StepResult]:
                     ) from None
                 results.append(dataclasses.replace(result, status="simulated") if result.status == "sent" else result)
         finally:
-            chain.restore(snapshot)
+            chain.provider.restore(snapshot)
             run.manifest.steps = steps_before
             run.manifest.save = saved  # type: ignore[method-assign]
         return results

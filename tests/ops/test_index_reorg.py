@@ -15,13 +15,13 @@ def test_a_reorganization_is_undone_and_the_new_branch_indexed(index, epoch):
     demo = epoch.demo
     dave, erin = demo.buyers["dave"], demo.buyers["erin"]
     fork = index.cursor()
-    snapshot = chain.snapshot()
+    snapshot = chain.provider.snapshot()  # not the manager's: see strikeforge.deploy.runner.estimate
     demo.usdc.approve(demo.ledger, 100 * USDC, sender=dave)
     demo.ledger.deposit(100 * USDC, sender=dave)
     index.sync()
     assert [s.event.args["amount"] for s in index.events(account=dave.address, names=("Deposited",))][-1] == 100 * USDC
-    chain.restore(snapshot)  # the branch with dave's deposit is gone; erin deposits on the new one
-    branch = chain.snapshot()
+    chain.provider.restore(snapshot)  # the branch with dave's deposit is gone; erin deposits on the new one
+    branch = chain.provider.snapshot()
     demo.usdc.approve(demo.ledger, 7 * USDC, sender=erin)
     demo.ledger.deposit(7 * USDC, sender=erin)
     chain.mine(2)
@@ -31,4 +31,4 @@ def test_a_reorganization_is_undone_and_the_new_branch_indexed(index, epoch):
     assert [s.event.args["amount"] for s in index.events(account=erin.address, names=("Deposited",))][-1] == 7 * USDC
     statement = Statements(index).build(erin.address, 0, FAR)
     assert statement.reconciled and statement.totals["ledger_cash"].chain == 7 * USDC
-    chain.restore(branch)  # leave the chain as the test found it (Ape's own isolation does not undo a manual restore)
+    chain.provider.restore(branch)

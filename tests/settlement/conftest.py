@@ -85,6 +85,15 @@ def standard_trades(traders):
     ]
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session."""
+    from tests.settlement.postgres import running_server
+
+    with running_server() as server:
+        yield server
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_spec(request, tmp_path):
     """Where the sequencer keeps its state: a SQLite file, or a fresh PostgreSQL database."""

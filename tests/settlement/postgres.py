@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 
 def _binary(name: str) -> str:
@@ -66,17 +67,15 @@ class PostgresServer:
         self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A real PostgreSQL server for the session (Unix socket in a temporary folder). Not under pytest's tmp_path:
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (Unix socket in a temporary folder) until the block ends. Not under pytest's tmp_path:
     that is private to root, and the server runs as the postgres user when the tests run as root."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
     root = Path(tempfile.mkdtemp(prefix="strikeforge-pg-"))
     root.chmod(0o755)
     server = PostgresServer(root / "cluster")
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
