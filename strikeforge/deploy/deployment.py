@@ -12,7 +12,7 @@ from eth_utils import to_hex
 
 from strikeforge.accounts import AccountError, sending_account
 from strikeforge.deploy import plan
-from strikeforge.deploy.config import ConfigError, DeployConfig
+from strikeforge.deploy.config import LOCAL_NETWORKS, ConfigError, DeployConfig
 from strikeforge.deploy.manifest import Manifest, ManifestError
 from strikeforge.deploy.runner import (
     DeployError,
@@ -27,11 +27,17 @@ from strikeforge.deploy.verify import Check, verify
 
 
 def manifest_path(root: Path, config: DeployConfig, provider_name: str) -> Path:
-    """deployments/<ecosystem>-<network>.json; local chains (which do not outlive a run) under .cache/deployments."""
-    ecosystem, network = config.network.split(":")
-    if config.is_local:
-        return root / ".cache" / "deployments" / f"{ecosystem}-{network}-{provider_name}.json"
-    return root / "deployments" / f"{ecosystem}-{network}.json"
+    """The manifest of the config's network on this provider (see `network_manifest`)."""
+    return network_manifest(root, config.network, provider_name)
+
+
+def network_manifest(root: Path, network: str, provider_name: str) -> Path:
+    """deployments/<ecosystem>-<network>.json; local chains (which do not outlive a run) under .cache/deployments,
+    per provider. `network` is `ecosystem:network`."""
+    ecosystem, name = network.split(":")[:2]
+    if name in LOCAL_NETWORKS:
+        return root / ".cache" / "deployments" / f"{ecosystem}-{name}-{provider_name}.json"
+    return root / "deployments" / f"{ecosystem}-{name}.json"
 
 
 def connected_network() -> tuple[str, str]:

@@ -9,10 +9,11 @@ be sent twice (the same nonce). The file is replaced atomically after every chan
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from strikeforge.paths import write_atomically
 
 VERSION = 1
 
@@ -80,7 +81,6 @@ class Manifest:
         self.save()
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         document = {
             "version": VERSION,
             "network": self.network,
@@ -89,9 +89,4 @@ class Manifest:
             "compilers": self.compilers,
             "steps": self.steps,
         }
-        temporary = self.path.with_suffix(".json.tmp")
-        with temporary.open("w") as handle:
-            handle.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(self.path)
+        write_atomically(self.path, json.dumps(document, indent=2, sort_keys=False) + "\n")

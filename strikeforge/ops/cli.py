@@ -14,12 +14,11 @@ import click
 
 
 def default_manifest(network: str) -> Path:
-    """Where `ape run deploy` writes the manifest of a network choice (local chains under .cache/deployments)."""
-    ecosystem, name, *rest = [*network.split(":"), "", ""][:3]
-    provider = rest[0] or "test"
-    if name == "local":
-        return Path(".cache/deployments") / f"{ecosystem}-local-{provider}.json"
-    return Path("deployments") / f"{ecosystem}-{name}.json"
+    """Where `ape run deploy` writes the manifest of a network choice `ecosystem:network[:provider]`."""
+    from strikeforge.deploy.deployment import network_manifest
+
+    ecosystem, name, provider = [*network.split(":"), "", ""][:3]
+    return network_manifest(Path(), f"{ecosystem}:{name}", provider or "test")
 
 
 def load_manifest(path: Path) -> dict[str, Any]:

@@ -90,7 +90,8 @@ def normalize(value: Any) -> Any:
     return str(value)
 
 
-def _hex(value: Any) -> str:
+def as_hex(value: Any) -> str:
+    """A hash as 0x hex, whether the client gave it as bytes or as a string."""
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
@@ -112,8 +113,8 @@ def fetch(start: int, stop: int, addresses: Sequence[str] | None, topics: Sequen
         Event(
             int(log.block_number),
             int(log.log_index),
-            _hex(log.transaction_hash),
-            _hex(log.block_hash),
+            as_hex(log.transaction_hash),
+            as_hex(log.block_hash),
             str(log.contract_address).lower(),
             log.event_name,
             normalize(dict(log.event_arguments)),

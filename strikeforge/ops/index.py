@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from strikeforge.ops.events import Event, fetch
+from strikeforge.ops.events import Event, as_hex, fetch
 from strikeforge.settlement.db import Db, open_db
 
 REORG_WINDOW = 64
@@ -149,7 +149,7 @@ class EventIndex:
         height = int(chain.blocks.height)
         for number, block_hash in stored:
             number = int(number)
-            if number <= height and _hex(chain.blocks[number].hash) == block_hash:
+            if number <= height and as_hex(chain.blocks[number].hash) == block_hash:
                 fork = number
                 break
         else:
@@ -185,13 +185,13 @@ class EventIndex:
             events += fetch(min(b for _, b in tokens.values()), stop, list(tokens))
             events.sort(key=lambda e: e.key)
         sources = {a: s for a, (s, _, _) in known.items()} | dict.fromkeys(tokens, "OptionToken")
-        hashes = {n: _hex(chain.blocks[n].hash) for n in range(max(start, stop - REORG_WINDOW + 1), stop + 1)}
+        hashes = {n: as_hex(chain.blocks[n].hash) for n in range(max(start, stop - REORG_WINDOW + 1), stop + 1)}
         times: dict[int, int] = {}
         for event in events:
             if event.block not in times:
                 block = chain.blocks[event.block]
                 times[event.block] = int(block.timestamp)
-                hashes.setdefault(event.block, _hex(block.hash))
+                hashes.setdefault(event.block, as_hex(block.hash))
             if hashes[event.block] != event.block_hash:
                 raise IndexSyncError(f"block {event.block} changed while it was read (a reorganization); sync again")
         enriched = [self._enrich(e, sources[e.contract]) for e in events]
@@ -239,26 +239,13 @@ class EventIndex:
         from ape import project
 
         buyer = str(project.ThetaVault.at(event.contract).buyer(block_id=event.block)).lower()
-        return Event(
-            event.block,
-            event.log_index,
-            event.tx,
-            event.block_hash,
-            event.contract,
-            event.name,
-            event.args | {"buyer": buyer},
-        )
+        return replace(event, args=event.args | {"buyer": buyer})
 
     # -- reading -----------------------------------------------------------------------------------------------
 
-    def events(
-        self,
-        account: str | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        names: tuple[str, ...] = (),
-    ) -> list[Stored]:
-        """Indexed events, in chain order: of one account (any address argument), in a block-time range."""
+    def events(self, account: str | None = None, names: tuple[str, ...] = ()) -> list[Stored]:
+        """Indexed events, in chain order: all, or those naming one account (in any address argument), or of some
+        event names."""
         sql = (
             "SELECT e.block, e.log_index, e.tx, e.block_hash, e.contract, e.name, e.args, e.timestamp, e.source"
             " FROM chain_events e"
@@ -269,12 +256,6 @@ class EventIndex:
             sql += " JOIN chain_event_accounts a ON a.block = e.block AND a.log_index = e.log_index"
             where.append("a.account = ?")
             params.append(account.lower())
-        if since is not None:
-            where.append("e.timestamp >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("e.timestamp <= ?")
-            params.append(until)
         if names:
             where.append("e.name IN (" + ", ".join("?" * len(names)) + ")")
             params.extend(names)
@@ -299,10 +280,6 @@ def _accounts(event: Event) -> set[str]:
             if isinstance(item, str) and len(item) == 42 and item.startswith("0x") and item != ZERO:
                 found.add(item)
     return found
-
-
-def _hex(value: Any) -> str:
-    return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def follow_manifest(index: EventIndex, manifest: dict[str, Any]) -> None:

@@ -160,14 +160,17 @@ class SentinelObserver:
 
 
 def oracle_tick(node: Any, observer: OracleObserver) -> Callable[[], list[Any]]:
-    """The node's tick; afterwards each feed's on-chain round time (another node's rounds count for its age too)."""
+    """The node's tick; afterwards each feed's last round time from the node's state, which every tick has just
+    reconciled with the chain (so another node's rounds count for the feed's age too)."""
 
     def tick() -> list[Any]:
         outcomes = node.tick()
         for outcome in outcomes:
             observer.observe(outcome)
         for worker in node.workers:
-            observer.seen(worker.config.name, int(worker.oracle.latest_timestamp()))
+            last = worker.state.last_published(worker.config.name)
+            if last is not None:
+                observer.seen(worker.config.name, last.timestamp)
         return outcomes
 
     return tick

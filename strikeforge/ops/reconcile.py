@@ -29,7 +29,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from strikeforge.ops.index import EventIndex
+from strikeforge.ops.index import ZERO, EventIndex
 
 
 @dataclass(frozen=True)
@@ -333,7 +333,8 @@ def check_watcher(ctx: Context) -> list[Mismatch]:
 # -- the event index against chain state ----------------------------------------------------------------------------
 
 
-def _sums(ctx: Context, names: tuple[str, ...]) -> list[Any]:
+def _indexed(ctx: Context, names: tuple[str, ...]) -> list[Any]:
+    """The indexed events of these names up to the block the check reads the chain at."""
     assert ctx.index is not None
     return [s for s in ctx.index.events(names=names) if s.event.block <= ctx.block]
 
@@ -343,7 +344,7 @@ def check_vault(ctx: Context) -> list[Mismatch]:
     address = str(vault.address).lower()
     events = [
         s.event
-        for s in _sums(ctx, ("DepositRequest", "RedeemRequest", "EpochRolled", "Transfer"))
+        for s in _indexed(ctx, ("DepositRequest", "RedeemRequest", "EpochRolled", "Transfer"))
         if s.event.contract == address
     ]
     requested = sum(int(e.args["assets"]) for e in events if e.name == "DepositRequest")
@@ -351,7 +352,6 @@ def check_vault(ctx: Context) -> list[Mismatch]:
     shares_requested = sum(int(e.args["shares"]) for e in events if e.name == "RedeemRequest")
     redeemed = sum(int(e.args["redemptions"]) for e in events if e.name == "EpochRolled")
     supply = sum(_minted(e) for e in events if e.name == "Transfer")
-    index = "index: "
     pairs = [
         (
             "pending deposits",
@@ -374,16 +374,16 @@ def check_vault(ctx: Context) -> list[Mismatch]:
             found,
             "vault",
             f"vault {address} {subject}",
-            Value(index + how, expected),
+            Value("index: " + how, expected),
             Value(ctx.chain(f"ThetaVault.{view}"), actual),
         )
     return found
 
 
 def _minted(event: Any) -> int:
-    zero = "0x" + "00" * 20
+    """What a Transfer adds to the supply: +value when minted, -value when burned."""
     value = int(event.args["value"])
-    return (value if event.args["sender"] == zero else 0) - (value if event.args["receiver"] == zero else 0)
+    return (value if event.args["sender"] == ZERO else 0) - (value if event.args["receiver"] == ZERO else 0)
 
 
 def check_options(ctx: Context) -> list[Mismatch]:
@@ -391,7 +391,7 @@ def check_options(ctx: Context) -> list[Mismatch]:
 
     assert ctx.index is not None
     engine = ctx.contract("OptionsEngine")
-    events = _sums(ctx, ("OptionsWritten", "OptionsBurned", "OptionsRedeemed", "CollateralReclaimed", "Transfer"))
+    events = _indexed(ctx, ("OptionsWritten", "OptionsBurned", "OptionsRedeemed", "CollateralReclaimed", "Transfer"))
     collateral: dict[int, int] = defaultdict(int)
     supply: dict[str, int] = defaultdict(int)
     for stored in events:
@@ -445,12 +445,13 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
     from ape import project
 
     ledger = ctx.contract("SettlementLedger")
-    events = _sums(ctx, ("Deposited", "Withdrawn", "LeafApplied", "Settled"))
+    address = str(ledger.address).lower()
+    events = _indexed(ctx, ("Deposited", "Withdrawn", "LeafApplied", "Settled"))
     balances: dict[str, int] = defaultdict(int)
     settled = 0
     for stored in events:
         e = stored.event
-        if e.contract != str(ledger.address).lower():
+        if e.contract != address:
             continue
         if e.name == "Deposited":
             balances[e.args["account"]] += int(e.args["amount"])
@@ -496,7 +497,7 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
 def check_oracle_events(ctx: Context) -> list[Mismatch]:
     oracle = ctx.contract("SignedPriceOracle")
     address = str(oracle.address).lower()
-    updates = [s.event for s in _sums(ctx, ("PriceUpdated",)) if s.event.contract == address]
+    updates = [s.event for s in _indexed(ctx, ("PriceUpdated",)) if s.event.contract == address]
     if not updates:
         return []
     last = updates[-1].args
@@ -541,7 +542,7 @@ def reconcile(ctx: Context) -> list[Mismatch]:
                     name,
                     "record unreadable",
                     Value("a readable record", "-"),
-                    Value(getattr(ctx, needs or "manifest_path", "?").__str__(), f"{type(error).__name__}: {error}"),
+                    Value(str(getattr(ctx, needs or "manifest_path")), f"{type(error).__name__}: {error}"),
                 )
             )
     return found

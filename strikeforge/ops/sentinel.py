@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeforge.ops.events import PROXY_EVENTS, Event, fetch, protocol_abis, topic
+from strikeforge.paths import write_atomically
 
 log = logging.getLogger("strikeforge.sentinel")
 BPS = 10_000
@@ -119,6 +120,10 @@ class Sentinel:
             )
         self.alerts: list[Alert] = []
         self._holdings = self._outflow_pairs()
+        proxy_events = {name for name, _ in PROXY_EVENTS}
+        self._proxy_topics = [topic(a) for a in protocol_abis() if a.name in proxy_events]
+        self._transfer_topic = topic(_transfer_abi())
+        self._routers = [a for a, source in self.contracts.items() if source == "OracleRouter"]
 
     def _outflow_pairs(self) -> dict[str, list[str]]:
         """Token -> the protocol holders whose outflows of it are watched."""
@@ -137,10 +142,7 @@ class Sentinel:
         return {token: sorted(set(holders)) for token, holders in pairs.items()}
 
     def _save(self) -> None:
-        self.state.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self.progress)))
-        tmp.replace(self.state)
+        write_atomically(self.state, json.dumps(asdict(self.progress)))
 
     # -- the loop ----------------------------------------------------------------------------------------------
 
@@ -153,9 +155,8 @@ class Sentinel:
             return []
         found: list[Alert] = []
         events = fetch(start, head, list(self.contracts))
-        proxy_topics = [topic(a) for a in protocol_abis() if a.name in {n for n, _ in PROXY_EVENTS}]
-        proxies = [e for e in fetch(start, head, None, proxy_topics) if e.contract not in self.contracts]
-        transfers = fetch(start, head, list(self._holdings), [topic(_transfer_abi())]) if self._holdings else []
+        proxies = [e for e in fetch(start, head, None, self._proxy_topics) if e.contract not in self.contracts]
+        transfers = fetch(start, head, list(self._holdings), [self._transfer_topic]) if self._holdings else []
         unique = {e.key: e for e in events + proxies + transfers}  # an asset in the manifest is fetched twice
         for event in sorted(unique.values(), key=lambda e: e.key):
             found += self._check(event)
@@ -213,11 +214,10 @@ class Sentinel:
     def _max_deviation(self, base: str, quote: str, block: int) -> int | None:
         from ape import project
 
-        for address, source in self.contracts.items():
-            if source == "OracleRouter":
-                route = project.OracleRouter.at(address).routes(base, quote, block_id=block)
-                if int(route.max_deviation_bps):
-                    return int(route.max_deviation_bps)
+        for address in self._routers:
+            route = project.OracleRouter.at(address).routes(base, quote, block_id=block)
+            if int(route.max_deviation_bps):
+                return int(route.max_deviation_bps)
         return None
 
     def _outflow(self, event: Event) -> list[Alert]:

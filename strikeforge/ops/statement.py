@@ -140,8 +140,9 @@ def block_at(timestamp: int, top: int) -> int:
 # -- rows -----------------------------------------------------------------------------------------------------------
 
 
-def rows_of(stored: Stored, account: str) -> list[Row]:
-    """What one event means for `account` (an event can concern it twice, e.g. a transfer to itself)."""
+def rows_of(stored: Stored, account: str, token_series: int | None = None) -> list[Row]:
+    """What one event means for `account` (an event can concern it twice, e.g. a transfer to itself);
+    `token_series` is the series of the option token that emitted it, if one did."""
     e, a = stored.event, stored.event.args
     base = {"time": _iso(stored.timestamp), "block": e.block, "tx": e.tx, "account": account, "contract": stored.source}
 
@@ -152,7 +153,7 @@ def rows_of(stored: Stored, account: str) -> list[Row]:
 
     name, source, out = e.name, stored.source, []
     if name == "Transfer" and source in ("ThetaVault", "OptionToken"):
-        series = _series_of(stored)
+        series = "" if token_series is None else token_series
         balance = SHARES if source == "ThetaVault" else f"options:{series}"
         asset = "vault shares" if source == "ThetaVault" else f"options (series {series})"
         kind = "shares" if source == "ThetaVault" else "option position"
@@ -238,10 +239,6 @@ def rows_of(stored: Stored, account: str) -> list[Row]:
     return out
 
 
-def _series_of(stored: Stored) -> Any:
-    return stored.event.args.get("_series", "")
-
-
 # -- building -------------------------------------------------------------------------------------------------------
 
 
@@ -252,34 +249,35 @@ class Statements:
         self.index = index
         self.denylist = denylist
         self.contracts = index.contracts()
+        self.by_source: dict[str, list[tuple[str, int | None]]] = {}
+        for address, (source, series, _) in self.contracts.items():
+            self.by_source.setdefault(source, []).append((address, series))
+        self._instances: dict[str, Any] = {}
 
-    def _with_series(self, stored: Stored) -> Stored:
-        info = self.contracts.get(stored.event.contract)
-        if info and info[0] == "OptionToken":
-            event = stored.event
-            args = event.args | {"_series": info[1]}
-            return Stored(
-                type(event)(event.block, event.log_index, event.tx, event.block_hash, event.contract, event.name, args),
-                stored.timestamp,
-                stored.source,
-            )
-        return stored
+    def _at(self, source: str, address: str) -> Any:
+        """The Ape contract at `address` (made once: `.at` reads the chain)."""
+        if address not in self._instances:
+            from ape import project
 
-    def build(self, account: str, start: int, end: int) -> Statement:
+            self._instances[address] = getattr(project, source).at(address)
+        return self._instances[address]
+
+    def build(self, account: str, start: int, end: int, end_block: int | None = None) -> Statement:
+        """`account`'s statement for [start, end]; `end_block` is the last block at or before `end` if known."""
         if end < start:
             raise StatementError(f"--to: {_iso(end)} is before --from {_iso(start)}; swap them")
         account = account.lower()
-        cursor = self.index.cursor()
-        if cursor < 0:
-            raise StatementError("index: nothing indexed yet; run `strikeforge index` first")
-        end_block = block_at(end, cursor)
+        if end_block is None:
+            end_block = self._end_block(end)
         screening = "not screened" if self.denylist is None else ("listed" if account in self.denylist else "clear")
         statement = Statement(account, start, end, end_block, screening)
         for stored in self.index.events(account=account):
             if stored.event.block > end_block:
                 break
-            for row in rows_of(self._with_series(stored), account):
-                in_period = stored.timestamp >= start
+            in_period = stored.timestamp >= start
+            token = self.contracts.get(stored.event.contract)
+            series = token[1] if token and token[0] == "OptionToken" else None
+            for row in rows_of(stored, account, series):
                 if row.balance:
                     total = statement.totals.setdefault(row.balance, Total())
                     if in_period:
@@ -291,31 +289,33 @@ class Statements:
         self._chain_balances(statement)
         return statement
 
+    def _end_block(self, end: int) -> int:
+        cursor = self.index.cursor()
+        if cursor < 0:
+            raise StatementError("index: nothing indexed yet; run `strikeforge index` first")
+        return block_at(end, cursor)
+
     def _chain_balances(self, statement: Statement) -> None:
         """Reads each tracked balance at the end block (and the ledger's and vault's even without activity)."""
-        from ape import project
-
         if statement.end_block < 0:
             return
-        by_source: dict[str, list[tuple[str, int | None]]] = {}
-        for address, (source, series, _) in self.contracts.items():
-            by_source.setdefault(source, []).append((address, series))
         block = statement.end_block
-        for address, _ in by_source.get("SettlementLedger", []):
+        for address, _ in self.by_source.get("SettlementLedger", []):
             total = statement.totals.setdefault(LEDGER, Total())
-            total.chain = int(project.SettlementLedger.at(address).balanceOf(statement.account, block_id=block))
-        for address, _ in by_source.get("ThetaVault", []):
+            total.chain = int(self._at("SettlementLedger", address).balanceOf(statement.account, block_id=block))
+        for address, _ in self.by_source.get("ThetaVault", []):
             total = statement.totals.setdefault(SHARES, Total())
-            total.chain = int(project.ThetaVault.at(address).balanceOf(statement.account, block_id=block))
-        for address, series in by_source.get("OptionToken", []):
+            total.chain = int(self._at("ThetaVault", address).balanceOf(statement.account, block_id=block))
+        for address, series in self.by_source.get("OptionToken", []):
             key = f"options:{series}"
             if key in statement.totals:
-                token = project.OptionToken.at(address)
+                token = self._at("OptionToken", address)
                 statement.totals[key].chain = int(token.balanceOf(statement.account, block_id=block))
 
     def all_accounts(self, start: int, end: int) -> list[Statement]:
         """One statement per account the index has seen, protocol contracts excluded."""
-        return [self.build(a, start, end) for a in self.index.accounts() if a not in self.contracts]
+        end_block = self._end_block(end)
+        return [self.build(a, start, end, end_block) for a in self.index.accounts() if a not in self.contracts]
 
 
 # -- output ---------------------------------------------------------------------------------------------------------

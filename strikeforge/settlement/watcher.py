@@ -30,6 +30,7 @@ from eth_abi import decode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from strikeforge.paths import write_atomically
 from strikeforge.settlement.chain import net_of_withdrawal
 from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI, apply_args, leaf_args, typed_data
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
@@ -137,11 +138,8 @@ class Watcher:
         self.checked = 0  # batches rebuilt and checked since start
 
     def _save(self) -> None:
-        self.state.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state.with_suffix(".tmp")
         seen = {str(n): [r.hex(), tx] for n, (r, tx) in self.seen.items()}
-        tmp.write_text(json.dumps({"next_block": self.next_block, "seen": seen}))
-        tmp.replace(self.state)  # atomic: a kill leaves the old state or the new one
+        write_atomically(self.state, json.dumps({"next_block": self.next_block, "seen": seen}))
 
     def _available(self, posted_at: int) -> Callable[[str], int]:
         return lambda account: net_of_withdrawal(self.contract, account, requested_by=posted_at)
