@@ -13,34 +13,49 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title SettlementLedger
 /// @notice Rollup-style settlement of netted trades: the sequencer posts one Merkle-sum root per batch (with the
-///         leaves as calldata and a bond); for CHALLENGE_WINDOW anyone may prove a single-step fraud (a node whose
-///         sums are not its children's, a leaf without a valid co-signature of its account for this batch, chain and
-///         contract, a leaf debiting more cash than its account holds); a proven fraud reverts the batch and every
-///         later one and slashes the bond. After the window, leaves apply to balances once each (bitmap), by anyone.
-///         If no batch can finalize for ESCAPE_PERIOD, posting stops and accounts withdraw their balances at once.
-/// @dev Encodings (see contracts/settlement/README.md and strikeforge/settlement/tree.py). Two trees over the same
-///      leaves, in calldata order:
+///         leaves as calldata and a bond); for CHALLENGE_WINDOW anyone may prove a single-step fraud (roots that are
+///         not the trees of the calldata, a node whose sums are not its children's, a leaf without its account's
+///         co-signature of everything the leaf means, a leaf debiting more cash than its account can pay); a proven
+///         fraud reverts the batch and every later one and slashes the bond. After the window, leaves apply to
+///         balances once each (bitmap), by anyone. If no batch can finalize for ESCAPE_PERIOD, posting stops and every
+///         account withdraws its balance once its own leaves are applied.
+/// @dev Calldata (postBatch's `leaves`) is `abi.encode(SignedLeaf[])` in its one canonical form, checked at posting:
+///      the head at 32, n (1..MAX_LEAVES) leaves, head offsets 32n + 384i, every signature 65 bytes at offset 256 with
+///      zero padding, so the data is exactly 64 + 416n bytes and no two heads can alias; every leaf's batch is the
+///      batch's id; accounts strictly increase (one leaf per account, and absence is provable between neighbours);
+///      cash and positions lie in [-MAX_DELTA, MAX_DELTA] (int128 range: negation and every sum of a batch fit int256)
+///      and each column sums to zero. Two trees over the same leaves, in calldata order:
 ///        Merkle-sum tree (-> `root`), padded to a power of two with empty nodes (hash 0, sums 0):
 ///          leaf = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
 ///          node = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))
 ///        plain tree (-> `leavesRoot`): OpenZeppelin's merkle-tree (npm) StandardMerkleTree of the values
-///          (index, batch, account, cash, positions, keccak256(signature)) with sortLeaves off, that is
-///          leaf = keccak256(bytes.concat(keccak256(abi.encode(index, ...)))), nodes sorted-pair hashed, proofs
-///          checked by OpenZeppelin's MerkleProof.
-///      The sum tree carries the sums for challengeSums; the plain tree proves a leaf in one word a level for apply,
-///      challengeSignature and challengeCollateral. Each plain leaf carries its index, so a leaf has exactly one bit in
-///      the bitmap, and challengeData proves either root wrong against the calldata (where leaf i has index i). Second
-///      preimages: a sum leaf's preimage is 288 bytes and a sum node's 416 (tag 1); a plain leaf is hashed twice (a
-///      32-byte preimage) and a plain node's preimage is 64 bytes. The root's sums are zero by rule.
-/// @custom:invariants (1) The ledger's cash token balance == the sum of account balances plus the cash of every leaf
-///                        of a valid batch not applied yet (a valid batch nets to zero, so applying moves cash between
-///                        balances only).
-///                    (1a) A withdrawal executes only once every batch that was valid when it was requested is fully
-///                        applied (and, in escape mode, every batch): an account cannot leave before its debits land.
-///                    (2) A leaf applies at most once, only from a batch that is valid and past its window.
-///                    (3) A batch is reverted only by a proven fraud in it or in an earlier batch; its bond then goes
-///                        half to the challenger and half to the treasury.
-///                    (4) In escape mode no batch is posted and withdrawals need no delay.
+///          (index, batch, account, cash, positions, keccak256(signature)) with sortLeaves off.
+///      A leaf's co-signature is the EIP-712 NettedLeaf(batch, postingNonce, account, cash, series[4], positions[4]):
+///      it binds the batch's series ids and its posting nonce (the ledger's leavesPosted when the batch is posted,
+///      unique per posting), so the sequencer can neither relabel a position's series nor repost a leaf under a batch
+///      id that a revert freed.
+///
+///      Threat model (contracts/settlement/README.md has the long form). The sequencer (SEQUENCER_ROLE) chooses
+///      roots, series and calldata: it must never move an account's cash or positions except by a leaf that account
+///      co-signed for this posting, never make a final batch unappliable, never block a challenge or an exit. A
+///      trader must never make an honest batch provably fraudulent (withdrawal races, non-canonical signatures are
+///      refused off-chain), nor leave before its debits land. A challenger must never revert an honest batch or
+///      starve the proof. A receiver that rejects ETH (sequencer, challenger, treasury) only delays its own payment
+///      (bonds are pulled). Governance (DEFAULT_ADMIN_ROLE, a timelock) only grants and revokes the sequencer role.
+/// @custom:invariants (1) Solvency: the cash token balance == the sum of account balances plus the cash of every leaf of
+///                        a valid batch not applied yet (a batch nets to zero, so applying moves cash between
+///                        balances only); the ETH balance == BOND per valid unreleased batch plus every bond owed.
+///                    (2) An account's balance changes only by its own deposit or withdrawal, or by applying a leaf
+///                        of its own that it co-signed for that posting.
+///                    (3) Every leaf of a batch past its window applies: a debit never exceeds what its account holds
+///                        then, whatever order leaves are applied in and whatever the account did since posting.
+///                    (4) A batch is reverted only by a proven fraud in it or in an earlier batch; a valid batch of
+///                        co-signed leaves that the accounts can pay cannot be reverted by anyone.
+///                    (5) A withdrawal request counts against every batch posted from its readyAt on; the account
+///                        leaves only once its leaves in every batch posted before then are applied; in escape mode
+///                        it leaves once its leaves in every batch are applied, which it can prove by itself.
+///                    (6) The on-chain rebuild (challengeData) of any batch the ledger accepts costs at most the gas
+///                        of a MAX_LEAVES batch (measured in tests/settlement/test_data_challenge.py, under 15M).
 contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -52,12 +67,22 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 public constant MAX_PENDING = 32;
     /// @notice Most leaves applied in one applyMany call.
     uint256 public constant MAX_APPLY = 256;
-    /// @notice Largest leaves calldata a batch may carry. It bounds the on-chain rebuild in challengeData (about 600
-    ///         leaves; a maximal rebuild costs 14.7M gas, measured in tests/settlement), well under a block.
-    uint256 public constant MAX_DATA_BYTES = 256 * 1024;
+    /// @notice Most leaves in a batch: bounds the on-chain rebuild in challengeData (see invariant 6).
+    uint256 public constant MAX_LEAVES = 512;
+    /// @notice Bytes a leaf takes in the canonical calldata: its head offset and its 12-word tuple.
+    uint256 public constant LEAF_BYTES = 416;
+    /// @notice The largest magnitude of a leaf's cash or position delta (int128's maximum).
+    int256 public constant MAX_DELTA = type(int128).max;
     /// @notice EIP-712 type of an account's co-signature of its netted leaf.
-    bytes32 public constant LEAF_TYPEHASH =
-        keccak256("NettedLeaf(uint256 batch,address account,int256 cash,int256[4] positions)");
+    bytes32 public constant LEAF_TYPEHASH = keccak256(
+        "NettedLeaf(uint256 batch,uint256 postingNonce,address account,int256 cash,uint256[4] series,int256[4] positions)"
+    );
+
+    uint256 internal constant _TUPLE_BYTES = 384; // batch, account, cash, positions[4], offset, length, 3 words
+    uint256 internal constant _SIGNATURE_BYTES = 65;
+    uint256 internal constant _SERIES_BITS = 40;
+    uint256 internal constant _BASE_SHIFT = 160; // meta: series (4 x 40 bits) | base (56 bits) | postedAt (40 bits)
+    uint256 internal constant _POSTED_SHIFT = 216;
 
     IERC20 public immutable CASH;
     uint256 public immutable CHALLENGE_WINDOW;
@@ -72,11 +97,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32 leavesRoot;
         bytes32 dataHash;
         address sequencer;
-        uint40 postedAt;
+        uint16 leafCount;
         bool bondReleased;
-        uint24 leafCount;
-        uint24 appliedCount;
-        uint256 seriesAndBase; // four 48-bit series ids (column 0 lowest), then the 64-bit bitmap offset of leaf 0
+        uint256 meta; // four 40-bit series ids (column 0 lowest), the 56-bit bitmap base (posting nonce), postedAt
     }
 
     struct Leaf {
@@ -101,6 +124,14 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bool onLeft;
     }
 
+    /// @dev A leaf with what proves it in the plain tree: the arguments of apply_ after the batch id.
+    struct ProvenLeaf {
+        Leaf leaf;
+        bytes32 signatureHash;
+        uint256 index;
+        bytes32[] proof;
+    }
+
     /// @dev A debit of the same account in an earlier batch that is not applied yet (for challengeCollateral).
     struct PriorLeaf {
         uint256 batch;
@@ -113,7 +144,6 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     struct Withdrawal {
         uint128 amount;
         uint64 requestedAt;
-        uint64 settleThrough; // batchCount when requested: those batches must be fully applied first
     }
 
     /// @notice Batches by id (1-based); ids above batchCount are reverted or unused.
@@ -122,35 +152,47 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 public batchCount;
     /// @notice Every batch up to this id is fully applied (each leaf once).
     uint256 public settledThrough;
+    /// @notice Per account: every final batch up to this id holds no unapplied leaf of the account (proven by
+    ///         settleAccount; the account is settled through max(settledThrough, this)).
+    mapping(address => uint256) public accountSettledThrough;
     /// @notice Cash balance per account.
     mapping(address => uint256) public balanceOf;
     /// @notice Net option position per account and series id.
     mapping(address => mapping(uint256 => int256)) public positionOf;
     /// @notice Pending withdrawal per account.
     mapping(address => Withdrawal) public withdrawals;
+    /// @notice ETH owed (released or returned bonds, challenge rewards), pulled with claimBonds.
+    mapping(address => uint256) public bondsOwed;
     /// @notice Leaves posted so far, over all batches (reverted ones included): each batch's leaves take the next
-    ///         bits of one bitmap, so bitmap words are shared across batches (a claim rarely starts a word) and a
-    ///         reposted batch id never meets the bits of the batch it replaced.
+    ///         bits of one bitmap, and the count before a batch is its posting nonce (never reused).
     uint256 public leavesPosted;
-    /// @dev Applied leaves: word => bits, leaf `index` of a batch at bit `leafBase + index`.
+    /// @dev Applied leaves: word => bits, leaf `index` of a batch at bit `base + index`.
     mapping(uint256 => uint256) internal _applied;
 
     event Deposited(address indexed account, uint256 amount);
-    event WithdrawalRequested(address indexed account, uint256 amount);
+    event WithdrawalRequested(address indexed account, uint256 amount, uint256 readyAt);
     event Withdrawn(address indexed account, uint256 amount);
     event BatchPosted(
-        uint256 indexed batch, bytes32 root, bytes32 leavesRoot, bytes32 dataHash, uint256[4] series, address sequencer
+        uint256 indexed batch,
+        bytes32 root,
+        bytes32 leavesRoot,
+        bytes32 dataHash,
+        uint256[4] series,
+        address sequencer,
+        uint256 postingNonce
     );
     event BatchReverted(uint256 indexed batch, uint256 indexed fromBatch, address indexed challenger, string fraud);
     event BondReleased(uint256 indexed batch, address sequencer, uint256 amount);
+    event BondCredited(address indexed account, uint256 amount);
+    event BondsClaimed(address indexed account, address to, uint256 amount);
     event LeafApplied(uint256 indexed batch, uint256 indexed index, address indexed account, int256 cash);
     event Settled(uint256 throughBatch);
+    event AccountSettled(address indexed account, uint256 throughBatch);
 
     error InvalidConfig(string reason);
     error WrongBond(uint256 sent, uint256 required);
     error TooManyPending(uint256 pending);
     error Escaped();
-    error NotEscaped();
     error UnknownBatch(uint256 batch);
     error ChallengeWindowOver(uint256 batch, uint256 closedAt);
     error NotFinal(uint256 batch, uint256 finalAt);
@@ -163,18 +205,23 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error ZeroAmount();
     error TooMany(uint256 count);
     error BondAlreadyReleased(uint256 batch);
-    error DataTooLarge(uint256 size, uint256 max);
     error DataMismatch(bytes32 dataHash, bytes32 posted);
-    error ChallengeOutOfGas();
     error BadEncoding();
+    error BadLeaf(uint256 index, string field);
+    error Unbalanced(uint256 column);
     error BadPrior(uint256 position);
     error UnsettledBatches(uint256 settledThrough, uint256 required);
+    error NotNext(uint256 batch, uint256 next);
+    error NotProven();
+    error NothingOwed();
+    error TransferFailed();
 
     /// @param cash The collateral and premium token.
     /// @param challengeWindow Seconds a batch may be challenged.
     /// @param bond Wei a sequencer bonds per batch.
     /// @param escapePeriod Seconds without a finalizable batch after which accounts may leave at once.
-    /// @param withdrawalDelay Seconds between requesting and executing a withdrawal (>= challengeWindow).
+    /// @param withdrawalDelay Seconds between requesting and executing a withdrawal (>= challengeWindow); also the
+    ///        notice: a request counts against the batches posted from its readyAt on.
     /// @param treasury Receives half of every slashed bond.
     /// @param admin The admin of roles (a timelock).
     constructor(
@@ -191,6 +238,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         }
         if (challengeWindow == 0 || bond == 0 || escapePeriod == 0) revert InvalidConfig("window/bond/escape");
         if (withdrawalDelay < challengeWindow) revert InvalidConfig("withdrawalDelay");
+        if (challengeWindow + escapePeriod + withdrawalDelay > type(uint32).max) revert InvalidConfig("periods");
         CASH = cash;
         CHALLENGE_WINDOW = challengeWindow;
         BOND = bond;
@@ -207,39 +255,46 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param amount Cash to deposit.
     function deposit(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        balanceOf[msg.sender] += amount;
+        uint256 before = CASH.balanceOf(address(this));
         CASH.safeTransferFrom(msg.sender, address(this), amount);
-        emit Deposited(msg.sender, amount);
+        uint256 received = CASH.balanceOf(address(this)) - before; // a fee-on-transfer token credits what arrived
+        balanceOf[msg.sender] += received;
+        emit Deposited(msg.sender, received);
     }
 
-    /// @notice Requests a withdrawal, executable after WITHDRAWAL_DELAY (at once in escape mode). Replaces any
-    ///         earlier request.
+    /// @notice Requests a withdrawal, executable from readyAt = now + WITHDRAWAL_DELAY. From readyAt on, every batch
+    ///         posted must leave the request covered (challengeCollateral counts it); the batches posted before readyAt
+    ///         must have the caller's leaves applied before it executes. Replaces any earlier request.
     /// @param amount Cash to withdraw.
     function requestWithdrawal(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp), uint64(batchCount));
-        emit WithdrawalRequested(msg.sender, amount);
+        withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
+        emit WithdrawalRequested(msg.sender, amount, block.timestamp + WITHDRAWAL_DELAY);
     }
 
-    /// @notice Executes the caller's withdrawal request (or, in escape mode, withdraws `amount` at once). The batches
-    ///         that were valid at the request (in escape mode: all batches) must be fully applied first, so that no
-    ///         account leaves before its debits land; anyone may apply them (applyMany).
+    /// @notice Executes the caller's withdrawal request, or in escape mode withdraws `amount` at once. Outside escape
+    ///         mode the caller's leaves in every batch posted before the request's readyAt must be applied; in escape
+    ///         mode its leaves in every batch (settleAccount proves it without anyone else's leaves).
     /// @param amount Cash to withdraw (at most the request outside escape mode).
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        uint256 settled = settledThrough;
+        _advanceSettled();
+        uint256 through = _settledFor(msg.sender);
+        uint256 count = batchCount;
         if (!escaped()) {
             Withdrawal memory w = withdrawals[msg.sender];
             uint256 readyAt = uint256(w.requestedAt) + WITHDRAWAL_DELAY;
             if (w.requestedAt == 0 || block.timestamp < readyAt || amount > w.amount) {
                 revert WithdrawalNotReady(readyAt);
             }
-            // Batches reverted since the request may be posted again later: those already net this request out.
-            uint256 required = _min(w.settleThrough, batchCount);
-            if (settled < required) revert UnsettledBatches(settled, required);
+            // Batches are posted in time order: the first one not settled for the caller must be posted at or after
+            // readyAt (it then counts the request against the caller's debits).
+            if (through < count && _postedAt(batches[through + 1].meta) < readyAt) {
+                revert UnsettledBatches(through, through + 1);
+            }
             withdrawals[msg.sender].amount = uint128(w.amount - amount);
-        } else if (settled < batchCount) {
-            revert UnsettledBatches(settled, batchCount);
+        } else if (through < count) {
+            revert UnsettledBatches(through, count);
         }
         uint256 balance = balanceOf[msg.sender];
         if (amount > balance) revert InsufficientBalance(balance, amount);
@@ -250,14 +305,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------------------------------------ batches
 
-    /// @notice Posts a batch: its Merkle-sum root (whose sums must be zero), the plain Merkle root of the same
-    ///         leaves, its series and its leaves as calldata. Sequencer only, with exactly BOND wei.
+    /// @notice Posts a batch: its Merkle-sum root, the plain Merkle root of the same leaves, its series and its leaves
+    ///         as canonical calldata (see the contract's notes). Sequencer only, with exactly BOND wei.
     /// @param root The Merkle-sum root node hash.
     /// @param leavesRoot The plain Merkle root of the leaf hashes.
-    /// @param series The engine series ids of the batch's four position columns (each below 2^48).
-    /// @param leaves The batch's leaves in tree order with their co-signatures, `abi.encode(SignedLeaf[])` (head
-    ///        offset 32, then the leaf count, at least one), at most MAX_DATA_BYTES (data availability: only the hash
-    ///        is kept; challengeData proves a root they do not build).
+    /// @param series The engine series ids of the batch's four position columns (each below 2^40).
+    /// @param leaves The batch's leaves sorted by account, with their 65-byte co-signatures, `abi.encode(SignedLeaf[])`.
     /// @return id The batch id.
     function postBatch(bytes32 root, bytes32 leavesRoot, uint256[4] calldata series, bytes calldata leaves)
         external
@@ -267,41 +320,47 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     {
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
-        if (leaves.length > MAX_DATA_BYTES) revert DataTooLarge(leaves.length, MAX_DATA_BYTES);
-        // The count is read where abi.decode reads it (the head must point right after itself), so the count kept
-        // here is the count challengeData's rebuild sees.
-        if (leaves.length < 64 || uint256(bytes32(leaves[0:32])) != 32) revert BadEncoding();
-        uint256 leafCount = uint256(bytes32(leaves[32:64]));
-        if (leafCount == 0 || leafCount > type(uint24).max) revert BadEncoding();
-        uint256 packed = leavesPosted << 192;
-        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
-            if (series[i] >> 48 != 0) revert InvalidConfig("series id above 2^48");
-            packed |= series[i] << (48 * i);
-        }
-        leavesPosted += leafCount;
         id = batchCount + 1;
+        uint256 leafCount = _checkCanonical(id, leaves);
+        uint256 nonce = leavesPosted;
+        uint256 meta = (nonce << _BASE_SHIFT) | (block.timestamp << _POSTED_SHIFT);
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            if (series[i] >> _SERIES_BITS != 0) revert InvalidConfig("series id above 2^40");
+            meta |= series[i] << (_SERIES_BITS * i);
+        }
+        leavesPosted = nonce + leafCount;
         uint256 pending = 0;
         for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
-            if (block.timestamp >= batches[i].postedAt + CHALLENGE_WINDOW) break;
+            if (block.timestamp >= _postedAt(batches[i].meta) + CHALLENGE_WINDOW) break;
             ++pending;
         }
         if (pending >= MAX_PENDING) revert TooManyPending(pending);
         batchCount = id;
         bytes32 dataHash = keccak256(leaves);
-        batches[id] =
-            Batch(root, leavesRoot, dataHash, msg.sender, uint40(block.timestamp), false, uint24(leafCount), 0, packed);
-        emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender);
+        batches[id] = Batch(root, leavesRoot, dataHash, msg.sender, uint16(leafCount), false, meta);
+        emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender, nonce);
     }
 
-    /// @notice Returns a final batch's bond to its sequencer.
+    /// @notice Credits a final batch's bond to its sequencer (claimBonds pays it).
     /// @param id The batch.
     function releaseBond(uint256 id) external nonReentrant {
         Batch storage b = _final(id);
         if (b.bondReleased) revert BondAlreadyReleased(id);
         b.bondReleased = true;
-        (bool ok,) = b.sequencer.call{value: BOND}("");
-        require(ok);
+        bondsOwed[b.sequencer] += BOND;
         emit BondReleased(id, b.sequencer, BOND);
+    }
+
+    /// @notice Pays the caller's owed ETH (bonds, rewards) to `to`: pull payments, so that no receiver can block a
+    ///         challenge or a release.
+    /// @param to Receives the ETH (a contract that rejects ETH may name another address).
+    function claimBonds(address payable to) external nonReentrant {
+        uint256 owed = bondsOwed[msg.sender];
+        if (owed == 0) revert NothingOwed();
+        bondsOwed[msg.sender] = 0;
+        emit BondsClaimed(msg.sender, to, owed);
+        (bool ok,) = to.call{value: owed}("");
+        if (!ok) revert TransferFailed();
     }
 
     // ------------------------------------------------------------------------------------------------ fraud proofs
@@ -333,33 +392,24 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         revert NoFraud();
     }
 
-    /// @notice Proves that a batch's root is not the tree of its own calldata (or that the calldata is not a valid
-    ///         `abi.encode(SignedLeaf[])`): the ledger rebuilds the whole tree (bounded by MAX_DATA_BYTES). This is the
-    ///         proof for a sequencer that posts data nobody can build the root from, so no other proof is possible.
+    /// @notice Proves that a batch's roots are not the trees of its own calldata: the ledger rebuilds both (bounded by
+    ///         MAX_LEAVES). A challenge given too little gas for the rebuild simply fails; it cannot revert the batch.
     /// @param id The batch.
     /// @param leaves The batch's calldata exactly as posted.
     function challengeData(uint256 id, bytes calldata leaves) external nonReentrant {
         Batch storage b = _open(id);
         bytes32 dataHash = keccak256(leaves);
         if (dataHash != b.dataHash) revert DataMismatch(dataHash, b.dataHash);
-        uint256 gasBefore = gasleft();
-        try this.dataRoot(leaves) returns (bytes32 root, bytes32 leavesRoot) {
-            if (root != b.root || leavesRoot != b.leavesRoot) return _revertFrom(id, "data");
-        } catch {
-            // EIP-150 keeps 1/64 of the gas here: a call that failed having used nearly all of its share was starved
-            // by the challenger, not given bad data, and must not revert an honest batch.
-            if (gasleft() <= gasBefore / 63) revert ChallengeOutOfGas();
-            return _revertFrom(id, "data encoding");
-        }
+        (bytes32 root, bytes32 leavesRoot) = dataRoot(leaves);
+        if (root != b.root || leavesRoot != b.leavesRoot) return _revertFrom(id, "data");
         revert NoFraud();
     }
 
-    /// @notice The Merkle-sum root and the plain root of a batch's calldata (used by challengeData; reverts on a
-    ///         malformed encoding).
-    /// @param leaves `abi.encode(SignedLeaf[])`.
-    /// @return root The Merkle-sum root (zero for no leaves).
-    /// @return leavesRoot The plain Merkle root (zero for no leaves).
-    function dataRoot(bytes calldata leaves) external pure returns (bytes32 root, bytes32 leavesRoot) {
+    /// @notice The Merkle-sum root and the plain root of canonical batch calldata (used by challengeData).
+    /// @param leaves `abi.encode(SignedLeaf[])`, canonical (as postBatch accepts it).
+    /// @return root The Merkle-sum root.
+    /// @return leavesRoot The plain Merkle root.
+    function dataRoot(bytes calldata leaves) public pure returns (bytes32 root, bytes32 leavesRoot) {
         SignedLeaf[] memory decoded = abi.decode(leaves, (SignedLeaf[]));
         uint256 n = decoded.length;
         if (n == 0) return (bytes32(0), bytes32(0));
@@ -372,9 +422,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         int256[5][] memory sums = new int256[5][](size);
         for (uint256 i; i < n; ++i) {
             SignedLeaf memory l = decoded[i];
-            hashes[i] =
-                keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, keccak256(l.signature)));
-            plain[2 * n - 2 - i] = _plainLeafHash(i, l.batch, l.account, l.cash, l.positions, keccak256(l.signature));
+            bytes32 signatureHash = keccak256(l.signature);
+            hashes[i] = keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, signatureHash));
+            plain[2 * n - 2 - i] = _plainLeafHash(i, l.batch, l.account, l.cash, l.positions, signatureHash);
             sums[i][0] = l.cash;
             for (uint256 j; j < SERIES_PER_BATCH; ++j) {
                 sums[i][j + 1] = l.positions[j];
@@ -397,7 +447,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         return (hashes[0], plain[0]);
     }
 
-    /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, chain and contract.
+    /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, posting, series, chain
+    ///         and contract.
     /// @param id The batch.
     /// @param leaf The leaf.
     /// @param signature The signature its hash commits to.
@@ -415,14 +466,16 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             revert NotInTree();
         }
         if (leaf.batch != id) return _revertFrom(id, "leaf for another batch");
-        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(leafDigest(leaf), signature);
+        uint256 meta = b.meta;
+        bytes32 digest = leafDigest(leaf, _base(meta), _series(meta));
+        (address signer, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
         if (error != ECDSA.RecoverError.NoError || signer != leaf.account) return _revertFrom(id, "signature");
         revert NoFraud();
     }
 
-    /// @notice Proves that a leaf debits more cash than its account can pay: its balance, net of a withdrawal
-    ///         requested before the batch was posted, less the account's debits in earlier batches that are not
-    ///         applied yet (they come off the balance first, and would leave this leaf unable to apply).
+    /// @notice Proves that a leaf debits more cash than its account can pay: its balance, less a withdrawal request
+    ///         whose readyAt is at or before the batch's posting, less the account's debits in earlier batches that
+    ///         are not applied yet (they come off the balance first, and would leave this leaf unable to apply).
     /// @param id The batch.
     /// @param leaf The leaf.
     /// @param signatureHash keccak256 of the leaf's signature.
@@ -443,7 +496,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             revert NotInTree();
         }
         if (priors.length > MAX_PENDING) revert TooMany(priors.length);
-        uint256 debits = leaf.cash < 0 ? uint256(-leaf.cash) : 0;
+        if (leaf.cash >= 0) revert NoFraud();
+        uint256 debits = _magnitude(leaf.cash);
         uint256 last; // (batch << 128) | index of the previous prior: strictly increasing, so none counts twice
         for (uint256 i; i < priors.length; ++i) {
             PriorLeaf calldata p = priors[i];
@@ -456,12 +510,16 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
                     ) || _isApplied(p.batch, p.index)
             ) revert BadPrior(i);
             last = key;
-            debits += uint256(-p.leaf.cash);
+            debits += _magnitude(p.leaf.cash);
         }
         uint256 available = balanceOf[leaf.account];
         Withdrawal memory w = withdrawals[leaf.account];
-        if (w.requestedAt != 0 && w.requestedAt <= b.postedAt) available -= _min(available, w.amount);
-        if (leaf.cash < 0 && debits > available) return _revertFrom(id, "collateral");
+        // A request counts from its readyAt on: one made in the same second as, or front-running, the posting was
+        // unknown to the sequencer and does not count (its execution waits for this batch instead).
+        if (w.requestedAt != 0 && uint256(w.requestedAt) + WITHDRAWAL_DELAY <= _postedAt(b.meta)) {
+            available -= _min(available, w.amount);
+        }
+        if (debits > available) return _revertFrom(id, "collateral");
         revert NoFraud();
     }
 
@@ -478,10 +536,11 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         nonReentrant
     {
         Batch storage b = _final(id);
-        _apply(id, b, leaf, signatureHash, index, proof);
+        _apply(id, b.leavesRoot, b.meta, leaf, signatureHash, index, proof);
     }
 
-    /// @notice Applies many leaves of a final batch (at most MAX_APPLY).
+    /// @notice Applies many leaves of a final batch (at most MAX_APPLY), then moves settledThrough past every fully
+    ///         applied batch.
     /// @param id The batch.
     /// @param leaves The leaves.
     /// @param signatureHashes keccak256 of each leaf's signature.
@@ -496,9 +555,49 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ) external nonReentrant {
         if (leaves.length > MAX_APPLY) revert TooMany(leaves.length);
         Batch storage b = _final(id);
+        (bytes32 leavesRoot, uint256 meta) = (b.leavesRoot, b.meta);
         for (uint256 i; i < leaves.length; ++i) {
-            _apply(id, b, leaves[i], signatureHashes[i], indexes[i], proofs[i]);
+            _apply(id, leavesRoot, meta, leaves[i], signatureHashes[i], indexes[i], proofs[i]);
         }
+        _advanceSettled();
+    }
+
+    /// @notice Moves settledThrough past fully applied batches (at most MAX_PENDING per call).
+    function advanceSettled() external nonReentrant {
+        _advanceSettled();
+    }
+
+    /// @notice Proves that `account` has no unapplied leaf in final batch `id`, the next one after the batches it is
+    ///         settled through: either its leaf (applied) or, leaves being sorted by account, the neighbours between
+    ///         which it would stand (one leaf: the first leaf above it or the last below it; two: adjacent leaves
+    ///         around it). Anyone may call it; an account escapes with it without anyone else's leaves applied.
+    /// @param account The account.
+    /// @param id The batch (the account's next unsettled batch).
+    /// @param proven One or two leaves of the batch with their plain-tree proofs.
+    function settleAccount(address account, uint256 id, ProvenLeaf[] calldata proven) external nonReentrant {
+        uint256 next = _settledFor(account) + 1;
+        if (id != next) revert NotNext(id, next);
+        Batch storage b = _final(id);
+        if (proven.length == 0 || proven.length > 2) revert NotProven();
+        bytes32 leavesRoot = b.leavesRoot;
+        for (uint256 i; i < proven.length; ++i) {
+            ProvenLeaf calldata p = proven[i];
+            if (!MerkleProof.verifyCalldata(p.proof, leavesRoot, _plainLeaf(p.index, p.leaf, p.signatureHash))) {
+                revert NotInTree();
+            }
+        }
+        address first = proven[0].leaf.account;
+        uint256 index = proven[0].index;
+        bool settled;
+        if (proven.length == 1) {
+            settled = (first == account && _isApplied(id, index)) || (index == 0 && first > account)
+                || (index + 1 == b.leafCount && first < account);
+        } else {
+            settled = proven[1].index == index + 1 && first < account && account < proven[1].leaf.account;
+        }
+        if (!settled) revert NotProven();
+        accountSettledThrough[account] = id;
+        emit AccountSettled(account, id);
     }
 
     /// @notice Whether leaf `index` of batch `id` has been applied.
@@ -513,12 +612,24 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @notice The EIP-712 digest an account signs for its leaf.
     /// @param leaf The leaf.
+    /// @param postingNonce The ledger's leavesPosted when the batch is posted (BatchPosted's postingNonce).
+    /// @param series The batch's four series ids.
     /// @return The digest.
-    function leafDigest(Leaf calldata leaf) public view returns (bytes32) {
+    function leafDigest(Leaf calldata leaf, uint256 postingNonce, uint256[4] memory series)
+        public
+        view
+        returns (bytes32)
+    {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    LEAF_TYPEHASH, leaf.batch, leaf.account, leaf.cash, keccak256(abi.encodePacked(leaf.positions))
+                    LEAF_TYPEHASH,
+                    leaf.batch,
+                    postingNonce,
+                    leaf.account,
+                    leaf.cash,
+                    keccak256(abi.encodePacked(series)),
+                    keccak256(abi.encodePacked(leaf.positions))
                 )
             )
         );
@@ -527,42 +638,90 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Whether the ledger is in escape mode: no batch could finalize for ESCAPE_PERIOD.
     /// @return True in escape mode.
     function escaped() public view returns (bool) {
-        uint256 last = batchCount == 0 ? DEPLOYED_AT : batches[batchCount].postedAt;
+        uint256 count = batchCount;
+        uint256 last = count == 0 ? DEPLOYED_AT : _postedAt(batches[count].meta);
         return block.timestamp > last + CHALLENGE_WINDOW + ESCAPE_PERIOD;
     }
 
     /// @notice The series ids of a batch's four position columns.
     /// @param id The batch.
-    /// @return series The series ids.
-    function seriesOf(uint256 id) external view returns (uint256[4] memory series) {
-        uint256 packed = batches[id].seriesAndBase;
-        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
-            series[i] = (packed >> (48 * i)) & type(uint48).max;
-        }
+    /// @return The series ids.
+    function seriesOf(uint256 id) external view returns (uint256[4] memory) {
+        return _series(batches[id].meta);
+    }
+
+    /// @notice When a batch was posted and its posting nonce (the bitmap base of its leaf 0).
+    /// @param id The batch.
+    /// @return postedAt The posting timestamp.
+    /// @return postingNonce The posting nonce.
+    function postingOf(uint256 id) external view returns (uint256 postedAt, uint256 postingNonce) {
+        uint256 meta = batches[id].meta;
+        return (_postedAt(meta), _base(meta));
     }
 
     // ------------------------------------------------------------------------------------------------ internals
 
+    /// @dev Checks that `leaves` is the canonical encoding of 1..MAX_LEAVES signed leaves of batch `id` with accounts
+    ///      strictly increasing, deltas within MAX_DELTA and every column summing to zero; returns the leaf count.
+    function _checkCanonical(uint256 id, bytes calldata leaves) internal pure returns (uint256 n) {
+        if (leaves.length < 64 + LEAF_BYTES) revert BadEncoding();
+        uint256 head;
+        assembly ("memory-safe") {
+            head := calldataload(leaves.offset)
+            n := calldataload(add(leaves.offset, 32))
+        }
+        if (head != 32 || n == 0 || n > MAX_LEAVES || leaves.length != 64 + n * LEAF_BYTES) revert BadEncoding();
+        int256[5] memory sums;
+        uint256[12] memory w; // one leaf's tuple words (allocated once: memory does not grow with n)
+        uint256 previous;
+        for (uint256 i; i < n; ++i) {
+            uint256 offset;
+            uint256 at;
+            assembly ("memory-safe") {
+                offset := calldataload(add(leaves.offset, add(64, mul(32, i))))
+            }
+            if (offset != 32 * n + _TUPLE_BYTES * i) revert BadLeaf(i, "offset");
+            at = 64 + offset;
+            for (uint256 k; k < 12; ++k) {
+                assembly ("memory-safe") {
+                    mstore(add(w, mul(32, k)), calldataload(add(leaves.offset, add(at, mul(32, k)))))
+                }
+            }
+            if (w[0] != id) revert BadLeaf(i, "batch");
+            if (w[1] >> 160 != 0 || w[1] <= previous) revert BadLeaf(i, "account");
+            previous = w[1];
+            for (uint256 k; k < 5; ++k) {
+                int256 v = int256(w[2 + k]);
+                if (v > MAX_DELTA || v < -MAX_DELTA) revert BadLeaf(i, "delta");
+                sums[k] += v;
+            }
+            if (w[7] != 256 || w[8] != _SIGNATURE_BYTES || w[11] << 8 != 0) revert BadLeaf(i, "signature");
+        }
+        for (uint256 k; k < 5; ++k) {
+            if (sums[k] != 0) revert Unbalanced(k);
+        }
+    }
+
     function _apply(
         uint256 id,
-        Batch storage b,
+        bytes32 leavesRoot,
+        uint256 meta,
         Leaf calldata leaf,
         bytes32 signatureHash,
         uint256 index,
         bytes32[] calldata proof
     ) internal {
         if (leaf.batch != id) revert WrongBatch(leaf.batch, id);
-        if (!MerkleProof.verifyCalldata(proof, b.leavesRoot, _plainLeaf(index, leaf, signatureHash))) {
+        if (!MerkleProof.verifyCalldata(proof, leavesRoot, _plainLeaf(index, leaf, signatureHash))) {
             revert NotInTree();
         }
-        uint256 packed = b.seriesAndBase;
-        uint256 position = (packed >> 192) + index;
+        uint256 position = _base(meta) + index;
         uint256 bit = 1 << (position & 255);
         uint256 word = _applied[position >> 8];
         if (word & bit != 0) revert AlreadyApplied(id, index);
         _applied[position >> 8] = word | bit;
         if (leaf.cash < 0) {
-            uint256 debit = uint256(-leaf.cash);
+            uint256 debit = _magnitude(leaf.cash);
             uint256 balance = balanceOf[leaf.account];
             if (debit > balance) revert InsufficientBalance(balance, debit);
             balanceOf[leaf.account] = balance - debit;
@@ -571,12 +730,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         }
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
             if (leaf.positions[i] != 0) {
-                positionOf[leaf.account][(packed >> (48 * i)) & type(uint48).max] += leaf.positions[i];
+                positionOf[leaf.account][(meta >> (_SERIES_BITS * i)) & type(uint40).max] += leaf.positions[i];
             }
         }
-        uint24 applied = b.appliedCount + 1;
-        b.appliedCount = applied;
-        if (applied == b.leafCount && id == settledThrough + 1) _advanceSettled();
         emit LeafApplied(id, index, leaf.account, leaf.cash);
     }
 
@@ -587,7 +743,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         uint256 last = batchCount;
         for (uint256 i; i < MAX_PENDING && s < last; ++i) {
             Batch storage next = batches[s + 1];
-            if (next.appliedCount != next.leafCount) break;
+            if (!_fullyApplied(_base(next.meta), next.leafCount)) break;
             ++s;
         }
         if (s != settledThrough) {
@@ -596,9 +752,18 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// @notice Moves settledThrough past fully applied batches (when more than MAX_PENDING completed out of order).
-    function advanceSettled() external {
-        _advanceSettled();
+    /// @dev Whether bits [base, base + count) of the bitmap are all set (count <= MAX_LEAVES: at most three words).
+    function _fullyApplied(uint256 base, uint256 count) internal view returns (bool) {
+        uint256 end = base + count;
+        for (uint256 at = base; at < end;) {
+            uint256 wordEnd = ((at >> 8) + 1) << 8;
+            uint256 stop = end < wordEnd ? end : wordEnd;
+            uint256 width = stop - at;
+            uint256 mask = (width == 256 ? type(uint256).max : (1 << width) - 1) << (at & 255);
+            if (_applied[at >> 8] & mask != mask) return false;
+            at = stop;
+        }
+        return true;
     }
 
     function _climb(bytes32 hash, int256[5] memory sums, Step[] calldata proof) internal pure returns (bytes32) {
@@ -635,39 +800,69 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     function _isApplied(uint256 id, uint256 index) internal view returns (bool) {
         Batch storage b = batches[id];
         if (index >= b.leafCount) return false; // not a leaf of this batch (the bits after it are the next batch's)
-        uint256 position = (b.seriesAndBase >> 192) + index;
+        uint256 position = _base(b.meta) + index;
         return _applied[position >> 8] & (1 << (position & 255)) != 0;
+    }
+
+    /// @dev The batch an account is settled through: the global prefix or its own proven cursor.
+    function _settledFor(address account) internal view returns (uint256) {
+        uint256 own = accountSettledThrough[account];
+        uint256 all = settledThrough;
+        return own > all ? own : all;
     }
 
     function _open(uint256 id) internal view returns (Batch storage b) {
         if (id == 0 || id > batchCount) revert UnknownBatch(id);
         b = batches[id];
-        uint256 closedAt = uint256(b.postedAt) + CHALLENGE_WINDOW;
+        uint256 closedAt = _postedAt(b.meta) + CHALLENGE_WINDOW;
         if (block.timestamp >= closedAt) revert ChallengeWindowOver(id, closedAt);
     }
 
     function _final(uint256 id) internal view returns (Batch storage b) {
         if (id == 0 || id > batchCount) revert UnknownBatch(id);
         b = batches[id];
-        uint256 finalAt = uint256(b.postedAt) + CHALLENGE_WINDOW;
+        uint256 finalAt = _postedAt(b.meta) + CHALLENGE_WINDOW;
         if (block.timestamp < finalAt) revert NotFinal(id, finalAt);
     }
 
-    /// @dev Reverts batch `id` and every later one; slashes `id`'s bond (half challenger, half treasury) and returns
-    ///      the later batches' bonds to their sequencers (bounded: at most MAX_PENDING batches are open).
+    /// @dev Reverts batch `id` and every later one; credits `id`'s bond half to the challenger and half to the
+    ///      treasury, and the later batches' bonds back to their sequencers (pull payments: no receiver can make a
+    ///      proven fraud unprovable). Bounded: at most MAX_PENDING batches are open.
     function _revertFrom(uint256 id, string memory fraud) internal {
         uint256 last = batchCount;
         batchCount = id - 1;
+        uint256 half = BOND / 2;
+        _credit(msg.sender, half);
+        _credit(TREASURY, BOND - half);
         for (uint256 i = id; i <= last; ++i) {
+            if (i != id) _credit(batches[i].sequencer, BOND);
             emit BatchReverted(i, id, msg.sender, fraud);
         }
-        uint256 half = BOND / 2;
-        (bool ok,) = msg.sender.call{value: half}("");
-        (bool ok2,) = TREASURY.call{value: BOND - half}("");
-        require(ok && ok2);
-        for (uint256 i = id + 1; i <= last; ++i) {
-            (bool ok3,) = batches[i].sequencer.call{value: BOND}("");
-            require(ok3);
+    }
+
+    function _credit(address account, uint256 amount) internal {
+        bondsOwed[account] += amount;
+        emit BondCredited(account, amount);
+    }
+
+    function _series(uint256 meta) internal pure returns (uint256[4] memory series) {
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            series[i] = (meta >> (_SERIES_BITS * i)) & type(uint40).max;
+        }
+    }
+
+    function _base(uint256 meta) internal pure returns (uint256) {
+        return (meta >> _BASE_SHIFT) & type(uint56).max;
+    }
+
+    function _postedAt(uint256 meta) internal pure returns (uint256) {
+        return meta >> _POSTED_SHIFT;
+    }
+
+    /// @dev |x| for a negative int256, without the checked negation's panic at type(int256).min.
+    function _magnitude(int256 x) internal pure returns (uint256) {
+        unchecked {
+            return uint256(0) - uint256(x);
         }
     }
 
