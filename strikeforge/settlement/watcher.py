@@ -32,7 +32,14 @@ from eth_account.messages import encode_typed_data
 
 from strikeforge.paths import write_atomically
 from strikeforge.settlement.chain import net_of_withdrawal
-from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI, apply_args, leaf_args, typed_data
+from strikeforge.settlement.cosign import (
+    SIGNED_LEAVES_ABI,
+    Posting,
+    apply_args,
+    canonical_signature,
+    leaf_args,
+    typed_data,
+)
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
 log = logging.getLogger("strikeforge.watch")
@@ -71,9 +78,13 @@ def build(data: bytes) -> tuple[list[Leaf], MerkleSumTree] | None:
         return None
 
 
-def _signer(chain_id: int, ledger: str, leaf: Leaf) -> str | None:
+def _signer(chain_id: int, ledger: str, leaf: Leaf, posting: Posting) -> str | None:
+    """Who signed the leaf for this posting, as OpenZeppelin's ECDSA.tryRecover sees it (None: no valid signer, which
+    includes a malleable high-s or a v other than 27/28 that ecrecover alone would accept)."""
+    if not canonical_signature(leaf.signature):
+        return None
     try:
-        message = encode_typed_data(full_message=typed_data(chain_id, ledger, leaf))
+        message = encode_typed_data(full_message=typed_data(chain_id, ledger, leaf, posting))
         return Account.recover_message(message, signature=leaf.signature).lower()
     except Exception:  # a malformed signature recovers to nobody
         return None
@@ -86,11 +97,13 @@ def find_fraud(
     data: bytes,
     chain_id: int,
     ledger: str,
+    posting: Posting,
     available: Callable[[str], int],
     prior_debits: PriorDebits | None = None,
 ) -> Fraud | None:
-    """The first provable fraud in a posted batch, or None for an honest one. `available(account)` is the balance the
-    ledger counts for the account in challengeCollateral (net of a withdrawal requested before the batch);
+    """The first provable fraud in a posted batch, or None for an honest one. `posting` is the batch's posting nonce
+    and series (BatchPosted's), which every co-signature must bind. `available(account)` is the balance the ledger
+    counts for the account in challengeCollateral (net of a withdrawal whose readyAt is at or before the posting);
     `prior_debits(account)` its debit leaves in earlier valid batches not applied yet, as PriorLeaf tuples."""
     built = build(data)
     if built is None or built[1].root != root or built[1].leaves_root != leaves_root:
@@ -101,7 +114,7 @@ def find_fraud(
         args = (number, [0] * 5, [], (left[0], list(left[1]), False), (right[0], list(right[1]), False))
         return Fraud("sums", number, None, "challengeSums", args)
     for index, leaf in enumerate(leaves):
-        if leaf.batch != number or _signer(chain_id, ledger, leaf) != leaf.account:
+        if leaf.batch != number or _signer(chain_id, ledger, leaf, posting) != leaf.account:
             args = (number, leaf_args(leaf), leaf.signature, index, tree.plain_proof(index))
             return Fraud("signature", number, index, "challengeSignature", args)
     for index, leaf in enumerate(leaves):

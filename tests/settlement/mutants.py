@@ -1,0 +1,187 @@
+"""The review's findings on SettlementLedger as source mutations: each reverts one fix of issue 16, so that the
+adversarial state machine can show it finds that bug class (tests/settlement/test_ledger_mutants.py).
+
+A mutation is a list of (old, new) replacements of the fixed source, each of which must match exactly once (a
+refactoring that breaks a mutation fails loudly instead of testing the unmutated contract). `compile_mutant` builds
+the mutated ledger with the project's solc (OpenZeppelin's sources inlined from node_modules, as ape-solidity does).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ethpm_types import ContractType
+
+ROOT = Path(__file__).resolve().parents[2]
+LEDGER = ROOT / "contracts" / "settlement" / "SettlementLedger.sol"
+_IMPORT = re.compile(r'^import\s+(?:\{[^}]*\}\s+from\s+)?"([^"]+)";', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    finding: str
+    description: str
+    edits: tuple[tuple[str, str], ...]
+    old_leaf_type: bool = False  # signers sign the co-signature type from before the fix
+
+
+MUTATIONS = (
+    Mutation(
+        "C-1",
+        "calldata checked as before the fix: the head and count only, no canonical layout, no leaf cap (256 KiB)",
+        (
+            (
+                "if (head != 32 || n == 0 || n > MAX_LEAVES || leaves.length != 64 + n * LEAF_BYTES) "
+                "revert BadEncoding();",
+                "if (head != 32 || n == 0 || n > type(uint16).max || leaves.length > 256 * 1024) "
+                "revert BadEncoding();\n        if (n != 0) return n;",
+            ),
+        ),
+    ),
+    Mutation(
+        "C-2",
+        "no bound on a leaf's deltas, and the checked negation that panics at type(int256).min",
+        (
+            ('if (v > MAX_DELTA || v < -MAX_DELTA) revert BadLeaf(i, "delta");', ""),
+            ("sums[k] += v;", "unchecked {\n                    sums[k] += v;\n                }"),
+            (
+                "        unchecked {\n            return uint256(0) - uint256(x);\n        }",
+                "        return uint256(-x);",
+            ),
+        ),
+    ),
+    Mutation(
+        "H-1",
+        "a withdrawal request counts against a batch posted in the same second or later (requestedAt <= postedAt), and "
+        "executes once settledThrough passes the batches valid at the request",
+        (
+            (
+                "uint256(w.requestedAt) + WITHDRAWAL_DELAY <= _postedAt(b.meta)",
+                "uint256(w.requestedAt) <= _postedAt(b.meta)",
+            ),
+            (
+                "if (through < count && _postedAt(batches[through + 1].meta) < readyAt) {",
+                "if (through < count && _postedAt(batches[through + 1].meta) < w.requestedAt) {",
+            ),
+        ),
+    ),
+    Mutation(
+        "H-2",
+        "bonds pushed with require(ok) inside the revert and the release, as before the fix",
+        (
+            (
+                "            if (i != id) _credit(batches[i].sequencer, BOND);",
+                "            if (i != id) {\n"
+                '                (bool ok,) = batches[i].sequencer.call{value: BOND}("");\n'
+                "                require(ok);\n"
+                "            }",
+            ),
+            (
+                "        bondsOwed[b.sequencer] += BOND;\n        emit BondReleased",
+                '        (bool sent,) = b.sequencer.call{value: BOND}("");\n'
+                "        require(sent);\n        emit BondReleased",
+            ),
+        ),
+    ),
+    Mutation(
+        "H-3",
+        "the co-signature covers neither the batch's series nor its posting nonce (the type before the fix)",
+        (
+            (
+                '"NettedLeaf(uint256 batch,uint256 postingNonce,address account,int256 cash,uint256[4] series,'
+                'int256[4] positions)"',
+                '"NettedLeaf(uint256 batch,address account,int256 cash,int256[4] positions)"',
+            ),
+            (
+                "                    leaf.batch,\n                    postingNonce,\n"
+                "                    leaf.account,\n                    leaf.cash,\n"
+                "                    keccak256(abi.encodePacked(series)),\n",
+                "                    leaf.batch,\n                    leaf.account,\n                    leaf.cash,\n",
+            ),
+        ),
+        old_leaf_type=True,
+    ),
+    Mutation(
+        "Unbalanced",
+        "no zero-sum check at posting (a one-leaf batch's root is its leaf: no sums proof reaches it)",
+        (("if (sums[k] != 0) revert Unbalanced(k);", ""),),
+    ),
+    Mutation(
+        "Escape",
+        "escape withdrawals wait for every batch to be fully applied, as before the fix",
+        (("        } else if (through < count) {", "        } else if (settledThrough < count) {"),),
+    ),
+)
+
+
+def mutated_source(mutation: Mutation) -> str:
+    source = LEDGER.read_text()
+    for old, new in mutation.edits:
+        found = source.count(old)
+        if found != 1:
+            raise ValueError(f"{mutation.finding}: the text to mutate occurs {found} times, not once: {old[:80]!r}")
+        source = source.replace(old, new)
+    return source
+
+
+def _sources(main_id: str, main: str) -> dict[str, dict[str, str]]:
+    """Every source the file imports, transitively, inlined by its import path (node_modules for @openzeppelin)."""
+    sources = {main_id: {"content": main}}
+    pending = [(main_id, main)]
+    while pending:
+        unit, text = pending.pop()
+        for path in _IMPORT.findall(text):
+            resolved = _join(unit, path) if path.startswith(".") else path
+            if resolved in sources:
+                continue
+            file = ROOT / "node_modules" / resolved if resolved.startswith("@") else ROOT / resolved
+            content = file.read_text()
+            sources[resolved] = {"content": content}
+            pending.append((resolved, content))
+    return sources
+
+
+def _join(unit: str, relative: str) -> str:
+    parts = unit.split("/")[:-1]
+    for piece in relative.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def compile_mutant(mutation: Mutation, version: str = "0.8.28") -> ContractType:
+    """The mutated SettlementLedger, compiled as the project compiles it (optimizer 200 runs, cancun)."""
+    import solcx
+
+    from strikeforge.fuzz.artifacts import _ethpm_bytecode
+
+    unit = "contracts/settlement/SettlementLedger.sol"
+    output = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": _sources(unit, mutated_source(mutation)),
+            "settings": {
+                "evmVersion": "cancun",
+                "optimizer": {"enabled": True, "runs": 200},
+                "outputSelection": {unit: {"SettlementLedger": ["abi", "evm.bytecode", "evm.deployedBytecode"]}},
+            },
+        },
+        solc_version=version,
+    )
+    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        raise RuntimeError(f"{mutation.finding}: the mutant does not compile: {errors[0]['formattedMessage']}")
+    data = output["contracts"][unit]["SettlementLedger"]
+    return ContractType.model_validate(
+        {
+            "contractName": "SettlementLedger",
+            "sourceId": unit,
+            "abi": data["abi"],
+            "deploymentBytecode": _ethpm_bytecode(data["evm"]["bytecode"]),
+            "runtimeBytecode": _ethpm_bytecode(data["evm"]["deployedBytecode"]),
+        }
+    )

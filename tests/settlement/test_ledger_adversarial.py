@@ -1,0 +1,720 @@
+"""SettlementLedger against hostile actors: a Hypothesis state machine on the in-process engine (issue 16).
+
+Actors:
+- the sequencer is hostile: a contract that rejects ETH (RejectingForwarder), holding the keys of two sock-puppet
+  accounts. Besides honest batches it posts forged, relabelled, reposted, overdrawing, unbalanced, extreme-valued,
+  wrong-rooted and maximal batches, raw calldata with aliased, overlapping, out-of-order or truncated encodings, and
+  high-s signatures;
+- three honest traders co-sign only their own honestly netted leaves, deposit, request withdrawals in the same second
+  as postings (before or after them), withdraw, and exit (in escape mode too) by their own actions;
+- the watcher (`find_fraud`, the product's code) checks every accepted batch and challenges what it finds, sometimes
+  from a contract that rejects ETH;
+- a griefing challenger throws every challenge, with genuine data, at every batch inside its window;
+- the treasury rejects ETH.
+
+Invariants after every step (the contract header's, issue 16's numbering):
+1. an honest account's balance and positions move only by its own deposits and withdrawals and by applying leaves it
+   co-signed for that posting (exact model);
+2. no honest batch is reverted, by anyone (checked where a challenge succeeds);
+3. every leaf of a final batch applies (checked where leaves are applied), and no account owes more in unapplied debits
+   than it holds;
+4. cash held == balances + unapplied leaves' cash; ETH held == bonds of valid unreleased batches + bonds owed;
+5. an honest account can always leave within a bounded number of its own transactions (honest_exit, escape_exit);
+6. the on-chain rebuild of every batch the ledger accepts costs at most 15M gas (measured on each).
+
+`tests/settlement/test_ledger_mutants.py` reverts each of the review's fixes in the contract and shows this machine
+fails on each.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from eth_abi import encode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from hypothesis import event, note
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, precondition, rule
+
+from strikeforge.fuzz.errors import HaltError, RevertError
+from strikeforge.fuzz.machine import ChainMachine
+from strikeforge.settlement.cosign import Posting, apply_args, batch_calldata, leaf_args, proof_args, typed_data
+from strikeforge.settlement.netting import Trade, net
+from strikeforge.settlement.tree import Leaf, MerkleSumTree
+from strikeforge.settlement.watcher import find_fraud
+from tests.settlement.fakes import KEYS
+from tests.settlement.signing import domain_separator, high_s, leaf_digest, sign_digest
+
+WINDOW = 3_600
+DELAY = 2 * WINDOW  # the withdrawal delay, and the notice after which a request counts against new batches
+ESCAPE = 10 * 86_400
+BOND = 10**18
+USDC = 10**6
+REBUILD_GAS_LIMIT = 15_000_000
+MAX_UINT = 2**256 - 1
+INT256_MIN, INT256_MAX = -(2**255), 2**255 - 1
+SERIES_SETS = ([11, 12, 13, 14], [21, 22, 23, 24], [11, 12, 13, 15])
+HONEST = ("h0", "h1", "h2")
+PUPPETS = ("p0", "p1")  # the sequencer holds their keys
+TRADERS = HONEST + PUPPETS
+KEY_OF = dict(zip(TRADERS, KEYS[:5], strict=True))
+EXTREMES = (INT256_MIN, INT256_MIN + 1, -(2**127), -(2**127) + 1, 2**127 - 1, 2**127, 2**254, INT256_MAX)
+
+trades = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # series column
+        st.integers(0, len(TRADERS) - 1),  # buyer
+        st.integers(1, len(TRADERS) - 1),  # seller offset (never the buyer)
+        st.integers(1, 5 * 10**18),  # size
+        st.integers(0, 3_000 * USDC),  # price per 1e18
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+class AdversarialLedgerMachine(ChainMachine):
+    ACTORS = ("operator", "watcher", "griefer", "anyone")
+    OLD_LEAF_TYPE: ClassVar[bool] = False  # the H-3 mutation check signs the type before the fix
+    types: ClassVar[dict] = {}
+
+    @classmethod
+    def deploy(cls, chain, actors):
+        d, t = actors["deployer"], cls.contract_type
+        cash = chain.deploy(t("MockERC20"), "USD Coin", "USDC", 6, sender=d)
+        sequencer = chain.deploy(t("RejectingForwarder"), sender=actors["operator"])
+        rejecting_challenger = chain.deploy(t("RejectingForwarder"), sender=actors["watcher"])
+        treasury = chain.deploy(t("RejectingForwarder"), sender=d)
+        ledger = chain.deploy(t("SettlementLedger"), cash, WINDOW, BOND, ESCAPE, DELAY, treasury, d, sender=d)
+        ledger.grantRole(ledger.SEQUENCER_ROLE(), sequencer, sender=d)
+        for label in TRADERS:
+            actors[label] = chain.actor(label, address=KEY_OF[label].address)
+            cash.mint(actors[label], 10**9 * USDC, sender=d)
+            cash.approve(ledger, MAX_UINT, sender=actors[label])
+            ledger.deposit(50_000 * USDC, sender=actors[label])
+        return {
+            "cash": cash,
+            "ledger": ledger,
+            "sequencer": sequencer,
+            "rejecting_challenger": rejecting_challenger,
+            "treasury": treasury,
+        }
+
+    def __init__(self):
+        super().__init__()
+        ledger = self.c.ledger
+        self.separator = domain_separator(self.chain.chain_id, ledger.address)
+        self.batches: list[dict] = []  # valid batches, in id order
+        self.model_cash = {h: ledger.balanceOf(self.who(h)) for h in HONEST}
+        self.model_positions: dict[tuple[str, int], int] = {}
+        self.signed: dict[str, set] = {self._addr(h): set() for h in HONEST}  # what each honest account co-signed
+        self.pool: list[tuple[Leaf, Posting]] = []  # honest co-signed leaves seen in postings (for reposts)
+        self.accounts = {self._addr(label) for label in TRADERS}
+        self.posted = 0  # batches the ledger accepted (honest or not), for statistics
+        self.rebuild_gas_max = 0
+
+    # ------------------------------------------------------------------------------------------------ helpers
+
+    def _addr(self, label: str) -> str:
+        return KEY_OF[label].address.lower()
+
+    def _posting(self, series: list[int]) -> Posting:
+        return Posting(self.c.ledger.leavesPosted(), tuple(series))
+
+    def _sign(self, leaf: Leaf, posting: Posting, key=None, separator: bytes | None = None) -> Leaf:
+        key = key or next(k for k in KEYS[:5] if k.address.lower() == leaf.account)
+        digest = leaf_digest(separator or self.separator, leaf, posting, old_type=type(self).OLD_LEAF_TYPE)
+        signed = Leaf(leaf.batch, leaf.account, leaf.cash, leaf.positions, sign_digest(key.key, digest))
+        if leaf.account in self.signed and key.address.lower() == leaf.account and separator is None:
+            self.signed[leaf.account].add(_signed_key(leaf, posting))
+            self.pool.append((signed, posting))
+        return signed
+
+    def _seq(self, method: str, *args, value: int = 0):
+        """The hostile sequencer (a contract that rejects ETH) calls the ledger."""
+        ledger = self.c.ledger
+        data = getattr(ledger, method).fn.encode(args)
+        return self.c.sequencer.execute(ledger.address, data, sender=self.who("operator"), value=value)
+
+    def _post_raw(self, root: bytes, leaves_root: bytes, series: list[int], data: bytes) -> bool:
+        try:
+            self._seq("postBatch", root, leaves_root, series, data, value=BOND)
+        except RevertError as exc:
+            assert exc.error.name in ("BadEncoding", "BadLeaf", "Unbalanced", "Escaped", "TooManyPending"), exc.error
+            event(f"posting refused: {exc.error.name}")
+            return False
+        self.posted += 1
+        return True
+
+    def _unapplied_debits(self, account: str, before: int | None = None) -> int:
+        return sum(
+            -leaf.cash
+            for b in self.batches
+            if before is None or b["number"] < before
+            for i, leaf in enumerate(b["leaves"])
+            if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
+        )
+
+    def _free(self, account: str) -> int:
+        """What an honest sequencer lets a leaf debit: balance, less any pending request, less unapplied debits."""
+        ledger = self.c.ledger
+        balance = ledger.balanceOf(account)
+        amount, requested_at = ledger.withdrawals(account)
+        if requested_at:
+            balance -= min(balance, amount)
+        return balance - self._unapplied_debits(account)
+
+    def _available(self, posted_at: int):
+        ledger = self.c.ledger
+
+        def available(account: str) -> int:
+            balance = ledger.balanceOf(account)
+            amount, requested_at = ledger.withdrawals(account)
+            if requested_at and requested_at + DELAY <= posted_at:
+                balance -= min(balance, amount)
+            return balance
+
+        return available
+
+    def _priors(self, before: int):
+        def priors(account: str) -> list[tuple]:
+            return [
+                apply_args(b["number"], leaf, b["tree"], i)
+                for b in self.batches
+                if b["number"] < before
+                for i, leaf in enumerate(b["leaves"])
+                if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
+            ]
+
+        return priors
+
+    def _batch(self, number: int) -> dict | None:
+        return next((b for b in self.batches if b["number"] == number), None)
+
+    def _challenge(self, method: str, args: tuple, by: str) -> bool:
+        """A challenge from the watcher, the griefer or the rejecting challenger; True if it reverted a batch."""
+        ledger, number = self.c.ledger, args[0]
+        try:
+            if by == "rejecting":
+                data = getattr(ledger, method).fn.encode(args)
+                self.c.rejecting_challenger.execute(ledger.address, data, sender=self.who("watcher"))
+            else:
+                getattr(ledger, method)(*args, sender=self.who(by))
+        except RevertError as exc:
+            return exc.error.name != "NoFraud" and _unexpected(exc)
+        target = self._batch(number)
+        assert target is not None and not target["honest"], f"{by} reverted honest batch {number} by {method}"
+        self.batches = [b for b in self.batches if b["number"] < number]
+        assert ledger.batchCount() == number - 1
+        event(f"fraud proven by {method}")
+        return True
+
+    def _after_post(self, leaves: list[Leaf], tree: MerkleSumTree | None, posting: Posting, data: bytes, honest: bool):
+        """Measure the rebuild, let the watcher check the batch, and track it if it stands."""
+        ledger = self.c.ledger
+        number = ledger.batchCount()
+        root, leaves_root, *_ = ledger.batches(number)
+        posted_at, nonce = ledger.postingOf(number)
+        assert nonce == posting.nonce
+        try:
+            gas = self.chain.transact(self.who("anyone"), ledger, ledger.dataRoot.fn.encode((data,))).gas_used
+        except HaltError as exc:
+            gas = exc.gas_used or self.chain.gas_limit
+        self.rebuild_gas_max = max(self.rebuild_gas_max, gas)
+        assert gas <= REBUILD_GAS_LIMIT, f"batch {number}: its on-chain rebuild costs {gas:,} gas"
+        fraud = find_fraud(
+            number,
+            bytes(root),
+            bytes(leaves_root),
+            data,
+            self.chain.chain_id,
+            ledger.address,
+            posting,
+            self._available(posted_at),
+            self._priors(number),
+        )
+        if honest:
+            assert fraud is None, f"the watcher flags honest batch {number}: {fraud}"
+        if fraud is not None:
+            by = "rejecting" if number % 2 else "watcher"
+            assert self._challenge(fraud.method, fraud.args, by), f"{fraud.kind} fraud in {number} is not provable"
+            return
+        if tree is None:  # accepted, unflagged data the machine did not build: rebuild it from the calldata
+            from strikeforge.settlement.watcher import build
+
+            built = build(data)
+            assert built is not None, f"batch {number}: accepted calldata that does not decode"
+            leaves, tree = built
+        self.accounts |= {leaf.account for leaf in leaves}
+        self.batches.append(
+            {
+                "number": number,
+                "leaves": leaves,
+                "tree": tree,
+                "posting": Posting(nonce, tuple(ledger.seriesOf(number))),
+                "posted_at": posted_at,
+                "applied": set(),
+                "honest": honest,
+                "released": False,
+            }
+        )
+        event("honest batch stands" if honest else "hostile batch stands unflagged")
+
+    def _trades(self, drawn) -> list[Trade]:
+        return [
+            Trade(s, self._addr(TRADERS[b]), self._addr(TRADERS[(b + o) % len(TRADERS)]), size, price)
+            for s, b, o, size, price in drawn
+        ]
+
+    def _honest_leaves(self, number: int, drawn, posting: Posting) -> list[Leaf] | None:
+        leaves = net(number, self._trades(drawn))
+        if not leaves or any(leaf.cash < 0 and -leaf.cash > self._free(leaf.account) for leaf in leaves):
+            return None
+        return [self._sign(leaf, posting) for leaf in leaves]
+
+    def _post_leaves(self, leaves, series, honest, posting, tree=None) -> bool:
+        tree = tree or MerkleSumTree(leaves)
+        data = batch_calldata(leaves)
+        if not self._post_raw(tree.root, tree.leaves_root, series, data):
+            return False
+        self._after_post(leaves, tree, posting, data, honest)
+        return True
+
+    # ------------------------------------------------------------------------------------------------ traders
+
+    @rule(who=st.sampled_from(TRADERS), amount=st.integers(1, 10**6 * USDC))
+    def deposit(self, who, amount):
+        self.c.ledger.deposit(amount, sender=self.who(who))
+        if who in HONEST:
+            self.model_cash[who] += amount
+
+    @rule(who=st.sampled_from(TRADERS), fraction=st.sampled_from([1, 50, 100, 150]))
+    def request_withdrawal(self, who, fraction):
+        """In the same second as whatever comes next or came before (postings included)."""
+        amount = max(1, self.c.ledger.balanceOf(self.who(who)) * fraction // 100)
+        self.c.ledger.requestWithdrawal(amount, sender=self.who(who))
+
+    @rule(who=st.sampled_from(TRADERS), fraction=st.sampled_from([1, 100]))
+    def withdraw(self, who, fraction):
+        ledger, account = self.c.ledger, self.who(who)
+        requested, _ = ledger.withdrawals(account)
+        amount = max(1, min(requested, ledger.balanceOf(account)) * fraction // 100)
+        try:
+            ledger.withdraw(amount, sender=account)
+        except RevertError as exc:
+            assert exc.error.name in ("WithdrawalNotReady", "UnsettledBatches", "InsufficientBalance"), exc.error
+            return
+        if who in HONEST:
+            self.model_cash[who] -= amount
+        event("withdrawal executed")
+
+    @precondition(lambda self: not self.c.ledger.escaped())
+    @rule(who=st.sampled_from(HONEST))
+    def honest_exit(self, who):
+        """Request everything, wait, settle its own leaves, withdraw: at most 2 transactions per batch, plus 2."""
+        ledger, account = self.c.ledger, self.who(who)
+        amount = ledger.balanceOf(account)
+        if amount == 0:
+            return
+        ledger.requestWithdrawal(amount, sender=account)
+        ready_at = self.chain.timestamp + DELAY
+        self.chain.set_time(max(ready_at, max((b["posted_at"] + WINDOW for b in self.batches), default=0)))
+        for b in list(self.batches):
+            if b["posted_at"] < ready_at:
+                self._settle_own(who, b)
+        amount = min(amount, ledger.balanceOf(account))  # its own debits landed meanwhile
+        if amount:
+            ledger.withdraw(amount, sender=account)
+            self.model_cash[who] -= amount
+        event("honest exit")
+
+    @precondition(lambda self: len(self.batches) < 6)
+    @rule(series=st.sampled_from(SERIES_SETS), drawn=trades)
+    def post_honest_batch(self, series, drawn):
+        ledger = self.c.ledger
+        if ledger.escaped():
+            return
+        number, posting = ledger.batchCount() + 1, self._posting(series)
+        leaves = self._honest_leaves(number, drawn, posting)
+        if leaves is None:
+            event("honest batch skipped: a trader lacks the cash")
+            return
+        self._post_leaves(leaves, series, True, posting)
+
+    # ------------------------------------------------------------------------------------------------ the sequencer
+
+    @precondition(lambda self: len(self.batches) < 6)
+    @rule(
+        kind=st.sampled_from(
+            [
+                "forged",
+                "relabel",
+                "repost",
+                "overdraw",
+                "overdraw after priors",
+                "wrong root",
+                "high s",
+                "foreign domain",
+                "unbalanced",
+            ]
+        ),
+        series=st.sampled_from(SERIES_SETS),
+        drawn=trades,
+        victim=st.sampled_from(HONEST),
+        amount=st.one_of(st.sampled_from([1, 10**6 * USDC, 2**127 - 1]), st.integers(1, 10**9 * USDC)),
+    )
+    def post_hostile_batch(self, kind, series, drawn, victim, amount):
+        ledger = self.c.ledger
+        if ledger.escaped():
+            return
+        number, posting = ledger.batchCount() + 1, self._posting(series)
+        p0, p1, v = self._addr("p0"), self._addr("p1"), self._addr(victim)
+        puppet_key = KEY_OF["p0"]
+        tree = None
+        if kind == "forged":  # the victim pays a puppet, "signed" with the puppet's key
+            leaves = [
+                Leaf(number, v, -amount, (0, 0, 0, 0)),
+                Leaf(number, p0, amount, (0, 0, 0, 0)),
+            ]
+            leaves = [self._sign(x, posting, key=puppet_key) for x in sorted(leaves, key=lambda x: int(x.account, 16))]
+        elif kind == "relabel":  # honest leaves co-signed for other series, posted under these
+            other = next(s for s in SERIES_SETS if s != series)
+            leaves = self._honest_leaves(number, drawn, Posting(posting.nonce, tuple(other)))
+            if leaves is None:
+                return
+        elif kind == "repost":  # honest leaves co-signed for an earlier posting of this batch id
+            old = [(leaf, p) for leaf, p in self.pool if leaf.batch == number and p.nonce != posting.nonce]
+            if not old:
+                event("nothing to repost")
+                return
+            leaf, old_posting = old[-1]
+            series = list(old_posting.series)
+            counter = Leaf(number, p0 if leaf.account != p0 else p1, -leaf.cash, tuple(-x for x in leaf.positions))
+            leaves = sorted([leaf, self._sign(counter, posting)], key=lambda x: int(x.account, 16))
+        elif kind in ("overdraw", "overdraw after priors"):  # a puppet debits more than it can pay
+            owed = self._unapplied_debits(p0) if kind == "overdraw after priors" else 0
+            debit = max(1, ledger.balanceOf(p0) - owed + (1 if owed else amount))
+            leaves = sorted(
+                [Leaf(number, p0, -debit, (10**18, 0, 0, 0)), Leaf(number, p1, debit, (-(10**18), 0, 0, 0))],
+                key=lambda x: int(x.account, 16),
+            )
+            leaves = [self._sign(x, posting) for x in leaves]
+        elif kind == "wrong root":  # roots over leaves the calldata does not carry
+            leaves = self._honest_leaves(number, drawn, posting)
+            if leaves is None:
+                return
+            hidden = [Leaf(number, leaves[0].account, leaves[0].cash - 1, leaves[0].positions, leaves[0].signature)]
+            tree = MerkleSumTree(hidden + leaves[1:])
+        elif kind == "high s":  # a puppet's co-signature in its malleable form
+            leaves = sorted(
+                [Leaf(number, p0, -1, (1, 0, 0, 0)), Leaf(number, p1, 1, (-1, 0, 0, 0))],
+                key=lambda x: int(x.account, 16),
+            )
+            leaves = [self._sign(x, posting) for x in leaves]
+            first = leaves[0]
+            leaves[0] = Leaf(first.batch, first.account, first.cash, first.positions, high_s(first.signature))
+        elif kind == "foreign domain":  # the victim's co-signature for the same leaf on another ledger
+            foreign = domain_separator(self.chain.chain_id + 1, ledger.address)
+            leaves = sorted(
+                [Leaf(number, v, -1, (0, 0, 0, 0)), Leaf(number, p0, 1, (0, 0, 0, 0))],
+                key=lambda x: int(x.account, 16),
+            )
+            leaves = [
+                self._sign(x, posting, key=KEY_OF[victim], separator=foreign)
+                if x.account == v
+                else self._sign(x, posting)
+                for x in leaves
+            ]
+        else:  # unbalanced: one puppet credited from nowhere (a single leaf, or sums that do not cancel)
+            leaves = [self._sign(Leaf(number, p0, amount, (0, 0, 0, 0)), posting)]
+        if self._post_leaves(leaves, series, False, posting, tree):
+            event(f"hostile {kind} accepted")
+
+    @precondition(lambda self: len(self.batches) < 6)
+    @rule(
+        values=st.lists(st.sampled_from(EXTREMES), min_size=1, max_size=3),
+        series=st.sampled_from(SERIES_SETS),
+    )
+    def post_extreme_batch(self, values, series):
+        """Puppet leaves whose deltas are extreme integers that still sum to zero in int256 (e.g. [min, 2^254,
+        2^254]): C-2's shape."""
+        ledger = self.c.ledger
+        if ledger.escaped():
+            return
+        number, posting = ledger.batchCount() + 1, self._posting(series)
+        total = sum(values)
+        balancing = -total
+        while not INT256_MIN <= balancing <= INT256_MAX:  # wrap as int256 arithmetic would
+            balancing += 2**256 if balancing < INT256_MIN else -(2**256)
+        cash = [*values, balancing]
+        accounts = sorted(f"0x{0x1000 + i:040x}" for i in range(len(cash) - 2))
+        accounts = sorted([self._addr("p0"), self._addr("p1"), *accounts], key=lambda a: int(a, 16))[: len(cash)]
+        leaves = []
+        for account, c in zip(accounts, cash, strict=True):
+            leaf = Leaf(number, account, c, (0, 0, 0, 0))
+            key = next((k for k in KEYS[:5] if k.address.lower() == account), KEY_OF["p0"])
+            leaves.append(self._sign(leaf, posting, key=key))
+        if self._post_leaves(leaves, series, False, posting):
+            event("extreme batch accepted")
+
+    @precondition(lambda self: len(self.batches) < 6)
+    @rule(
+        count=st.one_of(st.sampled_from([1, 2, 512, 513, 2_000]), st.integers(1, 600)),
+        layout=st.sampled_from(
+            ["canonical", "aliased", "overlapping", "out of order", "short signature", "padding", "count", "duplicate"]
+        ),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def post_raw_batch(self, count, layout, seed):
+        """Raw calldata: `count` zero-sum leaves of unknown accounts (fake signatures) in some layout."""
+        ledger = self.c.ledger
+        if ledger.escaped():
+            return
+        number, series = ledger.batchCount() + 1, SERIES_SETS[0]
+        rng = random.Random(seed)
+        accounts = sorted({rng.getrandbits(160) | 1 for _ in range(count)})
+        cash = [rng.randrange(-(10**12), 10**12) for _ in accounts]
+        cash[-1] -= sum(cash)
+        leaves = [
+            Leaf(number, f"0x{a:040x}", c, (0, 0, 0, 0), bytes([rng.randrange(256) for _ in range(64)]) + b"\x1b")
+            for a, c in zip(accounts, cash, strict=True)
+        ]
+        if layout == "duplicate" and len(leaves) > 1:
+            leaves[1] = Leaf(number, leaves[0].account, leaves[1].cash, leaves[1].positions, leaves[1].signature)
+        if layout == "short signature":
+            leaves[0] = Leaf(number, leaves[0].account, leaves[0].cash, leaves[0].positions, leaves[0].signature[:64])
+        if layout == "out of order" and len(leaves) > 1:
+            leaves[0], leaves[1] = leaves[1], leaves[0]
+        data = batch_calldata(leaves)
+        n = len(leaves)
+        if layout == "aliased":  # every head points at the first tuple: n leaves, one tuple's bytes
+            data = encode(["uint256", "uint256"], [32, n]) + b"".join((32 * n).to_bytes(32, "big") for _ in range(n))
+            data += batch_calldata(leaves[:1])[96:]
+        elif layout == "overlapping" and n > 1:  # the second head points one word into the first tuple
+            heads = bytearray(data)
+            heads[96:128] = (32 * n + 32).to_bytes(32, "big")
+            data = bytes(heads)
+        elif layout == "padding":  # a byte after the last signature's v
+            data = data[:-1] + b"\x01"
+        elif layout == "count":  # the header claims one leaf more than the data holds
+            data = data[:32] + (n + 1).to_bytes(32, "big") + data[64:]
+        tree = MerkleSumTree(leaves) if leaves else None
+        root = tree.root if tree else b"\x01" * 32
+        if not self._post_raw(root, tree.leaves_root if tree else root, series, data):
+            return
+        event(f"raw {layout} accepted")
+        posting = Posting(ledger.postingOf(ledger.batchCount())[1], tuple(series))
+        self._after_post(leaves, tree if layout == "canonical" else None, posting, data, False)
+
+    # ------------------------------------------------------------------------------------------------ challengers
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), pick=st.integers(0, 2**16), by=st.sampled_from(["griefer", "rejecting"]))
+    def grief(self, which, pick, by):
+        """Every challenge, with genuine data, against a batch inside its window: only a fraud may revert it."""
+        batch = self.batches[which % len(self.batches)]
+        number, tree, leaves = batch["number"], batch["tree"], batch["leaves"]
+        if self.chain.timestamp >= batch["posted_at"] + WINDOW:
+            return
+        index = pick % len(leaves)
+        leaf = leaves[index]
+        priors = [p for p in self._priors(number)(leaf.account)]
+        level = 1 + pick % tree.depth if tree.depth else 0
+        attempts = [
+            ("challengeSignature", (number, leaf_args(leaf), leaf.signature, index, tree.plain_proof(index))),
+            ("challengeCollateral", (*apply_args(number, leaf, tree, index), priors)),
+            ("challengeData", (number, batch_calldata(leaves))),
+        ]
+        if level:
+            at = pick % len(tree.levels[level])
+            node_sums = list(tree.node(level, at)[1]) if level < tree.depth else [0] * 5
+            sum_proof = proof_args(tree.proof(level, at)) if level < tree.depth else []
+            children = [(*tree.node(level - 1, 2 * at + k), False) for k in (0, 1)]
+            attempts.append(("challengeSums", (number, node_sums, sum_proof, *children)))
+        for method, args in attempts:
+            if self._challenge(method, args, by):
+                return
+
+    # ------------------------------------------------------------------------------------------------ time, claims
+
+    @rule(seconds=st.sampled_from([0, 1, WINDOW - 1, WINDOW, DELAY, DELAY + WINDOW]))
+    def wait(self, seconds):
+        self.chain.warp(seconds)
+
+    def _apply(self, batch: dict, index: int, by: str = "anyone") -> None:
+        leaf = batch["leaves"][index]
+        self.c.ledger.apply_(*apply_args(batch["number"], leaf, batch["tree"], index), sender=self.who(by))
+        batch["applied"].add(index)
+        self._account_for(leaf, batch["posting"])
+
+    def _account_for(self, leaf: Leaf, posting: Posting) -> None:
+        """Invariant 1's model: a leaf of an honest account applies only if that account co-signed it."""
+        if leaf.account not in self.signed:
+            return
+        assert _signed_key(leaf, posting) in self.signed[leaf.account], f"applied a leaf {leaf} nobody co-signed"
+        label = next(h for h in HONEST if self._addr(h) == leaf.account)
+        self.model_cash[label] += leaf.cash
+        for column, delta in enumerate(leaf.positions):
+            key = (leaf.account, posting.series[column])
+            self.model_positions[key] = self.model_positions.get(key, 0) + delta
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), order=st.randoms(use_true_random=False), many=st.booleans())
+    def finalize_and_apply(self, which, order, many):
+        """Past its window every leaf applies, in any order, one by one or in applyMany."""
+        batch = self.batches[which % len(self.batches)]
+        final_at = batch["posted_at"] + WINDOW
+        if self.chain.timestamp < final_at:
+            self.chain.set_time(final_at)
+        indices = [i for i in range(len(batch["leaves"])) if i not in batch["applied"]]
+        order.shuffle(indices)
+        if many and indices:
+            rows = [apply_args(batch["number"], batch["leaves"][i], batch["tree"], i) for i in indices]
+            self.c.ledger.applyMany(
+                batch["number"], *[list(col) for col in list(zip(*rows, strict=True))[1:]], sender=self.who("anyone")
+            )
+            for i in indices:
+                batch["applied"].add(i)
+                self._account_for(batch["leaves"][i], batch["posting"])
+        else:
+            for i in indices:
+                self._apply(batch, i)
+        event("a batch fully applied")
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7))
+    def release_bond(self, which):
+        batch = self.batches[which % len(self.batches)]
+        try:
+            self.c.ledger.releaseBond(batch["number"], sender=self.who("anyone"))
+        except RevertError as exc:
+            assert exc.error.name in ("NotFinal", "BondAlreadyReleased"), exc.error
+            return
+        batch["released"] = True
+
+    @rule(who=st.sampled_from(["sequencer", "rejecting_challenger", "treasury", "watcher", "griefer"]))
+    def claim_bonds(self, who):
+        """A contract that rejects ETH can only fail its own claim, and can always name another receiver."""
+        ledger = self.c.ledger
+        contract = getattr(self.c, who, None)
+        address = contract.address if contract is not None else self.who(who).address
+        owed = ledger.bondsOwed(address)
+        if owed == 0:
+            return
+        to = self.who("anyone").address
+        if contract is None:
+            ledger.claimBonds(to, sender=self.who(who))
+        elif who == "treasury":
+            return  # the treasury is governance's; it claims through its own execute (not modelled)
+        else:
+            owner = self.who("operator" if who == "sequencer" else "watcher")
+            contract.execute(ledger.address, ledger.claimBonds.fn.encode((to,)), sender=owner)
+        assert ledger.bondsOwed(address) == 0
+
+    def _settle_own(self, who: str, batch: dict) -> None:
+        """The account proves it has no unapplied leaf in `batch` (applying its own first), by itself."""
+        ledger, account = self.c.ledger, self._addr(who)
+        number = batch["number"]
+        through = max(ledger.settledThrough(), ledger.accountSettledThrough(account))
+        if number <= through:
+            return
+        leaves, tree = batch["leaves"], batch["tree"]
+        mine = next((i for i, leaf in enumerate(leaves) if leaf.account == account), None)
+        if mine is not None:
+            if mine not in batch["applied"]:
+                self._apply(batch, mine, by=who)
+            proven = [mine]
+        else:
+            above = next((i for i, leaf in enumerate(leaves) if int(leaf.account, 16) > int(account, 16)), None)
+            proven = [len(leaves) - 1] if above is None else [above] if above == 0 else [above - 1, above]
+        rows = [
+            (leaf_args(leaves[i]), apply_args(number, leaves[i], tree, i)[2], i, tree.plain_proof(i)) for i in proven
+        ]
+        ledger.settleAccount(self.who(who), number, rows, sender=self.who(who))
+
+    @precondition(lambda self: not self.c.ledger.escaped())
+    @rule(who=st.sampled_from(HONEST))
+    def escape_exit(self, who):
+        """No batch finalizes for ESCAPE_PERIOD: the account settles its own leaves and leaves with its balance,
+        whatever the other accounts' leaves (at most 2 transactions per batch, plus 1)."""
+        ledger = self.c.ledger
+        last = max((b["posted_at"] for b in self.batches), default=self.chain.timestamp)
+        self.chain.set_time(max(self.chain.timestamp, last) + WINDOW + ESCAPE + 1)
+        assert ledger.escaped()
+        for batch in self.batches:
+            self._settle_own(who, batch)
+        amount = ledger.balanceOf(self.who(who))
+        if amount:
+            ledger.withdraw(amount, sender=self.who(who))
+            self.model_cash[who] -= amount
+        event("escape exit")
+
+    # ------------------------------------------------------------------------------------------------ invariants
+
+    @invariant()
+    def honest_accounts_move_only_by_their_own_signatures(self):
+        ledger = self.c.ledger
+        for h in HONEST:
+            assert ledger.balanceOf(self.who(h)) == self.model_cash[h], h
+        for (account, series), value in self.model_positions.items():
+            assert ledger.positionOf(account, series) == value, (account, series)
+
+    @invariant()
+    def cash_is_balances_plus_unapplied_leaves(self):
+        ledger = self.c.ledger
+        balances = sum(ledger.balanceOf(a) for a in self.accounts)
+        unapplied = sum(leaf.cash for b in self.batches for i, leaf in enumerate(b["leaves"]) if i not in b["applied"])
+        assert self.c.cash.balanceOf(ledger) == balances + unapplied
+
+    @invariant()
+    def no_account_owes_more_than_it_holds(self):
+        ledger = self.c.ledger
+        for account in self.accounts:
+            owed = self._unapplied_debits(account)
+            if owed:
+                assert owed <= ledger.balanceOf(account), account
+
+    @invariant()
+    def eth_is_bonds_held_plus_bonds_owed(self):
+        ledger = self.c.ledger
+        parties = [self.c.sequencer, self.c.rejecting_challenger, self.c.treasury, *map(self.who, self.ACTORS)]
+        owed = sum(ledger.bondsOwed(p) for p in parties)
+        held = BOND * sum(1 for b in self.batches if not b["released"])
+        assert self.chain.balance(ledger) == held + owed
+
+    @invariant()
+    def valid_batches_are_the_ledgers(self):
+        """Every batch the ledger holds is one the machine posted and tracks (none stands unseen)."""
+        assert [b["number"] for b in self.batches] == list(range(1, self.c.ledger.batchCount() + 1))
+
+    def teardown(self):
+        note(f"accepted postings: {self.posted}; largest rebuild: {self.rebuild_gas_max:,} gas")
+        super().teardown()
+
+
+def _signed_key(leaf: Leaf, posting: Posting) -> tuple:
+    return (posting.nonce, leaf.batch, leaf.cash, tuple(leaf.positions), tuple(posting.series))
+
+
+def _unexpected(exc: RevertError) -> bool:
+    """A challenge that fails other than by NoFraud (for genuine data): only these reasons are expected."""
+    assert exc.error.name in ("ChallengeWindowOver", "UnknownBatch", "BadPrior", "NotInTree"), exc.error
+    return False
+
+
+TestAdversarialLedger = AdversarialLedgerMachine.TestCase
+
+
+def test_fast_signatures_match_eth_account():
+    """The machines' fast signer signs exactly what cosign.typed_data asks eth-account to sign."""
+    ledger = "0x" + "5e" * 20
+    leaf = Leaf(7, KEYS[0].address.lower(), -(10**6), (1, -2, 0, 3))
+    posting = Posting(41, (11, 12, 13, 14))
+    expected = Account.sign_message(
+        encode_typed_data(full_message=typed_data(31337, ledger, leaf, posting)), KEYS[0].key
+    )
+    assert sign_digest(KEYS[0].key, leaf_digest(domain_separator(31337, ledger), leaf, posting)) == bytes(
+        expected.signature
+    )
