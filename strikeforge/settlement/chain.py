@@ -9,16 +9,19 @@ from eth_utils import to_checksum_address
 from strikeforge.transactions import broadcast, sign
 
 
-def net_of_withdrawal(contract: Any, account: str, requested_by: int | None = None) -> int:
-    """The account's ledger balance less its pending withdrawal request: any request, or only one made at or before
-    `requested_by` (challengeCollateral's rule: a request made after a batch was posted does not count against it)."""
+def net_of_withdrawal(contract: Any, account: str, posted_at: int | None = None) -> int:
+    """The account's ledger balance less its pending withdrawal request: any request (what an honest sequencer lets a
+    leaf debit), or, given a batch's `posted_at`, only a request ready by then (challengeCollateral's rule: a request
+    counts against the batches posted from its readyAt = requestedAt + WITHDRAWAL_DELAY on)."""
     holder = to_checksum_address(account)
     balance = int(contract.balanceOf(holder))
     withdrawal = contract.withdrawals(holder)
-    requested = int(withdrawal.requestedAt)
-    if requested == 0 or (requested_by is not None and requested > requested_by):
+    amount, requested = int(withdrawal.amount), int(withdrawal.requestedAt)
+    if requested == 0:
         return balance
-    return balance - min(balance, int(withdrawal.amount))
+    if posted_at is not None and requested + int(contract.WITHDRAWAL_DELAY()) > posted_at:
+        return balance
+    return balance - min(balance, amount)
 
 
 class ApeLedger:
@@ -34,6 +37,9 @@ class ApeLedger:
 
     def batch_count(self) -> int:
         return int(self.contract.batchCount())
+
+    def posting_nonce(self) -> int:
+        return int(self.contract.leavesPosted())
 
     def root_of(self, number: int) -> bytes:
         return bytes(self.contract.batches(number).root)

@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS orders_open ON orders (status);
 CREATE TABLE IF NOT EXISTS batches (
     id {id},                                -- local id
     number {int} NOT NULL,                  -- the ledger's batch id the leaves are signed for
+    posting_nonce {int} NOT NULL DEFAULT 0, -- the ledger's leavesPosted() the leaves are signed for
     status TEXT NOT NULL CHECK (status IN ('cosigning', 'posting', 'posted', 'failed', 'reverted', 'empty')),
     series TEXT NOT NULL,                   -- JSON: the engine series id of each position column
     round INTEGER NOT NULL,                 -- co-signing round (a new one after every drop)

@@ -2,15 +2,20 @@
 
 Life of a batch (one in flight at a time; `tick` drives it):
 
-1. **cut**: the live fills nobody has batched yet, for up to SERIES_PER_BATCH series (the oldest first), are netted
-   into one leaf per account for ledger batch `batchCount() + 1`; the batch waits for co-signatures until
-   `deadline`.
-2. **round close** (everyone signed, or the deadline passed): an account that did not co-sign, or whose leaf debits
-   more cash than it has free on the ledger, is dropped: its fills in the batch are voided (each counterparty's order
-   gets the size back, at its old time priority, if it is still live), its open orders are cancelled, and the batch
-   is netted again. Leaves that changed need a new co-signature: another round. A round without drops posts.
-3. **post**: the signed postBatch transaction is stored, then broadcast; on restart a stored transaction is broadcast
-   again (the same nonce: it cannot post twice), never re-signed.
+1. **cut**: the live fills nobody has batched yet, for up to SERIES_PER_BATCH series (the oldest first) and at most
+   MAX_LEAVES accounts, are netted into one leaf per account (sorted by account, as the ledger requires) for ledger
+   batch `batchCount() + 1` and posting nonce `leavesPosted()`; the batch waits for co-signatures until `deadline`.
+   A co-signature binds the batch id, the posting nonce and the series (`cosign.Posting`), and must be canonical
+   (`cosign.canonical_signature`): the ledger would prove any other signature a fraud.
+2. **round close** (everyone signed, or the deadline passed): an account that did not co-sign, whose leaf debits
+   more cash than it has free on the ledger, or whose deltas exceed the ledger's bound (MAX_DELTA), is dropped: its
+   fills in the batch are voided (each counterparty's order gets the size back, at its old time priority, if it is
+   still live), its open orders are cancelled, and the batch is netted again. Leaves that changed need a new
+   co-signature: another round. A round without drops posts, unless the ledger's batch id or posting nonce moved
+   meanwhile (another posting, a revert): then every leaf is signed again, in a fresh round.
+3. **post**: the leaves are checked against the ledger's posting rules (`cosign.canonical_problem`), the signed
+   postBatch transaction is stored, then broadcast; on restart a stored transaction is broadcast again (the same
+   nonce: it cannot post twice), never re-signed.
 4. A posted batch the ledger reverted (a challenge) returns its fills to the pool, to be batched again.
 
 Nothing here holds an account's key: orders, cancels and leaves are signed by their accounts (EIP-712).
@@ -28,7 +33,14 @@ from typing import Protocol
 
 from strikeforge.ops.denylist import Denylist
 from strikeforge.settlement.book import Book, Fill, Match, Resting
-from strikeforge.settlement.cosign import batch_calldata, typed_data
+from strikeforge.settlement.cosign import (
+    MAX_DELTA,
+    MAX_LEAVES,
+    batch_calldata,
+    canonical_problem,
+    canonical_signature,
+    typed_data,
+)
 from strikeforge.settlement.db import Db
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order, OrderError, check_signed
@@ -45,6 +57,10 @@ class LedgerPort(Protocol):
     address: str
 
     def batch_count(self) -> int: ...
+
+    def posting_nonce(self) -> int:
+        """The ledger's leavesPosted(): the posting nonce the next batch posted will have."""
+        ...
 
     def root_of(self, number: int) -> bytes: ...
 
@@ -124,12 +140,20 @@ class Sequencer:
     def submit(self, order: Order, now: int) -> tuple[int, Match]:
         """Checks and matches a signed order; returns its id and what it did. OrderError names a refused field."""
         with self.lock:
-            if not 0 < order.series < 2**48:
-                raise OrderError(f"series: {order.series} is not a series id (OptionsEngine ids run from 1 below 2^48)")
+            if not 0 < order.series < 2**40:
+                raise OrderError(
+                    f"series: {order.series} is not a series id (OptionsEngine ids run from 1; the ledger takes them"
+                    " below 2^40)"
+                )
             if order.size == 0:
                 raise OrderError("size: must be > 0 (in 1e18 units of options)")
             if order.price == 0:
                 raise OrderError("price: must be > 0 (cash units per 1e18 options)")
+            for name in ("size", "price"):
+                if getattr(order, name) > MAX_DELTA:
+                    raise OrderError(
+                        f"{name}: {getattr(order, name)} is above the ledger's bound on a delta (2^127 - 1)"
+                    )
             if order.expiry >= 2**62:
                 raise OrderError(f"expiry: {order.expiry} is not a unix time; send seconds since 1970")
             if order.expiry <= now:
@@ -209,8 +233,9 @@ class Sequencer:
                 return index, leaf
         raise OrderError(f"account: {account.lower()} has no leaf in batch {batch_id}")
 
-    def leaf_typed_data(self, leaf: Leaf) -> dict:
-        return typed_data(self.ledger.chain_id, self.ledger.address, leaf)
+    def leaf_typed_data(self, batch: BatchRow, leaf: Leaf) -> dict:
+        """What the account signs for its leaf: the leaf in the batch's posting (nonce and series)."""
+        return typed_data(self.ledger.chain_id, self.ledger.address, leaf, batch.posting)
 
     def cosign(self, batch_id: int, account: str, signature: bytes) -> None:
         """Records the account's co-signature of its current leaf in a batch that is gathering them."""
@@ -218,7 +243,13 @@ class Sequencer:
             batch, leaf = self.leaf_for(batch_id, account)
             if batch.status != "cosigning":
                 raise OrderError(f"batch: {batch_id} is {batch.status}, not gathering co-signatures")
-            check_signed(leaf.account, self.leaf_typed_data(leaf), signature, "NettedLeaf")
+            if not canonical_signature(signature):
+                # OpenZeppelin's ECDSA (the ledger's signature proof) refuses it: posted, it would be slashed.
+                raise OrderError(
+                    "signature: not canonical; send 65 bytes (r, s, v) with s in the lower half of the curve order"
+                    " and v 27 or 28, as eth_signTypedData_v4 signs"
+                )
+            check_signed(leaf.account, self.leaf_typed_data(batch, leaf), signature, "NettedLeaf")
             self._screen(leaf.account, "co-signatures")
             self.store.set_signature(batch_id, leaf.account, signature)
 
@@ -239,6 +270,25 @@ class Sequencer:
                 raise OrderError(f"batch: {batch_id} is {status}; proofs exist for posted batches only")
             index, leaf = self._leaf_of(batch_id, account)
             return batch, index, leaf, self.tree(batch_id).plain_proof(index)
+
+    def settlement_proof(self, batch_id: int, account: str) -> tuple[BatchRow, list[tuple[int, Leaf, list[bytes]]]]:
+        """What settleAccount takes to prove `account` has nothing left to apply in a posted batch: its own leaf, or,
+        leaves being sorted by account, the leaf or two around where its leaf would stand ((index, leaf, proof)
+        each)."""
+        with self.lock:
+            batch = self.store.batch(batch_id)
+            if batch is None or batch.status != "posted":
+                status = batch.status if batch else "unknown"
+                raise OrderError(f"batch: {batch_id} is {status}; proofs exist for posted batches only")
+            leaves = self.store.leaves(batch_id)
+            target = int(account, 16)
+            below = sum(1 for leaf in leaves if int(leaf.account, 16) < target)
+            if below < len(leaves) and int(leaves[below].account, 16) == target:
+                indexes = [below]  # its own leaf (settled once applied)
+            else:
+                indexes = [i for i in (below - 1, below) if 0 <= i < len(leaves)]
+            tree = self.tree(batch_id)
+            return batch, [(i, leaves[i], tree.plain_proof(i)) for i in indexes]
 
     # ------------------------------------------------------------------------------------------------ the loop
 
@@ -264,14 +314,20 @@ class Sequencer:
         for _, fill in pool:
             if fill.series not in series and len(series) < SERIES_PER_BATCH:
                 series.append(fill.series)
-        chosen = [(i, f) for i, f in pool if f.series in series]
+        chosen, accounts = [], set()
+        for i, fill in pool:
+            together = accounts | {fill.buyer, fill.seller}
+            if fill.series in series and len(together) <= MAX_LEAVES:  # a batch holds one leaf per account
+                chosen.append((i, fill))
+                accounts = together
         number = self.ledger.batch_count() + 1
+        nonce = self.ledger.posting_nonce()
         leaves = self._net(number, series, [f for _, f in chosen])
         with self.store.transaction() as db:
             (batch_id,) = db.execute(
-                "INSERT INTO batches (number, status, series, round, deadline) VALUES (?, 'cosigning', ?, 1, ?)"
-                " RETURNING id",
-                (number, json.dumps([str(s) for s in _padded(series)]), now + self.settings.cosign_timeout),
+                "INSERT INTO batches (number, posting_nonce, status, series, round, deadline)"
+                " VALUES (?, ?, 'cosigning', ?, 1, ?) RETURNING id",
+                (number, nonce, json.dumps([str(s) for s in _padded(series)]), now + self.settings.cosign_timeout),
             ).fetchone()
             db.executemany("UPDATE fills SET batch = ? WHERE id = ?", [(batch_id, i) for i, _ in chosen])
             self.store.write_leaves(db, batch_id, leaves)
@@ -295,9 +351,11 @@ class Sequencer:
             for leaf in leaves
             if leaf.cash < 0 and -leaf.cash > self.ledger.free_balance(leaf.account) - owed.get(leaf.account, 0)
         ]
-        drop = sorted(set(unsigned) | set(short))
+        # Deltas beyond int128 are refused by postBatch (each column's partial sums must fit int256 on-chain).
+        oversized = [leaf.account for leaf in leaves if any(abs(value) > MAX_DELTA for value in leaf.sums)]
+        drop = sorted(set(unsigned) | set(short) | set(oversized))
         if not drop:
-            return self._prepare_post(batch, leaves)
+            return self._prepare_post(batch, leaves, now)
         if batch.round >= self.settings.max_rounds:
             return self._abandon(batch, f"still dropping after {batch.round} rounds")
         fills = self.store.batch_fills(batch.id)
@@ -384,14 +442,21 @@ class Sequencer:
         log.warning("batch %d abandoned: %s", batch.id, why)
         return f"abandoned {batch.id}"
 
-    def _prepare_post(self, batch: BatchRow, leaves: list[Leaf]) -> str:
-        number = self.ledger.batch_count() + 1
-        if number != batch.number:
-            # Someone else posted (or a batch was reverted): the leaves are signed for the wrong id. Sign again.
+    def _prepare_post(self, batch: BatchRow, leaves: list[Leaf], now: int) -> str:
+        number, nonce = self.ledger.batch_count() + 1, self.ledger.posting_nonce()
+        if (number, nonce) != (batch.number, batch.posting_nonce):
+            # Someone else posted (or a batch was reverted, which frees its id but not its posting nonce): the leaves
+            # are signed for another posting. Sign again, with a fresh round.
             with self.store.transaction() as db:
                 db.execute("UPDATE leaves SET signature = NULL WHERE batch = ?", (batch.id,))
-                db.execute("UPDATE batches SET number = ?, round = round + 1 WHERE id = ?", (number, batch.id))
+                db.execute(
+                    "UPDATE batches SET number = ?, posting_nonce = ?, round = round + 1, deadline = ? WHERE id = ?",
+                    (number, nonce, now + self.settings.cosign_timeout, batch.id),
+                )
             return f"renumbered {batch.id}"
+        problem = canonical_problem(number, leaves)
+        if problem is not None:  # the ledger would refuse the posting (and keep nothing but the gas)
+            return self._abandon(batch, f"postBatch would refuse its leaves: {problem}")
         tree = MerkleSumTree(leaves)
         raw, tx_hash = self.ledger.sign_post(tree.root, tree.leaves_root, batch.series, batch_calldata(leaves))
         with self.store.transaction() as db:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from strikeforge.settlement.book import Fill, Resting
+from strikeforge.settlement.cosign import Posting
 from strikeforge.settlement.db import Db, open_db
 from strikeforge.settlement.orders import Order
 from strikeforge.settlement.tree import Leaf
@@ -31,6 +32,12 @@ class BatchRow:
     root: bytes | None
     raw_tx: bytes | None
     tx_hash: str | None
+    posting_nonce: int = 0
+
+    @property
+    def posting(self) -> Posting:
+        """What the batch's co-signatures bind besides the leaves: the posting nonce and the four series ids."""
+        return Posting(self.posting_nonce, tuple(self.series))
 
 
 class Store:
@@ -39,6 +46,15 @@ class Store:
     def __init__(self, spec: str | Path) -> None:
         self.path = spec
         self._db: Db = open_db(spec)
+        self._add_posting_nonce()
+
+    def _add_posting_nonce(self) -> None:
+        """A database created before co-signatures bound the posting nonce gets the column (0 for its batches)."""
+        try:
+            self._db.execute("SELECT posting_nonce FROM batches LIMIT 1").fetchall()
+        except Exception:  # sqlite3.OperationalError or psycopg's UndefinedColumn: an older schema
+            kind = "BIGINT" if self._db.kind == "postgresql" else "INTEGER"
+            self._db.execute("ALTER TABLE batches ADD COLUMN posting_nonce " + kind + " NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._db.close()
@@ -157,8 +173,8 @@ class Store:
 
     def batch(self, batch_id: int) -> BatchRow | None:
         row = self._db.execute(
-            "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash FROM batches"
-            " WHERE id = ?",
+            "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash, posting_nonce"
+            " FROM batches WHERE id = ?",
             (batch_id,),
         ).fetchone()
         return _batch(row) if row else None
@@ -167,8 +183,8 @@ class Store:
         rows = []
         for status in statuses:
             rows += self._db.execute(
-                "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash FROM batches"
-                " WHERE status = ?",
+                "SELECT id, number, status, series, round, deadline, dropped, root, raw_tx, tx_hash, posting_nonce"
+                " FROM batches WHERE status = ?",
                 (status,),
             ).fetchall()
         return [_batch(row) for row in sorted(rows)]
@@ -219,7 +235,7 @@ def _fill(row: tuple) -> Fill:
 
 
 def _batch(row: tuple) -> BatchRow:
-    i, number, status, series, round_, deadline, dropped, root, raw, tx_hash = row
+    i, number, status, series, round_, deadline, dropped, root, raw, tx_hash, posting_nonce = row
     return BatchRow(
         int(i),
         int(number),
@@ -231,4 +247,5 @@ def _batch(row: tuple) -> BatchRow:
         bytes(root) if root is not None else None,
         bytes(raw) if raw is not None else None,
         tx_hash,
+        int(posting_nonce),
     )

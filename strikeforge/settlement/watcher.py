@@ -3,14 +3,17 @@
 For each BatchPosted event it reads the posting transaction's calldata, decodes the leaves and rebuilds both trees
 (Merkle-sum and plain), then looks for the first fraud it can prove in one step, in this order:
 
-1. `data`: the calldata is not signed leaves, or the posted Merkle-sum root or plain root is not the calldata's
-   (challengeData: the ledger rebuilds both trees itself);
+1. `data`: the posted Merkle-sum root or plain root is not the calldata's (challengeData: the ledger rebuilds both
+   trees itself), or the calldata does not decode (which postBatch, checking the canonical encoding, never accepts);
 2. `sums`: the root's sums are not zero (challengeSums at the root; with the root built from the data, every inner
-   node's sums are its children's by construction);
-3. `signature`: a leaf for another batch, or without a valid co-signature of its account (challengeSignature);
-4. `collateral`: a leaf debiting more cash than its account can pay: its balance, net of a withdrawal requested
-   before the batch was posted, less its debits in earlier batches not applied yet (challengeCollateral, with those
-   earlier leaves and their proofs).
+   node's sums are its children's by construction; postBatch refuses calldata whose columns do not sum to zero, so a
+   batch the ledger accepted never gets here);
+3. `signature`: a leaf for another batch, or without a valid co-signature of its account for the batch's posting
+   (its posting nonce and series, from the BatchPosted event), or with a signature OpenZeppelin's ECDSA refuses
+   (challengeSignature);
+4. `collateral`: a leaf debiting more cash than its account can pay: its balance, net of a withdrawal request whose
+   readyAt is at or before the batch's posting, less its debits in earlier batches not applied yet
+   (challengeCollateral, with those earlier leaves and their proofs).
 
 Finding the fraud (`find_fraud`) is pure and runs on plain values; `Watcher` is the loop around it on a chain. The
 watcher keeps the leaves of the batches it has seen and not yet settled (to prove earlier debits), and its progress,
@@ -155,7 +158,7 @@ class Watcher:
         write_atomically(self.state, json.dumps({"next_block": self.next_block, "seen": seen}))
 
     def _available(self, posted_at: int) -> Callable[[str], int]:
-        return lambda account: net_of_withdrawal(self.contract, account, requested_by=posted_at)
+        return lambda account: net_of_withdrawal(self.contract, account, posted_at=posted_at)
 
     def _calldata(self, tx_hash: str) -> dict[str, Any]:
         from ape import chain
@@ -225,6 +228,8 @@ class Watcher:
             log.error("batch %d: no postBatch call in transaction %s (%s); check it by hand", number, tx_hash, exc)
             return None
         self.checked += 1
+        posting = Posting(int(event.postingNonce), tuple(int(s) for s in event.series))
+        posted_at = int(self.contract.postingOf(number)[0])
         fraud = find_fraud(
             number,
             bytes(inputs["root"]),
@@ -232,7 +237,8 @@ class Watcher:
             bytes(inputs["leaves"]),
             self.chain_id,
             self.address,
-            self._available(int(stored.postedAt)),
+            posting,
+            self._available(posted_at),
             self._prior_debits(number),
         )
         if fraud is None:

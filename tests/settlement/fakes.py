@@ -6,10 +6,12 @@ import json
 from collections import defaultdict
 from dataclasses import replace
 
+from eth_abi import decode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI
 from strikeforge.settlement.orders import Cancel, Order
 
 CHAIN_ID = 31337
@@ -22,7 +24,8 @@ KEYS = [Account.from_key(keccak(text=f"strikeforge sequencer test {i}")) for i i
 
 class FakeLedger:
     """The parts of SettlementLedger the sequencer reads and writes, in memory. Broadcasting a transaction twice
-    posts it once, as a chain does with one signed transaction."""
+    posts it once, as a chain does with one signed transaction. Like the ledger, it counts the leaves posted (the next
+    posting nonce), reverted batches' included."""
 
     chain_id = CHAIN_ID
     address = LEDGER
@@ -34,9 +37,18 @@ class FakeLedger:
         self.broadcasts = 0
         self.settled = 0
         self.applied: set[tuple[int, int]] = set()
+        self.leaves_posted = 0
 
     def batch_count(self) -> int:
         return len(self.posted)
+
+    def posting_nonce(self) -> int:
+        return self.leaves_posted
+
+    def post_other(self, root: bytes = b"\x01" * 32, series: list[int] | None = None, leaves: int = 2) -> None:
+        """Another sequencer posts a batch of `leaves` leaves."""
+        self.posted.append((root, series or [9, 0, 0, 0], b""))
+        self.leaves_posted += leaves
 
     def root_of(self, number: int) -> bytes:
         return self.posted[number - 1][0]
@@ -58,8 +70,11 @@ class FakeLedger:
         self.broadcasts += 1
         if tx_hash not in self.sent:
             body = json.loads(raw_tx)
-            self.posted.append((bytes.fromhex(body["root"]), body["series"], bytes.fromhex(body["data"])))
+            data = bytes.fromhex(body["data"])
+            self.posted.append((bytes.fromhex(body["root"]), body["series"], data))
             self.sent[tx_hash] = len(self.posted)
+            (rows,) = decode([SIGNED_LEAVES_ABI], data)
+            self.leaves_posted += len(rows)
         return True
 
     def revert_from(self, number: int) -> None:

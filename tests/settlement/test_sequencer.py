@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from eth_abi import decode
 
-from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI
+from strikeforge.settlement import sequencer as sequencer_module
+from strikeforge.settlement.cosign import SIGNED_LEAVES_ABI, Posting, canonical_problem
 from strikeforge.settlement.orders import OrderError
 from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
-from strikeforge.settlement.tree import MerkleSumTree, verify_plain
+from strikeforge.settlement.tree import Leaf, MerkleSumTree, verify_plain
 from tests.settlement.fakes import KEYS, WAD, FakeLedger, cancel, order, sign
 
 A, B, C, D, E, _ = KEYS
@@ -35,8 +38,23 @@ def seq(store, ledger):
 
 def _cosign_all(seq, batch_id, keys):
     for key in keys:
-        _, leaf = seq.leaf_for(batch_id, key.address)
-        seq.cosign(batch_id, key.address, sign(seq.leaf_typed_data(leaf), key))
+        batch, leaf = seq.leaf_for(batch_id, key.address)
+        seq.cosign(batch_id, key.address, sign(seq.leaf_typed_data(batch, leaf), key))
+
+
+def _posted_leaves(data):
+    (rows,) = decode([SIGNED_LEAVES_ABI], data)
+    return [Leaf(b, a.lower(), c, tuple(p), bytes(sig)) for b, a, c, p, sig in rows]
+
+
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _high_s(signature):
+    """The same signature's malleable twin (n - s, v flipped): it recovers to the same signer in eth-account, and
+    OpenZeppelin's ECDSA refuses it."""
+    s = int.from_bytes(signature[32:64], "big")
+    return signature[:32] + (SECP256K1_ORDER - s).to_bytes(32, "big") + bytes([55 - signature[64]])
 
 
 def _trade(seq, maker, taker, series=1, size=2 * WAD, price=100, nonce=1):
@@ -70,7 +88,9 @@ def test_a_nonce_is_used_once(seq):
         ({"size": 0}, r"^size: must be > 0"),
         ({"price": 0}, r"^price: must be > 0"),
         ({"series": 0}, r"^series: 0 is not a series id"),
-        ({"series": 2**48}, r"^series: 281474976710656 is not a series id"),
+        ({"series": 2**40}, r"^series: 1099511627776 is not a series id \(.*below 2\^40\)"),
+        ({"size": 2**127}, r"^size: 170141183460469231731687303715884105728 is above the ledger's bound"),
+        ({"price": 2**127}, r"^price: 170141183460469231731687303715884105728 is above the ledger's bound"),
     ],
 )
 def test_bad_fields_are_named(seq, fields, message):
@@ -116,6 +136,7 @@ def test_a_batch_is_cut_cosigned_and_posted_with_its_leaves_as_data(seq, ledger)
     # 2 options at 100 each
     assert {row[1].lower(): row[2] for row in rows} == {A.address.lower(): 200, B.address.lower(): -200}
     assert all(len(row[4]) == 65 for row in rows)
+    assert canonical_problem(1, _posted_leaves(data)) is None  # what postBatch checks: sorted, balanced, 65 bytes
     batch, index, leaf, proof = seq.proof(1, B.address)
     assert root == batch.root == seq.tree(1).root
     assert verify_plain(seq.tree(1).leaves_root, leaf, index, proof)
@@ -194,6 +215,7 @@ def test_a_reverted_batch_returns_its_fills_for_the_next_batch(seq, ledger, stor
     assert seq.tick(now=3) == "reverted 1"
     assert seq.tick(now=4) == "cut 2"
     assert store.batch(2).number == 1  # the ledger reuses the id
+    assert store.batch(2).posting_nonce == 2  # not the posting nonce: the reverted batch's 2 leaves took it
     assert len(store.batch_fills(2)) == 1
 
 
@@ -201,9 +223,9 @@ def test_leaves_signed_for_an_id_someone_else_took_are_signed_again(seq, ledger,
     _trade(seq, A, B)
     seq.tick(now=1)
     _cosign_all(seq, 1, [A, B])
-    ledger.posted.append((b"\x01" * 32, [9, 0, 0, 0], b""))  # another sequencer posted ledger batch 1
+    ledger.post_other(leaves=3)  # another sequencer posted ledger batch 1 (3 leaves)
     assert seq.tick(now=2) == "renumbered 1"
-    assert store.batch(1).number == 2
+    assert (store.batch(1).number, store.batch(1).posting_nonce) == (2, 3)
     assert not any(leaf.signature for leaf in store.leaves(1))
     _cosign_all(seq, 1, [A, B])
     assert seq.tick(now=3) == "posted 1"
@@ -211,12 +233,72 @@ def test_leaves_signed_for_an_id_someone_else_took_are_signed_again(seq, ledger,
     assert all(leaf.batch == 2 for leaf in store.leaves(1))
 
 
+def test_leaves_signed_for_a_posting_nonce_a_reverted_batch_took_are_signed_again(seq, ledger, store):
+    """Another posting came and was reverted between the cut and the post: the batch id is free again, the posting
+    nonce is not (the ledger never reuses one), so the co-signatures would not verify on-chain."""
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    ledger.post_other(leaves=3)
+    ledger.revert_from(1)
+    assert seq.tick(now=2) == "renumbered 1"
+    assert (store.batch(1).number, store.batch(1).posting_nonce) == (1, 3)
+    assert not any(leaf.signature for leaf in store.leaves(1))
+    assert seq.tick(now=3) == "cosigning"  # a fresh round, with a fresh deadline
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=4) == "posted 1"
+    assert ledger.leaves_posted == 5
+
+
+def test_a_batch_is_signed_for_the_posting_nonce_and_series_the_ledger_will_give_it(seq, ledger, store):
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=2) == "posted 1"
+    _trade(seq, C, D, series=2, nonce=2)
+    assert seq.tick(now=3) == "cut 2"
+    batch, leaf = seq.leaf_for(2, C.address)
+    assert batch.posting == Posting(2, (2, 0, 0, 0))  # batch 1 posted 2 leaves
+    message = seq.leaf_typed_data(batch, leaf)["message"]
+    assert (message["batch"], message["postingNonce"], message["series"]) == (2, 2, [2, 0, 0, 0])
+
+
 def test_a_cosignature_for_another_leaf_is_refused(seq):
     _trade(seq, A, B)
     seq.tick(now=1)
-    _, leaf_b = seq.leaf_for(1, B.address)
+    batch, leaf_b = seq.leaf_for(1, B.address)
     with pytest.raises(OrderError, match=r"^signature: signed by"):
-        seq.cosign(1, A.address, sign(seq.leaf_typed_data(leaf_b), B))
+        seq.cosign(1, A.address, sign(seq.leaf_typed_data(batch, leaf_b), B))
+
+
+def test_a_cosignature_for_another_posting_is_refused(seq):
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    batch, leaf = seq.leaf_for(1, B.address)
+    stale = sign(seq.leaf_typed_data(replace(batch, posting_nonce=7), leaf), B)
+    with pytest.raises(OrderError, match=r"^signature: signed by"):
+        seq.cosign(1, B.address, stale)
+
+
+def test_a_non_canonical_cosignature_is_refused_even_from_the_right_key(seq, store):
+    """A high-s twin recovers to the account in eth-account, but the ledger's ECDSA refuses it: posted, it would get
+    the honest batch slashed as a signature fraud."""
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    batch, leaf = seq.leaf_for(1, B.address)
+    with pytest.raises(OrderError, match=r"^signature: not canonical"):
+        seq.cosign(1, B.address, _high_s(sign(seq.leaf_typed_data(batch, leaf), B)))
+    assert not any(leaf.signature for leaf in store.leaves(1))
+
+
+def test_a_cut_takes_fills_of_at_most_max_leaves_accounts(seq, store, monkeypatch):
+    monkeypatch.setattr(sequencer_module, "MAX_LEAVES", 3)
+    _trade(seq, A, B)
+    _trade(seq, C, D, nonce=2)  # a fourth account: too many for one batch
+    _trade(seq, B, A, series=2, nonce=3)
+    assert seq.tick(now=1) == "cut 1"
+    assert {leaf.account for leaf in store.leaves(1)} == {A.address.lower(), B.address.lower()}
+    assert [(f.seller, f.buyer) for _, f in store.unbatched_fills()] == [(C.address.lower(), D.address.lower())]
 
 
 def test_debits_of_posted_batches_not_yet_applied_count_against_the_next_batch(seq, ledger, store):
