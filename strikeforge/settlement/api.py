@@ -5,9 +5,10 @@
     GET  /orders/{id}                     an order's state
     GET  /books/{series}                  price levels, best first  -> {"bids": [[price, size]], "asks": [...]}
     GET  /batches/{id}                    a batch's state and leaves
-    GET  /batches/{id}/leaves/{account}   the account's leaf and the EIP-712 message to co-sign
-    POST /batches/{id}/cosign             {"account", "signature"}
+    GET  /batches/{id}/leaves/{account}   the account's leaf, the batch's posting and the EIP-712 message to co-sign
+    POST /batches/{id}/cosign             {"account", "signature"} (65 bytes, canonical: low s, v 27 or 28)
     GET  /batches/{id}/proofs/{account}   a posted batch's leaf, index and plain proof (apply_'s arguments)
+    GET  /batches/{id}/settlement/{account}  the proven leaves settleAccount takes for the account in a posted batch
     GET  /health
 
 Numbers travel as decimal strings (uint256 and int256 do not fit JSON numbers), bytes as 0x hex. A refused request
@@ -24,6 +25,8 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from eth_utils import keccak
 
 from strikeforge.settlement.orders import Cancel, Order, OrderError, parse_signature
 from strikeforge.settlement.sequencer import ScreenedError, Sequencer
@@ -64,6 +67,7 @@ class Api:
             ("GET", re.compile(r"/batches/(\d+)/leaves/(0x[0-9a-fA-F]{40})"), self.get_leaf),
             ("POST", re.compile(r"/batches/(\d+)/cosign"), self.post_cosign),
             ("GET", re.compile(r"/batches/(\d+)/proofs/(0x[0-9a-fA-F]{40})"), self.get_proof),
+            ("GET", re.compile(r"/batches/(\d+)/settlement/(0x[0-9a-fA-F]{40})"), self.get_settlement),
             ("GET", re.compile(r"/health"), self.get_health),
         ]
 
@@ -115,6 +119,7 @@ class Api:
         return 200, {
             "id": batch.id,
             "number": batch.number,
+            "posting_nonce": str(batch.posting_nonce),
             "status": batch.status,
             "series": [str(s) for s in batch.series],
             "round": batch.round,
@@ -136,9 +141,12 @@ class Api:
             "status": batch.status,
             "deadline": batch.deadline,
             "series": [str(s) for s in batch.series],
+            # What the co-signature binds besides the leaf: the ledger's leavesPosted() when the batch is posted, and
+            # the batch's series ids (its position columns).
+            "posting": {"nonce": str(batch.posting_nonce), "series": [str(s) for s in batch.posting.series]},
             "leaf": _leaf_json(leaf),
             "fills": fills,  # the account's fills the leaf nets: check them before co-signing
-            "typed_data": self.seq.leaf_typed_data(leaf),
+            "typed_data": self.seq.leaf_typed_data(batch, leaf),
         }
 
     def post_cosign(self, batch_id: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -156,6 +164,21 @@ class Api:
             "leaf": _leaf_json(leaf),
             "signature": "0x" + leaf.signature.hex(),
             "proof": ["0x" + sibling.hex() for sibling in proof],
+        }
+
+    def get_settlement(self, batch_id: str, account: str, body: dict[str, Any]) -> tuple[int, Any]:
+        batch, proven = self.seq.settlement_proof(int(batch_id), account)
+        return 200, {
+            "number": batch.number,
+            "proven": [
+                {
+                    "index": index,
+                    "leaf": _leaf_json(leaf),
+                    "signature_hash": "0x" + keccak(leaf.signature).hex(),
+                    "proof": ["0x" + sibling.hex() for sibling in proof],
+                }
+                for index, leaf, proof in proven
+            ],
         }
 
     def get_health(self, body: dict[str, Any]) -> tuple[int, Any]:

@@ -9,6 +9,8 @@ in the batch (which the sequencer lists next to the leaf) and refuses a leaf tha
     client.place_order(series=3, buy=True, size=10**18, price=150 * 10**6)
     client.cosign_pending(batch_id=1)
     client.claim(batch_id=1)          # after the challenge window
+    client.settle_account(batch_id=1) # proves the account has nothing left to apply in it (for withdrawals)
+    client.claim_bonds(to)            # pays the ETH the ledger owes the account (bonds, challenge rewards)
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from strikeforge.settlement.cosign import typed_data
+from strikeforge.settlement.cosign import Posting, canonical_signature, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order
 from strikeforge.settlement.tree import Leaf
@@ -75,6 +77,12 @@ class SettlementClient:
             raise ClientError("the account refused to sign")
         return bytes(signature.encode_rsv())
 
+    def _sign_leaf(self, leaf: Leaf, posting: Posting) -> bytes:
+        signature = self._sign(typed_data(self.chain_id, self.ledger_address, leaf, posting))
+        if not canonical_signature(signature):  # the sequencer refuses it: the ledger would prove it a fraud
+            raise ClientError("the account's signer returned a non-canonical signature (high s or v not 27/28)")
+        return signature
+
     # ------------------------------------------------------------------------------------------------ orders
 
     def place_order(
@@ -105,9 +113,13 @@ class SettlementClient:
         return self._call("GET", f"/batches/{batch_id}/leaves/{self.address}")
 
     def cosign_pending(self, batch_id: int) -> Leaf:
-        """Checks the account's leaf in `batch_id` against its own fills there, then co-signs it."""
+        """Checks the account's leaf in `batch_id` against its own fills there, then co-signs it for the batch's
+        posting (the posting nonce the sequencer gives, and the batch's series)."""
         pending = self.pending_leaf(batch_id)
         series = [int(s) for s in pending["series"]]
+        posting = Posting(int(pending["posting"]["nonce"]), tuple(int(s) for s in pending["posting"]["series"]))
+        if list(posting.series) != series:
+            raise ClientError(f"batch {batch_id}: the posting's series {posting.series} are not the batch's {series}")
         column = {s: i for i, s in enumerate(series) if s}
         fills = pending["fills"]
         leaf_json = pending["leaf"]
@@ -122,7 +134,7 @@ class SettlementClient:
             raise ClientError(
                 f"batch {batch_id}: the leaf offered ({leaf}) is not the net of this account's fills {mine}"
             )
-        signature = self._sign(typed_data(self.chain_id, self.ledger_address, leaf))
+        signature = self._sign_leaf(leaf, posting)
         self._call(
             "POST", f"/batches/{batch_id}/cosign", {"account": self.address, "signature": "0x" + signature.hex()}
         )
@@ -146,6 +158,34 @@ class SettlementClient:
         signature_hash = keccak(bytes.fromhex(answer["signature"][2:]))
         proof = [bytes.fromhex(sibling[2:]) for sibling in answer["proof"]]
         return self.ledger.apply_(answer["number"], args, signature_hash, answer["index"], proof, sender=self.account)
+
+    def settle_account(self, batch_id: int) -> Any:
+        """Proves on the ledger (settleAccount) that the account has nothing left to apply in posted batch
+        `batch_id`, which must be the next batch it is not settled through: its own leaf, applied, or the leaves
+        around where its leaf would stand. A withdrawal (or, in escape mode, any exit) waits for that, not for every
+        other account's leaves."""
+        answer = self._call("GET", f"/batches/{batch_id}/settlement/{self.address}")
+        proven = [
+            (
+                (
+                    int(p["leaf"]["batch"]),
+                    to_checksum_address(p["leaf"]["account"]),
+                    int(p["leaf"]["cash"]),
+                    [int(v) for v in p["leaf"]["positions"]],
+                ),
+                bytes.fromhex(p["signature_hash"][2:]),
+                int(p["index"]),
+                [bytes.fromhex(sibling[2:]) for sibling in p["proof"]],
+            )
+            for p in answer["proven"]
+        ]
+        holder = to_checksum_address(self.address)
+        return self.ledger.settleAccount(holder, answer["number"], proven, sender=self.account)
+
+    def claim_bonds(self, to: str | None = None) -> Any:
+        """Pays the ETH the ledger owes the account (released bonds, challenge rewards) to `to` (the account by
+        default): claimBonds."""
+        return self.ledger.claimBonds(to or self.account.address, sender=self.account)
 
     def deposit(self, amount: int) -> Any:
         from ape import Contract

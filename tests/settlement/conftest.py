@@ -8,7 +8,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from strikeforge.settlement.cosign import typed_data
+from strikeforge.settlement.cosign import Posting, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
@@ -55,21 +55,30 @@ def funded(ledger, cash, traders, deployer, accounts):
     return signers
 
 
-def sign_leaf(key_account, chain_id: int, ledger, leaf: Leaf) -> Leaf:
-    message = encode_typed_data(full_message=typed_data(chain_id, str(ledger.address), leaf))
+def next_posting(ledger) -> Posting:
+    """The posting the ledger's next batch gets: its leavesPosted() now, and the tests' SERIES."""
+    return Posting(int(ledger.leavesPosted()), tuple(SERIES))
+
+
+def sign_leaf(key_account, chain_id: int, ledger, leaf: Leaf, posting: Posting | None = None) -> Leaf:
+    """The leaf co-signed by `key_account` for `posting` (by default the ledger's next posting)."""
+    posting = next_posting(ledger) if posting is None else posting
+    message = encode_typed_data(full_message=typed_data(chain_id, str(ledger.address), leaf, posting))
     return replace(leaf, signature=bytes(Account.sign_message(message, key_account.key).signature))
 
 
 @pytest.fixture
 def build(traders, chain, ledger):
-    """Nets trades into co-signed leaves for `batch` and their tree."""
+    """Nets trades into leaves for `batch` co-signed for `posting` (by default the ledger's next posting: build a
+    batch right before posting it), and their tree."""
     by_address = {t.address.lower(): t for t in traders}
 
-    def build_batch(batch: int, trades: list[Trade], signer_for=None):
+    def build_batch(batch: int, trades: list[Trade], signer_for=None, posting: Posting | None = None):
+        posting = next_posting(ledger) if posting is None else posting
         leaves = []
         for leaf in net(batch, trades):
             key = (signer_for or {}).get(leaf.account, by_address[leaf.account])
-            leaves.append(sign_leaf(key, chain.chain_id, ledger, leaf))
+            leaves.append(sign_leaf(key, chain.chain_id, ledger, leaf, posting))
         return leaves, MerkleSumTree(leaves)
 
     return build_batch

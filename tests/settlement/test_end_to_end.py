@@ -16,7 +16,7 @@ from strikeforge.cli import main
 from strikeforge.settlement.api import Api, serve
 from strikeforge.settlement.chain import ApeLedger
 from strikeforge.settlement.client import ClientError, SettlementClient
-from strikeforge.settlement.cosign import batch_calldata
+from strikeforge.settlement.cosign import Posting, batch_calldata
 from strikeforge.settlement.netting import Trade
 from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
@@ -25,6 +25,7 @@ from strikeforge.settlement.watcher import Watcher
 from tests.settlement.conftest import BOND, SERIES, USDC, WINDOW
 
 WAD = 10**18
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @pytest.fixture
@@ -110,6 +111,47 @@ def test_an_account_that_does_not_cosign_is_dropped_and_the_rest_settle(sequence
     assert b.balance() == 10_000 * USDC - 100 * USDC
 
 
+def test_clients_settle_their_own_accounts_and_withdraw_without_waiting_for_others(
+    sequencer, clients, ledger, chain, cash
+):
+    """a's leaf applied, or c's absence from the batch, proven by the account itself (settleAccount): each withdraws
+    while b's leaf is still unapplied."""
+    a, b, c, _ = clients
+    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    sequencer.tick(_now(chain))
+    for client in (a, b):
+        client.cosign_pending(1)
+    assert sequencer.tick(_now(chain)) == "posted 1"
+    for client in (a, c):
+        client.request_withdrawal(1_000 * USDC)  # after the posting: batch 1 must be settled for them first
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    a.claim(1)
+    for client in (a, c):
+        with ape.reverts(ledger.UnsettledBatches):
+            client.withdraw(1_000 * USDC)
+        client.settle_account(1)
+        client.withdraw(1_000 * USDC)
+        assert cash.balanceOf(client.account) == 1_000 * USDC
+    assert ledger.settledThrough() == 0  # b's leaf is still to apply
+
+
+def test_a_client_claims_what_the_ledger_owes_its_account(sequencer, ledger, deployer, chain, alice, clients):
+    a, b, _, _ = clients
+    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    sequencer.tick(_now(chain))
+    for client in (a, b):
+        client.cosign_pending(1)
+    assert sequencer.tick(_now(chain)) == "posted 1"
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    ledger.releaseBond(1, sender=alice)
+    before = alice.balance
+    SettlementClient(sequencer.url, deployer, ledger).claim_bonds(alice)  # the sequencer's bond, paid to alice
+    assert alice.balance - before == BOND
+    assert ledger.bondsOwed(deployer) == 0
+
+
 def test_a_client_refuses_to_cosign_a_leaf_that_is_not_its_fills(sequencer, clients, chain):
     a, b, _, _ = clients
     a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
@@ -146,28 +188,54 @@ def _bad_batch(kind, build, traders):
         leaves, tree = build(1, trades, signer_for={b.lower(): traders[0]})  # b's leaf signed by a
         return leaves, tree
     leaves, tree = build(1, trades)
-    if kind == "sums":
-        leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC)  # money from nowhere
-        return leaves, MerkleSumTree(leaves)
     if kind == "data":
         hidden = [replace(leaves[0], cash=leaves[0].cash - 1), *leaves[1:]]
         return leaves, MerkleSumTree(hidden)  # roots the posted data does not build
     return leaves, tree
 
 
-@pytest.mark.parametrize("kind", ["data", "sums", "signature", "collateral"])
+# A batch whose leaves do not net to zero (the old `sums` case) no longer reaches the watcher: postBatch refuses it
+# (tests/settlement/test_settlement_ledger.py), and money from nowhere in the root alone is a `data` fraud.
+@pytest.mark.parametrize("kind", ["data", "signature", "collateral"])
 def test_the_watcher_challenges_each_kind_of_bad_batch(
-    kind, ledger, funded, build, traders, deployer, watcher, treasury
+    kind, ledger, funded, build, traders, deployer, watcher, alice, treasury
 ):
     leaves, tree = _bad_batch(kind, build, traders)
     ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
-    before = treasury.balance
     frauds = watcher.tick()
     assert [f.kind for f in frauds] == [kind]
     assert ledger.batchCount() == 0
-    assert treasury.balance - before == BOND - BOND // 2
+    assert ledger.bondsOwed(treasury) == BOND - BOND // 2
+    assert ledger.bondsOwed(alice) == BOND // 2  # the watcher's account
     reverted = list(ledger.BatchReverted.range(0, ape.chain.blocks.head.number + 1))
     assert [e.fraud for e in reverted] == [kind]
+
+
+def test_the_watcher_challenges_a_leaf_signed_for_another_posting(
+    ledger, funded, build, standard_trades, deployer, watcher
+):
+    """The co-signature is the account's, for this batch id, but for a posting nonce the ledger never gives this
+    batch (signed for a posting that was reverted, say): the signature proof reverts it."""
+    posting = Posting(int(ledger.leavesPosted()) + 7, tuple(SERIES))
+    leaves, tree = build(1, standard_trades, posting=posting)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 0)]
+    assert ledger.batchCount() == 0
+
+
+def test_the_watcher_challenges_a_non_canonical_signature_that_recovers_to_the_account(
+    ledger, funded, build, standard_trades, deployer, watcher
+):
+    """A high-s twin recovers to the account in eth-account, but the ledger's ECDSA refuses it (the sequencer must
+    never post one): the watcher judges it as the ledger does."""
+    leaves, _ = build(1, standard_trades)
+    signature = leaves[1].signature
+    s = SECP256K1_ORDER - int.from_bytes(signature[32:64], "big")
+    leaves[1] = replace(leaves[1], signature=signature[:32] + s.to_bytes(32, "big") + bytes([55 - signature[64]]))
+    tree = MerkleSumTree(leaves)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
+    assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 1)]
+    assert ledger.batchCount() == 0
 
 
 def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
@@ -182,13 +250,13 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
 
 
 def test_settle_watch_command_challenges_a_bad_batch(ledger, funded, build, traders, deployer, tmp_path):
-    leaves, tree = _bad_batch("sums", build, traders)
+    leaves, tree = _bad_batch("data", build, traders)
     ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=deployer, value=BOND)
     args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
     args += ["--test-account", "7", "--state", str(tmp_path / "w.json"), "--iterations", "1"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "batch 1: challenged (sums)" in result.output
+    assert "batch 1: challenged (data)" in result.output
     assert ledger.batchCount() == 0
 
 

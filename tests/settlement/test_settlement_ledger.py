@@ -18,6 +18,24 @@ def _post(ledger, deployer, tree, leaves):
     return ledger.postBatch(tree.root, tree.leaves_root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
 
 
+def _root_from_nowhere(leaves):
+    """The tree of the leaves with 1,000 USDC more cash on the first one: a Merkle-sum root whose sums are not zero.
+    postBatch refuses such leaves as calldata (Unbalanced), so the sequencer can only commit to them in the root."""
+    return MerkleSumTree([replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC), *leaves[1:]])
+
+
+def _post_root_from_nowhere(ledger, deployer, leaves):
+    """Posts the honest leaves as calldata under a root with money from nowhere; returns that root's tree."""
+    tree = _root_from_nowhere(leaves)
+    ledger.postBatch(tree.root, tree.leaves_root, SERIES, leaves_calldata(leaves), sender=deployer, value=BOND)
+    return tree
+
+
+def _challenge_root_sums(ledger, tree, challenger):
+    left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
+    return ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=challenger)
+
+
 def _after_window(chain):
     chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
 
@@ -47,11 +65,20 @@ def test_a_final_batch_applies_each_leaf_once(ledger, funded, build, standard_tr
 def test_a_leaf_cannot_be_replayed_in_another_batch(ledger, funded, build, standard_trades, deployer, chain):
     leaves, tree = build(1, standard_trades)
     _post(ledger, deployer, tree, leaves)
-    _post(ledger, deployer, tree, leaves)  # the same root posted again as batch 2
+    second, second_tree = build(2, standard_trades)
+    _post(ledger, deployer, second_tree, second)
     _after_window(chain)
     leaf = leaves[0]
-    with ape.reverts(ledger.WrongBatch):
+    with ape.reverts(ledger.WrongBatch):  # batch 1's leaf, proven in its own tree, claimed against batch 2
         ledger.apply_(2, *apply_args(1, leaf, tree, 0)[1:], sender=deployer)
+
+
+def test_a_batchs_leaves_cannot_be_posted_again_as_another_batch(ledger, funded, build, standard_trades, deployer):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    with ape.reverts(ledger.BadLeaf, index=0, field="batch"):  # the same leaves and root posted again as batch 2
+        _post(ledger, deployer, tree, leaves)
+    assert ledger.batchCount() == 1
 
 
 def test_an_inner_node_cannot_be_applied_as_a_leaf(ledger, funded, build, standard_trades, deployer, chain):
@@ -78,20 +105,50 @@ def test_an_honest_batch_survives_every_challenge(ledger, funded, build, standar
     assert ledger.batchCount() == 1
 
 
-def test_a_batch_that_does_not_net_to_zero_is_reverted_and_slashed(
-    ledger, funded, build, standard_trades, deployer, chain, alice, treasury
-):
+def test_leaves_that_do_not_net_to_zero_are_refused_at_posting(ledger, funded, build, standard_trades, deployer):
     leaves, _ = build(1, standard_trades)
     leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1_000 * USDC)  # the sequencer pays someone out of thin air
-    tree = MerkleSumTree(leaves)
-    _post(ledger, deployer, tree, leaves)
-    before_alice, before_treasury = alice.balance, treasury.balance
-    left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
-    tx = ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    with ape.reverts(ledger.Unbalanced, column=0):
+        _post(ledger, deployer, MerkleSumTree(leaves), leaves)
     assert ledger.batchCount() == 0
-    assert alice.balance - before_alice == BOND // 2 - tx.total_fees_paid
-    assert treasury.balance - before_treasury == BOND - BOND // 2
+
+
+def test_a_root_that_does_not_net_to_zero_is_reverted_and_slashed(
+    ledger, funded, build, standard_trades, deployer, alice, treasury
+):
+    leaves, _ = build(1, standard_trades)
+    tree = _post_root_from_nowhere(ledger, deployer, leaves)
+    before_alice, before_treasury = alice.balance, treasury.balance
+    tx = _challenge_root_sums(ledger, tree, alice)
+    assert ledger.batchCount() == 0
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["sums"]
+    # The bond is credited, half to the challenger and half to the treasury, and paid when each claims it.
+    assert ledger.bondsOwed(alice) == BOND // 2
+    assert ledger.bondsOwed(treasury) == BOND - BOND // 2
+    assert alice.balance == before_alice - tx.total_fees_paid and treasury.balance == before_treasury
+    assert [(e.account, e.amount) for e in tx.events.filter(ledger.BondCredited)] == [
+        (alice.address, BOND // 2),
+        (treasury.address, BOND - BOND // 2),
+    ]
+
+
+def test_owed_bonds_are_paid_once_to_the_address_the_owner_names(
+    ledger, funded, build, standard_trades, deployer, alice, bob
+):
+    leaves, _ = build(1, standard_trades)
+    tree = _post_root_from_nowhere(ledger, deployer, leaves)
+    _challenge_root_sums(ledger, tree, alice)
+    before_alice, before_bob, held = alice.balance, bob.balance, ledger.balance
+    tx = ledger.claimBonds(bob, sender=alice)  # alice's reward, paid to bob
+    assert bob.balance - before_bob == BOND // 2
+    assert alice.balance == before_alice - tx.total_fees_paid
+    assert held - ledger.balance == BOND // 2
+    assert ledger.bondsOwed(alice) == 0
+    assert [(e.account, e.to, e.amount) for e in tx.events.filter(ledger.BondsClaimed)] == [
+        (alice.address, bob.address, BOND // 2)
+    ]
+    with ape.reverts(ledger.NothingOwed):
+        ledger.claimBonds(alice, sender=alice)
 
 
 def test_a_forged_inner_sum_is_caught_at_its_parent(ledger, funded, build, traders, deployer, alice):
@@ -152,26 +209,21 @@ def test_a_leaf_beyond_the_account_collateral_is_reverted(ledger, funded, build,
 
 def test_reverting_a_batch_reverts_every_later_one(ledger, funded, build, standard_trades, deployer, alice):
     bad, _ = build(1, standard_trades)
-    bad[0] = replace(bad[0], cash=bad[0].cash + 1)
-    bad_tree = MerkleSumTree(bad)
-    _post(ledger, deployer, bad_tree, bad)
+    bad_tree = _post_root_from_nowhere(ledger, deployer, bad)
     good, good_tree = build(2, standard_trades)
     _post(ledger, deployer, good_tree, good)
-    left, right = bad_tree.node(bad_tree.depth - 1, 0), bad_tree.node(bad_tree.depth - 1, 1)
-    tx = ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    tx = _challenge_root_sums(ledger, bad_tree, alice)
     assert [e.batch for e in tx.events.filter(ledger.BatchReverted)] == [1, 2]
     assert ledger.batchCount() == 0
+    assert ledger.bondsOwed(deployer) == BOND  # the later batch's bond goes back to its sequencer
 
 
 def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard_trades, deployer, chain, alice):
     leaves, _ = build(1, standard_trades)
-    leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1)
-    tree = MerkleSumTree(leaves)
-    _post(ledger, deployer, tree, leaves)
+    tree = _post_root_from_nowhere(ledger, deployer, leaves)
     _after_window(chain)
-    left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
     with ape.reverts(ledger.ChallengeWindowOver):
-        ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+        _challenge_root_sums(ledger, tree, alice)
 
 
 def test_only_the_sequencer_posts_and_only_with_the_bond(ledger, build, standard_trades, deployer, alice):
@@ -238,10 +290,11 @@ def test_an_account_cannot_withdraw_before_its_debit_lands(ledger, funded, build
     with ape.reverts(ledger.UnsettledBatches):
         ledger.withdraw(10_000 * USDC, sender=funded[1])
     _apply(ledger, tree, leaves, 1 - credit, deployer)  # anyone may apply b's debit to unblock it
-    assert ledger.settledThrough() == 1
+    assert ledger.settledThrough() == 0  # apply_ leaves the cursor to applyMany, advanceSettled and withdraw
     with ape.reverts(ledger.InsufficientBalance):
         ledger.withdraw(10_000 * USDC, sender=funded[1])
     ledger.withdraw(6_000 * USDC, sender=funded[1])
+    assert ledger.settledThrough() == 1
     assert cash.balanceOf(ledger) == ledger.balanceOf(a) + ledger.balanceOf(b) + 2 * 10_000 * USDC
 
 
@@ -296,11 +349,11 @@ def test_a_prior_debit_counts_once_only_if_real_and_unapplied(ledger, funded, bu
     assert ledger.batchCount() == 2
 
 
-def test_a_series_id_beyond_48_bits_is_refused(ledger, build, standard_trades, deployer):
+def test_a_series_id_beyond_40_bits_is_refused(ledger, build, standard_trades, deployer):
     leaves, tree = build(1, standard_trades)
     with ape.reverts(ledger.InvalidConfig):
         ledger.postBatch(
-            tree.root, tree.leaves_root, [2**48, 0, 0, 0], leaves_calldata(leaves), sender=deployer, value=BOND
+            tree.root, tree.leaves_root, [2**40, 0, 0, 0], leaves_calldata(leaves), sender=deployer, value=BOND
         )
     assert ledger.seriesOf(0) == [0, 0, 0, 0]
 
@@ -310,11 +363,8 @@ def test_a_reposted_batch_id_starts_with_no_leaf_applied(
 ):
     """Bits of a reverted batch are never reused: the batch posted under the same id takes the next bits."""
     leaves, _ = build(1, standard_trades)
-    leaves[0] = replace(leaves[0], cash=leaves[0].cash + 1)
-    bad = MerkleSumTree(leaves)
-    _post(ledger, deployer, bad, leaves)
-    left, right = bad.node(bad.depth - 1, 0), bad.node(bad.depth - 1, 1)
-    ledger.challengeSums(1, [0] * 5, [], (*left, False), (*right, False), sender=alice)
+    bad = _post_root_from_nowhere(ledger, deployer, leaves)
+    _challenge_root_sums(ledger, bad, alice)
     good, tree = build(1, standard_trades)
     _post(ledger, deployer, tree, good)
     assert ledger.leavesPosted() == 2 * len(good)
@@ -335,12 +385,49 @@ def test_a_final_batchs_bond_returns_to_its_sequencer_once(
     with ape.reverts(ledger.NotFinal):
         ledger.releaseBond(1, sender=alice)
     _after_window(chain)
-    sequencer_before, ledger_before = deployer.balance, ledger.balance
-    tx = ledger.releaseBond(1, sender=alice)  # anyone may release it; it goes to the sequencer
-    assert deployer.balance - sequencer_before == BOND
-    assert ledger_before - ledger.balance == BOND
+    tx = ledger.releaseBond(1, sender=alice)  # anyone may release it; it is owed to the sequencer
+    assert ledger.bondsOwed(deployer) == BOND
     assert [(e.batch, e.sequencer, e.amount) for e in tx.events.filter(ledger.BondReleased)] == [
         (1, deployer.address, BOND)
     ]
     with ape.reverts(ledger.BondAlreadyReleased, batch=1):
         ledger.releaseBond(1, sender=alice)
+    sequencer_before, ledger_before = deployer.balance, ledger.balance
+    claim = ledger.claimBonds(deployer, sender=deployer)
+    assert deployer.balance - sequencer_before == BOND - claim.total_fees_paid
+    assert ledger_before - ledger.balance == BOND
+
+
+def _around(leaves, tree, account):
+    """settleAccount's proof that `account` has no leaf in batch 1: the leaf or two around where it would stand."""
+    below = sum(1 for leaf in leaves if int(leaf.account, 16) < int(account, 16))
+    return [apply_args(1, leaves[i], tree, i)[1:] for i in (below - 1, below) if 0 <= i < len(leaves)]
+
+
+def test_in_escape_an_account_without_a_leaf_leaves_without_anyone_elses_leaves_applied(
+    ledger, funded, build, standard_trades, deployer, chain, cash, traders
+):
+    leaves, tree = build(1, standard_trades)  # d trades nothing
+    _post(ledger, deployer, tree, leaves)
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW + ESCAPE + 1)
+    d = funded[3]
+    with ape.reverts(ledger.UnsettledBatches):
+        ledger.withdraw(10_000 * USDC, sender=d)
+    ledger.settleAccount(d, 1, _around(leaves, tree, d.address), sender=deployer)  # anyone may prove it
+    assert ledger.accountSettledThrough(d) == 1 and ledger.settledThrough() == 0
+    ledger.withdraw(10_000 * USDC, sender=d)
+    assert cash.balanceOf(d) == 10_000 * USDC
+
+
+def test_settling_an_account_needs_its_own_leaf_applied(ledger, funded, build, standard_trades, deployer, chain):
+    leaves, tree = build(1, standard_trades)
+    _post(ledger, deployer, tree, leaves)
+    _after_window(chain)
+    a = funded[0]
+    own = next(i for i, leaf in enumerate(leaves) if leaf.account == a.address.lower())
+    proven = [apply_args(1, leaves[own], tree, own)[1:]]
+    with ape.reverts(ledger.NotProven):
+        ledger.settleAccount(a, 1, proven, sender=deployer)
+    _apply(ledger, tree, leaves, own, deployer)
+    ledger.settleAccount(a, 1, proven, sender=deployer)
+    assert ledger.accountSettledThrough(a) == 1
