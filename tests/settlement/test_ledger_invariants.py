@@ -1,6 +1,8 @@
 """SettlementLedger's header invariants as a Hypothesis state machine on the in-process engine: deposits,
 withdrawals, honest batches of random trades, each kind of bad batch (found by the watcher's `find_fraud` and
-challenged), time, and leaves applied in any order."""
+challenged), time, leaves applied in any order (one by one, or in applyMany), the settled cursor advanced, bonds
+released and claimed. Everyone here plays by the rules but the bad batches' sequencer;
+tests/settlement/test_ledger_adversarial.py is the hostile machine."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hypothesis.stateful import invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
-from strikeforge.settlement.cosign import apply_args, batch_calldata, leaf_args, proof_args
+from strikeforge.settlement.cosign import Posting, apply_args, batch_calldata, leaf_args, proof_args, signature_hash
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 from strikeforge.settlement.watcher import find_fraud
@@ -42,6 +44,7 @@ trades = st.lists(
 
 class LedgerMachine(ChainMachine):
     ACTORS = ("sequencer", "challenger", "treasury")
+    BONDED = ACTORS  # who may be owed ETH: the sequencer (released and returned bonds), challenger, treasury
     types: ClassVar[dict] = {}
 
     @classmethod
@@ -64,6 +67,8 @@ class LedgerMachine(ChainMachine):
         super().__init__()
         self.batches: list[dict] = []  # valid batches on the ledger, in id order
         self.keys = {KEYS[i].address.lower(): KEYS[i] for i in range(4)}
+        self.settled = 0  # the ledger's settledThrough as the model expects it
+        self.owed = dict.fromkeys(self.BONDED, 0)  # the ledger's bondsOwed as the model expects it
 
     # ------------------------------------------------------------------------------------------------ helpers
 
@@ -82,33 +87,50 @@ class LedgerMachine(ChainMachine):
         )
 
     def _free(self, account: str) -> int:
-        """What an honest sequencer lets a leaf debit: balance, less a pending withdrawal, less unapplied debits."""
+        """What an honest sequencer lets a leaf debit: balance, less a pending withdrawal (any, whenever it becomes
+        ready), less unapplied debits."""
         ledger = self.c.ledger
         balance = ledger.balanceOf(account)
-        amount, requested_at, _ = ledger.withdrawals(account)
+        amount, requested_at = ledger.withdrawals(account)
         if requested_at:
             balance -= min(balance, amount)
         return balance - self._unapplied_debits(account)
 
     def _available(self, posted_at: int):
+        """What challengeCollateral counts for a batch posted at `posted_at`: the balance, less a withdrawal request
+        ready (requestedAt + WITHDRAWAL_DELAY) by then."""
         ledger = self.c.ledger
 
         def available(account: str) -> int:
             balance = ledger.balanceOf(account)
-            amount, requested_at, _ = ledger.withdrawals(account)
-            if requested_at and requested_at <= posted_at:
+            amount, requested_at = ledger.withdrawals(account)
+            if requested_at and requested_at + WINDOW <= posted_at:  # WITHDRAWAL_DELAY == WINDOW here
                 balance -= min(balance, amount)
             return balance
 
         return available
 
+    def _posting(self) -> Posting:
+        """The posting the next batch gets: the ledger's leavesPosted now, and the batch's series."""
+        return Posting(self.c.ledger.leavesPosted(), tuple(SERIES))
+
     def _signed(self, leaves: list[Leaf], signer: dict | None = None) -> list[Leaf]:
         out = []
+        posting = self._posting()
         for leaf in leaves:
             key = (signer or {}).get(leaf.account, self.keys[leaf.account])
-            typed = _leaf_typed(self.chain.chain_id, self.c.ledger.address, leaf)
+            typed = _leaf_typed(self.chain.chain_id, self.c.ledger.address, leaf, posting)
             out.append(Leaf(leaf.batch, leaf.account, leaf.cash, leaf.positions, sign(typed, key)))
         return out
+
+    def _settled_prefix(self) -> int:
+        """The last batch of the fully applied prefix: where applyMany, advanceSettled and withdraw move the cursor."""
+        settled = 0
+        for b in self.batches:
+            if len(b["applied"]) != len(b["leaves"]):
+                break
+            settled = b["number"]
+        return settled
 
     def _post(self, leaves: list[Leaf], tree: MerkleSumTree) -> int:
         data = batch_calldata(leaves)
@@ -124,11 +146,12 @@ class LedgerMachine(ChainMachine):
             if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
         ]
 
-    def _find_fraud(self, number: int, tree: MerkleSumTree, leaves: list[Leaf], posted_at: int):
+    def _find_fraud(self, number: int, tree: MerkleSumTree, leaves: list[Leaf], posted_at: int, posting: Posting):
         data, ledger = batch_calldata(leaves), self.c.ledger
         available = self._available(posted_at)
+        chain_id = self.chain.chain_id
         return find_fraud(
-            number, tree.root, tree.leaves_root, data, self.chain.chain_id, ledger.address, available, self._priors
+            number, tree.root, tree.leaves_root, data, chain_id, ledger.address, posting, available, self._priors
         )
 
     # ------------------------------------------------------------------------------------------------ rules
@@ -147,7 +170,7 @@ class LedgerMachine(ChainMachine):
     @rule(who=st.integers(0, 3), fraction=st.one_of(st.just(100), st.integers(1, 100)))
     def withdraw(self, who, fraction):
         ledger, account = self.c.ledger, self.who(TRADERS[who])
-        requested, _, _ = ledger.withdrawals(account)
+        requested, _ = ledger.withdrawals(account)
         amount = max(1, min(requested, ledger.balanceOf(account)) * fraction // 100)
         try:
             ledger.withdraw(amount, sender=account)
@@ -155,6 +178,8 @@ class LedgerMachine(ChainMachine):
         except RevertError as exc:
             assert exc.error.name in ("WithdrawalNotReady", "UnsettledBatches", "InsufficientBalance"), exc.error
             event(f"withdrawal refused: {exc.error.name}")
+            return
+        self.settled = self._settled_prefix()  # withdraw advances the cursor first
 
     @precondition(lambda self: len(self.batches) < 8)
     @rule(drawn=trades)
@@ -164,17 +189,26 @@ class LedgerMachine(ChainMachine):
         if not leaves or any(leaf.cash < 0 and -leaf.cash > self._free(leaf.account) for leaf in leaves):
             event("honest batch skipped: a trader lacks the cash")
             return
+        posting = self._posting()
         leaves = self._signed(leaves)
         tree = MerkleSumTree(leaves)
         self._post(leaves, tree)
-        posted_at = self.chain.timestamp
+        posted_at, nonce = self.c.ledger.postingOf(number)
+        assert nonce == posting.nonce
         self.batches.append(
-            {"number": number, "leaves": leaves, "tree": tree, "posted_at": posted_at, "applied": set()}
+            {
+                "number": number,
+                "leaves": leaves,
+                "tree": tree,
+                "posted_at": posted_at,
+                "applied": set(),
+                "released": False,
+            }
         )
         event("honest batch posted")
         # The watcher finds nothing to challenge in an honest batch (its own debits are not priors of itself).
         prior = self.batches.pop()
-        assert self._find_fraud(number, tree, leaves, posted_at) is None
+        assert self._find_fraud(number, tree, leaves, posted_at, posting) is None
         self.batches.append(prior)
 
     @precondition(lambda self: len(self.batches) < 8)
@@ -197,23 +231,39 @@ class LedgerMachine(ChainMachine):
             owed = self._unapplied_debits(victim)
             batch_trades = [Trade(0, victim, other, 10**18, spendable(victim) - owed + 1)]
         leaves = net(number, batch_trades)
-        if kind == "sums":  # cash from nowhere
-            leaves[0] = Leaf(number, leaves[0].account, leaves[0].cash + 1, leaves[0].positions)
         signer = None
         if kind == "signature":  # the first leaf co-signed by another trader
             signer = {leaves[0].account: KEYS[(list(self.keys).index(leaves[0].account) + 1) % 4]}
+        posting = self._posting()
         leaves = self._signed(leaves, signer)
         tree = MerkleSumTree(leaves)
         if kind == "data":  # roots over other leaves than the posted data
             last = leaves[-1]
             tree = MerkleSumTree([*leaves[:-1], Leaf(number, last.account, last.cash, last.positions, b"\x01")])
+        if kind == "sums":  # cash from nowhere, in the root only: postBatch refuses unbalanced calldata
+            first = leaves[0]
+            tree = MerkleSumTree([Leaf(number, first.account, first.cash + 1, first.positions), *leaves[1:]])
         self._post(leaves, tree)
-        fraud = self._find_fraud(number, tree, leaves, self.chain.timestamp)
-        assert fraud is not None and fraud.kind == kind.split()[0], (kind, fraud)
-        treasury_before = self.chain.balance(self.who("treasury"))
-        getattr(ledger, fraud.method)(*fraud.args, sender=self.who("challenger"))
+        posted_at = ledger.postingOf(number)[0]
+        fraud = self._find_fraud(number, tree, leaves, posted_at, posting)
+        # The watcher sees a root that is not its calldata's (data) before the sums; a challenger holding the
+        # forged tree proves the root's sums instead.
+        expected = "data" if kind == "sums" else kind.split()[0]
+        assert fraud is not None and fraud.kind == expected, (kind, fraud)
+        method, args = fraud.method, fraud.args
+        if kind == "sums":
+            left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
+            method, args = "challengeSums", (number, [0] * 5, [], (*left, False), (*right, False))
+        owed_before = {who: ledger.bondsOwed(self.who(who)) for who in ("challenger", "treasury")}
+        treasury_eth = self.chain.balance(self.who("treasury"))
+        getattr(ledger, method)(*args, sender=self.who("challenger"))
         assert ledger.batchCount() == number - 1
-        assert self.chain.balance(self.who("treasury")) - treasury_before == BOND - BOND // 2
+        # Bonds are pulled: the slashed bond is owed, half to the challenger, half to the treasury; no ETH moves.
+        assert ledger.bondsOwed(self.who("challenger")) - owed_before["challenger"] == BOND // 2
+        assert ledger.bondsOwed(self.who("treasury")) - owed_before["treasury"] == BOND - BOND // 2
+        assert self.chain.balance(self.who("treasury")) == treasury_eth
+        self.owed["challenger"] += BOND // 2
+        self.owed["treasury"] += BOND - BOND // 2
         event(f"{kind} fraud challenged")
 
     @precondition(lambda self: self.batches)
@@ -280,6 +330,66 @@ class LedgerMachine(ChainMachine):
             self.cash_is_balances_plus_unapplied_leaves()
         event("a batch fully applied")
 
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7), order=st.randoms(use_true_random=False))
+    def apply_many(self, which, order):
+        """The batch's unapplied leaves in one applyMany call (in any order), which then advances settledThrough
+        past every fully applied batch."""
+        batch = self.batches[which % len(self.batches)]
+        indices = [i for i in range(len(batch["leaves"])) if i not in batch["applied"]]
+        order.shuffle(indices)
+        leaves, tree = batch["leaves"], batch["tree"]
+        args = (
+            batch["number"],
+            [leaf_args(leaves[i]) for i in indices],
+            [signature_hash(leaves[i]) for i in indices],
+            indices,
+            [tree.plain_proof(i) for i in indices],
+        )
+        if self.chain.timestamp < batch["posted_at"] + WINDOW:
+            with pytest.raises(RevertError) as refused:
+                self.c.ledger.applyMany(*args, sender=self.who("challenger"))
+            assert refused.value.error.name == "NotFinal"
+            return
+        self.c.ledger.applyMany(*args, sender=self.who("challenger"))  # honest leaves always apply
+        batch["applied"].update(indices)
+        self.settled = self._settled_prefix()
+        event("a batch applied in applyMany")
+
+    @rule()
+    def advance_settled(self):
+        self.c.ledger.advanceSettled(sender=self.who("challenger"))
+        self.settled = self._settled_prefix()
+
+    @precondition(lambda self: self.batches)
+    @rule(which=st.integers(0, 7))
+    def release_bond(self, which):
+        batch = self.batches[which % len(self.batches)]
+        final = self.chain.timestamp >= batch["posted_at"] + WINDOW
+        if not final or batch["released"]:
+            with pytest.raises(RevertError) as refused:
+                self.c.ledger.releaseBond(batch["number"], sender=self.who("challenger"))
+            assert refused.value.error.name == ("BondAlreadyReleased" if final else "NotFinal")
+            return
+        self.c.ledger.releaseBond(batch["number"], sender=self.who("challenger"))  # anyone; owed to the sequencer
+        batch["released"] = True
+        self.owed["sequencer"] += BOND
+        event("bond released")
+
+    @rule(who=st.sampled_from(BONDED))
+    def claim_bonds(self, who):
+        ledger, account = self.c.ledger, self.who(who)
+        if not self.owed[who]:
+            with pytest.raises(RevertError) as refused:
+                ledger.claimBonds(account, sender=account)
+            assert refused.value.error.name == "NothingOwed"
+            return
+        before = self.chain.balance(account)
+        ledger.claimBonds(account, sender=account)
+        assert self.chain.balance(account) - before == self.owed[who]
+        self.owed[who] = 0
+        event("bonds claimed")
+
     # ------------------------------------------------------------------------------------------------ invariants
 
     @invariant()
@@ -303,24 +413,26 @@ class LedgerMachine(ChainMachine):
             assert held + unapplied == 0
 
     @invariant()
-    def settled_through_is_the_last_of_the_fully_applied_prefix(self):
-        settled = 0
-        for b in self.batches:
-            if len(b["applied"]) != len(b["leaves"]):
-                break
-            settled = b["number"]
-        assert self.c.ledger.settledThrough() == settled
+    def settled_through_moves_only_over_fully_applied_batches(self):
+        """apply_ leaves the cursor; applyMany, advanceSettled and withdraw move it to the end of the fully applied
+        prefix."""
+        assert self.settled <= self._settled_prefix()
+        assert self.c.ledger.settledThrough() == self.settled
 
     @invariant()
-    def the_ledger_holds_a_bond_per_valid_batch(self):
-        assert self.c.ledger.batchCount() == len(self.batches)
-        assert self.chain.balance(self.c.ledger) == BOND * len(self.batches)
+    def the_ledger_holds_a_bond_per_valid_unreleased_batch_and_every_bond_owed(self):
+        ledger = self.c.ledger
+        assert ledger.batchCount() == len(self.batches)
+        for who in self.BONDED:
+            assert ledger.bondsOwed(self.who(who)) == self.owed[who], who
+        unreleased = sum(1 for b in self.batches if not b["released"])
+        assert self.chain.balance(ledger) == BOND * unreleased + sum(self.owed.values())
 
 
-def _leaf_typed(chain_id, ledger, leaf):
+def _leaf_typed(chain_id, ledger, leaf, posting):
     from strikeforge.settlement.cosign import typed_data
 
-    return typed_data(chain_id, str(ledger), leaf)
+    return typed_data(chain_id, str(ledger), leaf, posting)
 
 
 TestLedgerInvariants = LedgerMachine.TestCase
