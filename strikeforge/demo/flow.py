@@ -265,6 +265,10 @@ class EpochDemo:
         for name, client in self.clients.items():
             self.record("claim leaf (apply_)", name, client.claim(1))
         self.record("release bond", "sequencer", self.ledger.releaseBond(1, sender=self.sequencer_account))
+        bond = int(self.ledger.bondsOwed(self.sequencer_account))
+        check(bond == int(self.ledger.BOND()), f"the ledger owes the sequencer {bond} wei after the release")
+        claim = self.ledger.claimBonds(self.sequencer_account, sender=self.sequencer_account)
+        self.record("claim bond", "sequencer", claim)
         self.epoch.facts["ledger_trades"] = [
             {"buyer": n, "options": s * WAD, "price": int(Decimal(p) * 10**6)} for n, s, p in TRADES
         ]

@@ -169,7 +169,8 @@ def rows_of(stored: Stored, account: str, token_series: int | None = None) -> li
         elif name == "Withdrawn":
             out.append(row("withdrawal", -int(a["amount"]), "ledger cash", LEDGER))
         elif name == "WithdrawalRequested":
-            out.append(row("withdrawal request", 0, "ledger cash", details=f"requested {a['amount']}"))
+            ready = f", executable from {a['readyAt']}" if "readyAt" in a else ""
+            out.append(row("withdrawal request", 0, "ledger cash", details=f"requested {a['amount']}{ready}"))
         else:
             out.append(
                 row(

@@ -97,11 +97,11 @@ def test_a_cosignature_from_a_listed_account_is_refused_and_the_account_is_dropp
     seq.submit(order(C, 1, True, WAD, 100, 1), now=0)
     assert seq.tick(now=1) == "cut 1"
     _write(listfile, C.address)
-    _, leaf = seq.leaf_for(1, C.address)
+    batch, leaf = seq.leaf_for(1, C.address)
     with pytest.raises(ScreenedError, match="takes no co-signatures"):
-        seq.cosign(1, C.address, sign(seq.leaf_typed_data(leaf), C))
-    _, leaf = seq.leaf_for(1, A.address)
-    seq.cosign(1, A.address, sign(seq.leaf_typed_data(leaf), A))
+        seq.cosign(1, C.address, sign(seq.leaf_typed_data(batch, leaf), C))
+    batch, leaf = seq.leaf_for(1, A.address)
+    seq.cosign(1, A.address, sign(seq.leaf_typed_data(batch, leaf), A))
     seq.tick(now=1_000)  # the round closes: C never co-signed, so C is dropped and the batch empties
     assert seq.store.batch(1).status == "empty"
 
