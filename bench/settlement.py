@@ -25,7 +25,7 @@ from ape import accounts, chain, networks, project
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from strikeforge.settlement.cosign import apply_args, batch_calldata, leaf_args, signature_hash, typed_data
+from strikeforge.settlement.cosign import Posting, apply_args, batch_calldata, leaf_args, signature_hash, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
@@ -83,15 +83,11 @@ def onchain() -> dict[str, int]:
         rng = random.Random(7)  # noqa: S311 (reproducible benchmark data, not cryptography)
         trades = _trades(rng, [k.address.lower() for k in keys], TRADES)
         by_address = {k.address.lower(): k for k in keys}
-        leaves = []
-        for leaf in net(1, trades):
-            message = encode_typed_data(full_message=typed_data(chain.chain_id, str(ledger.address), leaf))
-            leaves.append(
-                replace(leaf, signature=bytes(Account.sign_message(message, by_address[leaf.account].key).signature))
-            )
+        leaves = _signed(ledger, by_address, net(1, trades))  # sorted by account, as postBatch requires
         tree = MerkleSumTree(leaves)
         post_all = _post(ledger, tree, leaves, d).gas_used
-        single = [replace(leaves[0], batch=2)]  # the fixed cost: a batch of one leaf (never applied)
+        # The fixed cost: a batch of one leaf (never applied); alone in its batch, it must net to zero.
+        single = _signed(ledger, by_address, [Leaf(2, leaves[0].account, 0, (0, 0, 0, 0))])
         post_one = _post(ledger, MerkleSumTree(single), single, d).gas_used
         challenge_data = ledger.challengeData(1, batch_calldata(leaves), sender=d, raise_on_revert=False).gas_used
         chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
@@ -110,11 +106,7 @@ def onchain() -> dict[str, int]:
             ).gas_used
             applied += len(chunk)
         # Steady state: a later batch among the same accounts and series (positions and bitmap words already exist).
-        later = []
-        for leaf in net(3, _trades(rng, [k.address.lower() for k in keys], TRADES)):
-            message = encode_typed_data(full_message=typed_data(chain.chain_id, str(ledger.address), leaf))
-            signature = bytes(Account.sign_message(message, by_address[leaf.account].key).signature)
-            later.append(replace(leaf, signature=signature))
+        later = _signed(ledger, by_address, net(3, _trades(rng, [k.address.lower() for k in keys], TRADES)))
         later_tree = MerkleSumTree(later)
         _post(ledger, later_tree, later, d)
         chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
@@ -140,22 +132,34 @@ def _post(ledger, tree: MerkleSumTree, leaves: list[Leaf], d) -> object:
     return ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=d, value=BOND)
 
 
+def _signed(ledger, by_address, leaves: list[Leaf]) -> list[Leaf]:
+    """The leaves co-signed by their accounts for the ledger's next posting (its leavesPosted now, SERIES): sign
+    right before posting."""
+    posting = Posting(int(ledger.leavesPosted()), tuple(SERIES))
+    signed = []
+    for leaf in leaves:
+        typed = typed_data(chain.chain_id, str(ledger.address), leaf, posting)
+        key = by_address[leaf.account].key
+        signed.append(
+            replace(leaf, signature=bytes(Account.sign_message(encode_typed_data(full_message=typed), key).signature))
+        )
+    return signed
+
+
 def _cash_only_claim(ledger, keys, by_address, d) -> int:
     """A steady-state claim of a leaf that moves cash only (a premium refund between two accounts that traded
     before): the ledger stores no position, only the balance and the bitmap bit, in a word another claim started."""
     a, b = keys[0].address.lower(), keys[1].address.lower()
     number = ledger.batchCount() + 1
-    leaves = []
-    for leaf in [Leaf(number, a, -5, (0, 0, 0, 0)), Leaf(number, b, 5, (0, 0, 0, 0))]:
-        message = encode_typed_data(full_message=typed_data(chain.chain_id, str(ledger.address), leaf))
-        leaves.append(
-            replace(leaf, signature=bytes(Account.sign_message(message, by_address[leaf.account].key).signature))
-        )
+    unsigned = sorted([Leaf(number, a, -5, (0, 0, 0, 0)), Leaf(number, b, 5, (0, 0, 0, 0))], key=lambda x: x.account)
+    leaves = _signed(ledger, by_address, unsigned)
     tree = MerkleSumTree(leaves)
     _post(ledger, tree, leaves, d)
     chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
-    ledger.apply_(*apply_args(number, leaves[0], tree, 0), sender=d)  # its bitmap word now exists, as in steady state
-    return ledger.apply_(*apply_args(number, leaves[1], tree, 1), sender=d).gas_used
+    credit = next(i for i, leaf in enumerate(leaves) if leaf.cash > 0)  # b's refund, measured after a's debit
+    debit = 1 - credit
+    ledger.apply_(*apply_args(number, leaves[debit], tree, debit), sender=d)  # its bitmap word now exists
+    return ledger.apply_(*apply_args(number, leaves[credit], tree, credit), sender=d).gas_used
 
 
 def _fund(ledger, cash, d) -> list:
