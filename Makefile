@@ -19,7 +19,7 @@ AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py,$(wildcard tests/opt
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: help install demo deploy test lint audit audit-tests audit-report release fmt bench compile doctor lock clean
+.PHONY: help install demo deploy test fuzz-ci lint audit audit-tests audit-report release fmt bench compile doctor lock clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,16 @@ deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_AR
 
 test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
 	ape test tests $(PYTEST_ARGS)
+
+# The settlement ledger's machines at CI depth, on both cores (issue 16: the `ci` profile's 3,000 steps let a real
+# failing sequence through): 1,000 examples x 50 steps of each, the adversarial machine and the honest one.
+FUZZ_CI_SEED ?= 0
+fuzz-ci: install ## The ledger's state machines at CI depth (100,000 steps on two workers; FUZZ_CI_SEED=N).
+	ape compile
+	strikeforge fuzz campaign tests.settlement.test_ledger_adversarial:AdversarialLedgerMachine --workers 2 \
+		--examples 1000 --steps 50 --seed $(FUZZ_CI_SEED) --database .hypothesis/ci-campaigns
+	strikeforge fuzz campaign tests.settlement.test_ledger_invariants:LedgerMachine --workers 2 \
+		--examples 1000 --steps 50 --seed $(FUZZ_CI_SEED) --database .hypothesis/ci-campaigns
 
 lint: install ## ruff (check and format), forge fmt --check (Solidity), mamushi --check (Vyper).
 	ruff check .

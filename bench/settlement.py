@@ -31,6 +31,7 @@ from strikeforge.settlement.tree import Leaf, MerkleSumTree
 
 TRADES, ACCOUNTS, TREE_LEAVES = 1_000, 200, 1_000_000
 WINDOW, BOND = 3_600, 10**18
+DEADLINE = 2**40  # postBatch's deadline (the sequencer passes head + WITHDRAWAL_DELAY; the gas is the same)
 SERIES = [1, 2, 3, 4]
 TARGETS = {
     "claim_gas": 45_000,
@@ -129,7 +130,7 @@ def onchain() -> dict[str, int]:
 
 
 def _post(ledger, tree: MerkleSumTree, leaves: list[Leaf], d) -> object:
-    return ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), sender=d, value=BOND)
+    return ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=d, value=BOND)
 
 
 def _signed(ledger, by_address, leaves: list[Leaf]) -> list[Leaf]:

@@ -67,8 +67,11 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 public constant MAX_PENDING = 32;
     /// @notice Most leaves applied in one applyMany call.
     uint256 public constant MAX_APPLY = 256;
-    /// @notice Most leaves in a batch: bounds the on-chain rebuild in challengeData (see invariant 6).
-    uint256 public constant MAX_LEAVES = 512;
+    /// @notice Most leaves in a batch. It bounds the on-chain rebuild in challengeData (invariant 6) and keeps a maximal
+    ///         batch's postBatch and challengeData transactions under 128 KiB (64 + 416 * 256 = 106,560 bytes of
+    ///         leaves), the largest transaction the default pools of geth, reth and erigon relay: a larger batch could
+    ///         be posted straight to a builder while its only fraud proof could not reach the public mempool.
+    uint256 public constant MAX_LEAVES = 256;
     /// @notice Bytes a leaf takes in the canonical calldata: its head offset and its 12-word tuple.
     uint256 public constant LEAF_BYTES = 416;
     /// @notice The largest magnitude of a leaf's cash or position delta (int128's maximum).
@@ -215,6 +218,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error NotProven();
     error NothingOwed();
     error TransferFailed();
+    error Expired(uint256 deadline);
 
     /// @param cash The collateral and premium token.
     /// @param challengeWindow Seconds a batch may be challenged.
@@ -311,13 +315,19 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param leavesRoot The plain Merkle root of the leaf hashes.
     /// @param series The engine series ids of the batch's four position columns (each below 2^40).
     /// @param leaves The batch's leaves sorted by account, with their 65-byte co-signatures, `abi.encode(SignedLeaf[])`.
+    /// @param deadline The latest timestamp the posting may land at: the timestamp of the ledger state the sequencer
+    ///        checked the leaves' collateral against, plus WITHDRAWAL_DELAY. A request made after that state counts
+    ///        only against batches posted at its readyAt or later, so a posting that lands in time cannot be slashed
+    ///        for a withdrawal the sequencer could not see (a delayed or rebroadcast transaction expires instead).
     /// @return id The batch id.
-    function postBatch(bytes32 root, bytes32 leavesRoot, uint256[4] calldata series, bytes calldata leaves)
-        external
-        payable
-        onlyRole(SEQUENCER_ROLE)
-        returns (uint256 id)
-    {
+    function postBatch(
+        bytes32 root,
+        bytes32 leavesRoot,
+        uint256[4] calldata series,
+        bytes calldata leaves,
+        uint256 deadline
+    ) external payable onlyRole(SEQUENCER_ROLE) returns (uint256 id) {
+        if (block.timestamp > deadline) revert Expired(deadline);
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
         id = batchCount + 1;

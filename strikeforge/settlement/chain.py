@@ -54,13 +54,22 @@ class ApeLedger:
     def is_applied(self, number: int, index: int) -> bool:
         return bool(self.contract.isApplied(number, index))
 
-    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+    def post_deadline(self) -> int:
+        """postBatch's deadline for a collateral check made against the ledger's state now: the head block's timestamp
+        plus WITHDRAWAL_DELAY."""
+        from ape import chain
+
+        return int(chain.blocks.head.timestamp) + int(self.contract.WITHDRAWAL_DELAY())
+
+    def sign_post(
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+    ) -> tuple[bytes, str]:
         """postBatch, signed by the sequencer's account with its next nonce, not broadcast."""
         if self.account is None:
             raise RuntimeError("ApeLedger: no sending account; pass the sequencer's account to post")
         bond = int(self.contract.BOND())
         txn = self.contract.postBatch.as_transaction(
-            root, leaves_root, series, calldata, sender=self.account, value=bond
+            root, leaves_root, series, calldata, deadline, sender=self.account, value=bond
         )
         return sign(self.account, txn)
 

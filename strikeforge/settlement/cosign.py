@@ -95,7 +95,7 @@ def signature_hash(leaf: Leaf) -> bytes:
 
 
 SIGNED_LEAVES_ABI = "(uint256,address,int256,int256[4],bytes)[]"
-MAX_LEAVES = 512  # SettlementLedger.MAX_LEAVES
+MAX_LEAVES = 256  # SettlementLedger.MAX_LEAVES
 MAX_DELTA = 2**127 - 1  # SettlementLedger.MAX_DELTA
 LEAF_BYTES = 416  # SettlementLedger.LEAF_BYTES: a head offset and a 12-word tuple with a 65-byte signature
 

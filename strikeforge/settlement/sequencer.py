@@ -74,7 +74,14 @@ class LedgerPort(Protocol):
 
     def is_applied(self, number: int, index: int) -> bool: ...
 
-    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
+    def post_deadline(self) -> int:
+        """postBatch's deadline for a batch whose collateral is checked against the ledger's state now: the head
+        block's timestamp plus WITHDRAWAL_DELAY (a request made after it cannot count against a posting by then)."""
+        ...
+
+    def sign_post(
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+    ) -> tuple[bytes, str]:
         """A signed postBatch transaction (raw bytes, hash), not yet broadcast."""
         ...
 
@@ -345,6 +352,9 @@ class Sequencer:
         unsigned = [leaf.account for leaf in leaves if not leaf.signature]
         if unsigned and now < batch.deadline:
             return "cosigning"
+        # Read before the balances: a withdrawal requested after this state counts only against postings after the
+        # deadline, so the posting checked here can never be slashed for one (it expires instead).
+        post_deadline = self.ledger.post_deadline()
         owed = self._outstanding_debits()
         short = [
             leaf.account
@@ -355,7 +365,7 @@ class Sequencer:
         oversized = [leaf.account for leaf in leaves if any(abs(value) > MAX_DELTA for value in leaf.sums)]
         drop = sorted(set(unsigned) | set(short) | set(oversized))
         if not drop:
-            return self._prepare_post(batch, leaves, now)
+            return self._prepare_post(batch, leaves, now, post_deadline)
         if batch.round >= self.settings.max_rounds:
             return self._abandon(batch, f"still dropping after {batch.round} rounds")
         fills = self.store.batch_fills(batch.id)
@@ -442,7 +452,7 @@ class Sequencer:
         log.warning("batch %d abandoned: %s", batch.id, why)
         return f"abandoned {batch.id}"
 
-    def _prepare_post(self, batch: BatchRow, leaves: list[Leaf], now: int) -> str:
+    def _prepare_post(self, batch: BatchRow, leaves: list[Leaf], now: int, post_deadline: int) -> str:
         number, nonce = self.ledger.batch_count() + 1, self.ledger.posting_nonce()
         if (number, nonce) != (batch.number, batch.posting_nonce):
             # Someone else posted (or a batch was reverted, which frees its id but not its posting nonce): the leaves
@@ -458,7 +468,9 @@ class Sequencer:
         if problem is not None:  # the ledger would refuse the posting (and keep nothing but the gas)
             return self._abandon(batch, f"postBatch would refuse its leaves: {problem}")
         tree = MerkleSumTree(leaves)
-        raw, tx_hash = self.ledger.sign_post(tree.root, tree.leaves_root, batch.series, batch_calldata(leaves))
+        raw, tx_hash = self.ledger.sign_post(
+            tree.root, tree.leaves_root, batch.series, batch_calldata(leaves), post_deadline
+        )
         with self.store.transaction() as db:
             db.execute(
                 "UPDATE batches SET status = 'posting', root = ?, raw_tx = ?, tx_hash = ? WHERE id = ?",

@@ -112,7 +112,7 @@ def find_fraud(
     if built is None or built[1].root != root or built[1].leaves_root != leaves_root:
         return Fraud("data", number, None, "challengeData", (number, data))
     leaves, tree = built
-    if any(tree.root_sums):
+    if any(tree.root_sums) and tree.depth:  # (a one-leaf batch has no node to prove; postBatch refuses it unbalanced)
         left, right = tree.node(tree.depth - 1, 0), tree.node(tree.depth - 1, 1)
         args = (number, [0] * 5, [], (left[0], list(left[1]), False), (right[0], list(right[1]), False))
         return Fraud("sums", number, None, "challengeSums", args)

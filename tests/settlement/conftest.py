@@ -17,6 +17,7 @@ BOND = 10**18
 ESCAPE = 7 * 86_400
 USDC = 10**6
 SERIES = [11, 12, 13, 14]
+DEADLINE = 2**40  # postBatch's deadline where a test is not about it (the sequencer uses head + WITHDRAWAL_DELAY)
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ class FakeLedger:
         self.settled = 0
         self.applied: set[tuple[int, int]] = set()
         self.leaves_posted = 0
+        self.deadline = 2**40  # what post_deadline answers (the head's timestamp + WITHDRAWAL_DELAY on a chain)
 
     def batch_count(self) -> int:
         return len(self.posted)
@@ -62,8 +63,14 @@ class FakeLedger:
     def is_applied(self, number: int, index: int) -> bool:
         return (number, index) in self.applied
 
-    def sign_post(self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes) -> tuple[bytes, str]:
-        raw = json.dumps({"root": root.hex(), "series": series, "data": calldata.hex(), "n": len(self.sent)}).encode()
+    def post_deadline(self) -> int:
+        return self.deadline
+
+    def sign_post(
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+    ) -> tuple[bytes, str]:
+        body = {"root": root.hex(), "series": series, "data": calldata.hex(), "deadline": deadline, "n": len(self.sent)}
+        raw = json.dumps(body).encode()
         return raw, "0x" + keccak(raw).hex()
 
     def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:

@@ -23,6 +23,7 @@ from tests.settlement.fakes import KEYS, sign
 
 WINDOW = 3_600
 BOND = 10**18
+DEADLINE = 2**40  # postBatch's deadline: never the subject here
 ESCAPE = 30 * 86_400  # far beyond what the machine's time steps reach: escape mode is tested on its own
 USDC = 10**6
 TRADERS = tuple(f"t{i}" for i in range(4))
@@ -134,7 +135,9 @@ class LedgerMachine(ChainMachine):
 
     def _post(self, leaves: list[Leaf], tree: MerkleSumTree) -> int:
         data = batch_calldata(leaves)
-        self.c.ledger.postBatch(tree.root, tree.leaves_root, SERIES, data, sender=self.who("sequencer"), value=BOND)
+        self.c.ledger.postBatch(
+            tree.root, tree.leaves_root, SERIES, data, DEADLINE, sender=self.who("sequencer"), value=BOND
+        )
         return self.c.ledger.batchCount()
 
     def _priors(self, account: str) -> list[tuple]:

@@ -16,6 +16,7 @@ TARGETS = (
     "tests.options.test_engine_invariants:OptionsMachine",
     "tests.vaults.test_vault_invariants:VaultMachine",
     "tests.settlement.test_ledger_invariants:LedgerMachine",
+    "tests.settlement.test_ledger_adversarial:AdversarialLedgerMachine",
     "tests.oracles.test_oracle_invariants:SignedOracleMachine",
     "tests.oracles.test_oracle_invariants:RouterMachine",
 )
