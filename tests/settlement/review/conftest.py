@@ -1,0 +1,39 @@
+"""Fixtures of the review's regression tests: a ledger whose WITHDRAWAL_DELAY (2 windows) differs from its window and
+whose bond is odd, a separate sequencer account, and five funded users. `cash` and `treasury` come from
+tests/settlement/conftest.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.settlement.review.helpers import BOND, DELAY, ESCAPE, USDC, WINDOW
+
+
+@pytest.fixture
+def sequencer(accounts):
+    return accounts[7]
+
+
+@pytest.fixture
+def challenger(accounts):
+    return accounts[9]
+
+
+@pytest.fixture
+def ledger(project, deployer, cash, treasury, sequencer):
+    ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, ESCAPE, DELAY, treasury, deployer, sender=deployer)
+    ledger.grantRole(ledger.SEQUENCER_ROLE(), sequencer, sender=deployer)
+    return ledger
+
+
+@pytest.fixture
+def users(accounts, cash, ledger, deployer):
+    """accounts[1..5], each with 10,000 USDC deposited."""
+    funded = []
+    for i in range(1, 6):
+        account = accounts[i]
+        cash.mint(account, 10_000 * USDC, sender=deployer)
+        cash.approve(ledger, 2**256 - 1, sender=account)
+        ledger.deposit(10_000 * USDC, sender=account)
+        funded.append(account)
+    return funded
