@@ -762,7 +762,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Whether bits [base, base + count) of the bitmap are all set (count <= MAX_LEAVES: at most three words).
+    /// @dev Whether bits [base, base + count) of the bitmap are all set (count <= MAX_LEAVES = 256: at most two words).
     function _fullyApplied(uint256 base, uint256 count) internal view returns (bool) {
         uint256 end = base + count;
         for (uint256 at = base; at < end;) {

@@ -82,6 +82,7 @@ def test_fuzz_campaigns_report_invariants_calls_and_no_failure(gathered):
         "OptionsMachine",
         "VaultMachine",
         "LedgerMachine",
+        "AdversarialLedgerMachine",
         "SignedOracleMachine",
         "RouterMachine",
     }
