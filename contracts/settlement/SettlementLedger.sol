@@ -545,8 +545,13 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         external
         nonReentrant
     {
-        Batch storage b = _final(id);
-        _apply(id, b.leavesRoot, b.meta, leaf, signatureHash, index, proof);
+        // The claim path reads two words: no batchCount. A reverted batch's leavesRoot is cleared (_revertFrom) and an
+        // id never posted has none, so no proof verifies against either.
+        Batch storage b = batches[id];
+        uint256 meta = b.meta;
+        uint256 finalAt = _postedAt(meta) + CHALLENGE_WINDOW;
+        if (block.timestamp < finalAt) revert NotFinal(id, finalAt);
+        _apply(id, b.leavesRoot, meta, leaf, signatureHash, index, proof);
     }
 
     /// @notice Applies many leaves of a final batch (at most MAX_APPLY), then moves settledThrough past every fully
@@ -845,7 +850,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         _credit(msg.sender, half);
         _credit(TREASURY, BOND - half);
         for (uint256 i = id; i <= last; ++i) {
-            if (i != id) _credit(batches[i].sequencer, BOND);
+            Batch storage b = batches[i];
+            if (i != id) _credit(b.sequencer, BOND);
+            delete b.leavesRoot; // no leaf of a reverted batch can ever be proven (apply_ reads no batchCount)
             emit BatchReverted(i, id, msg.sender, fraud);
         }
     }

@@ -72,9 +72,9 @@ MUTATIONS = (
         "bonds pushed with require(ok) inside the revert and the release, as before the fix",
         (
             (
-                "            if (i != id) _credit(batches[i].sequencer, BOND);",
+                "            if (i != id) _credit(b.sequencer, BOND);",
                 "            if (i != id) {\n"
-                '                (bool ok,) = batches[i].sequencer.call{value: BOND}("");\n'
+                '                (bool ok,) = b.sequencer.call{value: BOND}("");\n'
                 "                require(ok);\n"
                 "            }",
             ),

@@ -222,6 +222,21 @@ def test_reverting_a_batch_reverts_every_later_one(ledger, funded, build, standa
     assert ledger.bondsOwed(deployer) == BOND  # the later batch's bond goes back to its sequencer
 
 
+def test_no_leaf_of_a_reverted_batch_ever_applies(ledger, funded, build, standard_trades, deployer, chain, alice):
+    """apply_ reads no batchCount (the claim path reads two words): a reverted batch's leavesRoot is cleared, so its
+    leaves, honest ones included, never prove against it, even after its window would have ended."""
+    bad, _ = build(1, standard_trades)
+    bad_tree = _post_root_from_nowhere(ledger, deployer, bad)
+    good, good_tree = build(2, standard_trades)
+    _post(ledger, deployer, good_tree, good)
+    _challenge_root_sums(ledger, bad_tree, alice)
+    _after_window(chain)
+    for number, leaves, tree in ((1, bad, bad_tree), (2, good, good_tree)):
+        with ape.reverts(ledger.NotInTree):
+            ledger.apply_(*apply_args(number, leaves[0], tree, 0), sender=alice)
+    assert ledger.batches(2).leavesRoot == b"\x00" * 32
+
+
 def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard_trades, deployer, chain, alice):
     leaves, _ = build(1, standard_trades)
     tree = _post_root_from_nowhere(ledger, deployer, leaves)
