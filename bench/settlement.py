@@ -130,7 +130,16 @@ def onchain() -> dict[str, int]:
 
 
 def _post(ledger, tree: MerkleSumTree, leaves: list[Leaf], d) -> object:
-    return ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=d, value=BOND)
+    return ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=d,
+        value=BOND,
+    )
 
 
 def _signed(ledger, by_address, leaves: list[Leaf]) -> list[Leaf]:

@@ -219,6 +219,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error NothingOwed();
     error TransferFailed();
     error Expired(uint256 deadline);
+    error WrongPostingNonce(uint256 given, uint256 current);
 
     /// @param cash The collateral and premium token.
     /// @param challengeWindow Seconds a batch may be challenged.
@@ -315,8 +316,12 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param leavesRoot The plain Merkle root of the leaf hashes.
     /// @param series The engine series ids of the batch's four position columns (each below 2^40).
     /// @param leaves The batch's leaves sorted by account, with their 65-byte co-signatures, `abi.encode(SignedLeaf[])`.
+    /// @param postingNonce The posting nonce the leaves are co-signed for: the posting reverts unless it is the ledger's
+    ///        leavesPosted now, so another poster who moves the nonce while this transaction is pending (posting and
+    ///        reverting a batch of its own) makes it fail instead of landing as a signature fraud.
     /// @param deadline The latest timestamp the posting may land at: the timestamp of the ledger state the sequencer
-    ///        checked the leaves' collateral against, plus WITHDRAWAL_DELAY. A request made after that state counts
+    ///        checked the leaves' collateral against, plus WITHDRAWAL_DELAY, minus one (a request in a later block of
+    ///        the same second has readyAt = that timestamp + WITHDRAWAL_DELAY). A request made after that state counts
     ///        only against batches posted at its readyAt or later, so a posting that lands in time cannot be slashed
     ///        for a withdrawal the sequencer could not see (a delayed or rebroadcast transaction expires instead).
     /// @return id The batch id.
@@ -325,30 +330,41 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32 leavesRoot,
         uint256[4] calldata series,
         bytes calldata leaves,
+        uint256 postingNonce,
         uint256 deadline
     ) external payable onlyRole(SEQUENCER_ROLE) returns (uint256 id) {
         if (block.timestamp > deadline) revert Expired(deadline);
+        if (postingNonce != leavesPosted) revert WrongPostingNonce(postingNonce, leavesPosted);
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
         id = batchCount + 1;
         uint256 leafCount = _checkCanonical(id, leaves);
-        uint256 nonce = leavesPosted;
-        uint256 meta = (nonce << _BASE_SHIFT) | (block.timestamp << _POSTED_SHIFT);
+        uint256 meta = _meta(series, postingNonce);
+        leavesPosted = postingNonce + leafCount;
+        _checkPending(id);
+        batchCount = id;
+        bytes32 dataHash = keccak256(leaves);
+        batches[id] = Batch(root, leavesRoot, dataHash, msg.sender, uint16(leafCount), false, meta);
+        emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender, postingNonce);
+    }
+
+    /// @dev A batch's packed word: its series ids (each below 2^40), its posting nonce and the posting time.
+    function _meta(uint256[4] calldata series, uint256 postingNonce) internal view returns (uint256 meta) {
+        meta = (postingNonce << _BASE_SHIFT) | (block.timestamp << _POSTED_SHIFT);
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
             if (series[i] >> _SERIES_BITS != 0) revert InvalidConfig("series id above 2^40");
             meta |= series[i] << (_SERIES_BITS * i);
         }
-        leavesPosted = nonce + leafCount;
+    }
+
+    /// @dev Refuses batch `id` when MAX_PENDING batches before it are still inside their window.
+    function _checkPending(uint256 id) internal view {
         uint256 pending = 0;
         for (uint256 i = id - 1; i > 0 && pending <= MAX_PENDING; --i) {
             if (block.timestamp >= _postedAt(batches[i].meta) + CHALLENGE_WINDOW) break;
             ++pending;
         }
         if (pending >= MAX_PENDING) revert TooManyPending(pending);
-        batchCount = id;
-        bytes32 dataHash = keccak256(leaves);
-        batches[id] = Batch(root, leavesRoot, dataHash, msg.sender, uint16(leafCount), false, meta);
-        emit BatchPosted(id, root, leavesRoot, dataHash, series, msg.sender, nonce);
     }
 
     /// @notice Credits a final batch's bond to its sequencer (claimBonds pays it).

@@ -30,6 +30,7 @@ from typing import Any
 from eth_utils import keccak
 
 from strikeforge.ops.index import ZERO, EventIndex
+from strikeforge.settlement.watcher import Posted
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def check_watcher(ctx: Context) -> list[Mismatch]:
     saved = json.loads(ctx.watcher_state.read_text())
     count = int(ledger.batchCount(block_id=ctx.block))
     found = []
-    for number, (root, _tx) in sorted(saved.get("seen", {}).items(), key=lambda kv: int(kv[0])):
+    for number, row in sorted(saved.get("seen", {}).items(), key=lambda kv: int(kv[0])):
+        root = Posted.from_json(row).root.hex()
         chain_root = bytes(ledger.batches(int(number), block_id=ctx.block).root) if int(number) <= count else b""
         differ(
             found,

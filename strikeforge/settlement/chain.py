@@ -56,20 +56,21 @@ class ApeLedger:
 
     def post_deadline(self) -> int:
         """postBatch's deadline for a collateral check made against the ledger's state now: the head block's timestamp
-        plus WITHDRAWAL_DELAY."""
+        plus WITHDRAWAL_DELAY, minus one (a request in a later block of the same second, as on chains with sub-second
+        blocks, has readyAt = that timestamp + WITHDRAWAL_DELAY and would count against a posting landing then)."""
         from ape import chain
 
-        return int(chain.blocks.head.timestamp) + int(self.contract.WITHDRAWAL_DELAY())
+        return int(chain.blocks.head.timestamp) + int(self.contract.WITHDRAWAL_DELAY()) - 1
 
     def sign_post(
-        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, posting_nonce: int, deadline: int
     ) -> tuple[bytes, str]:
         """postBatch, signed by the sequencer's account with its next nonce, not broadcast."""
         if self.account is None:
             raise RuntimeError("ApeLedger: no sending account; pass the sequencer's account to post")
         bond = int(self.contract.BOND())
         txn = self.contract.postBatch.as_transaction(
-            root, leaves_root, series, calldata, deadline, sender=self.account, value=bond
+            root, leaves_root, series, calldata, posting_nonce, deadline, sender=self.account, value=bond
         )
         return sign(self.account, txn)
 

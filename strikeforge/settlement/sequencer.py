@@ -76,13 +76,15 @@ class LedgerPort(Protocol):
 
     def post_deadline(self) -> int:
         """postBatch's deadline for a batch whose collateral is checked against the ledger's state now: the head
-        block's timestamp plus WITHDRAWAL_DELAY (a request made after it cannot count against a posting by then)."""
+        block's timestamp plus WITHDRAWAL_DELAY, minus one (a request made after it cannot count against a posting by
+        then, even in a later block of the same second)."""
         ...
 
     def sign_post(
-        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, posting_nonce: int, deadline: int
     ) -> tuple[bytes, str]:
-        """A signed postBatch transaction (raw bytes, hash), not yet broadcast."""
+        """A signed postBatch transaction (raw bytes, hash), not yet broadcast: it lands only at `posting_nonce` (the
+        one the leaves are co-signed for) and by `deadline`."""
         ...
 
     def broadcast(self, raw_tx: bytes, tx_hash: str) -> bool:
@@ -469,7 +471,7 @@ class Sequencer:
             return self._abandon(batch, f"postBatch would refuse its leaves: {problem}")
         tree = MerkleSumTree(leaves)
         raw, tx_hash = self.ledger.sign_post(
-            tree.root, tree.leaves_root, batch.series, batch_calldata(leaves), post_deadline
+            tree.root, tree.leaves_root, batch.series, batch_calldata(leaves), batch.posting_nonce, post_deadline
         )
         with self.store.transaction() as db:
             db.execute(

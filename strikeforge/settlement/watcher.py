@@ -32,6 +32,7 @@ from typing import Any
 from eth_abi import decode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 
 from strikeforge.paths import write_atomically
 from strikeforge.settlement.chain import net_of_withdrawal
@@ -126,13 +127,74 @@ def find_fraud(
         priors = prior_debits(leaf.account) if prior_debits else []
         owed = -leaf.cash + sum(-prior[1][2] for prior in priors)
         if owed > available(leaf.account):
-            args = (*apply_args(number, leaf, tree, index), priors)
+            chosen = select_priors(-leaf.cash, available(leaf.account), priors)
+            args = (*apply_args(number, leaf, tree, index), chosen)
             return Fraud("collateral", number, index, "challengeCollateral", args)
     return None
 
 
+MAX_PRIORS = 32  # SettlementLedger.MAX_PENDING: challengeCollateral takes at most this many earlier debits
+
+
+def select_priors(debit: int, available: int, priors: list[tuple]) -> list[tuple]:
+    """The fewest earlier debits (largest first, at most MAX_PRIORS) that put `debit` beyond `available`, in the
+    strictly increasing (batch, index) order challengeCollateral requires. When even MAX_PRIORS of them do not, the
+    largest MAX_PRIORS: the watcher then applies the account's final debits first (they leave the balance instead)
+    and tries again."""
+    chosen, owed = [], debit
+    for prior in sorted(priors, key=lambda p: p[1][2]):  # most negative cash first
+        if owed > available or len(chosen) == MAX_PRIORS:
+            break
+        chosen.append(prior)
+        owed += -prior[1][2]
+    return sorted(chosen, key=lambda p: (p[0], p[3]))
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What the ledger stored for a batch (BatchPosted): its roots, data hash and posting, and the transaction."""
+
+    number: int
+    root: bytes
+    leaves_root: bytes
+    data_hash: bytes
+    posting: Posting
+    tx_hash: str
+
+    def to_json(self) -> list:
+        return [
+            self.number,
+            self.root.hex(),
+            self.leaves_root.hex(),
+            self.data_hash.hex(),
+            self.posting.nonce,
+            list(self.posting.series),
+            self.tx_hash,
+        ]
+
+    @classmethod
+    def from_json(cls, row: list) -> Posted:
+        number, root, leaves_root, data_hash, nonce, series, tx_hash = row
+        posting = Posting(int(nonce), tuple(series))
+        return cls(
+            int(number), bytes.fromhex(root), bytes.fromhex(leaves_root), bytes.fromhex(data_hash), posting, tx_hash
+        )
+
+
+class DataUnavailableError(Exception):
+    """The batch's leaves cannot be found: no postBatch call whose data hashes to the stored dataHash, in the
+    transaction's input or (posted through a contract) in its call trace."""
+
+
 class Watcher:
-    """Follows one ledger's BatchPosted events from `state`'s block on, challenging what `find_fraud` finds."""
+    """Follows one ledger's BatchPosted events from `state`'s block on, challenging what `find_fraud` finds.
+
+    It checks what the ledger stored, never what a transaction claims: the roots come from the event, and the leaves
+    are the postBatch data whose keccak is the stored dataHash, found in the transaction's input or, for a batch
+    posted through a contract (a multisig, an EIP-7702 account), in its call trace. A batch that cannot be resolved
+    yet (data not found, an RPC failure, a challenge that failed) stays `pending` and is tried again every tick while
+    its window is open; one bad event never stops the others. Pending batches are never counted as honest.
+    """
 
     def __init__(self, contract: Any, account: Any, state: Path, start_block: int = 0) -> None:
         from ape import chain
@@ -142,34 +204,74 @@ class Watcher:
         self.state = state
         self.chain_id = int(chain.chain_id)
         self.address = str(contract.address)
+        self.window = int(contract.CHALLENGE_WINDOW())
         self.next_block = start_block
-        self.seen: dict[int, tuple[bytes, str]] = {}  # ledger batch -> (root, posting tx): honest and unsettled
+        self.seen: dict[int, Posted] = {}  # honest batches not settled yet (their debits are priors of later ones)
+        self.pending: dict[int, Posted] = {}  # batches not resolved yet: retried every tick inside their window
         self._built: dict[int, tuple[list[Leaf], MerkleSumTree]] = {}
         if state.exists():
             saved = json.loads(state.read_text())
             self.next_block = int(saved["next_block"])
-            self.seen = {int(n): (bytes.fromhex(r), tx) for n, (r, tx) in saved.get("seen", {}).items()}
+            self.seen = {int(n): Posted.from_json(row) for n, row in saved.get("seen", {}).items()}
+            self.pending = {int(n): Posted.from_json(row) for n, row in saved.get("pending", {}).items()}
         self.challenged: list[Fraud] = []
         self.failed: list[Fraud] = []  # challenges that reverted or could not be sent (for metrics and alerts)
+        self.unavailable: list[int] = []  # batches whose data could not be found (alerts)
         self.checked = 0  # batches rebuilt and checked since start
 
     def _save(self) -> None:
-        seen = {str(n): [r.hex(), tx] for n, (r, tx) in self.seen.items()}
-        write_atomically(self.state, json.dumps({"next_block": self.next_block, "seen": seen}))
+        state = {
+            "next_block": self.next_block,
+            "seen": {str(n): p.to_json() for n, p in self.seen.items()},
+            "pending": {str(n): p.to_json() for n, p in self.pending.items()},
+        }
+        write_atomically(self.state, json.dumps(state))
 
     def _available(self, posted_at: int) -> Callable[[str], int]:
         return lambda account: net_of_withdrawal(self.contract, account, posted_at=posted_at)
 
-    def _calldata(self, tx_hash: str) -> dict[str, Any]:
+    def _data(self, posted: Posted) -> bytes:
+        """The batch's leaves: postBatch data in the transaction (or its call trace) that hashes to dataHash."""
         from ape import chain
 
-        tx = chain.provider.web3.eth.get_transaction(tx_hash)
-        _, inputs = self.contract.decode_input(bytes(tx["input"]))
-        return inputs
+        tx = chain.provider.web3.eth.get_transaction(posted.tx_hash)
+        for call in [bytes(tx["input"]), *self._traced_calls(posted.tx_hash)]:
+            leaves = self._post_batch_data(call)
+            if leaves is not None and keccak(leaves) == posted.data_hash:
+                return leaves
+        raise DataUnavailableError(f"batch {posted.number}: no postBatch data hashing to the stored dataHash")
+
+    def _post_batch_data(self, calldata: bytes) -> bytes | None:
+        try:
+            method, inputs = self.contract.decode_input(calldata)
+        except Exception:  # not a call of the ledger's ABI
+            return None
+        return bytes(inputs["leaves"]) if "postBatch" in str(method) and "leaves" in inputs else None
+
+    def _traced_calls(self, tx_hash: str) -> list[bytes]:
+        """Inputs of the calls to the ledger inside the transaction (debug_traceTransaction's callTracer), or none
+        where the node does not trace."""
+        from ape import chain
+
+        try:
+            trace = chain.provider.web3.provider.make_request(
+                "debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}]
+            )
+        except Exception as exc:  # a node without the debug namespace
+            log.debug("no call trace for %s: %s", tx_hash, exc)
+            return []
+        found: list[bytes] = []
+        stack = [trace.get("result") or {}]
+        while stack:
+            frame = stack.pop()
+            if str(frame.get("to", "")).lower() == self.address.lower() and frame.get("input"):
+                found.append(bytes.fromhex(str(frame["input"]).removeprefix("0x")))
+            stack.extend(frame.get("calls") or [])
+        return found
 
     def _leaves_of(self, number: int) -> tuple[list[Leaf], MerkleSumTree] | None:
         if number not in self._built:
-            built = build(bytes(self._calldata(self.seen[number][1])["leaves"]))
+            built = build(self._data(self.seen[number]))
             if built is None:
                 return None
             self._built[number] = built
@@ -183,7 +285,7 @@ class Watcher:
         def priors(account: str) -> list[tuple]:
             found = []
             for earlier in sorted(n for n in self.seen if settled < n < number and n <= count):
-                if bytes(self.contract.batches(earlier).root) != self.seen[earlier][0]:
+                if bytes(self.contract.batches(earlier).root) != self.seen[earlier].root:
                     continue  # reverted since: its leaves never apply
                 built = self._leaves_of(earlier)
                 if built is None:
@@ -197,54 +299,74 @@ class Watcher:
         return priors
 
     def tick(self) -> list[Fraud]:
-        """Checks every batch posted since the last tick; returns the frauds it challenged."""
+        """Checks every batch posted since the last tick and retries the pending ones; returns the frauds proven."""
         from ape import chain
 
         head = chain.blocks.head.number
-        if head is None or head < self.next_block:
+        if head is None:
             return []
+        if head >= self.next_block:
+            for event in self.contract.BatchPosted.range(self.next_block, head + 1):
+                posted = _posted(event)
+                self.pending[posted.number] = posted  # replaces a reverted batch's entry under the same id
+            self.next_block = head + 1
         found = []
-        for event in self.contract.BatchPosted.range(self.next_block, head + 1):
-            fraud = self._check(event)
+        for number in sorted(self.pending):
+            fraud = self._resolve(self.pending[number])
             if fraud is not None:
                 found.append(fraud)
-        self.next_block = head + 1
         settled = int(self.contract.settledThrough())
         self.seen = {n: v for n, v in self.seen.items() if n > settled}
         self._built = {n: v for n, v in self._built.items() if n in self.seen}
         self._save()
         return found
 
-    def _check(self, event: Any) -> Fraud | None:
-        number = int(event.batch)
-        stored = self.contract.batches(number)
-        if bytes(stored.root) != bytes(event.root) or int(self.contract.batchCount()) < number:
-            return None  # already reverted (by us or by someone else)
-        tx_hash = event.transaction_hash
-        tx_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+    def _resolve(self, posted: Posted) -> Fraud | None:
+        """One try at a pending batch: it leaves `pending` once it is honest, proven, reverted or out of its window."""
+        from ape import chain
+
+        number = posted.number
         try:
-            inputs = self._calldata(tx_hash)
-        except Exception as exc:  # posted through a contract (a multisig): the transaction's input is not postBatch
-            log.error("batch %d: no postBatch call in transaction %s (%s); check it by hand", number, tx_hash, exc)
+            stored = self.contract.batches(number)
+            if bytes(stored.leavesRoot) != posted.leaves_root or int(self.contract.batchCount()) < number:
+                del self.pending[number]  # reverted (by us or by someone else)
+                return None
+            posted_at = int(self.contract.postingOf(number)[0])
+            if int(chain.blocks.head.timestamp) >= posted_at + self.window:
+                del self.pending[number]
+                log.error("batch %d: its window closed before it could be resolved; it stands unverified", number)
+                return None
+            try:
+                data = self._data(posted)
+            except DataUnavailableError as exc:
+                if number not in self.unavailable:
+                    self.unavailable.append(number)
+                log.error("%s; retrying every tick until its window closes", exc)
+                return None
+            self.checked += 1
+            fraud = find_fraud(
+                number,
+                posted.root,
+                posted.leaves_root,
+                data,
+                self.chain_id,
+                self.address,
+                posted.posting,
+                self._available(posted_at),
+                self._prior_debits(number),
+            )
+        except Exception as exc:  # an RPC failure on one batch must not stop the others: retry next tick
+            log.error("batch %d: could not be checked (%s); retrying next tick", number, exc)
             return None
-        self.checked += 1
-        posting = Posting(int(event.postingNonce), tuple(int(s) for s in event.series))
-        posted_at = int(self.contract.postingOf(number)[0])
-        fraud = find_fraud(
-            number,
-            bytes(inputs["root"]),
-            bytes(inputs["leavesRoot"]),
-            bytes(inputs["leaves"]),
-            self.chain_id,
-            self.address,
-            posting,
-            self._available(posted_at),
-            self._prior_debits(number),
-        )
         if fraud is None:
             log.info("batch %d: checked, honest", number)
-            self.seen[number] = (bytes(stored.root), tx_hash)
+            self.seen[number] = posted
+            del self.pending[number]
             return None
+        return self._challenge(fraud)
+
+    def _challenge(self, fraud: Fraud) -> Fraud | None:
+        number = fraud.number
         log.warning(
             "batch %d: %s fraud%s; challenging",
             number,
@@ -253,9 +375,40 @@ class Watcher:
         )
         try:
             getattr(self.contract, fraud.method)(*fraud.args, sender=self.account)
-        except Exception as exc:  # window over, already reverted by another watcher, out of funds: log and go on
-            log.error("batch %d: the %s challenge failed: %s", number, fraud.kind, exc)
+        except Exception as exc:  # front-run, already reverted, out of funds: retried next tick while the window lasts
+            log.error("batch %d: the %s challenge failed: %s; retrying next tick", number, fraud.kind, exc)
             self.failed.append(fraud)
+            if fraud.kind == "collateral":
+                self._apply_final_priors(fraud)
             return None
+        self.pending.pop(number, None)
         self.challenged.append(fraud)
         return fraud
+
+    def _apply_final_priors(self, fraud: Fraud) -> None:
+        """Applies the debtor's final earlier debits (permissionless), so the next try needs fewer priors: a debtor
+        with more than MAX_PRIORS unapplied debits, or a front-runner applying one, cannot make the proof fail."""
+        from ape import chain
+
+        account = str(fraud.args[1][1]).lower()
+        now = int(chain.blocks.head.timestamp)
+        for prior in self._prior_debits(fraud.number)(account):
+            number = prior[0]
+            if now >= int(self.contract.postingOf(number)[0]) + self.window:
+                try:
+                    self.contract.apply_(*prior, sender=self.account)
+                except Exception as exc:  # applied meanwhile: fine
+                    log.info("batch %d: prior debit not applied (%s)", number, exc)
+
+
+def _posted(event: Any) -> Posted:
+    tx_hash = event.transaction_hash
+    tx_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+    return Posted(
+        int(event.batch),
+        bytes(event.root),
+        bytes(event.leavesRoot),
+        bytes(event.dataHash),
+        Posting(int(event.postingNonce), tuple(int(s) for s in event.series)),
+        tx_hash,
+    )

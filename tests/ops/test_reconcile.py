@@ -110,7 +110,9 @@ def test_a_roll_recorded_for_an_epoch_the_vault_has_not_passed_is_reported(recor
 def test_a_watcher_holding_a_root_the_ledger_does_not_is_reported(records, index):
     state = records / "watcher.json"
     saved = json.loads(state.read_text())
-    saved["seen"] = {"1": [ZERO32, "0x" + ZERO32]}
+    row = saved["seen"]["1"]  # Posted.to_json: number, root, leaves root, data hash, nonce, series, transaction
+    row[1] = ZERO32
+    saved["seen"] = {"1": row}
     state.write_text(json.dumps(saved))
     (found,) = reconcile(context(records, index))
     assert (found.check, found.subject, found.actual.value) == ("watcher", "ledger batch 1", bytes(32))

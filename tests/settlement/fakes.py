@@ -67,9 +67,16 @@ class FakeLedger:
         return self.deadline
 
     def sign_post(
-        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, deadline: int
+        self, root: bytes, leaves_root: bytes, series: list[int], calldata: bytes, posting_nonce: int, deadline: int
     ) -> tuple[bytes, str]:
-        body = {"root": root.hex(), "series": series, "data": calldata.hex(), "deadline": deadline, "n": len(self.sent)}
+        body = {
+            "root": root.hex(),
+            "series": series,
+            "data": calldata.hex(),
+            "nonce": posting_nonce,
+            "deadline": deadline,
+            "n": len(self.sent),
+        }
         raw = json.dumps(body).encode()
         return raw, "0x" + keccak(raw).hex()
 
@@ -77,6 +84,10 @@ class FakeLedger:
         self.broadcasts += 1
         if tx_hash not in self.sent:
             body = json.loads(raw_tx)
+            if (
+                body["nonce"] != self.leaves_posted
+            ):  # the ledger refuses a posting whose nonce moved (WrongPostingNonce)
+                return False
             data = bytes.fromhex(body["data"])
             self.posted.append((bytes.fromhex(body["root"]), body["series"], data))
             self.sent[tx_hash] = len(self.posted)

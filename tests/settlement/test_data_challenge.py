@@ -33,7 +33,16 @@ def test_the_ledger_rebuilds_the_same_root_as_the_python_tree(ledger, funded, bu
 
 def test_an_honest_batch_survives_a_data_challenge(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     with ape.reverts(ledger.NoFraud):
         ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert ledger.batchCount() == 1
@@ -50,6 +59,7 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
         tree.leaves_root,
         SERIES,
         batch_calldata(leaves),
+        ledger.leavesPosted(),
         DEADLINE,
         sender=deployer,
         value=BOND,
@@ -62,7 +72,16 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
 def test_a_plain_root_that_is_not_the_calldatas_is_reverted(ledger, funded, build, standard_trades, deployer, alice):
     """The Merkle-sum root is honest, the plain root (what claims prove against) is not."""
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, b"\x07" * 32, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        b"\x07" * 32,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     tx = ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data"]
 
@@ -111,13 +130,24 @@ def _tampered(word, value, leaves=None):
 def test_calldata_that_is_not_canonical_signed_leaves_is_refused_at_posting(ledger, deployer, data, error, fields):
     """The one encoding challengeData can rebuild: anything else never becomes a batch."""
     with ape.reverts(getattr(ledger, error), **fields):
-        ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, data, DEADLINE, sender=deployer, value=BOND)
+        ledger.postBatch(
+            b"\x01" * 32, b"\x02" * 32, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
+        )
     assert ledger.batchCount() == 0
 
 
 def test_a_data_challenge_must_bring_the_posted_data(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     with ape.reverts(ledger.DataMismatch):
         ledger.challengeData(1, batch_calldata(leaves[:1]), sender=alice)
 
@@ -128,7 +158,9 @@ def test_a_starved_data_challenge_reverts_and_leaves_the_honest_batch_valid(ledg
     leaves = _synthetic(256)  # a rebuild far costlier than the gas given below
     data = batch_calldata(leaves)
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, data, DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root, tree.leaves_root, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
+    )
     # Enough for the calldata (16 gas a byte at most) and the checks, far from enough for the rebuild.
     starved = 21_000 + 16 * len(data) + 300_000
     tx = ledger.challengeData(1, data, sender=alice, gas_limit=starved, raise_on_revert=False)
@@ -146,7 +178,9 @@ def test_a_starved_data_challenge_reverts_and_leaves_the_honest_batch_valid(ledg
 )
 def test_data_whose_leaf_count_cannot_be_read_is_refused_at_posting(ledger, deployer, data):
     with ape.reverts(ledger.BadEncoding):
-        ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, data, DEADLINE, sender=deployer, value=BOND)
+        ledger.postBatch(
+            b"\x01" * 32, b"\x02" * 32, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
+        )
 
 
 def test_posting_more_leaves_than_the_rebuild_can_check_is_refused(ledger, deployer):
@@ -155,7 +189,14 @@ def test_posting_more_leaves_than_the_rebuild_can_check_is_refused(ledger, deplo
     tree = MerkleSumTree(leaves)
     with ape.reverts(ledger.BadEncoding):
         ledger.postBatch(
-            tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND
+            tree.root,
+            tree.leaves_root,
+            SERIES,
+            batch_calldata(leaves),
+            ledger.leavesPosted(),
+            DEADLINE,
+            sender=deployer,
+            value=BOND,
         )
 
 
@@ -166,7 +207,9 @@ def test_a_maximal_batch_is_rebuilt_within_a_block(ledger, deployer, alice):
     data = batch_calldata(leaves)
     assert len(data) == 64 + ledger.LEAF_BYTES() * MAX_LEAVES
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, data, DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root, tree.leaves_root, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
+    )
     tx = ledger.challengeData(1, data, sender=alice, raise_on_revert=False)
     assert tx.failed  # honest: NoFraud
     print(f"challengeData rebuild of a {MAX_LEAVES}-leaf batch: {tx.gas_used:,} gas")

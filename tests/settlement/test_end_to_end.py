@@ -201,7 +201,16 @@ def test_the_watcher_challenges_each_kind_of_bad_batch(
     kind, ledger, funded, build, traders, deployer, watcher, alice, treasury
 ):
     leaves, tree = _bad_batch(kind, build, traders)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     frauds = watcher.tick()
     assert [f.kind for f in frauds] == [kind]
     assert ledger.batchCount() == 0
@@ -218,7 +227,16 @@ def test_the_watcher_challenges_a_leaf_signed_for_another_posting(
     batch (signed for a posting that was reverted, say): the signature proof reverts it."""
     posting = Posting(int(ledger.leavesPosted()) + 7, tuple(SERIES))
     leaves, tree = build(1, standard_trades, posting=posting)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 0)]
     assert ledger.batchCount() == 0
 
@@ -233,7 +251,16 @@ def test_the_watcher_challenges_a_non_canonical_signature_that_recovers_to_the_a
     s = SECP256K1_ORDER - int.from_bytes(signature[32:64], "big")
     leaves[1] = replace(leaves[1], signature=signature[:32] + s.to_bytes(32, "big") + bytes([55 - signature[64]]))
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 1)]
     assert ledger.batchCount() == 0
 
@@ -242,7 +269,16 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
     ledger, funded, build, standard_trades, deployer, watcher, alice, tmp_path
 ):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     assert watcher.tick() == []
     restarted = Watcher(ledger, alice, tmp_path / "watcher.json")
     assert restarted.next_block == watcher.next_block > 0
@@ -251,7 +287,16 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
 
 def test_settle_watch_command_challenges_a_bad_batch(ledger, funded, build, traders, deployer, tmp_path):
     leaves, tree = _bad_batch("data", build, traders)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
     args += ["--test-account", "7", "--state", str(tmp_path / "w.json"), "--iterations", "1"]
     result = CliRunner().invoke(main, args)
@@ -282,7 +327,14 @@ def test_the_watcher_counts_unapplied_earlier_debits(ledger, funded, build, trad
     for number, seller in ((1, a), (2, c)):
         leaves, tree = build(number, [Trade(0, b, seller, WAD, 6_000 * USDC)])
         ledger.postBatch(
-            tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND
+            tree.root,
+            tree.leaves_root,
+            SERIES,
+            batch_calldata(leaves),
+            ledger.leavesPosted(),
+            DEADLINE,
+            sender=deployer,
+            value=BOND,
         )
     frauds = watcher.tick()
     assert [(f.kind, f.number) for f in frauds] == [("collateral", 2)]
@@ -295,7 +347,16 @@ def test_the_watcher_skips_a_batch_whose_posting_it_cannot_read(
 ):
     """Posted through a contract (a multisig), the transaction's input is not postBatch: logged, not fatal."""
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(tree.root, tree.leaves_root, SERIES, batch_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        batch_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
 
     def unreadable(tx_hash):
         raise ValueError("not a postBatch call")

@@ -141,7 +141,8 @@ class AdversarialLedgerMachine(ChainMachine):
     def _post_raw(self, root: bytes, leaves_root: bytes, series: list[int], data: bytes) -> bool:
         try:
             deadline = self.chain.timestamp + DELAY  # the state it checked is this block's
-            self._seq("postBatch", root, leaves_root, series, data, deadline, value=BOND)
+            nonce = self.c.ledger.leavesPosted()
+            self._seq("postBatch", root, leaves_root, series, data, nonce, deadline, value=BOND)
         except RevertError as exc:
             assert exc.error.name in ("BadEncoding", "BadLeaf", "Unbalanced", "Escaped", "TooManyPending"), exc.error
             event(f"posting refused: {exc.error.name}")

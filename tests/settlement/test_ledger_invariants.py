@@ -136,7 +136,14 @@ class LedgerMachine(ChainMachine):
     def _post(self, leaves: list[Leaf], tree: MerkleSumTree) -> int:
         data = batch_calldata(leaves)
         self.c.ledger.postBatch(
-            tree.root, tree.leaves_root, SERIES, data, DEADLINE, sender=self.who("sequencer"), value=BOND
+            tree.root,
+            tree.leaves_root,
+            SERIES,
+            data,
+            self.c.ledger.leavesPosted(),
+            DEADLINE,
+            sender=self.who("sequencer"),
+            value=BOND,
         )
         return self.c.ledger.batchCount()
 

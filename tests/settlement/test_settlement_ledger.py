@@ -16,7 +16,14 @@ from tests.settlement.conftest import BOND, DEADLINE, ESCAPE, SERIES, USDC, WIND
 
 def _post(ledger, deployer, tree, leaves):
     return ledger.postBatch(
-        tree.root, tree.leaves_root, SERIES, leaves_calldata(leaves), DEADLINE, sender=deployer, value=BOND
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        leaves_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
     )
 
 
@@ -30,7 +37,14 @@ def _post_root_from_nowhere(ledger, deployer, leaves):
     """Posts the honest leaves as calldata under a root with money from nowhere; returns that root's tree."""
     tree = _root_from_nowhere(leaves)
     ledger.postBatch(
-        tree.root, tree.leaves_root, SERIES, leaves_calldata(leaves), DEADLINE, sender=deployer, value=BOND
+        tree.root,
+        tree.leaves_root,
+        SERIES,
+        leaves_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
     )
     return tree
 
@@ -166,7 +180,16 @@ def test_a_forged_inner_sum_is_caught_at_its_parent(ledger, funded, build, trade
     from strikeforge.settlement.tree import node_hash
 
     root = node_hash(forged_left, forged_right)
-    ledger.postBatch(root, tree.leaves_root, SERIES, leaves_calldata(leaves), DEADLINE, sender=deployer, value=BOND)
+    ledger.postBatch(
+        root,
+        tree.leaves_root,
+        SERIES,
+        leaves_calldata(leaves),
+        ledger.leavesPosted(),
+        DEADLINE,
+        sender=deployer,
+        value=BOND,
+    )
     # The root itself adds up (+5 - 5 = 0); the left child does not: its children sum to 0, not +5.
     proof = [(forged_right[0], list(forged_right[1]), False)]
     grand_left, grand_right = tree.node(0, 0), tree.node(0, 1)
@@ -248,9 +271,13 @@ def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard
 def test_only_the_sequencer_posts_and_only_with_the_bond(ledger, build, standard_trades, deployer, alice):
     _, tree = build(1, standard_trades)
     with ape.reverts(ledger.AccessControlUnauthorizedAccount):
-        ledger.postBatch(tree.root, tree.leaves_root, SERIES, b"", DEADLINE, sender=alice, value=BOND)
+        ledger.postBatch(
+            tree.root, tree.leaves_root, SERIES, b"", ledger.leavesPosted(), DEADLINE, sender=alice, value=BOND
+        )
     with ape.reverts(ledger.WrongBond):
-        ledger.postBatch(tree.root, tree.leaves_root, SERIES, b"", DEADLINE, sender=deployer, value=BOND - 1)
+        ledger.postBatch(
+            tree.root, tree.leaves_root, SERIES, b"", ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND - 1
+        )
 
 
 def test_withdrawals_wait_for_the_delay(ledger, funded, chain, cash):
@@ -376,6 +403,7 @@ def test_a_series_id_beyond_40_bits_is_refused(ledger, build, standard_trades, d
             tree.leaves_root,
             [2**40, 0, 0, 0],
             leaves_calldata(leaves),
+            ledger.leavesPosted(),
             DEADLINE,
             sender=deployer,
             value=BOND,

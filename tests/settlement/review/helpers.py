@@ -105,6 +105,7 @@ def post(ledger, batch: Batch, sender, root=None, data=None, deadline=DEADLINE, 
         batch.tree.leaves_root,
         batch.series,
         batch.data if data is None else data,
+        ledger.leavesPosted(),  # the poster's nonce is the ledger's; what the leaves are signed for may differ
         deadline,
         sender=sender,
         value=BOND,

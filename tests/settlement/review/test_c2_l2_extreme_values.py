@@ -53,7 +53,9 @@ def test_l2_values_whose_sums_overflow_int256_are_refused(ledger, sequencer):
     rows = [(address(1), (2**254, 0, 0, 0)), (address(2), (2**254, 0, 0, 0)), (address(3), ZERO)]
     data = batch_calldata([Leaf(1, account, 0, positions, DUMMY_SIG) for account, positions in rows])
     with ape.reverts(ledger.BadLeaf, index=0, field="delta"):
-        ledger.postBatch(b"\x01" * 32, b"\x02" * 32, SERIES, data, DEADLINE, sender=sequencer, value=BOND)
+        ledger.postBatch(
+            b"\x01" * 32, b"\x02" * 32, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=sequencer, value=BOND
+        )
 
 
 def test_l2_max_delta_extremes_are_accepted_proven_and_applied(ledger, sequencer, challenger, chain):

@@ -23,7 +23,7 @@ def test_h1_full_request_in_the_same_block_after_the_posting_is_no_fraud(ledger,
     requestedAt <= postedAt, reverted the honest batch)."""
     a, b = users[0], users[1]
     batch = trade(ledger, users, a, b, 9_000 * USDC)
-    args = (batch.tree.root, batch.tree.leaves_root, batch.series, batch.data, DEADLINE)
+    args = (batch.tree.root, batch.tree.leaves_root, batch.series, batch.data, ledger.leavesPosted(), DEADLINE)
     posting = ledger.postBatch.as_transaction(*args, sender=sequencer, value=ledger.BOND(), gas=2_000_000)
     request = ledger.requestWithdrawal.as_transaction(10_000 * USDC, sender=a, gas=200_000)
     chain.provider.auto_mine = False

@@ -39,7 +39,9 @@ def hostile_ledger(project, deployer, cash, rejecting, users):
 
 
 def _post_via(forwarder, ledger, batch, deployer):
-    data = ledger.postBatch.encode_input(batch.tree.root, batch.tree.leaves_root, batch.series, batch.data, DEADLINE)
+    data = ledger.postBatch.encode_input(
+        batch.tree.root, batch.tree.leaves_root, batch.series, batch.data, ledger.leavesPosted(), DEADLINE
+    )
     return forwarder.execute(ledger, data, sender=deployer, value=BOND)
 
 
