@@ -332,16 +332,17 @@ class Watcher:
                 del self.pending[number]  # reverted (by us or by someone else)
                 return None
             posted_at = int(self.contract.postingOf(number)[0])
-            if int(chain.blocks.head.timestamp) >= posted_at + self.window:
-                del self.pending[number]
-                log.error("batch %d: its window closed before it could be resolved; it stands unverified", number)
-                return None
+            open_ = int(chain.blocks.head.timestamp) < posted_at + self.window
             try:
                 data = self._data(posted)
             except DataUnavailableError as exc:
                 if number not in self.unavailable:
                     self.unavailable.append(number)
-                log.error("%s; retrying every tick until its window closes", exc)
+                if open_:
+                    log.error("%s; retrying every tick until its window closes", exc)
+                else:
+                    del self.pending[number]
+                    log.error("%s, and its window has closed: it stands unverified", exc)
                 return None
             self.checked += 1
             fraud = find_fraud(
@@ -358,10 +359,15 @@ class Watcher:
         except Exception as exc:  # an RPC failure on one batch must not stop the others: retry next tick
             log.error("batch %d: could not be checked (%s); retrying next tick", number, exc)
             return None
-        if fraud is None:
+        if fraud is None:  # honest (also when checked after its window: its debits are priors of later batches)
             log.info("batch %d: checked, honest", number)
             self.seen[number] = posted
             del self.pending[number]
+            return None
+        if not open_:
+            del self.pending[number]
+            log.error("batch %d: %s fraud found after its window closed: it cannot be challenged", number, fraud.kind)
+            self.failed.append(fraud)
             return None
         return self._challenge(fraud)
 
