@@ -107,7 +107,7 @@ def test_access_matrix_names_the_role_each_privileged_function_checks(gathered):
     assert access["ThetaVault"]["set_paused"] == "role GUARDIAN_ROLE"
     assert access["OracleRouter"]["set_route"] == "role owner"
     assert access["OracleRouter"]["dispute_expiry_price"] == "role disputer"
-    assert access["SettlementLedger"]["postBatch(bytes32,bytes32,uint256[4],bytes,uint256)"] == "role SEQUENCER_ROLE"
+    assert access["SettlementLedger"]["postBatch(bytes32,bytes32,uint256[4],bytes,uint256,uint256)"] == "role SEQUENCER_ROLE"
     assert access["OptionsEngine"]["createSeries(address,address,uint256,uint64,bool)"] == "role SERIES_CREATOR_ROLE"
     assert access["SettlementLedger"]["deposit(uint256)"] == "anyone"
     assert access["SettlementLedger"]["grantRole(bytes32,address)"] == "admin of the role"
