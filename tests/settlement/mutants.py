@@ -104,6 +104,20 @@ MUTATIONS = (
         old_leaf_type=True,
     ),
     Mutation(
+        "S1",
+        "postBatch does not check the posting nonce its leaves are signed for (second audit pass)",
+        (
+            (
+                "        if (postingNonce != leavesPosted) revert WrongPostingNonce(postingNonce, leavesPosted);\n",
+                "",
+            ),
+            (
+                "        uint256 meta = _meta(series, postingNonce);",
+                "        postingNonce = leavesPosted;\n        uint256 meta = _meta(series, postingNonce);",
+            ),
+        ),
+    ),
+    Mutation(
         "Unbalanced",
         "no zero-sum check at posting (a one-leaf batch's root is its leaf: no sums proof reaches it)",
         (("if (sums[k] != 0) revert Unbalanced(k);", ""),),

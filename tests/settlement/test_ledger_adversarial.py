@@ -219,7 +219,9 @@ class AdversarialLedgerMachine(ChainMachine):
         number = ledger.batchCount()
         root, leaves_root, *_ = ledger.batches(number)
         posted_at, nonce = ledger.postingOf(number)
-        assert nonce == posting.nonce
+        assert nonce == posting.nonce, (
+            f"batch {number} landed at posting {nonce}; its leaves are signed for {posting.nonce}"
+        )
         try:
             gas = self.chain.transact(self.who("anyone"), ledger, ledger.dataRoot.fn.encode((data,))).gas_used
         except HaltError as exc:
@@ -448,6 +450,34 @@ class AdversarialLedgerMachine(ChainMachine):
             leaves = [self._sign(Leaf(number, p0, amount, (0, 0, 0, 0)), posting)]
         if self._post_leaves(leaves, series, False, posting, tree):
             event(f"hostile {kind} accepted")
+
+    @precondition(lambda self: len(self.batches) < 6)
+    @rule(series=st.sampled_from(SERIES_SETS), drawn=trades)
+    def nonce_race(self, series, drawn):
+        """S1: an honest posting is signed and pending; a hostile poster lands first with a batch it gets reverted,
+        which moves the posting nonce but not the batch id. The honest posting must fail, never land as a fraud."""
+        ledger = self.c.ledger
+        if ledger.escaped():
+            return
+        number, posting = ledger.batchCount() + 1, self._posting(series)
+        leaves = self._honest_leaves(number, drawn, posting)
+        if leaves is None:
+            return
+        p0, p1 = self._addr("p0"), self._addr("p1")
+        junk = sorted([Leaf(number, p0, -1, (0, 0, 0, 0)), Leaf(number, p1, 1, (0, 0, 0, 0))], key=lambda x: x.account)
+        junk = [self._sign(x, posting, key=KEY_OF["p1"]) for x in junk]  # p0's leaf "signed" by p1: provable
+        if not self._post_leaves(junk, series, False, posting) or ledger.batchCount() >= number:
+            return
+        tree, data = MerkleSumTree(leaves), batch_calldata(leaves)
+        try:
+            deadline = self.chain.timestamp + DELAY - 1
+            self._seq("postBatch", tree.root, tree.leaves_root, series, data, posting.nonce, deadline, value=BOND)
+        except RevertError as exc:
+            assert exc.error.name == "WrongPostingNonce", exc.error
+            event("a stale posting refused")
+            return
+        self.posted += 1
+        self._after_post(leaves, tree, posting, data, True)
 
     @precondition(lambda self: len(self.batches) < 6)
     @rule(
