@@ -1,5 +1,6 @@
 """Fixtures of the review's regression tests: a ledger whose WITHDRAWAL_DELAY (2 windows) differs from its window and
-whose bond is odd, a separate sequencer account, and five funded users. `cash` and `treasury` come from
+whose bond is odd, a separate sequencer account, five funded users, and (second audit pass) a hostile second
+sequencer and a watcher. `cash` and `treasury` come from
 tests/settlement/conftest.py."""
 
 from __future__ import annotations
@@ -37,3 +38,17 @@ def users(accounts, cash, ledger, deployer):
         ledger.deposit(10_000 * USDC, sender=account)
         funded.append(account)
     return funded
+
+
+@pytest.fixture
+def hostile(accounts, ledger, deployer):
+    """accounts[6]: a second SEQUENCER_ROLE holder (hostile)."""
+    ledger.grantRole(ledger.SEQUENCER_ROLE(), accounts[6], sender=deployer)
+    return accounts[6]
+
+
+@pytest.fixture
+def watcher(tmp_path, ledger, challenger):
+    from strikeforge.settlement.watcher import Watcher
+
+    return Watcher(ledger, challenger, tmp_path / "watcher.json")
