@@ -20,6 +20,11 @@ SERIES = [11, 12, 13, 14]
 DEADLINE = 2**40  # postBatch's deadline where a test is not about it (the sequencer uses head + WITHDRAWAL_DELAY)
 
 
+def post_batch(ledger, sender, root, leaves_root, data, series=SERIES):
+    """postBatch at the ledger's current posting nonce, with a deadline that is not the test's subject."""
+    return ledger.postBatch(root, leaves_root, series, data, ledger.leavesPosted(), DEADLINE, sender=sender, value=BOND)
+
+
 @pytest.fixture
 def traders(accounts):
     """Four of Ape's test accounts, as eth-account keys for co-signing (test keys only)."""

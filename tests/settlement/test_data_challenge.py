@@ -10,7 +10,7 @@ from eth_abi import encode
 
 from strikeforge.settlement.cosign import MAX_DELTA, MAX_LEAVES, batch_calldata
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
-from tests.settlement.conftest import BOND, DEADLINE, SERIES
+from tests.settlement.conftest import post_batch
 
 SIGNATURE = b"\x11" * 65  # challengeData rebuilds the trees; it never checks a signature
 
@@ -33,16 +33,7 @@ def test_the_ledger_rebuilds_the_same_root_as_the_python_tree(ledger, funded, bu
 
 def test_an_honest_batch_survives_a_data_challenge(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     with ape.reverts(ledger.NoFraud):
         ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert ledger.batchCount() == 1
@@ -54,16 +45,7 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
     """The sequencer posts one set of leaves as data and the root of another: no leaf-level proof is possible."""
     leaves, tree = build(1, standard_trades)
     hidden = [replace(leaves[0], cash=leaves[0].cash - 1), *leaves[1:]]
-    ledger.postBatch(
-        MerkleSumTree(hidden).root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, MerkleSumTree(hidden).root, tree.leaves_root, batch_calldata(leaves))
     tx = ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert ledger.batchCount() == 0
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data"]
@@ -72,16 +54,7 @@ def test_a_root_that_is_not_the_tree_of_the_calldata_is_reverted(
 def test_a_plain_root_that_is_not_the_calldatas_is_reverted(ledger, funded, build, standard_trades, deployer, alice):
     """The Merkle-sum root is honest, the plain root (what claims prove against) is not."""
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(
-        tree.root,
-        b"\x07" * 32,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, b"\x07" * 32, batch_calldata(leaves))
     tx = ledger.challengeData(1, batch_calldata(leaves), sender=alice)
     assert [e.fraud for e in tx.events.filter(ledger.BatchReverted)] == ["data"]
 
@@ -130,24 +103,13 @@ def _tampered(word, value, leaves=None):
 def test_calldata_that_is_not_canonical_signed_leaves_is_refused_at_posting(ledger, deployer, data, error, fields):
     """The one encoding challengeData can rebuild: anything else never becomes a batch."""
     with ape.reverts(getattr(ledger, error), **fields):
-        ledger.postBatch(
-            b"\x01" * 32, b"\x02" * 32, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
-        )
+        post_batch(ledger, deployer, b"\x01" * 32, b"\x02" * 32, data)
     assert ledger.batchCount() == 0
 
 
 def test_a_data_challenge_must_bring_the_posted_data(ledger, funded, build, standard_trades, deployer, alice):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     with ape.reverts(ledger.DataMismatch):
         ledger.challengeData(1, batch_calldata(leaves[:1]), sender=alice)
 
@@ -158,9 +120,7 @@ def test_a_starved_data_challenge_reverts_and_leaves_the_honest_batch_valid(ledg
     leaves = _synthetic(256)  # a rebuild far costlier than the gas given below
     data = batch_calldata(leaves)
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(
-        tree.root, tree.leaves_root, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, data)
     # Enough for the calldata (16 gas a byte at most) and the checks, far from enough for the rebuild.
     starved = 21_000 + 16 * len(data) + 300_000
     tx = ledger.challengeData(1, data, sender=alice, gas_limit=starved, raise_on_revert=False)
@@ -178,9 +138,7 @@ def test_a_starved_data_challenge_reverts_and_leaves_the_honest_batch_valid(ledg
 )
 def test_data_whose_leaf_count_cannot_be_read_is_refused_at_posting(ledger, deployer, data):
     with ape.reverts(ledger.BadEncoding):
-        ledger.postBatch(
-            b"\x01" * 32, b"\x02" * 32, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
-        )
+        post_batch(ledger, deployer, b"\x01" * 32, b"\x02" * 32, data)
 
 
 def test_posting_more_leaves_than_the_rebuild_can_check_is_refused(ledger, deployer):
@@ -188,16 +146,7 @@ def test_posting_more_leaves_than_the_rebuild_can_check_is_refused(ledger, deplo
     leaves = _synthetic(MAX_LEAVES + 2)
     tree = MerkleSumTree(leaves)
     with ape.reverts(ledger.BadEncoding):
-        ledger.postBatch(
-            tree.root,
-            tree.leaves_root,
-            SERIES,
-            batch_calldata(leaves),
-            ledger.leavesPosted(),
-            DEADLINE,
-            sender=deployer,
-            value=BOND,
-        )
+        post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
 
 
 def test_a_maximal_batch_is_rebuilt_within_a_block(ledger, deployer, alice):
@@ -207,9 +156,7 @@ def test_a_maximal_batch_is_rebuilt_within_a_block(ledger, deployer, alice):
     data = batch_calldata(leaves)
     assert len(data) == 64 + ledger.LEAF_BYTES() * MAX_LEAVES
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(
-        tree.root, tree.leaves_root, SERIES, data, ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, data)
     tx = ledger.challengeData(1, data, sender=alice, raise_on_revert=False)
     assert tx.failed  # honest: NoFraud
     print(f"challengeData rebuild of a {MAX_LEAVES}-leaf batch: {tx.gas_used:,} gas")

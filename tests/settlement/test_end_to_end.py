@@ -22,7 +22,7 @@ from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
 from strikeforge.settlement.tree import MerkleSumTree
 from strikeforge.settlement.watcher import Watcher
-from tests.settlement.conftest import BOND, DEADLINE, SERIES, USDC, WINDOW
+from tests.settlement.conftest import BOND, SERIES, USDC, WINDOW, post_batch
 
 WAD = 10**18
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -201,16 +201,7 @@ def test_the_watcher_challenges_each_kind_of_bad_batch(
     kind, ledger, funded, build, traders, deployer, watcher, alice, treasury
 ):
     leaves, tree = _bad_batch(kind, build, traders)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     frauds = watcher.tick()
     assert [f.kind for f in frauds] == [kind]
     assert ledger.batchCount() == 0
@@ -227,16 +218,7 @@ def test_the_watcher_challenges_a_leaf_signed_for_another_posting(
     batch (signed for a posting that was reverted, say): the signature proof reverts it."""
     posting = Posting(int(ledger.leavesPosted()) + 7, tuple(SERIES))
     leaves, tree = build(1, standard_trades, posting=posting)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 0)]
     assert ledger.batchCount() == 0
 
@@ -251,16 +233,7 @@ def test_the_watcher_challenges_a_non_canonical_signature_that_recovers_to_the_a
     s = SECP256K1_ORDER - int.from_bytes(signature[32:64], "big")
     leaves[1] = replace(leaves[1], signature=signature[:32] + s.to_bytes(32, "big") + bytes([55 - signature[64]]))
     tree = MerkleSumTree(leaves)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     assert [(f.kind, f.index) for f in watcher.tick()] == [("signature", 1)]
     assert ledger.batchCount() == 0
 
@@ -269,16 +242,7 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
     ledger, funded, build, standard_trades, deployer, watcher, alice, tmp_path
 ):
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     assert watcher.tick() == []
     restarted = Watcher(ledger, alice, tmp_path / "watcher.json")
     assert restarted.next_block == watcher.next_block > 0
@@ -287,16 +251,7 @@ def test_the_watcher_passes_honest_batches_and_resumes_where_it_stopped(
 
 def test_settle_watch_command_challenges_a_bad_batch(ledger, funded, build, traders, deployer, tmp_path):
     leaves, tree = _bad_batch("data", build, traders)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
     args += ["--test-account", "7", "--state", str(tmp_path / "w.json"), "--iterations", "1"]
     result = CliRunner().invoke(main, args)
@@ -326,16 +281,7 @@ def test_the_watcher_counts_unapplied_earlier_debits(ledger, funded, build, trad
     a, b, c = (t.address for t in traders[:3])
     for number, seller in ((1, a), (2, c)):
         leaves, tree = build(number, [Trade(0, b, seller, WAD, 6_000 * USDC)])
-        ledger.postBatch(
-            tree.root,
-            tree.leaves_root,
-            SERIES,
-            batch_calldata(leaves),
-            ledger.leavesPosted(),
-            DEADLINE,
-            sender=deployer,
-            value=BOND,
-        )
+        post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
     frauds = watcher.tick()
     assert [(f.kind, f.number) for f in frauds] == [("collateral", 2)]
     assert len(frauds[0].args[-1]) == 1  # one prior debit proven: b's leaf in batch 1
@@ -347,16 +293,7 @@ def test_the_watcher_skips_a_batch_whose_posting_it_cannot_read(
 ):
     """Posted through a contract (a multisig), the transaction's input is not postBatch: logged, not fatal."""
     leaves, tree = build(1, standard_trades)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        batch_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
 
     def unreadable(tx_hash):
         raise ValueError("not a postBatch call")

@@ -11,20 +11,11 @@ from strikeforge.settlement.cosign import apply_args, leaf_args, signature_hash
 from strikeforge.settlement.cosign import batch_calldata as leaves_calldata
 from strikeforge.settlement.netting import Trade
 from strikeforge.settlement.tree import Leaf, MerkleSumTree, plain_node_proof
-from tests.settlement.conftest import BOND, DEADLINE, ESCAPE, SERIES, USDC, WINDOW, sign_leaf
+from tests.settlement.conftest import BOND, DEADLINE, ESCAPE, SERIES, USDC, WINDOW, post_batch, sign_leaf
 
 
 def _post(ledger, deployer, tree, leaves):
-    return ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        leaves_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    return post_batch(ledger, deployer, tree.root, tree.leaves_root, leaves_calldata(leaves))
 
 
 def _root_from_nowhere(leaves):
@@ -36,16 +27,7 @@ def _root_from_nowhere(leaves):
 def _post_root_from_nowhere(ledger, deployer, leaves):
     """Posts the honest leaves as calldata under a root with money from nowhere; returns that root's tree."""
     tree = _root_from_nowhere(leaves)
-    ledger.postBatch(
-        tree.root,
-        tree.leaves_root,
-        SERIES,
-        leaves_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, leaves_calldata(leaves))
     return tree
 
 
@@ -180,16 +162,7 @@ def test_a_forged_inner_sum_is_caught_at_its_parent(ledger, funded, build, trade
     from strikeforge.settlement.tree import node_hash
 
     root = node_hash(forged_left, forged_right)
-    ledger.postBatch(
-        root,
-        tree.leaves_root,
-        SERIES,
-        leaves_calldata(leaves),
-        ledger.leavesPosted(),
-        DEADLINE,
-        sender=deployer,
-        value=BOND,
-    )
+    post_batch(ledger, deployer, root, tree.leaves_root, leaves_calldata(leaves))
     # The root itself adds up (+5 - 5 = 0); the left child does not: its children sum to 0, not +5.
     proof = [(forged_right[0], list(forged_right[1]), False)]
     grand_left, grand_right = tree.node(0, 0), tree.node(0, 1)
@@ -271,9 +244,7 @@ def test_a_challenge_after_the_window_is_refused(ledger, funded, build, standard
 def test_only_the_sequencer_posts_and_only_with_the_bond(ledger, build, standard_trades, deployer, alice):
     _, tree = build(1, standard_trades)
     with ape.reverts(ledger.AccessControlUnauthorizedAccount):
-        ledger.postBatch(
-            tree.root, tree.leaves_root, SERIES, b"", ledger.leavesPosted(), DEADLINE, sender=alice, value=BOND
-        )
+        post_batch(ledger, alice, tree.root, tree.leaves_root, b"")
     with ape.reverts(ledger.WrongBond):
         ledger.postBatch(
             tree.root, tree.leaves_root, SERIES, b"", ledger.leavesPosted(), DEADLINE, sender=deployer, value=BOND - 1
