@@ -104,11 +104,14 @@ def find_fraud(
     posting: Posting,
     available: Callable[[str], int],
     prior_debits: PriorDebits | None = None,
+    recover: Callable[[Leaf], str | None] | None = None,
 ) -> Fraud | None:
     """The first provable fraud in a posted batch, or None for an honest one. `posting` is the batch's posting nonce
     and series (BatchPosted's), which every co-signature must bind. `available(account)` is the balance the ledger
     counts for the account in challengeCollateral (net of a withdrawal whose readyAt is at or before the posting);
-    `prior_debits(account)` its debit leaves in earlier valid batches not applied yet, as PriorLeaf tuples."""
+    `prior_debits(account)` its debit leaves in earlier valid batches not applied yet, as PriorLeaf tuples.
+    `recover(leaf)` is who signed a leaf (default: the NettedLeaf co-signature for `posting`, as the ledger checks
+    it)."""
     built = build(data)
     if built is None or built[1].root != root or built[1].leaves_root != leaves_root:
         return Fraud("data", number, None, "challengeData", (number, data))
@@ -118,7 +121,8 @@ def find_fraud(
         args = (number, [0] * 5, [], (left[0], list(left[1]), False), (right[0], list(right[1]), False))
         return Fraud("sums", number, None, "challengeSums", args)
     for index, leaf in enumerate(leaves):
-        if leaf.batch != number or _signer(chain_id, ledger, leaf, posting) != leaf.account:
+        signer = recover(leaf) if recover is not None else _signer(chain_id, ledger, leaf, posting)
+        if leaf.batch != number or signer != leaf.account:
             args = (number, leaf_args(leaf), leaf.signature, index, tree.plain_proof(index))
             return Fraud("signature", number, index, "challengeSignature", args)
     for index, leaf in enumerate(leaves):

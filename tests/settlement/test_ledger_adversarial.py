@@ -31,9 +31,11 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
+from coincurve import PublicKey
 from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils import keccak
 from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
@@ -242,17 +244,14 @@ class AdversarialLedgerMachine(ChainMachine):
             posting,
             self._available(posted_at),
             self._priors(number),
+            recover=self._recover_old(posting) if type(self).OLD_LEAF_TYPE else None,
         )
-        old_world = type(self).OLD_LEAF_TYPE  # H-3's check: signers and contract use the old type, the watcher not
-        if honest and not old_world:
+        if honest:
             assert fraud is None, f"the watcher flags honest batch {number}: {fraud}"
         if fraud is not None:
             by = "rejecting" if number % 2 else "watcher"
-            proven = self._challenge(fraud.method, fraud.args, by)
-            if proven:
-                return
-            # In the old world the contract is the arbiter: what it does not revert stands (the invariants judge it).
-            assert old_world and fraud.kind == "signature", f"{fraud.kind} fraud in {number} is not provable"
+            assert self._challenge(fraud.method, fraud.args, by), f"{fraud.kind} fraud in {number} is not provable"
+            return
         if tree is None:  # accepted, unflagged data the machine did not build: rebuild it from the calldata
             from strikeforge.settlement.watcher import build
 
@@ -273,6 +272,21 @@ class AdversarialLedgerMachine(ChainMachine):
             }
         )
         event("honest batch stands" if honest else "hostile batch stands unflagged")
+
+    def _recover_old(self, posting: Posting):
+        """H-3's check: the watcher of the world before the fix recovers the co-signature type it had."""
+
+        def recover(leaf: Leaf) -> str | None:
+            try:
+                digest = leaf_digest(self.separator, leaf, posting, old_type=True)
+                key = PublicKey.from_signature_and_message(
+                    leaf.signature[:64] + bytes([leaf.signature[64] - 27]), digest, hasher=None
+                )
+            except Exception:  # a malformed signature recovers to nobody
+                return None
+            return "0x" + keccak(key.format(compressed=False)[1:])[-20:].hex()
+
+        return recover
 
     def _trades(self, drawn) -> list[Trade]:
         return [
