@@ -3,20 +3,46 @@ pragma solidity ^0.8.24;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
+import {IExpiryPriceOracle} from "../interfaces/IExpiryPriceOracle.sol";
 import {PairOracle} from "./PairOracle.sol";
 
 /// @title ChainlinkOracle
-/// @notice One Chainlink price feed for one asset pair (`BASE` priced in `QUOTE`), as an ERC-7726 quote oracle.
-///         Configured once at deployment, immutable afterwards (Euler-style thin adapter).
-/// @dev Checks on every read: the answer is positive; it is no older than `MAX_STALENESS` seconds (and not from the
-///      future); its 1e18-scaled price lies within [`MIN_PRICE`, `MAX_PRICE`] (a circuit breaker for a feed stuck at
-///      its aggregator's minAnswer/maxAnswer); on an L2, the sequencer is up and has been up for `GRACE_PERIOD`.
-///      Feed decimals (0-36) are read once at deployment; asset decimals likewise.
+/// @notice One Chainlink price feed for one asset pair (`BASE` priced in `QUOTE`), as an ERC-7726 quote oracle, and
+///         the feed's expiry evidence (IExpiryPriceOracle): the round that was current at an expiry, proven from its
+///         round id. Configured once at deployment, immutable afterwards (Euler-style thin adapter).
+/// @dev Spot reads (getPrice, getQuote) check: the answer is positive; it is no older than `MAX_STALENESS` seconds
+///      (and not from the future); its 1e18-scaled price lies within [`MIN_PRICE`, `MAX_PRICE`] (a circuit breaker for
+///      a feed stuck at its aggregator's minAnswer/maxAnswer); on an L2, the sequencer is up and has been up for
+///      `GRACE_PERIOD`. Feed decimals (0-36) are read once at deployment; asset decimals likewise.
+///
+///      Expiry reads (priceAt): the hint is abi.encode(uint80 roundId) of a proxy round id (phase << 64 | aggregator
+///      round). The round is the one current at `expiry` when: it exists, updatedAt <= expiry, answer > 0, and EITHER
+///      its next round (roundId + 1, or the next phase's first round ((phase + 1) << 64 | 1) when roundId + 1 does not
+///      exist) exists with updatedAt > expiry, OR it is the proxy's latest round (then, since block.timestamp >
+///      expiry, no later round can ever be dated <= expiry). A round "exists" when getRoundData neither reverts nor
+///      answers updatedAt == 0 (OCR2 aggregators answer zeros for unknown rounds, OCR1 ones revert). priceAt applies
+///      no staleness and no lag tolerance (the OracleRouter applies its route's max_expiry_lag to updatedAt), and no
+///      sequencer check: rounds are historical facts; a round frozen by an L2 sequencer outage keeps its old
+///      updatedAt, so the router's lag tolerance refuses it instead. expiryHint finds the round with a bounded search:
+///      a binary search over the latest phase's round ids (at most 64 probes), then, when the phase's first round is
+///      already after expiry, the previous phases one by one (at most MAX_HINT_PHASES phases, each located with at
+///      most 194 probes).
+///
+///      Threat model. Deployer: fixes feed, bounds and sequencer feed once; nothing is settable afterwards. Any caller
+///      (a first recorder, a keeper, an attacker) chooses only the hint: a hint that does not name the round current
+///      at expiry reverts with a named error, so no caller can pick an earlier (stale) or later (post-expiry) round,
+///      and the answer does not depend on who calls or when. The feed's operators (Chainlink) are trusted for the
+///      answers themselves; MIN_PRICE/MAX_PRICE bound what a broken feed can report. Residual: around a phase switch
+///      whose new aggregator already has rounds dated before the switch, two rounds may each satisfy the rule; both
+///      are genuine Chainlink answers near expiry and the router's lag tolerance bounds them.
 /// @custom:invariants (1) getPrice never returns a price outside [MIN_PRICE, MAX_PRICE] or older than MAX_STALENESS.
-///                    (2) getPrice returns floor(answer * 1e18 / 10^FEED_DECIMALS) exactly.
+///                    (2) getPrice and priceAt return floor(answer * 1e18 / 10^FEED_DECIMALS) exactly.
 ///                    (3) getQuote rounds down once in both directions (PairOracle).
 ///                    (4) Nothing in this contract changes after deployment.
-contract ChainlinkOracle is PairOracle {
+///                    (5) priceAt answers only after expiry, only with a round dated at or before expiry whose next
+///                        round is dated after it (or which is the latest), with a positive in-bounds answer: within a
+///                        phase, at most one round id satisfies this, whoever calls and whenever.
+contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
     /// @notice Largest feed decimals supported (prices are normalized to 1e18 without overflow up to here).
     uint8 public constant MAX_FEED_DECIMALS = 36;
 
@@ -34,6 +60,8 @@ contract ChainlinkOracle is PairOracle {
     AggregatorV3Interface public immutable SEQUENCER_FEED;
     /// @notice Seconds the sequencer must have been up before prices are trusted again.
     uint256 public immutable GRACE_PERIOD;
+    /// @notice Most phases expiryHint searches (the latest one and the ones before it).
+    uint256 public constant MAX_HINT_PHASES = 8;
 
     /// @notice The feed answered zero or a negative number.
     error InvalidAnswer(int256 answer);
@@ -47,6 +75,20 @@ contract ChainlinkOracle is PairOracle {
     error SequencerDown();
     /// @notice The L2 sequencer came back up at `upSince`; prices are trusted again after the grace period.
     error SequencerGracePeriod(uint256 upSince, uint256 gracePeriod);
+    /// @notice An expiry price is asked for while block.timestamp <= expiry.
+    error ExpiryNotPassed(uint256 expiry);
+    /// @notice The hint is not abi.encode(uint80 roundId).
+    error InvalidHint(bytes hint);
+    /// @notice The hinted round does not exist (getRoundData reverted or answered updatedAt == 0).
+    error RoundNotFound(uint80 roundId);
+    /// @notice The hinted round was published after expiry.
+    error RoundAfterExpiry(uint80 roundId, uint256 updatedAt, uint256 expiry);
+    /// @notice The hinted round's next round is dated at or before expiry: that one (or a later one) was current.
+    error RoundSuperseded(uint80 roundId, uint80 nextRoundId, uint256 nextUpdatedAt);
+    /// @notice The hinted round has no next round (in its phase or the next phase) and is not the latest round.
+    error NextRoundMissing(uint80 roundId, uint80 latestRoundId);
+    /// @notice expiryHint found no round dated at or before expiry within its search bounds.
+    error NoRoundAtExpiry(uint256 expiry);
 
     /// @param base The asset priced (an ERC-20 with decimals).
     /// @param quote The asset the price is expressed in (an ERC-20 with decimals).
@@ -78,6 +120,125 @@ contract ChainlinkOracle is PairOracle {
         MAX_PRICE = maxPrice;
         SEQUENCER_FEED = sequencerFeed;
         GRACE_PERIOD = gracePeriod;
+    }
+
+    /// @inheritdoc IExpiryPriceOracle
+    /// @dev hint = abi.encode(uint80 roundId); see the contract header for the rule.
+    function priceAt(address base, address quote, uint256 expiry, bytes calldata hint)
+        external
+        view
+        returns (uint256 price, uint256 updatedAt)
+    {
+        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (block.timestamp <= expiry) revert ExpiryNotPassed(expiry);
+        if (hint.length != 32 || uint256(bytes32(hint)) > type(uint80).max) revert InvalidHint(hint);
+        uint80 roundId = uint80(uint256(bytes32(hint)));
+        (bool exists, int256 answer, uint256 roundAt) = _round(roundId);
+        if (!exists) revert RoundNotFound(roundId);
+        if (roundAt > expiry) revert RoundAfterExpiry(roundId, roundAt, expiry);
+        if (answer <= 0) revert InvalidAnswer(answer);
+        _checkNextRound(roundId, expiry);
+        price = _normalize(answer);
+        if (price < MIN_PRICE || price > MAX_PRICE) revert PriceOutOfBounds(price, MIN_PRICE, MAX_PRICE);
+        updatedAt = roundAt;
+    }
+
+    /// @inheritdoc IExpiryPriceOracle
+    /// @dev Bounded: at most 65 probes in the latest phase, then at most MAX_HINT_PHASES - 1 earlier phases of at most
+    ///      194 probes each. Meant for eth_call; reverts NoRoundAtExpiry when nothing within the bounds is dated at or
+    ///      before expiry.
+    function expiryHint(address base, address quote, uint256 expiry) external view returns (bytes memory hint) {
+        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        (uint80 latest,,, uint256 latestAt,) = FEED.latestRoundData();
+        if (latestAt != 0 && latestAt <= expiry) return abi.encode(latest);
+        uint256 phase = uint256(latest) >> 64;
+        uint256 last = uint64(latest);
+        for (uint256 step; step < MAX_HINT_PHASES; ++step) {
+            if (last != 0) {
+                uint256 found = _lastRoundAtOrBefore(phase, last, expiry);
+                if (found != 0) return abi.encode(uint80((phase << 64) | found));
+            }
+            if (phase == 0) break;
+            --phase;
+            last = _lastRoundOfPhase(phase);
+        }
+        revert NoRoundAtExpiry(expiry);
+    }
+
+    /// @dev Requires the round after `roundId` (same phase, else the next phase's first) to be dated after expiry, or
+    ///      `roundId` to be the proxy's latest round.
+    function _checkNextRound(uint80 roundId, uint256 expiry) internal view {
+        uint256 id = roundId;
+        uint80 next;
+        bool exists;
+        uint256 nextAt;
+        if (uint64(id) != type(uint64).max) {
+            next = uint80(id + 1);
+            (exists,, nextAt) = _round(next);
+        }
+        if (!exists && (id >> 64) < type(uint16).max) {
+            next = uint80((((id >> 64) + 1) << 64) | 1);
+            (exists,, nextAt) = _round(next);
+        }
+        if (exists) {
+            if (nextAt <= expiry) revert RoundSuperseded(roundId, next, nextAt);
+            return;
+        }
+        (uint80 latest,,,,) = FEED.latestRoundData();
+        if (latest != roundId) revert NextRoundMissing(roundId, latest);
+    }
+
+    /// @dev Whether round `roundId` exists, and its answer and updatedAt; never reverts on a missing round.
+    function _round(uint80 roundId) internal view returns (bool exists, int256 answer, uint256 updatedAt) {
+        try FEED.getRoundData(roundId) returns (uint80, int256 answer_, uint256, uint256 updatedAt_, uint80) {
+            return (updatedAt_ != 0, answer_, updatedAt_);
+        } catch {
+            return (false, 0, 0);
+        }
+    }
+
+    /// @dev Whether round `round` of `phase` exists and is dated at or before `expiry`.
+    function _atOrBefore(uint256 phase, uint256 round, uint256 expiry) internal view returns (bool) {
+        (bool exists,, uint256 updatedAt) = _round(uint80((phase << 64) | round));
+        return exists && updatedAt <= expiry;
+    }
+
+    /// @dev The largest aggregator round in [1, last] of `phase` dated at or before expiry (rounds are dated in
+    ///      order), or 0 if none. At most 65 probes: last < 2^64.
+    function _lastRoundAtOrBefore(uint256 phase, uint256 last, uint256 expiry) internal view returns (uint256) {
+        if (_atOrBefore(phase, last, expiry)) return last;
+        uint256 lo; // 0, or a round dated at or before expiry
+        uint256 hi = last - 1; // the answer is in [lo, hi]
+        while (lo < hi) {
+            uint256 mid = (lo + hi + 1) / 2;
+            if (_atOrBefore(phase, mid, expiry)) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /// @dev The last existing aggregator round of `phase` (rounds 1..n exist), or 0 if it has none: a doubling search
+    ///      then a binary search, at most 128 probes.
+    function _lastRoundOfPhase(uint256 phase) internal view returns (uint256) {
+        if (!_exists(phase, 1)) return 0;
+        uint256 lo = 1; // exists
+        uint256 hi = 2; // candidate upper bound
+        while (hi <= type(uint64).max && _exists(phase, hi)) {
+            lo = hi;
+            hi *= 2;
+        }
+        if (hi > type(uint64).max) hi = uint256(type(uint64).max) + 1;
+        // lo exists, hi does not (or is beyond the phase's id space): find the last existing one in [lo, hi).
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            if (_exists(phase, mid)) lo = mid;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    function _exists(uint256 phase, uint256 round) internal view returns (bool exists) {
+        (exists,,) = _round(uint80((phase << 64) | round));
     }
 
     /// @dev The sequencer (on L2), then the answer: positive, fresh, scaled to 1e18, within the circuit breaker.

@@ -6,25 +6,67 @@
 @license MIT
 @notice The protocol's one price entry point. Per pair (base, quote): a primary and an optional fallback source
         (IPriceOracle adapters), and a deviation bound between them; beyond the bound the router either answers with
-        the fallback or halts, as configured. It also fixes option settlement prices: after an expiry anyone records
-        the routed price once; during DISPUTE_PERIOD the designated disputer may correct it; then it is final.
+        the fallback or halts, as configured. It also fixes option settlement prices from expiry evidence: after an
+        expiry anyone records the price each source reported FOR that instant (IExpiryPriceOracle.priceAt, proven
+        on-chain from a hint), never the current one; the disputer may switch it once, during DISPUTE_PERIOD, to
+        another source's evidence for the same instant; then it is final.
 @dev Routing, when both sources answer (a source "answers" when its getPrice neither reverts nor returns 0):
        |primary - fallback| <= fallback * max_deviation_bps / 10_000  -> primary
        beyond the bound, halt_on_deviation                               -> revert PriceDeviation
        beyond the bound, otherwise                                       -> fallback
      When one source answers it is used; when neither does, SourcesUnavailable. A route without a fallback returns
      the primary as is. Each adapter enforces its own staleness and bounds; the router only chooses between them.
-     Configuration changes go through the owner (governance: a timelock or Safe) and never touch recorded expiry
-     prices. Errors are ABI-encoded custom errors (Solidity-compatible selectors) raised with `raw_revert`:
+
+     Expiry recording (anyone, once, block.timestamp > expiry): each configured source's priceAt(base, quote, expiry,
+     hint) is tried (the hints come from expiry_hints, an eth_call). Evidence "answers" when priceAt succeeds with a
+     non-zero price; it is "fresh" when |updatedAt - expiry| <= the route's max_expiry_lag. Fresh evidence is used
+     whenever a source has it; stale evidence counts only once block.timestamp >= expiry + STALL_PERIOD and no source
+     is fresh (a halted market settles on its last round before expiry). Then: both answer -> the routing rule above
+     (the halt reverts PriceDeviation); one answers -> accepted only once block.timestamp >= expiry + SOURCE_GRACE
+     when the route has a fallback (so a recorder cannot drop a source with a bad hint while honest keepers can still
+     record with both); none -> NoExpiryEvidence. A dispute (disputer only, before recorded_at + DISPUTE_PERIOD,
+     at most once per expiry, the period is not extended) replaces the price with the named source's fresh evidence
+     for the same expiry, which must differ from the recorded price.
+
+     Threat model (what each role and outsider can and cannot do to a settlement price):
+     - First recorder (anyone, at any moment after expiry, any hints): chooses neither the moment nor the price. Each
+       adapter's priceAt accepts only THE answer current at expiry, so calling a minute or a day after expiry proves
+       the same evidence. Before SOURCE_GRACE it needs both sources' valid evidence (a bad hint reverts the record,
+       it cannot select the other source). After SOURCE_GRACE it may drop one source with a bad hint: the price is
+       then still the other source's answer for the expiry, and the disputer can switch it back.
+     - Rogue disputer (the key, at any moment, any number of tries): can only replace a not-yet-final price, once,
+       with another configured source's fresh evidence for that expiry. It cannot write a price no configured source
+       reported for the expiry, cannot dispute twice, cannot extend the dispute period, cannot bring in stale
+       evidence. Worst case it picks between the sources' answers at expiry.
+     - Stale feed: evidence older (or newer) than max_expiry_lag around expiry does not count while any source has
+       fresh evidence, and before STALL_PERIOD not at all: nobody can choose between a stale and a fresh price.
+     - Halted sources: one halted source -> the other's fresh evidence after SOURCE_GRACE; all halted (no fresh
+       evidence) -> after STALL_PERIOD their last rounds at or before expiry (still each source's unique answer);
+       a source that reverts entirely -> the others; none -> nothing is recorded (NoExpiryEvidence) until one answers.
+     - Halted L2 sequencer: the Chainlink adapter's getPrice checks the uptime feed; expiry evidence is historical, so
+       a round frozen by an outage keeps its old updatedAt and max_expiry_lag refuses it as stale (until
+       STALL_PERIOD, when no source is fresh).
+     - Governance (owner: a timelock whose delay exceeds every depositor's exit, M-4): sets routes (sources, bound,
+       halt, max_expiry_lag) and the disputer; never writes or changes a recorded price. A route change applies to
+       later recordings and to disputes of prices not yet final.
+
+     Errors are ABI-encoded custom errors (Solidity-compatible selectors) raised with `raw_revert`:
        UnsupportedPair(address,address), InvalidConfig(string), SourcesUnavailable(address,address),
        PriceDeviation(uint256,uint256,uint256), ExpiryNotReached(uint256), ExpiryPriceAlreadyRecorded(uint256),
-       ExpiryPriceNotRecorded(uint256), ExpiryPriceNotFinal(uint256), DisputePeriodOver(uint256), NotDisputer(address).
+       ExpiryPriceNotRecorded(uint256), ExpiryPriceNotFinal(uint256), DisputePeriodOver(uint256), NotDisputer(address),
+       NoExpiryEvidence(address,address,uint256), SourceGracePeriod(uint256,uint256), AlreadyDisputed(uint256),
+       InvalidEvidence(address), ExpiryLagExceeded(uint256,uint256,uint256), EvidenceMatchesRecord(uint256).
 @custom:invariants (1) A returned primary price is within max_deviation_bps of the fallback's whenever both answer.
                    (2) In halt mode, no price is returned while both answer and disagree beyond the bound.
-                   (3) An expiry price is recorded at most once, only at or after its expiry; it changes afterwards
-                       only by the disputer and only before recorded_at + DISPUTE_PERIOD; expiry_price() returns
-                       it only from then on, and from then on it never changes.
-                   (4) getQuote rounds down once in each direction.
+                   (3) An expiry price is recorded at most once, only after its expiry, and only as some configured
+                       source's priceAt answer for that expiry; it changes afterwards at most once, only by the
+                       disputer, only before recorded_at + DISPUTE_PERIOD, and only to another source's fresh priceAt
+                       answer for the same expiry. expiry_price() answers only from recorded_at + DISPUTE_PERIOD on,
+                       and from then on it never changes.
+                   (4) Recorded with every source's valid hint, the price depends only on the sources' answers for
+                       the expiry (and the route), never on the moment of recording: fresh answers when any exist,
+                       the routing rule when both answer, the single answer only after SOURCE_GRACE.
+                   (5) getQuote rounds down once in each direction.
 """
 
 from ethereum.ercs import IERC20Detailed
@@ -32,6 +74,7 @@ from ethereum.ercs import IERC20Detailed
 from snekmate.auth import ownable
 from snekmate.utils import math
 
+from ..interfaces import IExpiryPriceOracle
 from ..interfaces import IPriceOracle
 
 implements: IPriceOracle
@@ -43,6 +86,8 @@ exports: (ownable.owner, ownable.transfer_ownership)
 
 # @notice Basis points in one.
 MAX_BPS: public(constant(uint256)) = 10_000
+# @notice Longest expiry hint, in bytes.
+MAX_HINT_BYTES: constant(uint256) = 256
 
 
 struct Route:
@@ -52,16 +97,22 @@ struct Route:
     halt_on_deviation: bool
     unit_ratio: uint256
     base_has_more_decimals: bool
+    max_expiry_lag: uint256
 
 
 struct ExpiryPrice:
     price: uint256
     recorded_at: uint256
     source: address
+    disputed: bool
 
 
 # @notice Seconds after recording during which the disputer may correct an expiry price.
 DISPUTE_PERIOD: public(immutable(uint256))
+# @notice Seconds after expiry before one source's evidence alone may be recorded (on a route with a fallback).
+SOURCE_GRACE: public(immutable(uint256))
+# @notice Seconds after expiry from which stale evidence counts when no source has fresh evidence.
+STALL_PERIOD: public(immutable(uint256))
 
 # @notice The route of each (base, quote) pair; primary == empty(address) for none.
 routes: public(HashMap[address, HashMap[address, Route]])
@@ -78,6 +129,7 @@ event RouteSet:
     fallback_source: address
     max_deviation_bps: uint256
     halt_on_deviation: bool
+    max_expiry_lag: uint256
 
 
 event DisputerSet:
@@ -91,6 +143,7 @@ event ExpiryPriceRecorded:
     price: uint256
     source: address
     recorder: address
+    updated_at: uint256
 
 
 event ExpiryPriceDisputed:
@@ -99,22 +152,34 @@ event ExpiryPriceDisputed:
     expiry: indexed(uint256)
     old_price: uint256
     new_price: uint256
+    source: address
+    updated_at: uint256
 
 
 @deploy
-def __init__(dispute_period: uint256, disputer_: address, governance: address):
+def __init__(
+    dispute_period: uint256, source_grace: uint256, stall_period: uint256, disputer_: address, governance: address
+):
     """
     @param dispute_period Seconds after recording during which an expiry price may be corrected (> 0).
+    @param source_grace Seconds after expiry before one source's evidence alone may be recorded (> 0).
+    @param stall_period Seconds after expiry from which stale evidence counts if no source is fresh (>= source_grace).
     @param disputer_ The account that may correct expiry prices.
     @param governance The owner: the only account that may set routes and the disputer (a timelock or Safe).
     """
     if dispute_period == 0:
         self._invalid_config("dispute_period")
+    if source_grace == 0:
+        self._invalid_config("source_grace")
+    if stall_period < source_grace:
+        self._invalid_config("stall_period")
     if disputer_ == empty(address):
         self._invalid_config("disputer")
     if governance == empty(address):
         self._invalid_config("governance")
     DISPUTE_PERIOD = dispute_period
+    SOURCE_GRACE = source_grace
+    STALL_PERIOD = stall_period
     self.disputer = disputer_
     ownable.__init__()
     ownable._transfer_ownership(governance)
@@ -129,6 +194,7 @@ def set_route(
     fallback_source: address,
     max_deviation_bps: uint256,
     halt_on_deviation: bool,
+    max_expiry_lag: uint256,
 ):
     """
     @notice Sets (or replaces) the sources of `base` priced in `quote`. Owner (governance) only.
@@ -138,6 +204,7 @@ def set_route(
     @param fallback_source The check and backup source, or empty(address) for none.
     @param max_deviation_bps Largest accepted |primary - fallback| / fallback, in basis points (1..10_000).
     @param halt_on_deviation True to revert beyond the bound, false to answer with the fallback.
+    @param max_expiry_lag Largest |updatedAt - expiry| of fresh expiry evidence, in seconds (> 0).
     """
     ownable._check_owner()
     if base == empty(address) or quote == empty(address) or base == quote:
@@ -146,6 +213,8 @@ def set_route(
         self._invalid_config("sources")
     if fallback_source != empty(address) and (max_deviation_bps == 0 or max_deviation_bps > MAX_BPS):
         self._invalid_config("max_deviation_bps")
+    if max_expiry_lag == 0:
+        self._invalid_config("max_expiry_lag")
     base_decimals: uint256 = convert(staticcall IERC20Detailed(base).decimals(), uint256)
     quote_decimals: uint256 = convert(staticcall IERC20Detailed(quote).decimals(), uint256)
     if base_decimals > 36 or quote_decimals > 36:
@@ -159,6 +228,7 @@ def set_route(
         halt_on_deviation=halt_on_deviation,
         unit_ratio=ratio,
         base_has_more_decimals=more,
+        max_expiry_lag=max_expiry_lag,
     )
     log RouteSet(
         base=base,
@@ -167,6 +237,7 @@ def set_route(
         fallback_source=fallback_source,
         max_deviation_bps=max_deviation_bps,
         halt_on_deviation=halt_on_deviation,
+        max_expiry_lag=max_expiry_lag,
     )
 
 
@@ -237,35 +308,105 @@ def getQuote(inAmount: uint256, base: address, quote: address) -> uint256:
 
 
 @external
-def record_expiry_price(base: address, quote: address, expiry: uint256) -> uint256:
+@view
+def expiry_hints(base: address, quote: address, expiry: uint256) -> (Bytes[MAX_HINT_BYTES], Bytes[MAX_HINT_BYTES]):
     """
-    @notice Records the routed price as the settlement price of `expiry`. Anyone, once, at or after expiry.
+    @notice The primary's and the fallback's expiryHint for `expiry`, for record_expiry_price (call it with eth_call:
+            the adapters search on-chain and may use a lot of gas). A source that cannot give one yields b"".
     @param base The asset priced.
     @param quote The asset the price is expressed in.
     @param expiry The expiry timestamp.
+    @return The primary's hint and the fallback's hint.
+    """
+    route: Route = self.routes[base][quote]
+    if route.primary == empty(address):
+        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+    return self._hint(route.primary, base, quote, expiry), self._hint(route.fallback_source, base, quote, expiry)
+
+
+@external
+def record_expiry_price(
+    base: address,
+    quote: address,
+    expiry: uint256,
+    primary_hint: Bytes[MAX_HINT_BYTES],
+    fallback_hint: Bytes[MAX_HINT_BYTES],
+) -> uint256:
+    """
+    @notice Records the settlement price of `expiry` from the sources' evidence for that instant (see the header).
+            Anyone, once, after expiry.
+    @param base The asset priced.
+    @param quote The asset the price is expressed in.
+    @param expiry The expiry timestamp.
+    @param primary_hint The primary's priceAt hint (from expiry_hints).
+    @param fallback_hint The fallback's priceAt hint (from expiry_hints; ignored without a fallback).
     @return The recorded price.
     """
-    if block.timestamp < expiry:
+    if block.timestamp <= expiry:
         raw_revert(concat(method_id("ExpiryNotReached(uint256)"), abi_encode(expiry)))
     if self.expiry_prices[base][quote][expiry].recorded_at != 0:
         raw_revert(concat(method_id("ExpiryPriceAlreadyRecorded(uint256)"), abi_encode(expiry)))
+    route: Route = self.routes[base][quote]
+    if route.primary == empty(address):
+        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+    p_ok: bool = False
+    p_price: uint256 = 0
+    p_at: uint256 = 0
+    p_ok, p_price, p_at = self._evidence(route.primary, base, quote, expiry, primary_hint)
+    f_ok: bool = False
+    f_price: uint256 = 0
+    f_at: uint256 = 0
+    if route.fallback_source != empty(address):
+        f_ok, f_price, f_at = self._evidence(route.fallback_source, base, quote, expiry, fallback_hint)
+    p_fresh: bool = p_ok and self._fresh(p_at, expiry, route.max_expiry_lag)
+    f_fresh: bool = f_ok and self._fresh(f_at, expiry, route.max_expiry_lag)
+    if p_fresh or f_fresh:
+        p_ok = p_fresh
+        f_ok = f_fresh
+    elif block.timestamp < expiry + STALL_PERIOD:
+        p_ok = False
+        f_ok = False
     price: uint256 = 0
     updated_at: uint256 = 0
     source: address = empty(address)
-    price, updated_at, source = self._route_price(base, quote)
-    self.expiry_prices[base][quote][expiry] = ExpiryPrice(price=price, recorded_at=block.timestamp, source=source)
-    log ExpiryPriceRecorded(base=base, quote=quote, expiry=expiry, price=price, source=source, recorder=msg.sender)
+    if p_ok and f_ok:
+        price, updated_at, source = self._choose(route, p_price, p_at, f_price, f_at)
+    elif p_ok or f_ok:
+        if route.fallback_source != empty(address) and block.timestamp < expiry + SOURCE_GRACE:
+            raw_revert(
+                concat(method_id("SourceGracePeriod(uint256,uint256)"), abi_encode(expiry, expiry + SOURCE_GRACE))
+            )
+        if p_ok:
+            price = p_price
+            updated_at = p_at
+            source = route.primary
+        else:
+            price = f_price
+            updated_at = f_at
+            source = route.fallback_source
+    else:
+        raw_revert(concat(method_id("NoExpiryEvidence(address,address,uint256)"), abi_encode(base, quote, expiry)))
+    self.expiry_prices[base][quote][expiry] = ExpiryPrice(
+        price=price, recorded_at=block.timestamp, source=source, disputed=False
+    )
+    log ExpiryPriceRecorded(
+        base=base, quote=quote, expiry=expiry, price=price, source=source, recorder=msg.sender, updated_at=updated_at
+    )
     return price
 
 
 @external
-def dispute_expiry_price(base: address, quote: address, expiry: uint256, corrected_price: uint256):
+def dispute_expiry_price(
+    base: address, quote: address, expiry: uint256, use_fallback: bool, hint: Bytes[MAX_HINT_BYTES]
+):
     """
-    @notice Corrects a recorded expiry price during its dispute period. Disputer only.
+    @notice Replaces a recorded, not yet final expiry price with a configured source's fresh evidence for the same
+            expiry. Disputer only; at most once per expiry; the dispute period is not extended.
     @param base The asset priced.
     @param quote The asset the price is expressed in.
     @param expiry The expiry timestamp.
-    @param corrected_price The right 1e18-scaled settlement price (> 0).
+    @param use_fallback True for the route's fallback source's evidence, false for the primary's.
+    @param hint That source's priceAt hint (its expiryHint).
     """
     if msg.sender != self.disputer:
         raw_revert(concat(method_id("NotDisputer(address)"), abi_encode(msg.sender)))
@@ -274,11 +415,37 @@ def dispute_expiry_price(base: address, quote: address, expiry: uint256, correct
         raw_revert(concat(method_id("ExpiryPriceNotRecorded(uint256)"), abi_encode(expiry)))
     if block.timestamp >= record.recorded_at + DISPUTE_PERIOD:
         raw_revert(concat(method_id("DisputePeriodOver(uint256)"), abi_encode(expiry)))
-    if corrected_price == 0:
-        self._invalid_config("corrected_price")
-    self.expiry_prices[base][quote][expiry].price = corrected_price
-    self.expiry_prices[base][quote][expiry].source = msg.sender
-    log ExpiryPriceDisputed(base=base, quote=quote, expiry=expiry, old_price=record.price, new_price=corrected_price)
+    if record.disputed:
+        raw_revert(concat(method_id("AlreadyDisputed(uint256)"), abi_encode(expiry)))
+    route: Route = self.routes[base][quote]
+    source: address = route.fallback_source if use_fallback else route.primary
+    ok: bool = False
+    price: uint256 = 0
+    updated_at: uint256 = 0
+    ok, price, updated_at = self._evidence(source, base, quote, expiry, hint)
+    if not ok:
+        raw_revert(concat(method_id("InvalidEvidence(address)"), abi_encode(source)))
+    if not self._fresh(updated_at, expiry, route.max_expiry_lag):
+        raw_revert(
+            concat(
+                method_id("ExpiryLagExceeded(uint256,uint256,uint256)"),
+                abi_encode(updated_at, expiry, route.max_expiry_lag),
+            )
+        )
+    if price == record.price:
+        raw_revert(concat(method_id("EvidenceMatchesRecord(uint256)"), abi_encode(price)))
+    self.expiry_prices[base][quote][expiry] = ExpiryPrice(
+        price=price, recorded_at=record.recorded_at, source=source, disputed=True
+    )
+    log ExpiryPriceDisputed(
+        base=base,
+        quote=quote,
+        expiry=expiry,
+        old_price=record.price,
+        new_price=price,
+        source=source,
+        updated_at=updated_at,
+    )
 
 
 @external
@@ -332,23 +499,97 @@ def _route_price(base: address, quote: address) -> (uint256, uint256, address):
     fallback_at: uint256 = 0
     fallback_ok, fallback_price, fallback_at = self._try_price(route.fallback_source, base, quote)
     if primary_ok and fallback_ok:
-        difference: uint256 = max(primary_price, fallback_price) - min(primary_price, fallback_price)
-        # difference <= floor(fallback * bps / 10_000)  <=>  difference * 10_000 <= fallback * bps (integers).
-        if difference <= math._mul_div(fallback_price, route.max_deviation_bps, MAX_BPS, False):
-            return primary_price, primary_at, route.primary
-        if route.halt_on_deviation:
-            raw_revert(
-                concat(
-                    method_id("PriceDeviation(uint256,uint256,uint256)"),
-                    abi_encode(primary_price, fallback_price, route.max_deviation_bps),
-                )
-            )
-        return fallback_price, fallback_at, route.fallback_source
+        return self._choose(route, primary_price, primary_at, fallback_price, fallback_at)
     if primary_ok:
         return primary_price, primary_at, route.primary
     if fallback_ok:
         return fallback_price, fallback_at, route.fallback_source
     raw_revert(concat(method_id("SourcesUnavailable(address,address)"), abi_encode(base, quote)))
+
+
+@internal
+@pure
+def _choose(
+    route: Route, primary_price: uint256, primary_at: uint256, fallback_price: uint256, fallback_at: uint256
+) -> (uint256, uint256, address):
+    """
+    @dev Both sources answered: the primary within the bound, else revert (halt) or the fallback.
+    """
+    difference: uint256 = max(primary_price, fallback_price) - min(primary_price, fallback_price)
+    # difference <= floor(fallback * bps / 10_000)  <=>  difference * 10_000 <= fallback * bps (integers).
+    if difference <= math._mul_div(fallback_price, route.max_deviation_bps, MAX_BPS, False):
+        return primary_price, primary_at, route.primary
+    if route.halt_on_deviation:
+        raw_revert(
+            concat(
+                method_id("PriceDeviation(uint256,uint256,uint256)"),
+                abi_encode(primary_price, fallback_price, route.max_deviation_bps),
+            )
+        )
+    return fallback_price, fallback_at, route.fallback_source
+
+
+@internal
+@pure
+def _fresh(updated_at: uint256, expiry: uint256, max_lag: uint256) -> bool:
+    """
+    @dev Whether evidence dated `updated_at` lies within `max_lag` seconds of `expiry`, on either side.
+    """
+    return max(updated_at, expiry) - min(updated_at, expiry) <= max_lag
+
+
+@internal
+@view
+def _evidence(
+    source: address, base: address, quote: address, expiry: uint256, hint: Bytes[MAX_HINT_BYTES]
+) -> (bool, uint256, uint256):
+    """
+    @dev priceAt on `source`, without reverting: (false, 0, 0) if there is no source, or it reverts, answers
+         malformed data, or 0.
+    """
+    if source == empty(address):
+        return False, 0, 0
+    success: bool = False
+    response: Bytes[64] = b""
+    success, response = raw_call(
+        source,
+        abi_encode(base, quote, expiry, hint, method_id=method_id("priceAt(address,address,uint256,bytes)")),
+        max_outsize=64,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not success or len(response) != 64:
+        return False, 0, 0
+    price: uint256 = extract32(response, 0, output_type=uint256)
+    if price == 0:
+        return False, 0, 0
+    return True, price, extract32(response, 32, output_type=uint256)
+
+
+@internal
+@view
+def _hint(source: address, base: address, quote: address, expiry: uint256) -> Bytes[MAX_HINT_BYTES]:
+    """
+    @dev expiryHint on `source`, without reverting: b"" if there is no source, or it reverts or answers a malformed
+         or longer than MAX_HINT_BYTES hint.
+    """
+    if source == empty(address):
+        return b""
+    success: bool = False
+    response: Bytes[64 + MAX_HINT_BYTES] = b""
+    success, response = raw_call(
+        source,
+        abi_encode(base, quote, expiry, method_id=method_id("expiryHint(address,address,uint256)")),
+        max_outsize=64 + MAX_HINT_BYTES,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not success or len(response) < 64:
+        return b""
+    length: uint256 = extract32(response, 32, output_type=uint256)
+    if extract32(response, 0, output_type=uint256) != 32 or length > MAX_HINT_BYTES or 64 + length > len(response):
+        return b""
+    return abi_decode(response, Bytes[MAX_HINT_BYTES])
 
 
 @internal
