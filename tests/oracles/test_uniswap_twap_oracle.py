@@ -1,4 +1,8 @@
-"""UniswapV3TwapOracle against a real UniswapV3Pool (deployed from v3-core's shipped artifacts)."""
+"""UniswapV3TwapOracle against a real UniswapV3Pool (deployed from v3-core's shipped artifacts).
+
+The `test_l1_*` tests are finding L-1's regressions (issue 17): thin pools and short observation rings are refused,
+and updatedAt is the pool's last write, not the block. The `test_expiry_*` tests cover the expiry evidence (priceAt).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,9 @@ from tests.oracles.uniswap import price_1e18
 WINDOW = 1_800
 ETH_USDC_TICK = Decimal("-195_000.5")  # about $3,400 when WETH is token0; mirrored when USDC is token0
 LIQUIDITY = 10**15
+MIN_LIQUIDITY = 10**12  # the test pools hold 10^15; a thin pool 10^9
+MIN_CARDINALITY = 8
+THIN_LIQUIDITY = 10**9
 
 
 @pytest.fixture
@@ -25,14 +32,15 @@ def driver(project, deployer):
     return project.UniswapV3PoolDriver.deploy(sender=deployer)
 
 
-def _pool(factory, deployer, driver, token_a, token_b, tick: Decimal):
+def _pool(factory, deployer, driver, token_a, token_b, tick: Decimal, liquidity=LIQUIDITY, cardinality=16):
     factory.createPool(token_a, token_b, FEE, sender=deployer)
     pool = pool_container().at(factory.getPool(token_a, token_b, FEE))
     pool.initialize(sqrt_price_x96(tick), sender=deployer)
-    pool.increaseObservationCardinalityNext(16, sender=deployer)
+    if cardinality > 1:
+        pool.increaseObservationCardinalityNext(cardinality, sender=deployer)
     for token in (token_a, token_b):
         token.mint(driver, 10**40, sender=deployer)
-    driver.mint(pool, *FULL_RANGE, LIQUIDITY, sender=deployer)
+    driver.mint(pool, *FULL_RANGE, liquidity, sender=deployer)
     return pool
 
 
@@ -44,8 +52,10 @@ def eth_pool(factory, deployer, driver, weth, usdc):
 
 @pytest.fixture
 def deploy_twap(project, deployer):
-    def deploy(base, quote, pool, window=WINDOW):
-        return project.UniswapV3TwapOracle.deploy(base, quote, pool, window, sender=deployer)
+    def deploy(base, quote, pool, window=WINDOW, min_liquidity=MIN_LIQUIDITY, min_cardinality=MIN_CARDINALITY):
+        return project.UniswapV3TwapOracle.deploy(
+            base, quote, pool, window, min_liquidity, min_cardinality, sender=deployer
+        )
 
     return deploy
 
@@ -58,6 +68,11 @@ def _floor_mean_tick(pool, window) -> tuple[int, int]:
     cumulatives, _ = pool.observe([window, 0])
     delta = cumulatives[1] - cumulatives[0]
     return delta, delta // window  # Python's // rounds toward negative infinity
+
+
+def _last_write(pool) -> int:
+    """The blockTimestamp of the pool's newest observation."""
+    return pool.observations(pool.slot0().observationIndex).blockTimestamp
 
 
 def _assert_close(actual: int, exact: Decimal):
@@ -77,7 +92,7 @@ def test_constant_tick_prices_both_token_orders(eth_pool, deploy_twap, weth, usd
     _assert_close(weth_price, price_1e18(tick, weth_is_token0, 18, 6))
     _assert_close(usdc_price, price_1e18(tick, not weth_is_token0, 6, 18))
     assert 3_000 * 10**18 < weth_price < 4_000 * 10**18
-    assert updated_at == chain.blocks.head.timestamp
+    assert updated_at == _last_write(eth_pool)
 
 
 def test_quote_uses_asset_decimals_in_both_directions(eth_pool, deploy_twap, weth, usdc, chain):
@@ -142,3 +157,156 @@ def test_other_pairs_are_unsupported(eth_pool, deploy_twap, weth, usdc, deployer
     oracle = deploy_twap(weth, usdc, eth_pool)
     with ape.reverts(oracle.UnsupportedPair):
         oracle.getPrice(usdc, weth)
+
+
+def _harmonic_mean_liquidity(pool, start_ago: int, end_ago: int) -> int:
+    """OracleLibrary.consult's harmonicMeanLiquidity over [now - start_ago, now - end_ago], in Python."""
+    _, seconds_per_liquidity = pool.observe([start_ago, end_ago])
+    delta = (seconds_per_liquidity[1] - seconds_per_liquidity[0]) % 2**160
+    return (start_ago - end_ago) * (2**160 - 1) // (delta << 32) % 2**128
+
+
+def _newest_write_at_or_before(pool, when: int) -> int:
+    """The blockTimestamp of the pool's newest initialized observation at or before `when` (a scan of the ring)."""
+    cardinality = pool.slot0().observationCardinality
+    stamps = [o.blockTimestamp for o in (pool.observations(i) for i in range(cardinality)) if o.initialized]
+    return max(t for t in stamps if t <= when)
+
+
+def _sell_weth(pool, driver, deployer, weth, ticks: int):
+    """Swap WETH's price down by about `ticks` (>= 1) ticks, to the middle of a tick."""
+    zero_for_one = pool.token0() == weth.address
+    spot = pool.slot0().tick
+    target = Decimal(spot - ticks if zero_for_one else spot + ticks) + Decimal("0.5")
+    driver.swapTo(pool, zero_for_one, 10**40, sqrt_price_x96(target), sender=deployer)
+
+
+def test_l1_thin_pool_is_refused(factory, deployer, driver, deploy_twap, weth, usdc, chain):
+    pool = _pool(factory, deployer, driver, weth, usdc, Decimal("100.5"), liquidity=THIN_LIQUIDITY)
+    _wait(chain, WINDOW + 60)
+    oracle = deploy_twap(weth, usdc, pool)
+    expected = _harmonic_mean_liquidity(pool, WINDOW, 0)
+    assert THIN_LIQUIDITY - 2 <= expected <= THIN_LIQUIDITY
+    with ape.reverts(oracle.PoolTooThin, harmonicMeanLiquidity=expected, minLiquidity=MIN_LIQUIDITY):
+        oracle.getPrice(weth, usdc)
+    with ape.reverts(oracle.PoolTooThin):
+        oracle.getQuote(10**18, weth, usdc)
+
+
+def test_l1_liquidity_added_at_the_end_of_the_window_does_not_pass(
+    factory, deployer, driver, deploy_twap, weth, usdc, chain
+):
+    """The floor is on the harmonic mean over the window: depth added just before a read weighs its seconds only."""
+    pool = _pool(factory, deployer, driver, weth, usdc, Decimal("100.5"), liquidity=THIN_LIQUIDITY)
+    _wait(chain, WINDOW + 60)
+    driver.mint(pool, *FULL_RANGE, LIQUIDITY, sender=deployer)  # spot liquidity is deep from now on
+    _wait(chain, 60)
+    oracle = deploy_twap(weth, usdc, pool)
+    assert pool.liquidity() > LIQUIDITY
+    with ape.reverts(oracle.PoolTooThin):
+        oracle.getPrice(weth, usdc)
+    _wait(chain, WINDOW)  # a whole window of depth: the pool answers
+    assert oracle.getPrice(weth, usdc)[0] > 0
+    assert _harmonic_mean_liquidity(pool, WINDOW, 0) >= MIN_LIQUIDITY
+
+
+def test_l1_low_cardinality_is_refused(factory, deployer, driver, deploy_twap, weth, usdc, chain):
+    """A one-slot ring still answers while nobody trades (the window interpolates from the last write): refused."""
+    pool = _pool(factory, deployer, driver, weth, usdc, Decimal("100.5"), cardinality=1)
+    _wait(chain, WINDOW + 60)
+    oracle = deploy_twap(weth, usdc, pool)
+    assert pool.slot0().observationCardinality == 1
+    with ape.reverts(oracle.CardinalityTooLow, observationCardinality=1, minCardinality=MIN_CARDINALITY):
+        oracle.getPrice(weth, usdc)
+    with ape.reverts(oracle.CardinalityTooLow):
+        oracle.twapTick()
+
+
+def test_l1_updated_at_is_the_last_observation_not_the_block(
+    eth_pool, deploy_twap, driver, deployer, weth, usdc, chain
+):
+    _wait(chain, WINDOW + 60)
+    oracle = deploy_twap(weth, usdc, eth_pool)
+    written = _last_write(eth_pool)
+    _, updated_at = oracle.getPrice(weth, usdc)
+    assert updated_at == written
+    assert chain.blocks.head.timestamp - updated_at >= WINDOW + 60  # nobody traded: the answer is that old
+    _wait(chain, 60)
+    _sell_weth(eth_pool, driver, deployer, weth, 10)  # a trade writes an observation
+    assert oracle.getPrice(weth, usdc)[1] == _last_write(eth_pool) == chain.blocks.head.timestamp
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"), [({"min_liquidity": 0}, "minLiquidity"), ({"min_cardinality": 1}, "minCardinality")]
+)
+def test_floors_must_be_set(project, eth_pool, deploy_twap, weth, usdc, args, reason):
+    with ape.reverts(project.UniswapV3TwapOracle.InvalidConfig, reason=reason):
+        deploy_twap(weth, usdc, eth_pool, **args)
+
+
+def test_expiry_price_waits_for_the_expiry(eth_pool, deploy_twap, weth, usdc, chain):
+    _wait(chain, WINDOW + 60)
+    oracle = deploy_twap(weth, usdc, eth_pool)
+    now = chain.blocks.head.timestamp
+    for expiry in (now, now + 600):
+        with ape.reverts(oracle.ExpiryNotPassed, expiry=expiry):
+            oracle.priceAt(weth, usdc, expiry, b"")
+    assert oracle.expiryHint(weth, usdc, now) == b""
+    with ape.reverts(oracle.UnsupportedPair):
+        oracle.priceAt(usdc, weth, now - 1, b"")
+
+
+def test_expiry_price_is_the_window_ending_at_expiry_and_later_trades_do_not_move_it(
+    eth_pool, deploy_twap, driver, deployer, weth, usdc, chain
+):
+    _wait(chain, WINDOW + 60)
+    oracle = deploy_twap(weth, usdc, eth_pool)
+    weth_is_token0 = eth_pool.token0() == weth.address
+    for _ in range(3):  # trades inside the expiry window
+        _wait(chain, 200)
+        _sell_weth(eth_pool, driver, deployer, weth, 50)
+    expiry = chain.blocks.head.timestamp + 100
+    _wait(chain, 150)
+    now = chain.blocks.head.timestamp
+    tick = _floor_mean_tick_between(eth_pool, now - expiry + WINDOW, now - expiry)
+    price, updated_at = oracle.priceAt(weth, usdc, expiry, b"")
+    _assert_close(price, price_1e18(tick, weth_is_token0, 18, 6))
+    assert updated_at == _newest_write_at_or_before(eth_pool, expiry) < expiry
+
+    for _ in range(4):  # trades after the expiry: new observations, the same answer (the binary search path)
+        _wait(chain, 30)
+        _sell_weth(eth_pool, driver, deployer, weth, 500)
+    assert _last_write(eth_pool) > expiry
+    assert oracle.priceAt(weth, usdc, expiry, b"") == (price, updated_at)
+    assert oracle.priceAt(weth, usdc, expiry, b"\x01") == (price, updated_at)  # the hint is ignored
+
+
+def test_expiry_price_refuses_a_thin_window(factory, deployer, driver, deploy_twap, weth, usdc, chain):
+    pool = _pool(factory, deployer, driver, weth, usdc, Decimal("100.5"), liquidity=THIN_LIQUIDITY)
+    _wait(chain, WINDOW + 60)
+    expiry = chain.blocks.head.timestamp
+    _wait(chain, 10)
+    oracle = deploy_twap(weth, usdc, pool)
+    with ape.reverts(oracle.PoolTooThin):
+        oracle.priceAt(weth, usdc, expiry, b"")
+
+
+def test_expiry_window_overwritten_by_later_trades_is_unavailable(
+    factory, deployer, driver, deploy_twap, weth, usdc, chain
+):
+    pool = _pool(factory, deployer, driver, weth, usdc, Decimal("100.5"), cardinality=MIN_CARDINALITY)
+    _wait(chain, WINDOW + 60)
+    expiry = chain.blocks.head.timestamp
+    oracle = deploy_twap(weth, usdc, pool)
+    _wait(chain, 10)
+    assert oracle.priceAt(weth, usdc, expiry, b"")[0] > 0
+    for _ in range(MIN_CARDINALITY + 1):
+        _wait(chain, 12)
+        _sell_weth(pool, driver, deployer, weth, 1)
+    with ape.reverts(oracle.TwapUnavailable):
+        oracle.priceAt(weth, usdc, expiry, b"")
+
+
+def _floor_mean_tick_between(pool, start_ago: int, end_ago: int) -> int:
+    cumulatives, _ = pool.observe([start_ago, end_ago])
+    return (cumulatives[1] - cumulatives[0]) // (start_ago - end_ago)
