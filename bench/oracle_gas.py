@@ -51,7 +51,7 @@ def main() -> None:
             weth, usdc, feed, 3_600, 10**18, 10**24, "0x" + "00" * 20, 0, sender=d
         )
         pyth = project.MockPythFeeds.deploy(60, 1, sender=d)
-        pyth_oracle = project.PythOracle.deploy(pyth, FEED_ID, weth, usdc, 60, 10, 100, sender=d)
+        pyth_oracle = project.PythOracle.deploy(pyth, FEED_ID, weth, usdc, 60, 10, 100, 5, 60, sender=d)
         update = pyth.createPriceFeedUpdateData(
             FEED_ID, 3_000 * 10**8, 10**8, -8, 3_000 * 10**8, 10**8, chain.pending_timestamp, 0
         )
@@ -111,7 +111,7 @@ def _twap_oracle(d, weth, usdc):
         chain.mine(1, timestamp=chain.pending_timestamp + 300)
         limit = tick - 10 * (step + 1) if weth_is_token0 else tick + 10 * (step + 1)
         driver.swapTo(pool, weth_is_token0, 10**30, sqrt_price_x96(limit), sender=d)
-    return project.UniswapV3TwapOracle.deploy(weth, usdc, pool, 1_800, sender=d)
+    return project.UniswapV3TwapOracle.deploy(weth, usdc, pool, 1_800, 10**12, 8, sender=d)
 
 
 def _signed_oracle(d, weth, usdc):

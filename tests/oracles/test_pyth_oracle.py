@@ -1,4 +1,8 @@
-"""PythOracle: pull updates paid exactly, normalization by exponent, and every check."""
+"""PythOracle: pull updates paid exactly, normalization by exponent, and every check.
+
+The `test_l1_*` tests are finding L-1's regressions (issue 17): the updater cannot make the adapter answer an older
+signed price than MAX_UPDATE_LAG, and an expiry's price is the unique first one published at or after it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ FEE = 7
 STALENESS = 60
 AHEAD = 10
 CONF_BPS = 100  # 1%
+UPDATE_LAG = 5
+EXPIRY_LAG = 60
 
 
 @pytest.fixture
@@ -19,7 +25,9 @@ def pyth(project, deployer):
 
 @pytest.fixture
 def pyth_oracle(project, deployer, pyth, weth, usdc):
-    return project.PythOracle.deploy(pyth, FEED_ID, weth, usdc, STALENESS, AHEAD, CONF_BPS, sender=deployer)
+    return project.PythOracle.deploy(
+        pyth, FEED_ID, weth, usdc, STALENESS, AHEAD, CONF_BPS, UPDATE_LAG, EXPIRY_LAG, sender=deployer
+    )
 
 
 def _update(pyth, oracle, sender, price, conf=0, expo=-8, publish_time=None, chain=None, value=FEE):
@@ -53,8 +61,9 @@ def test_update_below_the_fee_is_refused(pyth, pyth_oracle, alice, chain):
 
 
 def test_stale_price_reverts(pyth, pyth_oracle, alice, weth, usdc, chain):
-    published = chain.pending_timestamp - STALENESS - 5
+    published = chain.pending_timestamp
     _update(pyth, pyth_oracle, alice, 3_000 * 10**8, publish_time=published, chain=chain)
+    chain.mine(1, timestamp=published + STALENESS + 5)
     with ape.reverts(pyth_oracle.StalePrice, publishTime=published, maxStaleness=STALENESS):
         pyth_oracle.getPrice(weth, usdc)
 
@@ -111,6 +120,9 @@ def test_price_below_1e_minus_18_is_refused_not_zero(pyth, pyth_oracle, alice, w
         ({"conf_bps": 0}, "maxConfWidthBps"),
         ({"conf_bps": 10_001}, "maxConfWidthBps"),
         ({"feed": b"\x00" * 32}, "feedId"),
+        ({"update_lag": 0}, "maxUpdateLag"),
+        ({"update_lag": STALENESS + 1}, "maxUpdateLag"),
+        ({"expiry_lag": 0}, "maxExpiryLag"),
     ],
 )
 def test_bad_configuration_is_named(project, deployer, pyth, weth, usdc, args, reason):
@@ -123,5 +135,150 @@ def test_bad_configuration_is_named(project, deployer, pyth, weth, usdc, args, r
             args.get("staleness", STALENESS),
             AHEAD,
             args.get("conf_bps", CONF_BPS),
+            args.get("update_lag", UPDATE_LAG),
+            args.get("expiry_lag", EXPIRY_LAG),
             sender=deployer,
         )
+
+
+PRICE = 3_000 * 10**8
+
+
+def _payload(pyth, price: int, publish: int, prev: int, conf: int = 0) -> bytes:
+    """A signed Pyth update (MockPythFeeds' format): `prev` is the feed's previous publish time (uniqueness)."""
+    return pyth.createPriceFeedUpdateData(FEED_ID, price, conf, -8, price, conf, publish, prev)
+
+
+def test_no_price_before_the_first_update(pyth_oracle, weth, usdc):
+    with ape.reverts(pyth_oracle.NoPrice):
+        pyth_oracle.getPrice(weth, usdc)
+
+
+def test_l1_updater_cannot_push_an_older_price(pyth, pyth_oracle, alice, bob, weth, usdc, chain):
+    """Before: any signed price inside MAX_STALENESS could be pushed (the updater chose); now at most UPDATE_LAG old."""
+    _update(pyth, pyth_oracle, alice, PRICE, chain=chain)
+    now = chain.blocks.head.timestamp
+    chain.mine(1, timestamp=now + 30)
+    older = now + 30 - UPDATE_LAG - 10  # newer than the stored price, well inside MAX_STALENESS, older than the lag
+    with ape.reverts(pyth_oracle.UpdateTooOld, maxUpdateLag=UPDATE_LAG):
+        _update(pyth, pyth_oracle, bob, 2_000 * 10**8, publish_time=older, chain=chain)
+    assert pyth_oracle.getPrice(weth, usdc) == (3_000 * 10**18, now)
+
+
+def test_l1_an_old_price_pushed_straight_to_pyth_is_not_answered(pyth, pyth_oracle, alice, bob, weth, usdc, chain):
+    """Pyth is permissionless: an old price pushed to it directly must not become the adapter's answer either."""
+    _update(pyth, pyth_oracle, alice, PRICE, chain=chain)
+    stored = chain.blocks.head.timestamp
+    chain.mine(1, timestamp=stored + 30)
+    older = stored + 30 - UPDATE_LAG - 10
+    pyth.updatePriceFeeds([_payload(pyth, 2_000 * 10**8, older, stored)], sender=bob, value=FEE)
+    assert pyth.getPriceUnsafe(FEED_ID).publishTime == older
+    assert pyth_oracle.getPrice(weth, usdc) == (3_000 * 10**18, stored)
+    with ape.reverts(pyth_oracle.UpdateTooOld, publishTime=older, maxUpdateLag=UPDATE_LAG):
+        pyth_oracle.updatePrice([], sender=bob)
+
+
+def test_l1_a_price_within_the_lag_is_stored_and_announced(pyth, pyth_oracle, alice, weth, usdc, chain):
+    published = chain.pending_timestamp - UPDATE_LAG + 2  # 2 s of slack for the provider's clock
+    tx = _update(pyth, pyth_oracle, alice, PRICE, publish_time=published, chain=chain)
+    assert tx.timestamp - published <= UPDATE_LAG
+    assert [(e.price, e.publishTime) for e in pyth_oracle.PriceStored.from_receipt(tx)] == [(PRICE, published)]
+    assert pyth_oracle.getPrice(weth, usdc) == (3_000 * 10**18, published)
+
+
+def test_a_front_run_newer_price_is_kept(pyth, pyth_oracle, alice, bob, weth, usdc, chain):
+    """A front-runner can only push a newer price; the honest (older) update still succeeds and keeps it."""
+    honest = chain.pending_timestamp
+    newer = honest + 1
+    _update(pyth, pyth_oracle, bob, 3_100 * 10**8, publish_time=newer, chain=chain)
+    tx = _update(pyth, pyth_oracle, alice, PRICE, publish_time=honest, chain=chain)
+    assert list(pyth_oracle.PriceStored.from_receipt(tx)) == []
+    assert pyth_oracle.getPrice(weth, usdc) == (3_100 * 10**18, newer)
+
+
+@pytest.fixture
+def expiry(chain):
+    """An expiry 100 s ahead; Pyth publishes at expiry - 2, expiry + 1 (the unique one) and expiry + 3."""
+    return chain.pending_timestamp + 100
+
+
+def _after(chain, expiry: int, seconds: int = 10) -> None:
+    chain.mine(1, timestamp=expiry + seconds)
+
+
+def test_l1_expiry_price_is_the_first_published_at_or_after_expiry(pyth, pyth_oracle, alice, weth, usdc, chain, expiry):
+    before = _payload(pyth, 2_900 * 10**8, expiry - 2, expiry - 3)
+    first = _payload(pyth, PRICE, expiry + 1, expiry - 2)
+    later = _payload(pyth, 3_200 * 10**8, expiry + 3, expiry + 1)
+    _after(chain, expiry)
+    with ape.reverts(pyth_oracle.ExpiryPriceNotRecorded, expiry=expiry):
+        pyth_oracle.priceAt(weth, usdc, expiry, b"")
+    for refused in (before, later):  # published before the expiry; not the first after it
+        with ape.reverts(pyth.PriceFeedNotFoundWithinRange):
+            pyth_oracle.recordExpiryPrice([refused], expiry, sender=alice, value=FEE)
+
+    tx = pyth_oracle.recordExpiryPrice([later, first], expiry, sender=alice, value=FEE * 2 + 5)
+    assert [
+        (e.expiry, e.recorder, e.price, e.publishTime) for e in pyth_oracle.ExpiryPriceRecorded.from_receipt(tx)
+    ] == [(expiry, alice.address, 3_000 * 10**18, expiry + 1)]
+    assert pyth_oracle.balance == 0
+    assert pyth_oracle.priceAt(weth, usdc, expiry, b"") == (3_000 * 10**18, expiry + 1)
+    assert pyth_oracle.priceAt(weth, usdc, expiry, b"\x01") == (3_000 * 10**18, expiry + 1)  # the hint is ignored
+    assert pyth_oracle.expiryHint(weth, usdc, expiry) == b""
+
+
+def test_l1_a_recorded_expiry_price_never_changes(pyth, pyth_oracle, alice, bob, weth, usdc, chain, expiry):
+    first = _payload(pyth, PRICE, expiry + 1, expiry - 2)
+    other = _payload(pyth, 3_200 * 10**8, expiry + 3, expiry + 1)
+    _after(chain, expiry)
+    pyth_oracle.recordExpiryPrice([first], expiry, sender=alice, value=FEE)
+    for payload in (first, other):
+        with ape.reverts(pyth_oracle.ExpiryPriceAlreadyRecorded, expiry=expiry, publishTime=expiry + 1):
+            pyth_oracle.recordExpiryPrice([payload], expiry, sender=bob, value=FEE)
+    chain.mine(1, timestamp=expiry + 3_600)
+    assert pyth_oracle.priceAt(weth, usdc, expiry, b"") == (3_000 * 10**18, expiry + 1)
+
+
+def test_expiry_price_waits_for_the_expiry(pyth, pyth_oracle, alice, weth, usdc, chain, expiry):
+    first = _payload(pyth, PRICE, expiry, expiry - 2)
+    chain.mine(1, timestamp=expiry - 1)
+    with ape.reverts(pyth_oracle.ExpiryNotPassed, expiry=expiry):
+        pyth_oracle.priceAt(weth, usdc, expiry, b"")
+    # the transaction's block is at `expiry`: not passed yet
+    with ape.reverts(pyth_oracle.ExpiryNotPassed, expiry=expiry):
+        pyth_oracle.recordExpiryPrice([first], expiry, sender=alice, value=FEE)
+
+
+def test_expiry_price_must_be_published_within_the_lag(pyth, pyth_oracle, alice, chain, expiry):
+    """A halted feed: the first price after the expiry came too late; the expiry cannot be recorded here."""
+    late = _payload(pyth, PRICE, expiry + EXPIRY_LAG + 1, expiry - 5)
+    _after(chain, expiry, EXPIRY_LAG + 10)
+    with ape.reverts(pyth.PriceFeedNotFoundWithinRange):
+        pyth_oracle.recordExpiryPrice([late], expiry, sender=alice, value=FEE)
+
+
+def test_expiry_price_that_fails_the_checks_cannot_be_recorded(pyth, pyth_oracle, alice, chain, expiry):
+    wide = _payload(pyth, PRICE, expiry + 1, expiry - 2, conf=31 * 10**8)  # 1.03% > 1%
+    _after(chain, expiry)
+    with ape.reverts(pyth_oracle.ConfidenceTooWide):
+        pyth_oracle.recordExpiryPrice([wide], expiry, sender=alice, value=FEE)
+
+
+def test_expiry_fee_below_pyth_fee_is_refused(pyth, pyth_oracle, alice, chain, expiry):
+    first = _payload(pyth, PRICE, expiry + 1, expiry - 2)
+    _after(chain, expiry)
+    with ape.reverts(pyth_oracle.InsufficientFee, paid=FEE - 1, fee=FEE):
+        pyth_oracle.recordExpiryPrice([first], expiry, sender=alice, value=FEE - 1)
+
+
+def test_a_recorder_that_rejects_its_refund_blocks_nobody(project, pyth, pyth_oracle, deployer, alice, chain, expiry):
+    first = _payload(pyth, PRICE, expiry + 1, expiry - 2)
+    rejecting = project.RejectingForwarder.deploy(sender=deployer)
+    _after(chain, expiry)
+    call = pyth_oracle.recordExpiryPrice.encode_input([first], expiry)
+    with ape.reverts(pyth_oracle.RefundFailed):
+        rejecting.execute(pyth_oracle, call, sender=deployer, value=FEE + 1)
+    pyth_oracle.recordExpiryPrice([first], expiry, sender=alice, value=FEE + 1)  # refunded; nothing was blocked
+    assert pyth_oracle.balance == 0
+    with ape.reverts(pyth_oracle.ExpiryPriceAlreadyRecorded):
+        rejecting.execute(pyth_oracle, call, sender=deployer, value=FEE)
