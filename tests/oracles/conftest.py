@@ -77,6 +77,9 @@ def signed_oracle(deploy_signed_oracle):
 
 DISPUTE_PERIOD = 7_200
 DEVIATION_BPS = 200  # 2%
+SOURCE_GRACE = 3_600  # an hour after expiry before one source's evidence alone is recorded
+STALL_PERIOD = 86_400  # a day after expiry before stale evidence counts (no source fresh)
+MAX_EXPIRY_LAG = 3_600  # expiry evidence at most an hour away from the expiry instant
 
 
 @pytest.fixture
@@ -97,11 +100,11 @@ def disputer(accounts):
 @pytest.fixture
 def router(project, deployer, disputer):
     """The router, owned by the deployer (standing in for governance; the timelock path is tested on the committee)."""
-    return project.OracleRouter.deploy(DISPUTE_PERIOD, disputer, deployer, sender=deployer)
+    return project.OracleRouter.deploy(DISPUTE_PERIOD, SOURCE_GRACE, STALL_PERIOD, disputer, deployer, sender=deployer)
 
 
 @pytest.fixture
 def routed(router, deployer, weth, usdc, primary, backup):
     """WETH/USDC routed to `primary`, checked against `backup` (2%), falling back beyond the bound."""
-    router.set_route(weth, usdc, primary, backup, DEVIATION_BPS, False, sender=deployer)
+    router.set_route(weth, usdc, primary, backup, DEVIATION_BPS, False, MAX_EXPIRY_LAG, sender=deployer)
     return router
