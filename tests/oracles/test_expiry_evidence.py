@@ -96,9 +96,11 @@ def test_h5_a_disputer_cannot_dispute_twice(routed, market, weth, usdc, alice, d
 def test_h5_a_dispute_cannot_extend_the_period(routed, market, weth, usdc, alice, disputer, chain, expiry):
     _at(chain, expiry + 60)
     recorded_at = record(routed, weth, usdc, expiry, alice).timestamp
-    _at(chain, recorded_at + DISPUTE_PERIOD - 2)
-    dispute(routed, weth, usdc, expiry, "fallback", 1, disputer)  # the last moment: final one second later anyway
+    _at(chain, recorded_at + DISPUTE_PERIOD - 3)
+    dispute(routed, weth, usdc, expiry, "fallback", 1, disputer)  # late: the period still ends where it did
     assert routed.expiry_prices(weth, usdc, expiry).recorded_at == recorded_at
+    with reverts_with("AlreadyDisputed(uint256)", expiry):  # nor can a further dispute keep the price open
+        dispute(routed, weth, usdc, expiry, "primary", 1, disputer)
     assert not routed.is_expiry_price_final(weth, usdc, expiry)
     _at(chain, recorded_at + DISPUTE_PERIOD)
     assert routed.is_expiry_price_final(weth, usdc, expiry)
@@ -136,7 +138,7 @@ def test_m1_a_round_older_than_max_expiry_lag_is_refused(router, deployer, prima
 def test_m1_a_stale_primary_cannot_be_chosen_over_a_fresh_fallback(
     routed, primary, backup, deployer, weth, usdc, alice, chain, expiry
 ):
-    primary.set(2_000 * USD, expiry - MAX_EXPIRY_LAG - 1, sender=deployer)
+    primary.set(3_000 * USD, expiry - MAX_EXPIRY_LAG - 1, sender=deployer)  # within the bound, but stale
     backup.set(3_010 * USD, expiry - 20, sender=deployer)
     _at(chain, expiry + STALL_PERIOD + 60)  # even after the stall period: a fresh source exists
     assert record(routed, weth, usdc, expiry, alice).events[0].price == 3_010 * USD
