@@ -96,6 +96,7 @@ class Governance:
 class SignedOracle:
     signers: tuple[AddressRef, ...]
     threshold: int
+    max_faulty: int  # faulty signers an update tolerates: threshold >= 2 * max_faulty + 1 (M-2)
     max_age: int
     max_future_drift: int
     min_price: Decimal
@@ -316,9 +317,22 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
             f"oracle.signed.threshold: {threshold} of {len(signers)} is not a strict majority; raise it"
             f" to {len(signers) // 2 + 1}"
         )
+    max_faulty = reader.int(signed, "max_faulty", "oracle.signed", 0)
+    if not reader.local and max_faulty < 1:
+        raise ConfigError(
+            "oracle.signed.max_faulty: 0 lets one signer set the price; off local networks give at least 1"
+            " (and threshold >= 3: four signers keep the feed live with one down)"
+        )
+    if threshold < 2 * max_faulty + 1:
+        least = 2 * max_faulty + 1
+        raise ConfigError(
+            f"oracle.signed.threshold: {threshold} is below 2 * max_faulty + 1 = {least}; raise it to {least} (with"
+            f" {least} to {2 * least - 1} signers) or lower max_faulty to {(threshold - 1) // 2}"
+        )
     signed_config = SignedOracle(
         signers=signers,
         threshold=threshold,
+        max_faulty=max_faulty,
         max_age=reader.int(signed, "max_age", "oracle.signed", 1),
         max_future_drift=reader.int(signed, "max_future_drift", "oracle.signed", 0, 86_400),
         min_price=reader.amount(signed, "min_price", "oracle.signed"),

@@ -207,6 +207,7 @@ def build(config: DeployConfig) -> list[Step]:
                 scaled(signed.max_price, 18),
                 [ctx.resolve(s) for s in signed.signers],
                 signed.threshold,
+                signed.max_faulty,
                 timelock(ctx),
             ],
         )

@@ -111,6 +111,7 @@ def _owners(run: Run) -> list[Check]:
         Check("OracleRouter.disputer", run.resolve(config.oracle.disputer), to_checksum_address(router.disputer())),
         Check("SignedPriceOracle.owner", timelock, to_checksum_address(signed.owner())),
         Check("SignedPriceOracle.threshold", str(config.oracle.signed.threshold), str(signed.threshold())),
+        Check("SignedPriceOracle.max_faulty", str(config.oracle.signed.max_faulty), str(signed.max_faulty())),
         Check(
             "SignedPriceOracle.signers",
             _names([run.resolve(s) for s in config.oracle.signed.signers]),

@@ -49,6 +49,9 @@ def test_testnet_configs_name_their_chain_and_hold_no_local_or_private_values(na
     # Operator-specific addresses come from the environment, not from this repository.
     assert config.governance.safe.address.spec.startswith("env:")
     assert all(s.spec.startswith("env:") for s in config.oracle.signed.signers)
+    # M-2: one faulty signer cannot move the price (threshold >= 2 * max_faulty + 1), one down keeps it live.
+    signed = config.oracle.signed
+    assert (len(signed.signers), signed.threshold, signed.max_faulty) == (4, 3, 1)
 
 
 def test_l2_configs_state_the_sequencer_feed(tmp_path):
@@ -79,7 +82,10 @@ def _break(raw: dict, path: str, value) -> dict:
         (local, "vault.otm_bps", 10_000, r"^vault\.otm_bps: 10000 is above the maximum 9999"),
         (local, "vault.symbol", "TOOLONG", r"^vault\.symbol: 'TOOLONG' is longer than 5"),
         (local, "vault.keeper", "0x1234", r"^vault\.keeper: '0x1234' is not an address"),
-        (local, "oracle.signed.threshold", 1, r"^oracle\.signed\.threshold: 1 of 3 is not a strict majority"),
+        (local, "oracle.signed.threshold", 2, r"^oracle\.signed\.threshold: 2 of 4 is not a strict majority"),
+        (local, "oracle.signed.max_faulty", KeyError, r"^oracle\.signed\.max_faulty: missing; write a whole number"),
+        (local, "oracle.signed.max_faulty", 2, r"^oracle\.signed\.threshold: 3 is below 2 \* max_faulty \+ 1 = 5;"),
+        (sepolia, "oracle.signed.max_faulty", 0, r"^oracle\.signed\.max_faulty: 0 lets one signer set the price"),
         (local, "oracle.signed.signers", ["test:1", "test:1"], r"^oracle\.signed\.signers: an address repeats"),
         (local, "settlement.withdrawal_delay", 10, r"^settlement\.withdrawal_delay: 10 is below challenge_window"),
         (local, "network", "ethereum", r"^network: 'ethereum'; write ECOSYSTEM:NETWORK"),

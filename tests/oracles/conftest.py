@@ -34,6 +34,7 @@ def oracle(deploy_oracle, feed):
 SIGNED_MAX_AGE = 600
 SIGNED_DRIFT = 15
 THRESHOLD = 3
+MAX_FAULTY = 1  # 3 of 5 tolerates one faulty signer (threshold >= 2f+1)
 TIMELOCK_DELAY = 3_600
 
 
@@ -52,7 +53,9 @@ def signers():
 
 @pytest.fixture
 def deploy_signed_oracle(project, deployer, weth, usdc, signers, timelock):
-    def deploy(base=weth, quote=usdc, members=None, threshold=THRESHOLD, governance=timelock, max_price=MAX_PRICE):
+    def deploy(
+        base=weth, quote=usdc, members=None, threshold=THRESHOLD, governance=timelock, max_price=MAX_PRICE, f=MAX_FAULTY
+    ):
         members = [s.address for s in signers] if members is None else members
         return project.SignedPriceOracle.deploy(
             base,
@@ -63,6 +66,7 @@ def deploy_signed_oracle(project, deployer, weth, usdc, signers, timelock):
             max_price,
             members,
             threshold,
+            f,
             governance,
             sender=deployer,
         )
