@@ -6,8 +6,16 @@ signed price than MAX_UPDATE_LAG, and an expiry's price is the unique first one 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import ape
 import pytest
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule
+
+from strikeforge.fuzz.errors import RevertError
+from strikeforge.fuzz.machine import ChainMachine
 
 FEED_ID = bytes.fromhex("ff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace")  # ETH/USD on Pyth
 FEE = 7
@@ -282,3 +290,103 @@ def test_a_recorder_that_rejects_its_refund_blocks_nobody(project, pyth, pyth_or
     assert pyth_oracle.balance == 0
     with ape.reverts(pyth_oracle.ExpiryPriceAlreadyRecorded):
         rejecting.execute(pyth_oracle, call, sender=deployer, value=FEE)
+
+
+class PythMachine(ChainMachine):
+    """Pyth publishes a price every few seconds (the model's history); a hostile updater pushes any published price,
+    through the adapter or straight to Pyth, and a recorder records any expiry with any published price. Invariants:
+    the adapter's price only moves forward and was at most UPDATE_LAG old when stored; an expiry's recorded price is
+    the first published at or after it, and never changes."""
+
+    ACTORS = ("updater", "recorder")
+    types: ClassVar[dict] = {}
+
+    @classmethod
+    def deploy(cls, chain, actors):
+        d = actors["deployer"]
+        base = chain.deploy(cls.contract_type("MockERC20"), "B", "B", 18, sender=d)
+        quote = chain.deploy(cls.contract_type("MockERC20"), "Q", "Q", 6, sender=d)
+        pyth = chain.deploy(cls.contract_type("MockPythFeeds"), STALENESS, 1, sender=d)
+        oracle = chain.deploy(
+            cls.contract_type("PythOracle"),
+            pyth,
+            FEED_ID,
+            base,
+            quote,
+            STALENESS,
+            AHEAD,
+            CONF_BPS,
+            UPDATE_LAG,
+            EXPIRY_LAG,
+            sender=d,
+        )
+        return {"pyth": pyth, "oracle": oracle}
+
+    def __init__(self):
+        super().__init__()
+        self.history: list[tuple[int, int]] = []  # (publishTime, price), increasing
+        self.stored = 0  # the adapter's publish time
+        self.recorded: dict[int, tuple[int, int]] = {}
+        self._publish(PRICE)
+
+    def _publish(self, price: int) -> None:
+        self.history.append((self.chain.timestamp, price))
+
+    def _payload(self, i: int) -> bytes:
+        publish, price = self.history[i]
+        prev = self.history[i - 1][0] if i else publish - 1_000  # before the oldest expiry `record` draws
+        return self.c.pyth.createPriceFeedUpdateData(FEED_ID, price, 0, -8, price, 0, publish, prev)
+
+    @rule(seconds=st.integers(1, 40), price=st.integers(1, 10**12))
+    def pyth_publishes(self, seconds, price):
+        self.chain.warp(seconds)
+        self._publish(price)
+
+    @rule(data=st.data(), direct=st.booleans())
+    def push(self, data, direct):
+        i = data.draw(st.integers(0, len(self.history) - 1))
+        payload, (publish, _) = self._payload(i), self.history[i]
+        if direct:
+            self.c.pyth.updatePriceFeeds([payload], sender=self.who("updater"), value=1)
+            return
+        pyth = self.c.pyth
+        pyth_newest = max(publish, pyth.getPriceUnsafe(FEED_ID)[3] if pyth.priceFeedExists(FEED_ID) else 0)
+        try:
+            self.c.oracle.updatePrice([payload], sender=self.who("updater"), value=1)
+        except RevertError as exc:
+            assert exc.error.name == "UpdateTooOld"
+            assert pyth_newest + UPDATE_LAG < self.chain.timestamp
+            event("push: too old")
+            return
+        event("push: stored" if pyth_newest > self.stored else "push: no newer price")
+        assert self.chain.timestamp - pyth_newest <= UPDATE_LAG
+        self.stored = max(self.stored, pyth_newest)
+
+    @rule(data=st.data(), back=st.integers(0, 120))
+    def record(self, data, back):
+        expiry = self.chain.timestamp - 1 - back
+        i = data.draw(st.integers(0, len(self.history) - 1))
+        first = next((j for j, (t, _) in enumerate(self.history) if t >= expiry), None)
+        ok = expiry not in self.recorded and i == first and self.history[i][0] <= expiry + EXPIRY_LAG
+        try:
+            self.c.oracle.recordExpiryPrice([self._payload(i)], expiry, sender=self.who("recorder"), value=1)
+        except RevertError:
+            assert not ok, f"the unique price for {expiry} (history[{i}]) was refused"
+            event("record: refused")
+            return
+        event("record: recorded")
+        assert ok, f"history[{i}] recorded for {expiry}; the unique one is history[{first}]"
+        publish, price = self.history[i]
+        self.recorded[expiry] = (price * 10**10, publish)
+
+    @invariant()
+    def adapter_price_moves_forward_only(self):
+        assert self.c.oracle.latestStoredPrice()[3] == self.stored
+
+    @invariant()
+    def recorded_prices_never_change(self):
+        for expiry, answer in self.recorded.items():
+            assert tuple(self.c.oracle.expiryPrice(expiry)) == answer
+
+
+TestPythMachine = PythMachine.TestCase

@@ -7,10 +7,18 @@ and updatedAt is the pool's last write, not the block. The `test_expiry_*` tests
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 import ape
 import pytest
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule
 
+from strikeforge.fuzz.abi import ContractABI
+from strikeforge.fuzz.chain import Contract
+from strikeforge.fuzz.errors import RevertError
+from strikeforge.fuzz.machine import ChainMachine
 from strikeforge.uniswap_v3 import FEE, FULL_RANGE, factory_container, pool_container, sqrt_price_x96
 from tests.oracles.uniswap import price_1e18
 
@@ -310,3 +318,95 @@ def test_expiry_window_overwritten_by_later_trades_is_unavailable(
 def _floor_mean_tick_between(pool, start_ago: int, end_ago: int) -> int:
     cumulatives, _ = pool.observe([start_ago, end_ago])
     return (cumulatives[1] - cumulatives[0]) // (start_ago - end_ago)
+
+
+MACHINE_WINDOW = 300  # MIN_TWAP_WINDOW: short, so trades overwrite the ring of MIN_CARDINALITY slots quickly
+
+
+class TwapExpiryMachine(ChainMachine):
+    """Trades at random moments around an expiry in a pool with a ring of MIN_CARDINALITY slots. Invariants: once
+    priceAt(expiry) answers, it answers the same whatever trades follow, or it reverts TwapUnavailable for good (the
+    window left the ring); its updatedAt is the pool's newest write at or before the expiry (a scan of the ring)."""
+
+    ACTORS = ("trader",)
+    types: ClassVar[dict] = {}
+
+    @classmethod
+    def deploy(cls, chain, actors):
+        d = actors["deployer"]
+        base = chain.deploy(cls.contract_type("MockERC20"), "B", "B", 18, sender=d)
+        quote = chain.deploy(cls.contract_type("MockERC20"), "Q", "Q", 18, sender=d)
+        factory = chain.deploy(factory_container().contract_type, sender=d)
+        factory.createPool(base, quote, FEE, sender=d)
+        pool_type = pool_container().contract_type
+        pool = Contract(chain, factory.getPool(base, quote, FEE), ContractABI.from_contract_type(pool_type))
+        chain.deployed[pool.address.lower()] = pool.abi
+        pool.initialize(sqrt_price_x96(Decimal("100.5")), sender=d)
+        pool.increaseObservationCardinalityNext(MIN_CARDINALITY, sender=d)
+        driver = chain.deploy(cls.contract_type("UniswapV3PoolDriver"), sender=d)
+        for token in (base, quote):
+            token.mint(driver, 10**40, sender=d)
+        chain.warp(12)
+        driver.mint(pool, *FULL_RANGE, LIQUIDITY, sender=d)
+        chain.warp(MACHINE_WINDOW + 60)
+        oracle = chain.deploy(
+            cls.contract_type("UniswapV3TwapOracle"),
+            base,
+            quote,
+            pool,
+            MACHINE_WINDOW,
+            MIN_LIQUIDITY,
+            MIN_CARDINALITY,
+            sender=d,
+        )
+        return {"base": base, "quote": quote, "pool": pool, "driver": driver, "oracle": oracle}
+
+    def __init__(self):
+        super().__init__()
+        self.expiry: int | None = None
+        self.answer: tuple[int, int] | None = None
+        self.gone = False
+
+    @rule(seconds=st.integers(1, 150), ticks=st.integers(1, 300), down=st.booleans())
+    def trade(self, seconds, ticks, down):
+        self.chain.warp(seconds)
+        spot = self.c.pool.slot0()[1]
+        target = Decimal(spot - ticks if down else spot + ticks) + Decimal("0.5")
+        self.c.driver.swapTo(self.c.pool, down, 10**40, sqrt_price_x96(target), sender=self.who("trader"))
+
+    @rule()
+    def expire(self):
+        if self.expiry is None:
+            self.expiry = self.chain.timestamp
+            self.chain.warp(1)
+
+    def _newest_write_at_or_before(self, when: int) -> int:
+        pool = self.c.pool
+        stamps = [o[0] for o in (pool.observations(i) for i in range(pool.slot0()[3])) if o[3]]
+        return max(t for t in stamps if t <= when)
+
+    @invariant()
+    def expiry_answer_is_fixed(self):
+        if self.expiry is None:
+            return
+        oracle = self.c.oracle
+        try:
+            answer = tuple(oracle.priceAt(self.c.base, self.c.quote, self.expiry, b""))
+        except RevertError as exc:
+            assert exc.error.name == "TwapUnavailable", exc
+            self.gone = True
+            event("expiry window left the ring")
+            return
+        assert not self.gone, "the expiry window came back after leaving the ring"
+        assert answer[1] == self._newest_write_at_or_before(self.expiry)
+        if self.answer is None:
+            self.answer = answer
+        event(
+            "expiry answered after later writes"
+            if self.c.pool.observations(self.c.pool.slot0()[2])[0] > self.expiry
+            else "expiry answered"
+        )
+        assert answer == self.answer
+
+
+TestTwapExpiryMachine = TwapExpiryMachine.TestCase
