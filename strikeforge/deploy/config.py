@@ -90,6 +90,14 @@ class Safe:
 class Governance:
     safe: Safe
     timelock_delay: int
+    delay_floor: int  # the longest exit (longest_exit): the timelock's immutable floor, <= timelock_delay
+
+
+# The longest exit of a depositor who asks to leave when a change is scheduled (issue 17, M-4): an epoch's expiry is
+# at most a week + 1 day after its roll, then the router's dispute period and source grace before the expiry price
+# is final and the roll can pay, plus a day of keeper margin.
+EPOCH_EXIT = 8 * 86_400
+KEEPER_MARGIN = 86_400
 
 
 @dataclass(frozen=True)
@@ -302,9 +310,22 @@ def _governance(reader: _Reader, raw: dict[str, Any]) -> Governance:
         threshold = reader.int(safe_raw, "threshold", "governance.safe", 1, len(owners))
         safe = Safe(owners=owners, threshold=threshold)
     delay = reader.int(section, "timelock_delay", "governance", 0)
-    if not reader.local and delay < 86_400:
-        raise ConfigError(f"governance.timelock_delay: {delay} s; off local networks give at least 86400 (one day)")
-    return Governance(safe=safe, timelock_delay=delay)
+    oracle = reader.section(raw, "oracle", "")
+    dispute_period = reader.int(oracle, "dispute_period", "oracle", 1)
+    source_grace = reader.int(oracle, "source_grace", "oracle", 0) if "source_grace" in oracle else 0
+    bound = longest_exit(dispute_period, source_grace)
+    if delay < bound:
+        raise ConfigError(
+            f"governance.timelock_delay: {delay} s is below the longest exit {bound} s (8 days + oracle.dispute_period"
+            f" {dispute_period} + oracle.source_grace {source_grace} + 1 day); raise it to at least {bound}"
+        )
+    return Governance(safe=safe, timelock_delay=delay, delay_floor=bound)
+
+
+def longest_exit(dispute_period: int, source_grace: int) -> int:
+    """The least timelock delay (s): a depositor who requests redemption when a change is scheduled is paid at a roll
+    under the old terms before it runs (EPOCH_EXIT + dispute period + source grace + KEEPER_MARGIN)."""
+    return EPOCH_EXIT + dispute_period + source_grace + KEEPER_MARGIN
 
 
 def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:

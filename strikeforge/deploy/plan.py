@@ -191,7 +191,13 @@ def build(config: DeployConfig) -> list[Step]:
         Deploy(
             "StrikeforgeTimelock",
             "StrikeforgeTimelock",
-            lambda ctx: [config.governance.timelock_delay, [safe(ctx)], [safe(ctx)], ZERO],
+            lambda ctx: [
+                config.governance.timelock_delay,
+                config.governance.delay_floor,
+                [safe(ctx)],
+                [safe(ctx)],
+                ZERO,
+            ],
         )
     )
     signed = oracle.signed

@@ -122,6 +122,11 @@ def _owners(run: Run) -> list[Check]:
             str(config.governance.timelock_delay),
             str(run.at("StrikeforgeTimelock").getMinDelay()),
         ),
+        Check(
+            "StrikeforgeTimelock.DELAY_FLOOR",
+            str(config.governance.delay_floor),
+            str(run.at("StrikeforgeTimelock").DELAY_FLOOR()),
+        ),
     ]
     safe = config.governance.safe
     if safe.address is None:

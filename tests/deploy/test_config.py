@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from strikeforge.deploy.config import ConfigError, load, parse
+from strikeforge.deploy.config import ConfigError, load, longest_exit, parse
 from strikeforge.deploy.runner import address_refs
 
 CONFIGS = Path(__file__).resolve().parents[2] / "deployments" / "config"
@@ -41,7 +41,7 @@ def test_testnet_configs_name_their_chain_and_hold_no_local_or_private_values(na
     assert config.chain_id == chain_id == networks.get_ecosystem(ecosystem).get_network(network).chain_id
     assert config.deployer.ape_account and config.deployer.test_account is None
     assert config.governance.safe.address is not None  # off local networks the Safe exists already
-    assert config.governance.timelock_delay >= 86_400
+    assert config.governance.timelock_delay >= config.governance.delay_floor >= 8 * 86_400
     assert config.underlying.mock is None and config.strike_asset.mock is None
     assert config.oracle.chainlink.feed is not None
     refs = [ref.spec for _, ref in address_refs(config)]
@@ -93,7 +93,7 @@ def _break(raw: dict, path: str, value) -> dict:
         (local, "governance.safe.threshold", 4, r"^governance\.safe\.threshold: 4 is above the maximum 3"),
         (sepolia, "vault.keeper", "test:5", r"^vault\.keeper: 'test:5': test accounts exist on local networks only"),
         (sepolia, "chain_id", KeyError, r"^chain_id: missing"),
-        (sepolia, "governance.timelock_delay", 60, r"^governance\.timelock_delay: 60 s; off local networks"),
+        (sepolia, "governance.timelock_delay", 60, r"^governance\.timelock_delay: 60 s is below the longest exit"),
         (sepolia, "governance.safe", {"owners": ["0x" + "11" * 20], "threshold": 1}, r"^governance\.safe\.address"),
         (sepolia, "assets.underlying", {"mock": {"name": "W", "symbol": "W", "decimals": 18}}, r"^assets\.underlying"),
         (sepolia, "deployer", {"test_account": 0}, r"^deployer\.test_account: local networks only"),
@@ -103,6 +103,39 @@ def _break(raw: dict, path: str, value) -> dict:
 def test_bad_input_names_the_field_and_the_fix(make, path, value, message):
     with pytest.raises(ConfigError, match=message):
         parse(_break(make(), path, value))
+
+
+@pytest.mark.parametrize("make", [local, sepolia])
+def test_m4_the_config_check_refuses_a_timelock_delay_shorter_than_the_longest_exit(make):
+    """M-4: governance must not be faster than a depositor's exit. The bound is 8 days (an epoch's expiry is at most
+    a week + 1 day after its roll) + the router's dispute period + its source grace + 1 day; the old check let
+    local chains use 60 s and testnets two days."""
+    raw = make()
+    dispute = raw["oracle"]["dispute_period"]
+    grace = raw["oracle"].get("source_grace", 0)
+    bound = 8 * 86_400 + dispute + grace + 86_400
+    assert longest_exit(dispute, grace) == bound
+    for short in (60, 172_800, bound - 1):
+        raw["governance"]["timelock_delay"] = short
+        message = (
+            rf"^governance\.timelock_delay: {short} s is below the longest exit {bound} s \(8 days \+"
+            rf" oracle\.dispute_period {dispute} \+ oracle\.source_grace {grace} \+ 1 day\); raise it to at"
+            rf" least {bound}$"
+        )
+        with pytest.raises(ConfigError, match=message):
+            parse(raw)
+    raw["governance"]["timelock_delay"] = bound
+    governance = parse(raw).governance
+    assert (governance.timelock_delay, governance.delay_floor) == (bound, bound)  # the floor given to the timelock
+    raw["oracle"]["source_grace"] = 7_200  # the router's grace lengthens the exit
+    with pytest.raises(ConfigError, match=rf"below the longest exit {bound + 7_200 - grace} s"):
+        parse(raw)
+
+
+def test_m4_checked_in_configs_give_the_timelock_ten_days_or_the_longest_exit():
+    for path in sorted(CONFIGS.glob("*.yaml")):
+        governance = load(path).governance
+        assert governance.timelock_delay == max(864_000, governance.delay_floor), path.name
 
 
 def test_unknown_section_is_refused():

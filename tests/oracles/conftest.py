@@ -41,7 +41,9 @@ TIMELOCK_DELAY = 3_600
 @pytest.fixture
 def timelock(project, deployer):
     """Governance: a timelock where the deployer (standing in for a Safe) proposes and executes."""
-    return project.StrikeforgeTimelock.deploy(TIMELOCK_DELAY, [deployer], [deployer], NO_SEQUENCER, sender=deployer)
+    return project.StrikeforgeTimelock.deploy(
+        TIMELOCK_DELAY, TIMELOCK_DELAY, [deployer], [deployer], NO_SEQUENCER, sender=deployer
+    )
 
 
 @pytest.fixture
