@@ -11,26 +11,57 @@
         would ignore the open options' liability and let late depositors take premium they did not risk.
 @dev Lifecycle. Users `requestDeposit` / `requestRedeem` at any time (request id = the epoch they are made in);
      the keeper's `roll` (1) settles the expired series and reclaims its collateral, (2) charges the fees accrued
-     since the last roll, exactly once, (3) fixes the roll price, burns the shares of pending redemptions (their
-     assets become reserved, claimable) and mints the shares of pending deposits (held by the vault, claimable),
-     (4) writes the next series on all invested assets and sells it. While no series is open a roll may happen at
-     once; otherwise not before the series' expiry (and the router's dispute period, enforced by the engine).
+     since the last roll, exactly once, into `fees_owed` (the recipient pulls them with `claim_fees`), (3) fixes the
+     roll price, burns the shares of pending redemptions (their assets become reserved, claimable) and mints the
+     shares of pending deposits (held by the vault, claimable), (4) pulls the buyer's premium for the next series and
+     only then writes it on all invested assets; if the strike selection, the series creation or the premium pull
+     fails, no options are written this epoch, the epoch proceeds and `OptionsNotWritten` says why. While no series
+     is open a roll may happen at once; otherwise not before the series' expiry (and the router's dispute period,
+     enforced by the engine).
      Claims go through ERC-7540 `deposit`/`mint` (shares out) and `withdraw`/`redeem` (assets out), by the
      controller or an operator it approved. Share price: (assets + 1) / (supply + 10^DECIMALS_OFFSET), the virtual
      offset of snekmate's erc4626, rounded against the user at each conversion.
      Roles (snekmate access_control): the admin (a timelock) sets fees, recipient, buyer, premium floor and strike
      selector; the keeper rolls; the guardian pauses requests and rolls, never claims.
-     Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise).
+     Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise): SelfOperator(),
+     ZeroAmount(), CapExceeded(uint256), ExceedsClaimable(uint256,uint256), AsyncFlow(), EpochNotDue(uint256),
+     PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string).
+@custom:security Threat model (M-3: rolling never depends on a third party's cooperation; M-4: no change that can
+                 cost depositors applies before a depositor who asks to leave when it is scheduled is out).
+                 - The buyer must never be able to stop a roll, nor get options it did not pay for: its premium is
+                   pulled before the options are written, with a call whose failure (revoked approval, a balance
+                   short, a blacklisted buyer, a paused token, a false return) only skips this epoch's options.
+                 - The fee recipient must never be able to stop a roll: fees accrue to `fees_owed` and are pulled;
+                   a reverting or blacklisted recipient only delays its own pay (it may claim to another receiver).
+                 - The keeper can roll only when due (the open series expired and settled); it cannot choose prices,
+                   skip fees or move claims. A missing keeper delays rolls; it takes nothing.
+                 - Governance (the admin, a timelock whose delay has a floor of the longest exit: 8 days of epoch +
+                   the router's DISPUTE_PERIOD + SOURCE_GRACE + 1 day) can change fees (bounded: 5% a year, 30% of
+                   gains), the recipient, buyer, premium floor and strike selector, but every change is public
+                   for longer than a depositor needs to request redemption and be paid at a roll under the old
+                   terms. It cannot touch claimable assets or shares. The guardian pauses requests and rolls only.
+                 - A token that blacklists: a blacklisted buyer or recipient is handled above; a blacklisted
+                   depositor's own claim fails only for the receiver it names (it may name another). A vault the
+                   token blacklists is out of scope (nothing can move).
+                 - An oracle halt: the roll's settlement needs the router's final expiry price, and the router
+                   records one from its fallback source after SOURCE_GRACE, or a halted feed's last round before
+                   expiry after STALL_PERIOD, so a halt delays a roll by a bounded time and never stops it; a spot
+                   price that cannot be read at a roll only skips that epoch's options.
+                 - Claims of settled deposits and redemptions read only the stored roll price: they never depend on
+                   a roll, the oracle, the buyer, the fee recipient or the pause.
 @custom:invariants (1) asset.balanceOf(vault) + locked collateral == invested assets + pending deposits + reserved
-                       redemption assets + premium booked this epoch (totalAssets() is the invested part).
+                       redemption assets + fees owed (totalAssets() is the invested part, premium included).
                    (2) The roll price's supply is totalSupply + unclaimed_deposit_shares + pending redemption shares:
                        redemption requests burn shares at once, deposit claims mint them, and neither moves the price.
                    (3) A controller's claimable amounts are exactly its past requests converted at their roll's
                        price; claims never exceed them; the sum of claimable and pending equals what the vault holds
                        for them.
                    (4) Fees are charged once per roll (one FeesCharged event), management pro rata to the time since
-                       the last roll, performance on the gain since the last roll's invested assets.
+                       the last roll, performance on the gain since the last roll's invested assets; they are paid
+                       only to the fee recipient's claim and only once.
                    (5) The option series' locked collateral covers its maximum payout (OptionsEngine).
+                   (6) Every due roll succeeds whatever the buyer, the fee recipient or the strike selector do, and
+                       settles every pending request; options are written only against a premium already received.
 """
 
 from ethereum.ercs import IERC20
@@ -140,6 +171,9 @@ redeems_rolled: public(uint256)
 reserved_for_redemptions: public(uint256)
 # @notice Shares owed to claimable deposits (minted when claimed; counted in the share price meanwhile).
 unclaimed_deposit_shares: public(uint256)
+# @notice Fees charged and not yet claimed by the fee recipient (held, not invested; paid by `claim_fees`, a pull,
+#         so no recipient can stop a roll).
+fees_owed: public(uint256)
 
 # Roll price per epoch, packed: assets << 128 | supply.
 _roll_price: HashMap[uint256, uint256]
@@ -217,6 +251,19 @@ event FeesCharged:
     management: uint256
     performance: uint256
     recipient: address
+
+
+event FeesClaimed:
+    recipient: indexed(address)
+    receiver: indexed(address)
+    assets: uint256
+
+
+event OptionsNotWritten:
+    epoch: indexed(uint256)
+    buyer: indexed(address)
+    premium: uint256
+    reason: String[32]
 
 
 event Paused:
@@ -717,7 +764,7 @@ def roll() -> uint256:
     # The performance fee's base excludes the premium about to be booked: premium minus payouts is the gain.
     self.invested_at_roll = self._invested()
     premium: uint256 = 0
-    series, premium = self._open_series()
+    series, premium = self._open_series(closing)
     self.last_roll_at = block.timestamp
     log EpochRolled(
         epoch=closing,
@@ -785,6 +832,29 @@ def set_paused(paused_: bool):
     log Paused(paused=paused_, guardian=msg.sender)
 
 
+# ------------------------------------------------------------------------------------------------ fees
+
+
+@external
+def claim_fees(receiver: address = msg.sender) -> uint256:
+    """
+    @notice Pays every owed fee to `receiver`. The fee recipient only; never paused. Fees are pulled so that a
+            recipient that reverts or that the asset blacklists cannot stop a roll; a blacklisted recipient claims
+            to another receiver.
+    @param receiver Who gets the assets (default: the caller).
+    @return The assets paid.
+    """
+    if msg.sender != self.fee_recipient:
+        raw_revert(concat(method_id("NotFeeRecipient(address)"), abi_encode(msg.sender)))
+    owed: uint256 = self.fees_owed
+    if owed == 0:
+        raw_revert(method_id("ZeroAmount()"))
+    self.fees_owed = 0
+    assert extcall IERC20(asset).transfer(receiver, owed, default_return_value=True)
+    log FeesClaimed(recipient=msg.sender, receiver=receiver, assets=owed)
+    return owed
+
+
 # ------------------------------------------------------------------------------------------------ internals
 
 
@@ -796,7 +866,7 @@ def _invested() -> uint256:
     if self.current_series != 0:
         locked = staticcall ENGINE.collateralOf(self.current_series, self)
     pending: uint256 = self.deposits_requested - self.deposits_rolled
-    return idle + locked - pending - self.reserved_for_redemptions
+    return idle + locked - pending - self.reserved_for_redemptions - self.fees_owed
 
 
 @internal
@@ -817,18 +887,48 @@ def _charge_fees(closing: uint256, assets: uint256) -> uint256:
     fee: uint256 = min(management + performance, assets)
     if fee == 0:
         return 0
-    assert extcall IERC20(asset).transfer(self.fee_recipient, fee, default_return_value=True)
+    self.fees_owed += fee  # pulled by the recipient (claim_fees): a reverting or blacklisted one cannot stop a roll
     log FeesCharged(epoch=closing, management=management, performance=performance, recipient=self.fee_recipient)
     return fee
 
 
 @internal
-def _open_series() -> (uint256, uint256):
+def _open_series(closing: uint256) -> (uint256, uint256):
+    """
+    @dev Writes the next series on all invested assets and sells it to the buyer, or writes nothing and logs why.
+         Nothing here can revert the roll on a third party's account: the strike selector and the series creation
+         (both read the routed spot) and the buyer's premium are called without reverting on failure. The premium
+         is pulled BEFORE the options are written, and only a transfer that succeeded (SafeERC20's rule: no revert,
+         and empty return data from a contract or a true bool) and delivered the whole premium (balance delta) lets
+         them be written; what a short transfer delivered stays with the vault's investors.
+    """
     buyer_: address = self.buyer
     investable: uint256 = self._invested()
     if buyer_ == empty(address) or investable == 0:
         return 0, 0
-    strike: uint256 = staticcall self.strike_selector.select(UNDERLYING, STRIKE_ASSET, IS_PUT)
+    ok: bool = False
+    response: Bytes[32] = b""
+    ok, response = raw_call(
+        self.strike_selector.address,
+        abi_encode(UNDERLYING, STRIKE_ASSET, IS_PUT, method_id=method_id("select(address,address,bool)")),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok or len(response) != 32:
+        log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="strike selection failed")
+        return 0, 0
+    strike: uint256 = convert(response, uint256)
+    amount: uint256 = 0
+    if IS_PUT:
+        if strike == 0:
+            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="strike selection failed")
+            return 0, 0
+        amount = math._mul_div(investable, 10**36, strike * _STRIKE_UNIT, False)
+    else:
+        amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
+    if amount == 0:
+        return 0, 0
     now: uint256 = block.timestamp
     expiry: uint256 = now - (now - EXPIRY_OFFSET) % WEEK + WEEK
     if expiry - now < 86_400:
@@ -836,21 +936,59 @@ def _open_series() -> (uint256, uint256):
     key: bytes32 = keccak256(abi_encode(UNDERLYING, STRIKE_ASSET, strike, convert(expiry, uint64), IS_PUT))
     series: uint256 = staticcall ENGINE.seriesIdOf(key)
     if series == 0:
-        series = extcall ENGINE.createSeries(UNDERLYING, STRIKE_ASSET, strike, convert(expiry, uint64), IS_PUT)
-    amount: uint256 = 0
-    if IS_PUT:
-        amount = math._mul_div(investable, 10**36, strike * _STRIKE_UNIT, False)
-    else:
-        amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
-    if amount == 0:
-        return 0, 0
-    extcall ENGINE.write(series, amount, buyer_)  # the engine pulls exactly the collateral (standing approval)
+        ok, response = raw_call(
+            ENGINE.address,
+            abi_encode(
+                UNDERLYING,
+                STRIKE_ASSET,
+                strike,
+                convert(expiry, uint64),
+                IS_PUT,
+                method_id=method_id("createSeries(address,address,uint256,uint64,bool)"),
+            ),
+            max_outsize=32,
+            revert_on_failure=False,
+        )
+        if not ok or len(response) != 32:
+            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="series creation failed")
+            return 0, 0
+        series = convert(response, uint256)
     premium: uint256 = math._mul_div(amount, self.premium_per_option, 10**18, True)
     if premium != 0:
-        assert extcall IERC20(asset).transferFrom(buyer_, self, premium, default_return_value=True)
+        reason: String[32] = self._pull_premium(buyer_, premium)
+        if reason != "":
+            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=premium, reason=reason)
+            return 0, 0
+    extcall ENGINE.write(series, amount, buyer_)  # the engine pulls exactly the collateral (standing approval)
     self.current_series = series
     self.current_expiry = expiry
     return series, premium
+
+
+@internal
+def _pull_premium(buyer_: address, premium: uint256) -> String[32]:
+    """
+    @dev Pulls `premium` from the buyer without reverting; returns "" on success, else why it failed.
+    """
+    before: uint256 = staticcall IERC20(asset).balanceOf(self)
+    ok: bool = False
+    response: Bytes[32] = b""
+    ok, response = raw_call(
+        asset,
+        abi_encode(buyer_, self, premium, method_id=method_id("transferFrom(address,address,uint256)")),
+        max_outsize=32,
+        revert_on_failure=False,
+    )
+    if not ok:
+        return "premium transferFrom reverted"
+    if len(response) == 0:
+        if asset.codesize == 0:
+            return "premium token has no code"
+    elif len(response) != 32 or convert(response, uint256) != 1:
+        return "premium transferFrom not true"
+    if staticcall IERC20(asset).balanceOf(self) < before + premium:
+        return "premium short"
+    return ""
 
 
 @internal

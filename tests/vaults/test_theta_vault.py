@@ -190,11 +190,14 @@ def test_the_performance_fee_is_charged_once_on_the_epoch_gain(vault, users, kee
     vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     vault.roll(sender=keeper)
     expire(vault, 3_000 * ONE)
-    before = weth.balanceOf(fee_recipient)
     tx = vault.roll(sender=keeper)
     (fees,) = tx.events.filter(vault.FeesCharged)
     assert fees.performance == 10 * PREMIUM * PERFORMANCE_BPS // 10_000
+    assert vault.fees_owed() == fees.management + fees.performance  # owed, pulled by the recipient
+    before = weth.balanceOf(fee_recipient)
+    vault.claim_fees(sender=fee_recipient)
     assert weth.balanceOf(fee_recipient) - before == fees.management + fees.performance
+    assert vault.fees_owed() == 0
 
 
 def test_management_fee_is_pro_rata_so_quick_rolls_never_double_charge(
@@ -309,7 +312,9 @@ def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
 def test_fee_parameters_change_only_through_the_timelock(
     project, deployer, engine, weth, usdc, selector, fee_recipient, buyer, chain
 ):
-    timelock = project.StrikeforgeTimelock.deploy(86_400, [deployer], [deployer], "0x" + "00" * 20, sender=deployer)
+    timelock = project.StrikeforgeTimelock.deploy(
+        86_400, 86_400, [deployer], [deployer], "0x" + "00" * 20, sender=deployer
+    )
     vault = project.ThetaVault.deploy(
         weth, engine, weth, usdc, False, 10**24, selector, timelock, "Strikeforge ETH Theta", "sfETH", sender=deployer
     )
