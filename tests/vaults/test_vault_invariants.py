@@ -1,5 +1,7 @@
 """ThetaVault header invariants as a Hypothesis state machine on the in-process engine: requests, claims, rolls over
-in- and out-of-the-money expiries, donations."""
+in- and out-of-the-money expiries, donations, and (M-3) a hostile buyer (revokes its approval, spends its balance, is
+blacklisted) and a hostile fee recipient (blacklisted) on a token that refuses by revert or by `false`. Every due roll
+succeeds and settles every pending request; options are written exactly when the buyer pays; owed fees are pulled."""
 
 from __future__ import annotations
 
@@ -20,13 +22,16 @@ PREMIUM = ONE // 100
 
 
 class VaultMachine(ChainMachine):
-    ACTORS = (*USERS, "buyer", "keeper")
+    ACTORS = (*USERS, "buyer", "keeper", "treasury")
     types: ClassVar[dict] = {}
 
     @classmethod
     def deploy(cls, chain, actors):
         d = actors["deployer"]
-        t = cls.contract_type
+
+        def t(name):  # the assets blacklist and pause like USDC (MockRestrictedERC20 is a MockERC20)
+            return cls.contract_type("MockRestrictedERC20" if name == "MockERC20" else name)
+
         stack = engine_options_stack(chain, t, d)
         weth, usdc, router, engine = stack["weth"], stack["usdc"], stack["router"], stack["engine"]
         selector = chain.deploy(t("PercentOtmStrikeSelector"), router, 1_000, 100 * ONE, sender=d)
@@ -47,7 +52,7 @@ class VaultMachine(ChainMachine):
         engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=d)
         vault.grantRole(vault.KEEPER_ROLE(), actors["keeper"], sender=d)
         # No management fee: the share price may then fall only through option payouts.
-        vault.set_parameters(0, 1_000, d, actors["buyer"], PREMIUM, selector, sender=d)
+        vault.set_parameters(0, 1_000, actors["treasury"], actors["buyer"], PREMIUM, selector, sender=d)
         for who in (*USERS, "buyer"):
             weth.mint(actors[who], 10**9 * ONE, sender=d)
             weth.approve(vault, 2**256 - 1, sender=actors[who])
@@ -56,6 +61,53 @@ class VaultMachine(ChainMachine):
     def __init__(self):
         super().__init__()
         self.last_price = None  # (assets + 1, supply + offset) at the last roll
+
+    # -- hostile buyer and fee recipient (M-3) ----------------------------------------------------------------------
+
+    @rule(approved=st.booleans())
+    def buyer_sets_its_approval(self, approved):
+        self.c.weth.approve(self.c.vault, 2**256 - 1 if approved else 0, sender=self.who("buyer"))
+
+    @rule(empty=st.booleans())
+    def buyer_spends_or_refills_its_balance(self, empty):
+        weth, buyer = self.c.weth, self.who("buyer")
+        if weth.blacklisted(buyer):
+            return  # its balance cannot move
+        if empty:
+            weth.burn(buyer, weth.balanceOf(buyer), sender=buyer)
+        else:
+            weth.mint(buyer, 10**9 * ONE, sender=buyer)
+
+    @rule(who=actor("buyer", "treasury"), listed=st.booleans())
+    def token_blacklists(self, who, listed):
+        self.c.weth.setBlacklisted(self.who(who), listed, sender=self.who("deployer"))
+
+    @rule(with_false=st.booleans())
+    def token_refuses_with_false(self, with_false):
+        self.c.weth.setRefuseWithFalse(with_false, sender=self.who("deployer"))
+
+    @rule()
+    def treasury_claims_fees(self):
+        """The recipient pulls every owed fee: to itself, or to another receiver while the token blacklists it."""
+        c, treasury = self.c, self.who("treasury")
+        owed = c.vault.fees_owed()
+        if owed == 0:
+            with pytest.raises(RevertError):
+                getattr(c.vault, "claim_fees()")(sender=treasury)
+            return
+        receiver = self.who("deployer") if c.weth.blacklisted(treasury) else treasury
+        before = c.weth.balanceOf(receiver)
+        getattr(c.vault, "claim_fees(address)")(receiver, sender=treasury)
+        assert c.weth.balanceOf(receiver) - before == owed
+        assert c.vault.fees_owed() == 0
+
+    def _buyer_can_pay(self, premium: int) -> bool:
+        c, buyer = self.c, self.who("buyer")
+        return (
+            not c.weth.blacklisted(buyer)
+            and c.weth.allowance(buyer, c.vault) >= premium
+            and c.weth.balanceOf(buyer) >= premium
+        )
 
     @rule(who=actor(*USERS), assets=st.one_of(st.integers(1, 10**6), st.integers(1, 1_000 * ONE)))
     def request_deposit(self, who, assets):
@@ -110,8 +162,25 @@ class VaultMachine(ChainMachine):
             c.router.record_expiry_price(c.weth, c.usdc, expiry, sender=self.who("deployer"))
             self.chain.warp(DISPUTE)
             payout = price > c.engine.series(series)[7]  # above the call's strike
+        buyer = self.who("buyer")
+        buyer_before = c.weth.balanceOf(buyer)
+        # Every due roll succeeds, whatever the buyer and the fee recipient do (a revert here fails the machine).
         c.vault.roll(sender=self.who("keeper"))
         event("roll with an in-the-money payout" if payout else "roll without payout")
+        # It settled every pending request.
+        assert c.vault.total_pending_deposits() == 0 and c.vault.total_pending_redeem_shares() == 0
+        # Options were written exactly when the buyer paid their whole premium, before them.
+        invested = c.vault.invested_at_roll()
+        premium = -(-invested * PREMIUM // ONE)  # amount = invested (calls, 18 decimals), premium rounded up
+        paid = buyer_before - c.weth.balanceOf(buyer)
+        if invested == 0:
+            assert c.vault.current_series() == 0
+        elif self._buyer_can_pay(premium) or paid:
+            assert (c.vault.current_series() != 0, paid) == (True, premium)
+            event("roll sold the options")
+        else:
+            assert (c.vault.current_series(), paid) == (0, 0)
+            event("roll wrote nothing: the buyer could not pay")
         # Roll to roll, only a payout may lower the share price (no management fee here; performance fee on gains
         # only). Requests settled at a roll move it by rounding only, always in the vault's favour.
         assets, supply = c.vault.roll_price(c.vault.epoch() - 1)
@@ -122,12 +191,12 @@ class VaultMachine(ChainMachine):
         self.last_price = price
 
     @invariant()
-    def assets_are_idle_plus_locked_minus_pending_minus_reserved(self):
+    def assets_are_idle_plus_locked_minus_pending_minus_reserved_minus_owed_fees(self):
         c = self.c
         v = c.vault
         locked = c.engine.collateralOf(v.current_series(), v) if v.current_series() else 0
         held = c.weth.balanceOf(v) + locked
-        assert held == v.totalAssets() + v.total_pending_deposits() + v.reserved_for_redemptions()
+        assert held == v.totalAssets() + v.total_pending_deposits() + v.reserved_for_redemptions() + v.fees_owed()
 
     @invariant()
     def claimable_and_pending_sum_to_what_the_vault_holds_for_them(self):
@@ -159,6 +228,7 @@ def _types(project):
     VaultMachine.types = from_project(
         project,
         "MockERC20",
+        "MockRestrictedERC20",
         "MockPriceSource",
         "OracleRouter",
         "OptionsEngine",
