@@ -283,8 +283,11 @@ class EpochDemo:
         alice = self.users["alice"]
         shares = int(self.vault.balanceOf(alice))
         self.record("requestRedeem (all shares)", "alice", self.vault.requestRedeem(shares, alice, alice, sender=alice))
-        self.warp(self.epoch.facts["expiry"] + 60)
-        self.epoch.facts["spot_at_expiry"] = self.publish_price()
+        expiry = self.epoch.facts["expiry"]
+        self.warp(expiry - 60)
+        self.epoch.facts["spot_at_expiry"] = self.publish_price()  # the rounds current at expiry
+        self.warp(expiry + 60)
+        self.publish_price()  # later rounds: evidence that those were the last ones at or before expiry
         recorded = self.keeper.tick()
         check(recorded.kind == "recorded", f"keeper did not record the expiry price: {recorded.detail}")
         self.record("record expiry price", "keeper", recorded.tx_hash)

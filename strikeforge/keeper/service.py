@@ -103,21 +103,32 @@ class Keeper:
         if series:
             expiry = int(self.vault.current_expiry())
             now = self.clock()
-            if now < expiry:
-                return Action("waiting", f"series {series} expires in {expiry - now}s", epoch)
+            if now <= expiry:  # the router records an expiry's price only after it
+                return Action("waiting", f"series {series} expires in {expiry - now + 1}s", epoch)
             if not bool(self.engine.isSettled(series)):
                 recorded_at = int(self.router.expiry_prices(self.underlying, self.strike_asset, expiry).recorded_at)
                 if recorded_at == 0:
-                    tx = self.router.record_expiry_price(
-                        self.underlying, self.strike_asset, expiry, sender=self.account
-                    )
-                    return Action("recorded", f"expiry price of {expiry} recorded", epoch, str(tx.txn_hash))
+                    return self._record(expiry, epoch)
                 if not bool(self.router.is_expiry_price_final(self.underlying, self.strike_asset, expiry)):
                     final_at = recorded_at + int(self.router.DISPUTE_PERIOD())
                     return Action("waiting", f"expiry price final in {max(0, final_at - now)}s", epoch)
         elif int(self.vault.total_pending_deposits()) == 0 and int(self.vault.total_pending_redeem_shares()) == 0:
             return Action("idle", "no series open and no requests waiting", epoch)
         return self._roll(epoch)
+
+    def _record(self, expiry: int, epoch: int) -> Action:
+        """Records the expiry price from the sources' evidence: the round hints the router's sources find on-chain
+        (an eth_call), then the recording with them. Refused evidence (e.g. one source alone before the router's
+        SOURCE_GRACE) is a wait, retried next tick."""
+        pair = (self.underlying, self.strike_asset)
+        try:
+            primary_hint, fallback_hint = self.router.expiry_hints(*pair, expiry)
+            tx = self.router.record_expiry_price(*pair, expiry, primary_hint, fallback_hint, sender=self.account)
+        except Exception as error:
+            message = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            log.warning("recording the expiry price of %d failed: %s", expiry, message)
+            return Action("waiting", f"expiry price of {expiry} not recordable yet: {message}", epoch)
+        return Action("recorded", f"expiry price of {expiry} recorded", epoch, str(tx.txn_hash))
 
     def _roll(self, epoch: int) -> Action:
         self.rolls.mark(self.key, epoch, "pending")

@@ -8,6 +8,9 @@ import pytest
 WEEK = 7 * 86_400
 EXPIRY_OFFSET = 86_400 + 8 * 3_600  # Friday 08:00 UTC
 DISPUTE = 3_600
+SOURCE_GRACE = 3_600
+STALL_PERIOD = 86_400
+MAX_EXPIRY_LAG = 365 * 86_400  # the spot source's last round is the expiry's: lag is not these tests' subject
 ONE = 10**18
 SPOT = 3_000 * ONE
 NONE = "0x" + "00" * 20
@@ -30,8 +33,8 @@ def spot(project, deployer, chain):
 
 @pytest.fixture
 def router(project, deployer, spot, weth, usdc):
-    router = project.OracleRouter.deploy(DISPUTE, deployer, deployer, sender=deployer)
-    router.set_route(weth, usdc, spot, NONE, 0, False, sender=deployer)
+    router = project.OracleRouter.deploy(DISPUTE, SOURCE_GRACE, STALL_PERIOD, deployer, deployer, sender=deployer)
+    router.set_route(weth, usdc, spot, NONE, 0, False, MAX_EXPIRY_LAG, sender=deployer)
     return router
 
 
@@ -74,12 +77,17 @@ def settle_at(chain, spot, router, engine, deployer, weth, usdc):
     def settle(series_id, price):
         expiry = engine.series(series_id).expiry
         chain.mine(1, timestamp=expiry + 60)
-        spot.set(price, chain.pending_timestamp, sender=deployer)
-        router.record_expiry_price(weth, usdc, expiry, sender=deployer)
+        spot.set(price, expiry, sender=deployer)  # the round current at expiry
+        record_expiry(router, weth, usdc, expiry, deployer)
         chain.mine(1, timestamp=chain.pending_timestamp + DISPUTE)
         return engine.settle(series_id, sender=deployer)
 
     return settle
+
+
+def record_expiry(router, weth, usdc, expiry, sender):
+    """Records `expiry`'s price with the hints the router's sources find (as the keeper does)."""
+    return router.record_expiry_price(weth, usdc, expiry, *router.expiry_hints(weth, usdc, expiry), sender=sender)
 
 
 def engine_options_stack(chain, contract_type, deployer, spot_price: int = SPOT) -> dict:
@@ -90,7 +98,7 @@ def engine_options_stack(chain, contract_type, deployer, spot_price: int = SPOT)
     usdc = chain.deploy(contract_type("MockERC20"), "USD Coin", "USDC", 6, sender=d)
     spot = chain.deploy(contract_type("MockPriceSource"), sender=d)
     spot.set(spot_price, chain.timestamp, sender=d)
-    router = chain.deploy(contract_type("OracleRouter"), DISPUTE, d, d, sender=d)
-    router.set_route(weth, usdc, spot, NONE, 0, False, sender=d)
+    router = chain.deploy(contract_type("OracleRouter"), DISPUTE, SOURCE_GRACE, STALL_PERIOD, d, d, sender=d)
+    router.set_route(weth, usdc, spot, NONE, 0, False, MAX_EXPIRY_LAG, sender=d)
     engine = chain.deploy(contract_type("OptionsEngine"), router, d, sender=d)
     return {"weth": weth, "usdc": usdc, "spot": spot, "router": router, "engine": engine}

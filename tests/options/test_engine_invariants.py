@@ -13,7 +13,7 @@ from strikeforge.fuzz.abi import ContractABI
 from strikeforge.fuzz.chain import Contract
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine, actor
-from tests.options.fixtures import DISPUTE, ONE, engine_options_stack, next_expiry
+from tests.options.fixtures import DISPUTE, ONE, engine_options_stack, next_expiry, record_expiry
 
 WRITERS = ("alice", "bob")
 HOLDERS = ("alice", "bob", "carol")
@@ -99,8 +99,8 @@ class OptionsMachine(ChainMachine):
     def settle(self, price):
         c = self.c
         self.chain.set_time(self.expiry + 1)
-        c.spot.set(price, self.chain.timestamp, sender=self.who("deployer"))
-        c.router.record_expiry_price(c.weth, c.usdc, self.expiry, sender=self.who("deployer"))
+        c.spot.set(price, self.expiry, sender=self.who("deployer"))  # the round current at expiry
+        record_expiry(c.router, c.weth, c.usdc, self.expiry, self.who("deployer"))
         self.chain.warp(DISPUTE)
         for series_id in (1, 2):
             c.engine.settle(series_id, sender=self.who("deployer"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from tests.options.fixtures import ONE, SPOT, WEEK, next_expiry
+from tests.options.fixtures import ONE, SPOT, WEEK, next_expiry, record_expiry
 
 USDC = 10**6
 
@@ -137,7 +137,7 @@ def test_settlement_waits_for_expiry_and_a_final_price(engine, create, chain, sp
         engine.settle(series_id, sender=deployer)
     expiry = engine.series(series_id).expiry
     chain.mine(1, timestamp=expiry + 1)
-    router.record_expiry_price(weth, usdc, expiry, sender=deployer)
+    record_expiry(router, weth, usdc, expiry, deployer)
     with ape.reverts(engine.SettlementPriceNotFinal):
         engine.settle(series_id, sender=deployer)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.oracles.conftest import MAX_EXPIRY_LAG
 from tests.oracles.signing import sign
 from tests.revert_data import reverts_with
 
@@ -12,7 +13,7 @@ USD = 10**18
 
 @pytest.fixture
 def stack(router, deployer, oracle, signed_oracle, weth, usdc):
-    router.set_route(weth, usdc, oracle, signed_oracle, 100, False, sender=deployer)
+    router.set_route(weth, usdc, oracle, signed_oracle, 100, False, MAX_EXPIRY_LAG, sender=deployer)
     return router
 
 
@@ -48,15 +49,21 @@ def test_a_divergent_committee_is_overruled_only_by_halting(
 ):
     _publish(signed_oracle, signers, alice, 3_300 * USD, chain)  # 10% away from Chainlink
     assert stack.routed_price(weth, usdc)[::2] == (3_300 * USD, signed_oracle.address)
-    router.set_route(weth, usdc, oracle, signed_oracle, 100, True, sender=deployer)
+    router.set_route(weth, usdc, oracle, signed_oracle, 100, True, MAX_EXPIRY_LAG, sender=deployer)
     with reverts_with("PriceDeviation(uint256,uint256,uint256)", 3_000 * USD, 3_300 * USD, 100):
         router.getPrice(weth, usdc)
 
 
-def test_expiry_settles_on_the_routed_price(stack, signed_oracle, signers, alice, weth, usdc, chain):
+def test_expiry_settles_on_both_sources_evidence_at_expiry(
+    stack, oracle, feed, signed_oracle, signers, alice, deployer, weth, usdc, chain
+):
+    _publish(signed_oracle, signers, alice, 3_001 * USD, chain)  # the committee's round current at expiry
     expiry = chain.pending_timestamp
     chain.mine(1, timestamp=expiry + 5)
-    _publish(signed_oracle, signers, alice, 3_001 * USD, chain)
-    tx = stack.record_expiry_price(weth, usdc, expiry, sender=alice)
-    assert [e.price for e in tx.events] == [3_000 * USD]
+    _publish(signed_oracle, signers, alice, 3_200 * USD, chain)  # after expiry: not the expiry's
+    feed.updateAnswer(3_200 * 10**8, sender=deployer)
+    hints = stack.expiry_hints(weth, usdc, expiry)
+    assert hints[0] == (1).to_bytes(32, "big")  # the feed's constructor round, current at expiry
+    tx = stack.record_expiry_price(weth, usdc, expiry, *hints, sender=alice)
+    assert [(e.price, e.source) for e in tx.events] == [(3_000 * USD, oracle.address)]
     assert stack.expiry_prices(weth, usdc, expiry).price == 3_000 * USD

@@ -23,7 +23,7 @@ def world(project):
     quote = chain.deploy(types["MockERC20"], "Q", "Q", 6, sender=d)
     primary = chain.deploy(types["MockPriceSource"], sender=d)
     backup = chain.deploy(types["MockPriceSource"], sender=d)
-    router = chain.deploy(types["OracleRouter"], 3_600, d, d, sender=d)
+    router = chain.deploy(types["OracleRouter"], 3_600, 3_600, 86_400, d, d, sender=d)
     return {
         "chain": chain,
         "d": d,
@@ -45,7 +45,7 @@ def test_the_routed_price_never_leaves_its_bound(world, primary_answer, backup_a
     chain, d, router = world["chain"], world["d"], world["router"]
     chain.revert(world["snapshot"])
     base, quote, primary, backup = world["base"], world["quote"], world["primary"], world["backup"]
-    router.set_route(base, quote, primary, backup, bps, halt, sender=d)
+    router.set_route(base, quote, primary, backup, bps, halt, 3_600, sender=d)
     for source, answer in ((primary, primary_answer), (backup, backup_answer)):
         if answer is None:
             source.setDown(True, sender=d)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.options.fixtures import DISPUTE, ONE
+from tests.options.fixtures import DISPUTE, ONE, record_expiry
 
 PREMIUM = ONE // 100  # 0.01 WETH per option
 MANAGEMENT_BPS = 200
@@ -74,8 +74,8 @@ def expire(chain, spot, router, deployer, weth, usdc):
     def at(vault, price):
         expiry = vault.current_expiry()
         chain.mine(1, timestamp=expiry + 60)
-        spot.set(price, chain.pending_timestamp, sender=deployer)
-        router.record_expiry_price(weth, usdc, expiry, sender=deployer)
+        spot.set(price, expiry, sender=deployer)  # the round current at expiry
+        record_expiry(router, weth, usdc, expiry, deployer)
         chain.mine(1, timestamp=chain.pending_timestamp + DISPUTE)
 
     return at

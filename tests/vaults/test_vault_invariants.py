@@ -14,7 +14,7 @@ from hypothesis.stateful import invariant, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine, actor
-from tests.options.fixtures import DISPUTE, ONE, engine_options_stack
+from tests.options.fixtures import DISPUTE, ONE, engine_options_stack, record_expiry
 
 USERS = ("alice", "bob", "carol")
 OFFSET = 10**6
@@ -158,8 +158,8 @@ class VaultMachine(ChainMachine):
         if series:
             expiry = c.vault.current_expiry()
             self.chain.set_time(expiry + 60)
-            c.spot.set(price, self.chain.timestamp, sender=self.who("deployer"))
-            c.router.record_expiry_price(c.weth, c.usdc, expiry, sender=self.who("deployer"))
+            c.spot.set(price, expiry, sender=self.who("deployer"))  # the round current at expiry
+            record_expiry(c.router, c.weth, c.usdc, expiry, self.who("deployer"))
             self.chain.warp(DISPUTE)
             payout = price > c.engine.series(series)[7]  # above the call's strike
         buyer = self.who("buyer")
