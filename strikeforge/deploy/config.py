@@ -129,6 +129,9 @@ class Oracle:
     disputer: AddressRef
     max_deviation_bps: int
     halt_on_deviation: bool
+    source_grace: int
+    stall_period: int
+    max_expiry_lag: int
     signed: SignedOracle
     chainlink: Chainlink
 
@@ -389,11 +392,21 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     )
     if chainlink.max_price < chainlink.min_price:
         raise ConfigError("oracle.chainlink.max_price: below min_price; swap them")
+    source_grace = reader.int(section, "source_grace", "oracle", 1, 7 * 86_400)
+    stall_period = reader.int(section, "stall_period", "oracle", 1, 30 * 86_400)
+    if stall_period < source_grace:
+        raise ConfigError(
+            f"oracle.stall_period: {stall_period} s is below oracle.source_grace {source_grace} s; raise it to at least"
+            f" {source_grace}"
+        )
     return Oracle(
         dispute_period=reader.int(section, "dispute_period", "oracle", 1),
         disputer=reader.address(section, "disputer", "oracle"),  # type: ignore[arg-type]
         max_deviation_bps=reader.int(section, "max_deviation_bps", "oracle", 1, MAX_BPS),
         halt_on_deviation=reader.bool(section, "halt_on_deviation", "oracle"),
+        source_grace=source_grace,
+        stall_period=stall_period,
+        max_expiry_lag=reader.int(section, "max_expiry_lag", "oracle", 1, 86_400),
         signed=signed_config,
         chainlink=chainlink,
     )

@@ -237,7 +237,13 @@ def build(config: DeployConfig) -> list[Step]:
         Deploy(
             "OracleRouter",
             "OracleRouter",
-            lambda ctx: [oracle.dispute_period, ctx.resolve(oracle.disputer), str(ctx.deployer.address)],
+            lambda ctx: [
+                oracle.dispute_period,
+                oracle.source_grace,
+                oracle.stall_period,
+                ctx.resolve(oracle.disputer),
+                str(ctx.deployer.address),
+            ],
         )
     )
     steps.append(
@@ -251,6 +257,7 @@ def build(config: DeployConfig) -> list[Step]:
                 ctx.address("ChainlinkOracle"),
                 oracle.max_deviation_bps,
                 oracle.halt_on_deviation,
+                oracle.max_expiry_lag,
             ],
             lambda ctx: ctx.at("OracleRouter").routes(*pair(ctx)).primary == ctx.address("SignedPriceOracle"),
         )

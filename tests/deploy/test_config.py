@@ -98,6 +98,10 @@ def _break(raw: dict, path: str, value) -> dict:
         (sepolia, "assets.underlying", {"mock": {"name": "W", "symbol": "W", "decimals": 18}}, r"^assets\.underlying"),
         (sepolia, "deployer", {"test_account": 0}, r"^deployer\.test_account: local networks only"),
         (sepolia, "oracle.chainlink", {"mock": {}}, r"^oracle\.chainlink\.mock: local networks only"),
+        (local, "oracle.max_expiry_lag", KeyError, r"^oracle\.max_expiry_lag: missing; write a whole number"),
+        (local, "oracle.max_expiry_lag", 0, r"^oracle\.max_expiry_lag: 0 is not a whole number >= 1"),
+        (local, "oracle.stall_period", 60, r"^oracle\.stall_period: 60 s is below oracle\.source_grace 3600 s;"),
+        (sepolia, "oracle.source_grace", 0, r"^oracle\.source_grace: 0 is not a whole number >= 1"),
     ],
 )
 def test_bad_input_names_the_field_and_the_fix(make, path, value, message):
