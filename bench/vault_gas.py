@@ -6,7 +6,13 @@ totals are non-zero as in production. The deposit is a returning depositor's top
 user's first. Ribbon v2's figures are the ceilings its own tests assert (RibbonThetaVault: deposit 137,674 best case,
 initiateWithdraw 126,000, completeWithdraw 100,342, rollToNextOption 1,018,000); the target is 60% of each. Our roll
 does more than Ribbon's rollToNextOption in one transaction: it also settles the expired series (in the money here),
-reclaims collateral, charges fees and settles every request.
+reclaims collateral, charges fees and settles every request. Since M-3 (issue 17) the roll pulls the buyer's premium
+before writing the options with a call that cannot revert it, and fees are owed, not sent: the recipient pulls them
+(`claim_fees`, measured too). On the pre-issue-17 router, same steady state: roll 593,569 gas before M-3, 592,835
+after (the fee transfer it no longer makes pays for the premium pull's checks); on the issue-17 router (settlement from
+expiry evidence) the roll measures 601,495 and claim_fees 58,522 (a first credit to the recipient). complete_withdraw reads 54,744 or 59,544 from run to
+run: the 4,800-gas refund when the claim empties reserved_for_redemptions depends on a rounding that varies with the
+block timestamps.
 
     python bench/vault_gas.py
 """
@@ -21,6 +27,7 @@ RIBBON = {"deposit": 137_674, "initiate_withdraw": 126_000, "complete_withdraw":
 TARGET_SHARE = 0.60
 NONE = "0x" + "00" * 20
 WEEK, OFFSET, DISPUTE = 604_800, 115_200, 3_600
+SOURCE_GRACE, STALL_PERIOD, MAX_EXPIRY_LAG = 3_600, 86_400, 365 * 86_400  # as tests/options/fixtures.py
 
 
 def main() -> None:
@@ -30,8 +37,8 @@ def main() -> None:
         usdc = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=d)
         spot = project.MockPriceSource.deploy(sender=d)
         spot.set(3_000 * ONE, chain.pending_timestamp, sender=d)
-        router = project.OracleRouter.deploy(DISPUTE, d, d, sender=d)
-        router.set_route(weth, usdc, spot, NONE, 0, False, sender=d)
+        router = project.OracleRouter.deploy(DISPUTE, SOURCE_GRACE, STALL_PERIOD, d, d, sender=d)
+        router.set_route(weth, usdc, spot, NONE, 0, False, MAX_EXPIRY_LAG, sender=d)
         engine = project.OptionsEngine.deploy(router, d, sender=d)
         selector = project.PercentOtmStrikeSelector.deploy(router, 1_000, 100 * ONE, sender=d)
         vault = project.ThetaVault.deploy(
@@ -59,12 +66,13 @@ def main() -> None:
         gas["initiate_withdraw"] = vault.requestRedeem(vault.balanceOf(bob) // 2, bob, bob, sender=bob).gas_used
         expiry = vault.current_expiry()
         chain.mine(1, timestamp=expiry + 60)
-        spot.set(3_500 * ONE, chain.pending_timestamp, sender=d)  # in the money: the roll settles a payout
-        router.record_expiry_price(weth, usdc, expiry, sender=d)
+        spot.set(3_500 * ONE, expiry, sender=d)  # the round current at expiry, in the money: the roll pays out
+        router.record_expiry_price(weth, usdc, expiry, *router.expiry_hints(weth, usdc, expiry), sender=d)
         chain.mine(1, timestamp=chain.pending_timestamp + DISPUTE)
         series = vault.current_series()
         gas["roll"] = vault.roll(sender=keeper).gas_used
         gas["complete_withdraw"] = vault.redeem(vault.maxRedeem(bob), bob, bob, sender=bob).gas_used
+        gas["claim_fees"] = vault.claim_fees(sender=d).gas_used  # the recipient (d) pulls the roll's fees
 
         # The engine directly: a second write into an existing series, and a holder's redemption after settlement.
         token = project.OptionToken.at(engine.tokenOf(series))
