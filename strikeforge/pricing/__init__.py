@@ -1,0 +1,1 @@
+"""Off-chain companions of contracts/pricing: high-precision Black-Scholes references (mpmath, QuantLib)."""
