@@ -10,7 +10,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from hypothesis import event
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
@@ -150,10 +150,21 @@ class SignedOracleMachine(ChainMachine):
 
 DISPUTE = 3_600
 BPS = 10_000
+GRACE = 3_600  # SOURCE_GRACE
+STALL = 4 * 3_600  # STALL_PERIOD (short, so that halted sources reach it)
+LAG = 1_800  # the route's max_expiry_lag
+SOURCES = ("primary", "backup")
+
+
+def _hint(round_id: int) -> bytes:
+    return round_id.to_bytes(32, "big")
 
 
 class RouterMachine(ChainMachine):
-    """Sources that move, fail and recover; routes that change; expiries recorded, disputed and finalised."""
+    """Sources that move, fail, halt and recover; routes that change; expiries recorded by a first recorder at any
+    moment after expiry with good or bad hints, disputed by the disputer (honest or rogue: random evidence, twice,
+    late) and by outsiders, and finalised. The model keeps every source round, so it knows each source's unique
+    answer for any expiry (the round current at expiry: the last one dated at or before it, if its price is > 0)."""
 
     ACTORS = ("keeper", "disputer")
     types: ClassVar[dict] = {}
@@ -165,16 +176,20 @@ class RouterMachine(ChainMachine):
         quote = chain.deploy(cls.contract_type("MockERC20"), "Q", "Q", 6, sender=d)
         primary = chain.deploy(cls.contract_type("MockPriceSource"), sender=d)
         backup = chain.deploy(cls.contract_type("MockPriceSource"), sender=d)
-        router = chain.deploy(cls.contract_type("OracleRouter"), DISPUTE, actors["disputer"], d, sender=d)
-        router.set_route(base, quote, primary, backup, 200, False, sender=d)
+        router = chain.deploy(cls.contract_type("OracleRouter"), DISPUTE, GRACE, STALL, actors["disputer"], d, sender=d)
+        router.set_route(base, quote, primary, backup, 200, False, LAG, sender=d)
         return {"base": base, "quote": quote, "primary": primary, "backup": backup, "router": router}
 
     def __init__(self):
         super().__init__()
         self.answers = {"primary": None, "backup": None}  # None: down (or never set)
+        self.rounds: dict[str, list[tuple[int, int]]] = {s: [] for s in SOURCES}  # every set(): (price, timestamp)
+        self.down = {s: False for s in SOURCES}
         self.bps, self.halt = 200, False
-        self.records: dict[int, dict] = {}  # expiry -> {"price", "recorded_at"}
+        self.records: dict[int, dict] = {}  # expiry -> {"price", "source", "recorded_at", "disputed"}
         self.finals: dict[int, int] = {}
+
+    # -- the model ------------------------------------------------------------------------------------------------
 
     def _expected(self):
         """(price, source) the router must answer, or None if it must revert."""
@@ -189,51 +204,141 @@ class RouterMachine(ChainMachine):
             return f, "backup"
         return None
 
-    @rule(source=st.sampled_from(["primary", "backup"]), price=st.one_of(st.none(), st.integers(1, 10**24)))
+    def _unique(self, source: str, expiry: int):
+        """The source's unique answer for `expiry`: (round id, price, timestamp), or None."""
+        for round_id in range(len(self.rounds[source]), 0, -1):
+            price, timestamp = self.rounds[source][round_id - 1]
+            if timestamp <= expiry:
+                return (round_id, price, timestamp) if price > 0 else None
+        return None
+
+    def _evidence(self, source: str, expiry: int, hint: bytes):
+        """What priceAt(expiry, hint) proves now: (price, timestamp), or None if it reverts."""
+        unique = self._unique(source, expiry)
+        if self.down[source] or unique is None or hint != _hint(unique[0]):
+            return None
+        return unique[1], unique[2]
+
+    def _outcome(self, expiry: int, evidence: dict, now: int):
+        """(price, source) a recording at `now` must store, or None if it must revert."""
+        ok = {s: evidence[s] is not None for s in SOURCES}
+        fresh = {s: ok[s] and abs(evidence[s][1] - expiry) <= LAG for s in SOURCES}
+        if any(fresh.values()):
+            ok = fresh
+        elif now < expiry + STALL:
+            ok = {s: False for s in SOURCES}
+        if all(ok.values()):
+            p, f = evidence["primary"][0], evidence["backup"][0]
+            if abs(p - f) * BPS <= f * self.bps:
+                return p, "primary"
+            return None if self.halt else (f, "backup")
+        if any(ok.values()):
+            if now < expiry + GRACE:
+                return None
+            source = "primary" if ok["primary"] else "backup"
+            return evidence[source][0], source
+        return None
+
+    # -- rules ----------------------------------------------------------------------------------------------------
+
+    @initialize(prices=st.tuples(*[st.integers(2_900, 3_100).map(ONE.__mul__)] * 2))
+    def both_sources_report(self, prices):
+        """Both sources start with a round, so that expiries have evidence to find."""
+        for source, price in zip(SOURCES, prices, strict=True):
+            self.move(source, price)
+
+    @rule(
+        source=st.sampled_from(SOURCES),
+        price=st.one_of(st.none(), st.just(0), st.integers(1, 10**24), st.integers(2_900, 3_100).map(ONE.__mul__)),
+    )
     def move(self, source, price):
+        """A new round (price 0: a round that answers nothing usable), or the source goes down (None)."""
         contract = getattr(self.c, source)
         contract.setDown(price is None, sender=self.who("deployer"))
+        self.down[source] = price is None
         if price is not None:
             contract.set(price, self.chain.timestamp, sender=self.who("deployer"))
-        self.answers[source] = price
+            self.rounds[source].append((price, self.chain.timestamp))
+        self.answers[source] = None if price is None else price
 
     @rule(bps=st.integers(1, BPS), halt=st.booleans())
     def reroute(self, bps, halt):
         c = self.c
-        c.router.set_route(c.base, c.quote, c.primary, c.backup, bps, halt, sender=self.who("deployer"))
+        c.router.set_route(c.base, c.quote, c.primary, c.backup, bps, halt, LAG, sender=self.who("deployer"))
         self.bps, self.halt = bps, halt
 
-    @rule(seconds=st.integers(0, 2 * DISPUTE))
+    @rule(seconds=st.one_of(st.integers(0, 2 * DISPUTE), st.just(STALL)))
     def wait(self, seconds):
         self.chain.warp(seconds)
 
-    @rule(back=st.integers(0, 3 * DISPUTE))
-    def record(self, back):
-        expiry = max(1, self.chain.timestamp - back)
-        expected = self._expected()
+    def _draw_hint(self, data, source: str, expiry: int) -> tuple[bytes, bool]:
+        """A hint for `source`: the valid one (from expiryHint, as a keeper) or a bad one (random round or bytes)."""
+        if data.draw(st.integers(0, 3), label=f"{source} hint kind"):  # mostly the valid one
+            unique = self._unique(source, expiry)
+            return (_hint(unique[0]) if unique else b""), True
+        count = len(self.rounds[source])
+        bad = st.one_of(st.integers(0, count + 2).map(_hint), st.binary(max_size=40))
+        return data.draw(bad, label=f"{source} hint"), False
+
+    @rule(data=st.data(), back=st.integers(0, 3 * DISPUTE))
+    def record(self, data, back):
+        """A first recorder at any moment after expiry, with good or bad hints."""
+        now = self.chain.timestamp
+        expiry = max(1, now - back)
+        dated = sorted({t for s in SOURCES for _, t in self.rounds[s]})
+        if dated and data.draw(st.integers(0, 2), label="expiry near a round"):  # mostly: an expiry the rounds cover
+            expiry = data.draw(st.sampled_from(dated), label="round") + data.draw(st.integers(0, 2 * LAG), label="+")
+        hints, valid = {}, {}
+        for source in SOURCES:
+            hints[source], valid[source] = self._draw_hint(data, source, expiry)
+        evidence = {s: self._evidence(s, expiry, hints[s]) for s in SOURCES}
+        expected = None if now <= expiry or expiry in self.records else self._outcome(expiry, evidence, now)
         c = self.c
-        event(f"expiry {'refused' if expiry in self.records or expected is None else 'recorded'}")
-        if expiry in self.records or expected is None:
+        call = (c.base, c.quote, expiry, hints["primary"], hints["backup"])
+        event(f"record {'refused' if expected is None else 'by ' + expected[1]}")
+        if expected is None:
             with pytest.raises(RevertError):
-                c.router.record_expiry_price(c.base, c.quote, expiry, sender=self.who("keeper"))
+                c.router.record_expiry_price(*call, sender=self.who("keeper"))
             return
-        c.router.record_expiry_price(c.base, c.quote, expiry, sender=self.who("keeper"))
-        self.records[expiry] = {"price": expected[0], "recorded_at": self.chain.timestamp}
+        c.router.record_expiry_price(*call, sender=self.who("keeper"))
+        price, source = expected
+        self.records[expiry] = {"price": price, "source": source, "recorded_at": now, "disputed": False}
+        if all(valid.values()) and not any(self.down.values()):
+            # Both sources' final evidence, honest hints: no other moment gives another price.
+            for later in (expiry + 1, expiry + GRACE, expiry + STALL, expiry + 30 * 86_400):
+                assert self._outcome(expiry, evidence, later) in (None, expected)
 
     @precondition(lambda self: self.records)
-    @rule(data=st.data(), price=st.integers(0, 10**24), disputer=st.booleans())
-    def dispute(self, data, price, disputer):
-        expiry = data.draw(st.sampled_from(sorted(self.records)))
+    @rule(data=st.data(), disputer=st.integers(0, 3), other=st.integers(0, 3))
+    def dispute(self, data, disputer, other):
+        """The disputer (mostly) or an outsider brings a source's evidence (mostly the other source's): valid, another
+        round's, or bytes; any number of times, early or late."""
+        expiry = data.draw(st.sampled_from(sorted(self.records)), label="expiry")
         record = self.records[expiry]
-        open_ = self.chain.timestamp < record["recorded_at"] + DISPUTE
+        disputer = disputer > 0
+        source = SOURCES[(SOURCES.index(record["source"]) + (1 if other else 0)) % 2]
+        hint, _ = self._draw_hint(data, source, expiry)
+        evidence = self._evidence(source, expiry, hint)
+        accepted = (
+            disputer
+            and self.chain.timestamp < record["recorded_at"] + DISPUTE
+            and not record["disputed"]
+            and evidence is not None
+            and abs(evidence[1] - expiry) <= LAG
+            and evidence[0] != record["price"]
+        )
         c = self.c
         who = self.who("disputer" if disputer else "keeper")
-        if not (disputer and open_ and price > 0):
+        call = (c.base, c.quote, expiry, source == "backup", hint)
+        event(f"dispute {'accepted' if accepted else 'refused'}")
+        if not accepted:
             with pytest.raises(RevertError):
-                c.router.dispute_expiry_price(c.base, c.quote, expiry, price, sender=who)
+                c.router.dispute_expiry_price(*call, sender=who)
             return
-        c.router.dispute_expiry_price(c.base, c.quote, expiry, price, sender=who)
-        record["price"] = price
+        c.router.dispute_expiry_price(*call, sender=who)
+        record.update(price=evidence[0], source=source, disputed=True)
+
+    # -- invariants -----------------------------------------------------------------------------------------------
 
     @invariant()
     def the_routed_price_is_the_model(self):
@@ -252,6 +357,16 @@ class RouterMachine(ChainMachine):
         expected = self._expected()
         if expected and expected[1] == "primary" and f:
             assert abs(p - f) * BPS <= f * self.bps
+
+    @invariant()
+    def an_expiry_price_is_always_a_sources_unique_answer_for_that_expiry(self):
+        c = self.c
+        for expiry, record in self.records.items():
+            unique = self._unique(record["source"], expiry)
+            assert unique is not None and unique[1] == record["price"]
+            price, _, source, disputed = c.router.expiry_prices(c.base, c.quote, expiry)
+            expected = (record["price"], str(getattr(c, record["source"]).address).lower(), record["disputed"])
+            assert (price, str(source).lower(), disputed) == expected
 
     @invariant()
     def expiry_prices_are_final_only_after_the_dispute_period_and_then_never_change(self):
