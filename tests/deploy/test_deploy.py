@@ -64,8 +64,8 @@ def test_a_deployment_records_every_contract_and_verifies(deployed, manifest_fil
     assert contracts["ThetaVault"]["args"][8:] == ["Strikeforge ETH Theta", "sfETH"]
     assert manifest["compilers"] == {"solc": "0.8.28", "vyper": "0.4.3"}
     assert all(check.ok for check in deployed.checks)
-    # 15 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 9 owner and parameter checks
-    assert len(deployed.checks) == 35
+    # 15 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 10 owner and parameter checks
+    assert len(deployed.checks) == 36
 
 
 def test_the_deployer_keeps_no_power(deployed, accounts):
