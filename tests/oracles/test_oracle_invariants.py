@@ -6,7 +6,6 @@ from typing import ClassVar
 
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 from hypothesis import event
 from hypothesis import strategies as st
@@ -14,26 +13,28 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
-from strikeforge.oracle.report import Domain, PriceReport, typed_data
+from strikeforge.oracle.report import Domain
+from tests.oracles.signing import sign_fast
 
 ONE = 10**18
 MAX_AGE, DRIFT = 600, 15
 MIN_PRICE, MAX_PRICE = ONE, 10**6 * ONE
 KEYS = [Account.from_key(keccak(text=f"machine-signer-{i}")) for i in range(7)]  # a pool: members and outsiders
+# What a rogue member signs: the bounds, just beyond them, and the extremes of uint256.
+EXTREMES = (1, MIN_PRICE - 1, MIN_PRICE, MAX_PRICE, MAX_PRICE + 1, 2**256 - 1)
 
 
-def _onchain_median(prices: list[int]) -> int:
-    ordered = sorted(prices)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return ordered[middle - 1] + (ordered[middle] - ordered[middle - 1]) // 2
+def _lower_median(prices: list[int]) -> int:
+    return sorted(prices)[(len(prices) - 1) // 2]
 
 
 class SignedOracleMachine(ChainMachine):
-    """Rounds from random subsets of a key pool (members, outsiders, repeats) and committee rotations."""
+    """Rounds from random subsets of a key pool (members, outsiders, repeats), committee rotations (threshold and
+    max_faulty f), rogue members (at most f per committee) signing extreme prices, two per round if they like, and a
+    hostile submitter choosing which reports of a round to send, in which order; expiries probed with priceAt and
+    expiryHint, hints good and bad."""
 
-    ACTORS = ("keeper",)
+    ACTORS = ("keeper", "submitter")
     types: ClassVar[dict] = {}
 
     @classmethod
@@ -52,6 +53,7 @@ class SignedOracleMachine(ChainMachine):
             MAX_PRICE,
             members,
             3,
+            1,
             d,
             sender=d,
         )
@@ -60,16 +62,44 @@ class SignedOracleMachine(ChainMachine):
     def __init__(self):
         super().__init__()
         self.members = list(range(5))  # indices into KEYS
-        self.threshold = 3
-        self.price = 0
-        self.timestamp = 0
+        self.threshold, self.faults = 3, 1
+        self.rogues: set[int] = {0}  # members signing extreme prices: at most max_faulty of the committee
+        self.rounds: list[tuple[int, int]] = []  # every accepted round: (price, timestamp); id = position + 1
+        self.answers: dict[int, tuple[int, int, int]] = {}  # expiry -> (round id, price, ts) once priceAt answers
         self.domain = Domain(self.chain.chain_id, str(self.c.oracle.address))
         self.pair = (str(self.c.oracle.BASE()), str(self.c.oracle.QUOTE()))
 
+    @property
+    def price(self) -> int:
+        return self.rounds[-1][0] if self.rounds else 0
+
+    @property
+    def timestamp(self) -> int:
+        return self.rounds[-1][1] if self.rounds else 0
+
     def _sign(self, key_index: int, price: int, timestamp: int) -> bytes:
-        report = PriceReport(*self.pair, price, timestamp)
-        message = encode_typed_data(full_message=typed_data(self.domain, report))
-        return bytes(Account.sign_message(message, KEYS[key_index].key).signature)
+        return sign_fast(KEYS[key_index], self.domain, *self.pair, price, timestamp)
+
+    def _accepted(self, signers: list[int], prices: list[int], timestamp: int) -> bool:
+        now = self.chain.timestamp
+        return (
+            len(signers) >= self.threshold
+            and len(set(signers)) == len(signers)
+            and all(k in self.members for k in signers)
+            and self.timestamp < timestamp <= now + DRIFT
+            and timestamp + MAX_AGE >= now
+            and MIN_PRICE <= _lower_median(prices) <= MAX_PRICE
+        )
+
+    def _send(self, signers: list[int], prices: list[int], timestamp: int, who: str) -> bool:
+        signatures = [self._sign(k, p, timestamp) for k, p in zip(signers, prices, strict=True)]
+        if not self._accepted(signers, prices, timestamp):
+            with pytest.raises(RevertError):
+                self.c.oracle.update(timestamp, prices, signatures, sender=self.who(who))
+            return False
+        self.c.oracle.update(timestamp, prices, signatures, sender=self.who(who))
+        self.rounds.append((_lower_median(prices), timestamp))
+        return True
 
     @rule(
         data=st.data(),
@@ -78,60 +108,138 @@ class SignedOracleMachine(ChainMachine):
         offset=st.integers(-MAX_AGE - 30, DRIFT + 30),
     )
     def submit(self, data, honest, prices, offset):
+        """Any reports: honest members at any prices, or outsiders, repeats and too few (refused)."""
         if honest:  # distinct members, at least the threshold: accepted unless time or bounds say otherwise
-            pool = st.sampled_from(self.members)
-            signers = data.draw(st.lists(pool, unique=True, min_size=self.threshold, max_size=len(self.members)))
+            pool = st.sampled_from([m for m in self.members if m not in self.rogues])
+            count = len(self.members) - len(self.rogues)
+            signers = data.draw(st.lists(pool, unique=True, min_size=min(self.threshold, count), max_size=count))
         else:  # anything: outsiders, repeats, too few
             signers = data.draw(st.lists(st.integers(0, 6), max_size=7))
-        now = self.chain.timestamp
-        timestamp = max(1, now + offset)
+        timestamp = max(1, self.chain.timestamp + offset)
         prices = prices[: len(signers)]
-        signatures = [self._sign(k, p, timestamp) for k, p in zip(signers, prices, strict=True)]
-        accepted = (
-            len(signers) >= self.threshold
-            and len(set(signers)) == len(signers)
-            and all(k in self.members for k in signers)
-            and self.timestamp < timestamp <= now + DRIFT
-            and timestamp + MAX_AGE >= now
-            and MIN_PRICE <= _onchain_median(prices) <= MAX_PRICE
-        )
-        event(f"round {'accepted' if accepted else 'refused'}")
-        if not accepted:
-            with pytest.raises(RevertError):
-                self.c.oracle.update(timestamp, prices, signatures, sender=self.who("keeper"))
-            return
-        self.c.oracle.update(timestamp, prices, signatures, sender=self.who("keeper"))
-        self.price, self.timestamp = _onchain_median(prices), timestamp
+        event(f"round {'accepted' if self._send(signers, prices, timestamp, 'keeper') else 'refused'}")
 
-    @rule(seconds=st.integers(0, 2 * MAX_AGE))
-    def wait(self, seconds):
-        self.chain.warp(seconds)
+    @rule(
+        data=st.data(),
+        market=st.integers(MIN_PRICE, MAX_PRICE),
+        spread_bps=st.integers(0, 500),
+        offset=st.integers(-MAX_AGE, DRIFT),
+    )
+    def hostile_round(self, data, market, spread_bps, offset):
+        """One round timestamp: every honest member signs one price near the market, every rogue member signs two
+        extreme prices; the hostile submitter (or a front-runner holding the honest update's signatures) sends any
+        subset of at least the threshold, one report per signer, in any order. The price must stay within the
+        prices the honest signers signed for that timestamp."""
+        timestamp = max(1, self.chain.timestamp + offset)
+        spread = market * spread_bps // 10_000
+        honest = {
+            m: data.draw(st.integers(max(MIN_PRICE, market - spread), min(MAX_PRICE, market + spread)))
+            for m in self.members
+            if m not in self.rogues
+        }
+        extremes = {m: data.draw(st.lists(st.sampled_from(EXTREMES), min_size=2, max_size=2)) for m in self.rogues}
+        order = data.draw(st.permutations(self.members))
+        if data.draw(st.booleans()):  # the worst case for the honest: every rogue in
+            order = sorted(order, key=lambda m: m not in self.rogues)
+        signers = order[: data.draw(st.integers(self.threshold, len(self.members)))]
+        prices = [honest[m] if m in honest else extremes[m][data.draw(st.integers(0, 1))] for m in signers]
+        accepted = self._send(signers, prices, timestamp, "submitter")
+        event(f"hostile round {'accepted' if accepted else 'refused'}")
+        if accepted:
+            chosen = [honest[m] for m in signers if m in honest]
+            assert min(honest.values()) <= min(chosen) <= self.price <= max(chosen) <= max(honest.values())
 
-    @rule(members=st.sets(st.integers(0, 6), min_size=1, max_size=7), extra=st.integers(0, 6))
-    def rotate(self, members, extra):
+    @rule(data=st.data())
+    def corrupt(self, data):
+        """A member turns rogue, while the committee has fewer than max_faulty rogues."""
+        candidates = [m for m in self.members if m not in self.rogues]
+        if len(self.rogues) < self.faults and candidates:
+            self.rogues.add(data.draw(st.sampled_from(candidates)))
+
+    @rule(wait=st.integers(0, 2 * MAX_AGE))
+    def wait(self, wait):
+        self.chain.warp(wait)
+
+    @rule(data=st.data(), members=st.sets(st.integers(0, 6), min_size=1, max_size=7), extra=st.integers(0, 6))
+    def rotate(self, data, members, extra):
+        """Governance installs a committee with a valid (threshold, f); the adversary holds at most f of its keys."""
         ordered = sorted(members)
         threshold = min(len(ordered), len(ordered) // 2 + 1 + extra % 2)
-        self.c.oracle.set_signers([KEYS[i].address for i in ordered], threshold, sender=self.who("deployer"))
-        self.members, self.threshold = ordered, threshold
+        faults = data.draw(st.integers(0, (threshold - 1) // 2))
+        self.c.oracle.set_signers([KEYS[i].address for i in ordered], threshold, faults, sender=self.who("deployer"))
+        self.members, self.threshold, self.faults = ordered, threshold, faults
+        self.rogues = set(data.draw(st.permutations(ordered))[: data.draw(st.integers(0, faults))])
 
-    @rule(who=st.sampled_from(["keeper"]))
+    @rule(threshold=st.integers(1, 7), faults=st.integers(1, 4))
+    def rotation_tolerating_too_many_faults_is_refused(self, threshold, faults):
+        if threshold >= 2 * faults + 1:
+            return
+        keys = [KEYS[i].address for i in range(threshold)]
+        with pytest.raises(RevertError):
+            self.c.oracle.set_signers(keys, threshold, faults, sender=self.who("deployer"))
+
+    @rule(who=st.sampled_from(["keeper", "submitter"]))
     def outsider_cannot_rotate(self, who):
         with pytest.raises(RevertError):
-            self.c.oracle.set_signers([KEYS[6].address], 1, sender=self.who(who))
+            self.c.oracle.set_signers([KEYS[6].address], 1, 0, sender=self.who(who))
+
+    def _current_at(self, expiry: int) -> int | None:
+        """The model's round current at `expiry` (its id), or None while there is none or it may still change."""
+        ids = [i + 1 for i, (_, ts) in enumerate(self.rounds) if ts <= expiry]
+        if not ids or (ids[-1] == len(self.rounds) and self.chain.timestamp <= expiry + MAX_AGE):
+            return None
+        return ids[-1]
+
+    @rule(data=st.data(), back=st.integers(1, 3 * MAX_AGE), bad=st.integers(0, 3))
+    def probe_expiry(self, data, back, bad):
+        """A recorder asks for an expiry in the past with the true hint or a wrong one."""
+        base, quote = self.pair
+        expiry = max(0, self.chain.timestamp - back)
+        if self.rounds and data.draw(st.booleans()):  # often exactly at a round's timestamp
+            expiry = min(self.chain.timestamp - 1, data.draw(st.sampled_from(self.rounds))[1])
+        current = self._current_at(expiry)
+        wrong = (current or 0) + bad if bad else None
+        hint = (wrong if wrong is not None else (current or 0)).to_bytes(32, "big")
+        if current is None or wrong is not None:
+            with pytest.raises(RevertError):
+                self.c.oracle.priceAt(base, quote, expiry, hint)
+        if current is None:
+            with pytest.raises(RevertError):
+                self.c.oracle.expiryHint(base, quote, expiry)
+            return
+        answer = (current, *self.rounds[current - 1])
+        assert self.c.oracle.expiryHint(base, quote, expiry) == current.to_bytes(32, "big")
+        assert self.c.oracle.priceAt(base, quote, expiry, current.to_bytes(32, "big")) == answer[1:]
+        assert self.answers.setdefault(expiry, answer) == answer
+        event("expiry answered")
 
     @invariant()
-    def the_last_accepted_round_is_stored(self):
-        assert (self.c.oracle.latest_price(), self.c.oracle.latest_timestamp()) == (self.price, self.timestamp)
+    def round_history_is_append_only(self):
+        oracle = self.c.oracle
+        assert oracle.latest_round() == len(self.rounds)
+        for round_id, stored in enumerate(self.rounds, start=1):
+            assert oracle.round_data(round_id) == stored
+        assert oracle.round_data(len(self.rounds) + 1) == (0, 0)
+        assert (oracle.latest_price(), oracle.latest_timestamp()) == (self.price, self.timestamp)
+
+    @invariant()
+    def expiry_answers_never_change_once_unique(self):
+        base, quote = self.pair
+        for expiry, (round_id, price, ts) in self.answers.items():
+            assert self.c.oracle.priceAt(base, quote, expiry, round_id.to_bytes(32, "big")) == (price, ts)
+            assert self._current_at(expiry) == round_id
 
     @invariant()
     def the_price_is_in_bounds(self):
         assert self.price == 0 or MIN_PRICE <= self.c.oracle.latest_price() <= MAX_PRICE
 
     @invariant()
-    def the_committee_is_indexed_and_a_strict_majority_is_required(self):
+    def the_committee_is_indexed_and_tolerates_its_faults(self):
         count = self.c.oracle.signer_count()
-        threshold = self.c.oracle.threshold()
+        threshold, faults = self.c.oracle.threshold(), self.c.oracle.max_faulty()
         assert count == len(self.members) and 0 < threshold <= count and 2 * threshold > count
+        assert (threshold, faults) == (self.threshold, self.faults) and threshold >= 2 * faults + 1
+        assert len(self.rogues & set(self.members)) <= faults
         for position, index in enumerate(self.members):
             assert self.c.oracle.signer_index(KEYS[index].address) == position + 1
         for index in set(range(7)) - set(self.members):
