@@ -84,7 +84,7 @@ def cli(provider: object) -> None:
     economics.add_row("options written", format_units(facts["options_written"], 18))
     economics.add_row("premium paid to the vault (WETH)", format_units(facts["premium"], 18, 4))
     economics.add_row("payout to option holders (WETH)", format_units(facts["market_maker_payout"], 18, 4))
-    economics.add_row("fees paid at the rolls (WETH)", format_units(balances["fee recipient"]["weth"], 18, 6))
+    economics.add_row("fees owed at the rolls, claimed (WETH)", format_units(facts["fees_claimed"], 18, 6))
     economics.add_row("alice withdrew (WETH)", format_units(facts["alice_withdrawn"], 18, 4))
     for name, value in facts["ledger_position_value"].items():
         economics.add_row(f"{name}'s ledger position at expiry (WETH)", format_units(value, 18, 4))
@@ -108,7 +108,7 @@ def cli(provider: object) -> None:
         "spot_at_roll": facts["spot_at_roll"],
         "settlement_price": facts["settlement_price"],
         "payouts": {"market_maker": facts["market_maker_payout"], "ledger_positions": facts["ledger_position_value"]},
-        "fees": balances["fee recipient"]["weth"],
+        "fees": facts["fees_claimed"],
         "alice_withdrawn": facts["alice_withdrawn"],
         "ledger_trades": facts["ledger_trades"],
         "balances": balances,

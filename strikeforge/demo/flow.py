@@ -307,6 +307,20 @@ class EpochDemo:
             name: int(self.engine.payoutFor(self.series, size * WAD)) for name, size, _ in TRADES
         }
 
+    def claim_fees(self) -> None:
+        """The rolls only owe fees (M-3: a recipient that cannot receive must not stop a roll); the recipient pulls."""
+        from ape import accounts
+
+        recipient = str(self.vault.fee_recipient())
+        owed = int(self.vault.fees_owed())
+        check(owed > 0, "the rolls owe no fees")
+        account = next((a for a in accounts.test_accounts[:10] if a.address == recipient), None)
+        check(account is not None, f"the fee recipient {recipient} is not a local test account")
+        before = int(self.weth.balanceOf(recipient))
+        self.record("claim fees (pulled by the recipient)", "fee recipient", self.vault.claim_fees(sender=account))
+        self.epoch.facts["fees_claimed"] = int(self.weth.balanceOf(recipient)) - before
+        check(self.epoch.facts["fees_claimed"] == owed and int(self.vault.fees_owed()) == 0, "fees not fully claimed")
+
     def withdraw(self) -> None:
         self.phase = "withdraw"
         alice = self.users["alice"]
@@ -315,6 +329,7 @@ class EpochDemo:
         self.record("redeem (claim assets)", "alice", self.vault.redeem(claimable, alice, alice, sender=alice))
         self.epoch.facts["alice_withdrawn"] = int(self.weth.balanceOf(alice)) - before
         check(self.epoch.facts["alice_withdrawn"] > 0, "alice withdrew nothing")
+        self.claim_fees()
         for name, client in self.clients.items():
             amount = client.balance()
             if amount:

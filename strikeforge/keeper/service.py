@@ -144,7 +144,11 @@ class Keeper:
             return Action("failed", message, epoch)
         self.rolls.mark(self.key, epoch, "done", str(tx.txn_hash))
         log.info("rolled epoch %d in %s", epoch, tx.txn_hash)
-        return Action("rolled", f"epoch {epoch} rolled", epoch, str(tx.txn_hash))
+        detail = f"epoch {epoch} rolled"
+        for skipped in tx.events.filter(self.vault.OptionsNotWritten):  # the roll proceeded without the buyer (M-3)
+            log.warning("epoch %d rolled without writing options: %s (buyer %s)", epoch, skipped.reason, skipped.buyer)
+            detail += f"; no options written: {skipped.reason}"
+        return Action("rolled", detail, epoch, str(tx.txn_hash))
 
     def run(
         self,

@@ -32,7 +32,7 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert {"Safe", "StrikeforgeTimelock", "ThetaVault", "OptionsEngine", "SettlementLedger"} <= set(
         summary["contracts"]
     )
-    assert summary["deployment_checks"] == 34
+    assert summary["deployment_checks"] == 36
     # Deposits of 100 + 50 + 20 WETH are all written as calls; 0.01 WETH premium each; strike 10% OTM on a 100 grid.
     assert summary["series"]["options_written"] == 170 * WAD
     assert summary["series"]["premium"] == 170 * WAD // 100
@@ -40,7 +40,8 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert summary["settlement_price"] > summary["series"]["strike"]  # the replay path ends in the money
     strike, price = summary["series"]["strike"], summary["settlement_price"]
     assert summary["payouts"]["market_maker"] == 170 * WAD * (price - strike) // price
-    assert summary["fees"] > 0
+    assert summary["fees"] > 0  # owed at the rolls, then claimed by the recipient (a pull)
+    assert "claim fees (pulled by the recipient)" in {step["name"] for step in summary["steps"]}
     assert 0 < summary["alice_withdrawn"] < 100 * WAD  # she bore her share of the in-the-money payout
     assert summary["balances"]["dave"]["usdc"] == 5_000 * 10**6 - 20 * 60 * 10**6
     assert summary["balances"]["market maker"]["usdc"] == 20 * 60 * 10**6 + 10 * 62 * 10**6

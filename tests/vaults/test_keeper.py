@@ -22,6 +22,17 @@ def keeper_service(vault, engine, router, keeper, rolls, chain):
     return Keeper(vault, engine, router, keeper, rolls, clock=lambda: chain.pending_timestamp)
 
 
+def test_m3_a_roll_without_the_buyer_is_reported_not_failed(keeper_service, vault, users, weth, buyer):
+    """The buyer revoked its approval: the keeper's roll still settles the requests and says why no options were
+    written (the pre-M-3 roll reverted and the keeper reported a failure every tick)."""
+    weth.approve(vault, 0, sender=buyer)
+    vault.requestDeposit(10 * ONE, users[0], users[0], sender=users[0])
+    action = keeper_service.tick()
+    assert (action.kind, action.epoch) == ("rolled", 1)
+    assert action.detail == "epoch 1 rolled; no options written: premium transferFrom reverted"
+    assert vault.maxMint(users[0]) > 0 and vault.current_series() == 0
+
+
 def test_nothing_to_do_is_idle(keeper_service, vault):
     assert keeper_service.tick().kind == "idle"
     assert vault.epoch() == 1
