@@ -21,8 +21,8 @@ OFFSET = 10**6
 
 
 def _source_grace(router) -> int:
-    """The router's SOURCE_GRACE (a router without one accepts a single source at once: 0)."""
-    return router.SOURCE_GRACE() if "SOURCE_GRACE" in {m.name for m in router.contract_type.view_methods} else 0
+    """The router's SOURCE_GRACE: how long after expiry one source's evidence alone may be recorded."""
+    return router.SOURCE_GRACE()
 
 
 def _timelock(project, deployer, delay: int, floor: int):
