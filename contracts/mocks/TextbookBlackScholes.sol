@@ -30,24 +30,32 @@ contract TextbookBlackScholes {
         uint256 vol,
         uint256 rate
     ) external pure returns (uint256 price, int256 delta) {
+        (int256 d1, int256 d2, int256 kd) = _d(spot, strike, secondsToExpiry, vol, rate);
+        int256 nd1 = _cdf(d1);
+        int256 value;
+        if (isCall) {
+            value = int256(spot) * nd1 / WAD - kd * _cdf(d2) / WAD;
+            delta = nd1;
+        } else {
+            value = kd * _cdf(-d2) / WAD - int256(spot) * (WAD - nd1) / WAD;
+            delta = nd1 - WAD;
+        }
+        price = value > 0 ? uint256(value) : 0;
+    }
+
+    /// @dev d1, d2 and K e^{-rT}, 1e18.
+    function _d(uint256 spot, uint256 strike, uint256 secondsToExpiry, uint256 vol, uint256 rate)
+        private
+        pure
+        returns (int256 d1, int256 d2, int256 kd)
+    {
         int256 t = int256(secondsToExpiry * 1e18 / 365 days);
         int256 sigma = int256(vol);
         int256 sd = sigma * int256(BlackScholes.sqrt(uint256(t) * 1e18)) / WAD;
-        int256 d1 =
-            (BlackScholes.lnWad(int256(spot * 1e18 / strike)) + (int256(rate) + sigma * sigma / (2 * WAD)) * t / WAD)
-                * WAD / sd;
-        int256 d2 = d1 - sd;
-        int256 kd = int256(strike) * BlackScholes.expWad(-int256(rate) * t / WAD) / WAD;
-        int256 s = int256(spot);
-        int256 value;
-        if (isCall) {
-            value = s * _cdf(d1) / WAD - kd * _cdf(d2) / WAD;
-            delta = _cdf(d1);
-        } else {
-            value = kd * _cdf(-d2) / WAD - s * _cdf(-d1) / WAD;
-            delta = _cdf(d1) - WAD;
-        }
-        price = value > 0 ? uint256(value) : 0;
+        d1 = (BlackScholes.lnWad(int256(spot * 1e18 / strike)) + (int256(rate) + sigma * sigma / (2 * WAD)) * t / WAD)
+            * WAD / sd;
+        d2 = d1 - sd;
+        kd = int256(strike) * BlackScholes.expWad(-int256(rate) * t / WAD) / WAD;
     }
 
     /// @dev N(x), 1e18, by Abramowitz & Stegun 26.2.17.

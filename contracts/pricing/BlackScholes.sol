@@ -27,10 +27,10 @@ pragma solidity ^0.8.24;
 ///         Accuracy (tests/pricing, against mpmath at 50 digits and QuantLib): where a price is above DUST, namely
 ///         max(spot / 1e12, 1e10) (1e-12 of spot, and never under 1e-8 units, below which the 1e18 grid itself is
 ///         coarser than 1e-9 of the price), its relative error is <= 1e-9; every delta's absolute error is <= 1e-9
-///         (1e9 in 1e18 units). Deep in or out of the money (u^2/2 + s^2/8 > 100 in the terms of Method below) the result is
-///         exact on the 1e18 grid: the out-of-the-money option of the pair is priced exactly 0 with delta exactly 0, the
-///         other is exactly its forward intrinsic value S - K e^{-rT} or K e^{-rT} - S with delta exactly 1e18 or
-///         -1e18. Short of that, an OTM price or N() below one unit of the grid rounds down to 0.
+///         (1e9 in 1e18 units). Deep in or out of the money (u^2/2 + s^2/8 > 100, in the terms of Method below)
+///         the result is exact on the 1e18 grid: the out-of-the-money option of the pair is priced exactly 0 with
+///         delta exactly 0, the other is exactly its forward intrinsic value S - K e^{-rT} or K e^{-rT} - S with
+///         delta exactly 1e18 or -1e18. Short of that, an OTM price or N() below one unit of the grid rounds to 0.
 ///
 ///         Method. With F = S e^{rT}, k = ln(K/F) and s = vol * sqrt(T), only the option that is out of the money
 ///         forward is priced (the call if K >= F, else the put); the other follows by put-call parity, an addition of
@@ -152,14 +152,14 @@ library BlackScholes {
     /// @param secondsToExpiry Time to expiry in seconds (0: at expiry).
     /// @param vol Annualised volatility, 1e18 = 100%.
     /// @param rate Annual continuously compounded rate, 1e18 = 100%.
-    /// @return callPrice Call price, 1e18.
-    /// @return putPrice Put price, 1e18.
-    /// @return callDelta Call delta, 1e18, in [0, 1e18].
-    /// @return putDelta Put delta, 1e18, in [-1e18, 0].
+    /// @return call Call price, 1e18.
+    /// @return put Put price, 1e18.
+    /// @return deltaCall Call delta, 1e18, in [0, 1e18].
+    /// @return deltaPut Put delta, 1e18, in [-1e18, 0].
     function quote(uint256 spot, uint256 strike, uint256 secondsToExpiry, uint256 vol, uint256 rate)
         internal
         pure
-        returns (uint256 callPrice, uint256 putPrice, int256 callDelta, int256 putDelta)
+        returns (uint256 call, uint256 put, int256 deltaCall, int256 deltaPut)
     {
         checkDomain(spot, strike, secondsToExpiry, vol, rate);
         if (secondsToExpiry == 0) {
@@ -170,15 +170,15 @@ library BlackScholes {
         (bool callOtm, uint256 kd, uint256 otm, uint256 n) = _outOfTheMoney(spot, strike, secondsToExpiry, vol, rate);
         unchecked {
             if (callOtm) {
-                callPrice = otm < spot ? otm : spot;
-                putPrice = callPrice + kd > spot ? callPrice + kd - spot : 0;
-                callDelta = int256(n);
-                putDelta = int256(n) - int256(WAD);
+                call = otm < spot ? otm : spot;
+                put = call + kd > spot ? call + kd - spot : 0;
+                deltaCall = int256(n);
+                deltaPut = int256(n) - int256(WAD);
             } else {
-                putPrice = otm < kd ? otm : kd;
-                callPrice = putPrice + spot > kd ? putPrice + spot - kd : 0;
-                putDelta = -int256(n);
-                callDelta = int256(WAD) - int256(n);
+                put = otm < kd ? otm : kd;
+                call = put + spot > kd ? put + spot - kd : 0;
+                deltaPut = -int256(n);
+                deltaCall = int256(WAD) - int256(n);
             }
         }
     }
@@ -282,11 +282,11 @@ library BlackScholes {
         unchecked {
             uint256 s = vol * sqrt(secondsToExpiry * 1e54 / YEAR) / WAD;
             uint256 u = x * 1e36 / s;
-            uint256 exponent = (u * u + s * s / 4) / (2 * RAY);
+            uint256 exponent = _rmul(u, u) / 2 + _rmul(s, s) / 8;
             if (exponent <= EXPONENT_CUTOFF) {
                 // a = v - h and c = v + h, from one rounded v and h so that c - a is exact.
                 (price, n) =
-                    _otm(lnBase - int256(exponent / 1e9), u * INV_SQRT2 / RAY, s * INV_SQRT2 / (2 * RAY), callOtm);
+                    _otm(lnBase - int256(exponent / 1e9), _rmul(u, INV_SQRT2), _rmul(s, INV_SQRT2) / 2, callOtm);
             }
         }
     }
@@ -331,56 +331,64 @@ library BlackScholes {
     function _erfcx(uint256 y) private pure returns (uint256) {
         unchecked {
             if (y <= THRESH) {
-                uint256 z = y * y / RAY;
-                uint256 num = A4 * z / RAY;
+                uint256 z = _rmul(y, y);
+                uint256 num = _rmul(A4, z);
                 uint256 den = z;
-                num = (num + A0) * z / RAY;
-                den = (den + B0) * z / RAY;
-                num = (num + A1) * z / RAY;
-                den = (den + B1) * z / RAY;
-                num = (num + A2) * z / RAY;
-                den = (den + B2) * z / RAY;
+                num = _rmul(num + A0, z);
+                den = _rmul(den + B0, z);
+                num = _rmul(num + A1, z);
+                den = _rmul(den + B1, z);
+                num = _rmul(num + A2, z);
+                den = _rmul(den + B2, z);
                 uint256 erf = y * (num + A3) / (den + B3);
                 return uint256(expWad(int256(z / 1e9))) * 1e9 * (RAY - erf) / RAY;
             }
             if (y <= FOUR) {
-                uint256 num = C8 * y / RAY;
+                uint256 num = _rmul(C8, y);
                 uint256 den = y;
-                num = (num + C0) * y / RAY;
-                den = (den + D0) * y / RAY;
-                num = (num + C1) * y / RAY;
-                den = (den + D1) * y / RAY;
-                num = (num + C2) * y / RAY;
-                den = (den + D2) * y / RAY;
-                num = (num + C3) * y / RAY;
-                den = (den + D3) * y / RAY;
-                num = (num + C4) * y / RAY;
-                den = (den + D4) * y / RAY;
-                num = (num + C5) * y / RAY;
-                den = (den + D5) * y / RAY;
-                num = (num + C6) * y / RAY;
-                den = (den + D6) * y / RAY;
+                num = _rmul(num + C0, y);
+                den = _rmul(den + D0, y);
+                num = _rmul(num + C1, y);
+                den = _rmul(den + D1, y);
+                num = _rmul(num + C2, y);
+                den = _rmul(den + D2, y);
+                num = _rmul(num + C3, y);
+                den = _rmul(den + D3, y);
+                num = _rmul(num + C4, y);
+                den = _rmul(den + D4, y);
+                num = _rmul(num + C5, y);
+                den = _rmul(den + D5, y);
+                num = _rmul(num + C6, y);
+                den = _rmul(den + D6, y);
                 return (num + C7) * RAY / (den + D7);
             }
-            uint256 w = RAY * RAY / (y * y / RAY); // 1 / y^2
-            uint256 pn = P5 * w / RAY;
+            uint256 w = RAY * RAY / _rmul(y, y); // 1 / y^2
+            uint256 pn = _rmul(P5, w);
             uint256 qd = w;
-            pn = (pn + P0) * w / RAY;
-            qd = (qd + Q0) * w / RAY;
-            pn = (pn + P1) * w / RAY;
-            qd = (qd + Q1) * w / RAY;
-            pn = (pn + P2) * w / RAY;
-            qd = (qd + Q2) * w / RAY;
-            pn = (pn + P3) * w / RAY;
-            qd = (qd + Q3) * w / RAY;
-            uint256 r = w * (pn + P4) / (qd + Q4);
+            pn = _rmul(pn + P0, w);
+            qd = _rmul(qd + Q0, w);
+            pn = _rmul(pn + P1, w);
+            qd = _rmul(qd + Q1, w);
+            pn = _rmul(pn + P2, w);
+            qd = _rmul(qd + Q2, w);
+            pn = _rmul(pn + P3, w);
+            qd = _rmul(qd + Q3, w);
+            uint256 r = _rmul(w, (pn + P4) * RAY / (qd + Q4));
             return (SQRPI - r) * RAY / y;
+        }
+    }
+
+    /// @dev a * b / 1e27, rounded down (no overflow check: every caller bounds its operands below 2^256 / a).
+    function _rmul(uint256 a, uint256 b) private pure returns (uint256) {
+        unchecked {
+            return a * b / RAY;
         }
     }
 
     // ------------------------------------------------------------------------------------------------------------
     // Elementary functions: Solady 0.0.182 src/utils/FixedPointMathLib.sol (MIT, https://github.com/vectorized/solady),
-    // ported verbatim (the errors are raised by the domain check instead: expWad's argument here is < 42, lnWad's > 0).
+    // ported verbatim but for two details: the errors are raised by the domain check instead (expWad's argument here is
+    // < 42, lnWad's > 0), and lnWad's lookup table sits in a local.
     // ------------------------------------------------------------------------------------------------------------
 
     /// @dev exp(x), 1e18 in and out; 0 below ln(0.5e-18). Solady's expWad. x < 135 (here < 42).
@@ -421,8 +429,11 @@ library BlackScholes {
             r := or(r, shl(5, lt(0xffffffff, shr(r, x))))
             r := or(r, shl(4, lt(0xffff, shr(r, x))))
             r := or(r, shl(3, lt(0xff, shr(r, x))))
+            // The lookup table is held in a local (Solady shifts the literal): Slither's incorrect-shift heuristic
+            // reads a shifted literal as reversed operands. Same value, same result.
+            let table := 0x8421084210842108cc6318c6db6d54be
             // forgefmt: disable-next-item
-            r := xor(r, byte(and(0x1f, shr(shr(r, x), 0x8421084210842108cc6318c6db6d54be)),
+            r := xor(r, byte(and(0x1f, shr(shr(r, x), table)),
                 0xf8f9f9faf9fdfafbf9fdfcfdfafbfcfef9fafdfafcfcfbfefafafcfbffffffff))
             x := shr(159, shl(r, x))
             // forgefmt: disable-next-item

@@ -29,7 +29,7 @@ contract BlackScholesPricer {
     function quote(uint256 spot, uint256 strike, uint256 secondsToExpiry, uint256 vol, uint256 rate)
         external
         pure
-        returns (uint256 callPrice, uint256 putPrice, int256 callDelta, int256 putDelta)
+        returns (uint256 call, uint256 put, int256 deltaCall, int256 deltaPut)
     {
         return BlackScholes.quote(spot, strike, secondsToExpiry, vol, rate);
     }
