@@ -64,6 +64,7 @@ class FeedConfig:
     sanity_bps: int = 2_000  # refuse to sign a move larger than this from the last published price
     deviation_bps: int = 50  # publish when the price moved at least this much...
     heartbeat: int = 3_600  # ...or when the last publication is this old (seconds)
+    interval: int = 60  # rounds are dated on this grid (floor(now / interval) * interval); divides 3600
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,25 @@ def _source(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
     raise ConfigError(f"{where}.type: {kind!r} is unknown; use one of: http, chainlink, replay")
 
 
+FEED_KEYS = (
+    "name",
+    "oracle",
+    "sources",
+    "min_sources",
+    "max_source_age",
+    "outlier_bps",
+    "sanity_bps",
+    "deviation_bps",
+    "heartbeat",
+    "interval",
+)
+
+
 def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a mapping with name, oracle and sources")
+    if unknown := sorted(set(raw) - set(FEED_KEYS)):
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key; use only {', '.join(FEED_KEYS)}")
     sources_raw = _require(raw, "sources", where, "list at least one source")
     if not isinstance(sources_raw, list):
         raise ConfigError(f"{where}.sources: must be a list")
@@ -160,7 +179,13 @@ def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
         sanity_bps=_int(raw.get("sanity_bps", 2_000), f"{where}.sanity_bps", 1),
         deviation_bps=_int(raw.get("deviation_bps", 50), f"{where}.deviation_bps", 0),
         heartbeat=_int(raw.get("heartbeat", 3_600), f"{where}.heartbeat", 1),
+        interval=_int(raw.get("interval", 60), f"{where}.interval", 1),
     )
+    if 3_600 % feed.interval:
+        raise ConfigError(
+            f"{where}.interval: {feed.interval} does not divide 3600; use a divisor such as 60, 300 or 900, so that"
+            " every expiry (Fridays 08:00 UTC) is on the round grid"
+        )
     if feed.min_sources > len(sources):
         raise ConfigError(
             f"{where}.min_sources: {feed.min_sources} but only {len(sources)} sources; add sources or lower it"

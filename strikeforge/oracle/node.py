@@ -1,4 +1,12 @@
-"""The oracle node: per feed and per tick, fetch -> aggregate -> decide -> sign -> publish, with persisted state."""
+"""The oracle node: per feed and per tick, fetch -> aggregate -> decide -> sign -> publish, with persisted state.
+
+Rounds are dated on a grid: a tick at `now` signs for floor(now / interval) * interval, never for `now` itself. The
+interval divides 3600, so every option expiry (Fridays 08:00 UTC, ThetaVault's EXPIRY_OFFSET) is a grid point, and
+the first tick at or after an expiry signs a round dated exactly at it whatever the deviation and the heartbeat say:
+the SignedPriceOracle's round current at expiry is then the expiry's own price (its priceAt evidence), and the next
+grid point's round follows it, so priceAt can prove it without waiting MAX_AGE. A node signs at most one price per
+grid timestamp (a failed publication is not re-signed at another price within its interval).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,18 @@ from strikeforge.ticks import run_ticks
 log = logging.getLogger("strikeforge.oracle")
 BPS = 10_000
 GWEI = 10**9
+WEEK = 604_800
+EXPIRY_OFFSET = 115_200  # Friday 08:00 UTC, as ThetaVault's EXPIRY_OFFSET: expiries are WEEK * k + EXPIRY_OFFSET
+
+
+def round_timestamp(now: int, interval: int) -> int:
+    """The grid timestamp a tick at `now` signs for: floor(now / interval) * interval."""
+    return now // interval * interval
+
+
+def is_expiry(timestamp: int) -> bool:
+    """Whether `timestamp` is an option expiry (a Friday, 08:00 UTC)."""
+    return timestamp % WEEK == EXPIRY_OFFSET
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,7 @@ class FeedWorker:
         self.domain = Domain(chain_id, str(oracle.address))
         self.base, self.quote = str(oracle.BASE()), str(oracle.QUOTE())
         self.rules = Rules(config.min_sources, config.max_source_age, config.outlier_bps, config.sanity_bps)
+        self.signed: tuple[int, int] | None = None  # the last (grid timestamp, price) this worker signed
 
     # -- state against the chain -------------------------------------------------------------------------------
 
@@ -102,7 +123,11 @@ class FeedWorker:
             detail = f"{error}; source failures: {failures}" if failures else str(error)
             log.warning("%s: refusing to sign: %s", name, detail)
             return Outcome(name, "refused", detail)
-        due = self._due(result, last, now)
+        timestamp = round_timestamp(now, self.config.interval)
+        if self.signed is not None and self.signed[0] >= timestamp:
+            detail = f"round {timestamp} already signed; the next one is dated {timestamp + self.config.interval}"
+            return Outcome(name, "skipped", detail, result.price)
+        due = self._due(result, last, timestamp)
         if due is None:
             return Outcome(name, "skipped", "within the deviation threshold and the heartbeat", result.price)
         cap = int(self.publishing.gas_price_cap_gwei * GWEI)
@@ -111,13 +136,18 @@ class FeedWorker:
             detail = f"gas price {Decimal(gas_price) / GWEI} gwei above the cap {self.publishing.gas_price_cap_gwei}"
             log.warning("%s: not publishing: %s", name, detail)
             return Outcome(name, "skipped", detail, result.price)
-        return self.publish(result, now, due)
+        return self.publish(result, timestamp, due)
 
     def _due(self, result: Aggregate, last: Any, now: int) -> str | None:
+        """Why the round dated `now` (a grid timestamp) is due, or None."""
         if last is None:
             return "first round"
         if now <= last.timestamp:
             return None
+        if is_expiry(now):
+            return "expiry round"
+        if is_expiry(last.timestamp):  # a later round proves the expiry round final: no MAX_AGE wait for priceAt
+            return "after expiry"
         moved = abs(result.price - last.price) * BPS
         if moved >= last.price * self.config.deviation_bps and result.price != last.price:
             return f"moved {Decimal(moved) / last.price:.1f} bps"
@@ -126,6 +156,7 @@ class FeedWorker:
         return None
 
     def publish(self, result: Aggregate, now: int, reason: str) -> Outcome:
+        """Sign the round dated `now` (a grid timestamp) with the oracle's threshold of signers and send it."""
         name = self.config.name
         threshold = int(self.oracle.threshold())
         if len(self.signers) < threshold:
@@ -134,6 +165,7 @@ class FeedWorker:
             return Outcome(name, "refused", detail, result.price)
         report = PriceReport(self.base, self.quote, result.price, now)
         signatures = [signer.sign_report(self.domain, report) for signer in self.signers[:threshold]]
+        self.signed = (now, result.price)
         prices = [result.price] * len(signatures)
         self.state.mark_pending(name, now, result.price)
         delay = self.publishing.backoff

@@ -96,7 +96,7 @@ def test_a_role_grant_through_the_timelock_raises_the_schedule_the_execution_and
 @pytest.mark.parametrize(
     ("key", "call", "kind"),
     [
-        ("SignedPriceOracle", lambda c, a: c.set_signers.encode_input([a[1], a[2]], 2), "oracle-signers"),
+        ("SignedPriceOracle", lambda c, a: c.set_signers.encode_input([a[1], a[2], a[3]], 3, 1), "oracle-signers"),
         ("OracleRouter", lambda c, a: c.transfer_ownership.encode_input(a[3]), "ownership"),
         ("OracleRouter", lambda c, a: c.set_disputer.encode_input(a[3]), "config"),
     ],
@@ -143,8 +143,8 @@ def publish(demo, chain, price: int):
     now = chain.pending_timestamp
     report = PriceReport(str(demo.oracle.BASE()), str(demo.oracle.QUOTE()), price, now)
     domain = Domain(chain.chain_id, str(demo.oracle.address))
-    signatures = [signer.sign_report(domain, report) for signer in demo.signers[:2]]
-    return demo.oracle.update(now, [price, price], signatures, sender=demo.publisher)
+    signatures = [signer.sign_report(domain, report) for signer in demo.signers[:3]]
+    return demo.oracle.update(now, [price] * 3, signatures, sender=demo.publisher)
 
 
 def test_a_round_moving_beyond_the_routers_deviation_is_a_critical_alert(epoch, sentinel, chain):

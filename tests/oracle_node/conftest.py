@@ -93,6 +93,9 @@ def keystores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 @pytest.fixture
 def committee_oracle(project, deployer, weth, usdc):
-    """A WETH/USDC SignedPriceOracle whose committee is `signer_keys(3)`, 2 of 3 required."""
-    members = [k.address for k in signer_keys(3)]
-    return project.SignedPriceOracle.deploy(weth, usdc, 600, 15, 10**18, 10**24, members, 2, deployer, sender=deployer)
+    """A WETH/USDC SignedPriceOracle whose committee is `signer_keys(4)`, 3 of 4 required, one faulty tolerated (the
+    deployed shape); the node holds the first three keys."""
+    members = [k.address for k in signer_keys(4)]
+    return project.SignedPriceOracle.deploy(
+        weth, usdc, 600, 15, 10**18, 10**24, members, 3, 1, deployer, sender=deployer
+    )

@@ -54,6 +54,10 @@ def test_a_valid_config_parses(tmp_path):
         ({"publisher": {"ape_account": "x", "test_account": 0}}, "give exactly one of ape_account"),
         ({"feeds": []}, "config.feeds: missing; list the feeds to publish"),
         ({"feeds__0__heartbeat": 0}, "feeds[0].heartbeat: 0 is not an integer >= 1"),
+        ({"feeds__0__interval": 7}, "feeds[0].interval: 7 does not divide 3600; use a divisor"),
+        ({"feeds__0__interval": 0}, "feeds[0].interval: 0 is not an integer >= 1"),
+        ({"feeds__0__intervall": 60}, "feeds[0].intervall: unknown key; use only name, oracle"),
+        ({"feeds__0__max_faulty": 1}, "feeds[0].max_faulty: unknown key"),
     ],
 )
 def test_mistakes_are_named(tmp_path, changes, message):

@@ -1,4 +1,5 @@
-"""The node on a real local chain: publishing on deviation and heartbeat, restarts, gas cap, retries, no key leaks."""
+"""The node on a real local chain: publishing on deviation, heartbeat and expiry, rounds on the interval grid, restarts,
+gas cap, retries, no key leaks."""
 
 from __future__ import annotations
 
@@ -6,14 +7,27 @@ import logging
 from pathlib import Path
 
 import pytest
+from eth_abi import encode
 
 from strikeforge.oracle.config import parse
+from strikeforge.oracle.node import EXPIRY_OFFSET, WEEK
 from strikeforge.oracle.runner import build_node
 from strikeforge.oracle.state import State
 from tests.oracle_node.conftest import PASSWORD, PASSWORD_ENV, Route, signer_keys
+from tests.revert_data import reverts_with
 
 USD = 10**18
 HEARTBEAT = 3_600
+INTERVAL = 60
+MONDAY = 4 * 86_400  # the epoch (day 0) was a Thursday
+
+
+@pytest.fixture(autouse=True)
+def away_from_expiries(chain):
+    """Start each test on a Monday at 00:00 UTC: the tests below that are not about expiries span a few hours, and a
+    Friday 08:00 UTC (an expiry, always a due round) inside them would change what they see."""
+    now = chain.pending_timestamp
+    chain.mine(1, timestamp=now - (now - MONDAY) % WEEK + WEEK)
 
 
 @pytest.fixture
@@ -37,6 +51,7 @@ def make_config(tmp_path: Path, keystores, committee_oracle, sources):
                     "min_sources": min_sources,
                     "deviation_bps": 50,
                     "heartbeat": HEARTBEAT,
+                    "interval": INTERVAL,
                     "sources": [
                         {"type": "http", "name": n, "url": f"{sources.url}/{n}", "path": "data.price", "timeout": "1"}
                         for n in ("a", "b", "c")
@@ -96,7 +111,7 @@ def test_a_move_beyond_the_deviation_threshold_publishes(start, committee_oracle
     node, _ = start()
     node.tick()
     _set_all(sources, "3015")  # +50 bps
-    _advance(chain, 12)
+    _advance(chain, INTERVAL)  # the next grid point
     (outcome,) = node.tick()
     assert outcome.action == "published" and outcome.detail.startswith("moved 50.0 bps")
     assert committee_oracle.latest_price() == 3_015 * USD
@@ -136,8 +151,8 @@ def test_a_round_sent_just_before_a_crash_is_recognised(start, committee_oracle,
     from strikeforge.oracle.report import PriceReport
 
     report = PriceReport(worker.base, worker.quote, 3_000 * USD, now)
-    signatures = [s.sign_report(worker.domain, report) for s in worker.signers[:2]]
-    committee_oracle.update(now, [3_000 * USD] * 2, signatures, sender=accounts[1])
+    signatures = [s.sign_report(worker.domain, report) for s in worker.signers[:3]]
+    committee_oracle.update(now, [3_000 * USD] * 3, signatures, sender=accounts[1])
     state.close()
 
     restarted, restarted_state = start()
@@ -211,7 +226,7 @@ def test_no_key_material_reaches_logs_state_or_reprs(start, sources, chain, capl
     node.tick()
     sources.serve_price("/a", "garbage")
     _set_all(sources, "3100")
-    _advance(chain, 12)
+    _advance(chain, INTERVAL)
     node.tick()
     worker = node.workers[0]
     captured = capsys.readouterr()
@@ -223,3 +238,46 @@ def test_no_key_material_reaches_logs_state_or_reprs(start, sources, chain, capl
         assert bytes(key.key) not in database and secret.encode() not in database
     assert PASSWORD not in text
     assert [repr(s) for s in worker.signers] == [f"KeystoreSigner({k.address})" for k in signer_keys(3)]
+
+
+def test_rounds_are_dated_on_the_interval_grid(start, committee_oracle, chain):
+    chain.pending_timestamp += 37  # off the grid
+    now = chain.pending_timestamp
+    node, _ = start()
+    (outcome,) = node.tick()
+    assert outcome.timestamp == now // INTERVAL * INTERVAL == committee_oracle.latest_timestamp() < now
+
+
+def test_the_first_tick_of_an_expiry_interval_signs_a_round_dated_at_the_expiry(start, committee_oracle, chain):
+    now = chain.pending_timestamp
+    expiry = now - (now - EXPIRY_OFFSET) % WEEK + WEEK  # the next Friday 08:00 UTC
+    chain.pending_timestamp = expiry - 5 * INTERVAL
+    node, _ = start()
+    assert node.tick()[0].action == "published"
+    chain.pending_timestamp = expiry + INTERVAL - 1  # the last second of the expiry's interval
+    (outcome,) = node.tick()  # unchanged price, heartbeat far: published only because the grid point is an expiry
+    assert (outcome.action, outcome.detail, outcome.timestamp) == ("published", "expiry round", expiry)
+    weth, usdc = committee_oracle.BASE(), committee_oracle.QUOTE()
+    with reverts_with("RoundNotFinal(uint256,uint256)", 2, expiry + 600):  # the latest: a report may still land
+        committee_oracle.expiryHint(weth, usdc, expiry)
+    chain.pending_timestamp = expiry + INTERVAL  # the next grid point: a round after it, whatever the price did
+    (outcome,) = node.tick()
+    assert (outcome.action, outcome.detail, outcome.timestamp) == ("published", "after expiry", expiry + INTERVAL)
+    # The oracle's round current at the expiry is the expiry's own round, proven by the next: settlement evidence.
+    chain.mine(1)
+    assert bytes(committee_oracle.expiryHint(weth, usdc, expiry)) == encode(["uint256"], [2])
+    assert committee_oracle.priceAt(weth, usdc, expiry, encode(["uint256"], [2])) == (3_000 * USD, expiry)
+
+
+def test_a_round_is_signed_at_one_price_only(start, committee_oracle, sources, chain):
+    node, _ = start(retries=0)
+    node.workers[0].oracle = FlakyOracle(committee_oracle, failures=1)
+    (failed,) = node.tick()
+    assert failed.action == "failed"
+    _set_all(sources, "3300")  # within the same interval: the round stays signed at the first price, unsent
+    (outcome,) = node.tick()
+    assert outcome.action == "skipped" and outcome.detail.startswith(f"round {failed.timestamp} already signed")
+    _advance(chain, INTERVAL)
+    (outcome,) = node.tick()
+    assert (outcome.action, outcome.timestamp) == ("published", failed.timestamp + INTERVAL)
+    assert committee_oracle.latest_price() == 3_300 * USD
