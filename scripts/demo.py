@@ -21,7 +21,7 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from strikeforge.demo.flow import EpochDemo, Step
+from strikeforge.demo.flow import DemoCheckError, EpochDemo, Step
 from strikeforge.deploy.config import config_path, load
 from strikeforge.paths import find_project_root
 from strikeforge.units import format_units
@@ -47,7 +47,11 @@ def cli(provider: object) -> None:
         console.print(f"  [green]ok[/green] {step.name} ({step.actor}): {step.gas_used:,} gas")
 
     demo = EpochDemo(config, root, provider.name, report)  # type: ignore[attr-defined]
-    epoch = demo.run()
+    try:
+        epoch = demo.run()
+    except DemoCheckError as error:
+        console.print(f"[red]demo failed[/red] in phase {phase[0] or 'setup'}: {error}")
+        raise SystemExit(1) from None
     facts = epoch.facts
     accounts = {**demo.users, "market maker": demo.market_maker, **demo.buyers}
     fee_recipient = demo.vault.fee_recipient()

@@ -20,6 +20,7 @@ from typing import Any
 from strikeforge.deploy.config import DeployConfig
 from strikeforge.deploy.deployment import Outcome, deploy, manifest_path, open_run
 from strikeforge.keeper.service import Keeper, RollLog
+from strikeforge.oracle.aggregate import aggregate
 from strikeforge.oracle.config import FeedConfig, PublisherConfig, ReplaySourceConfig
 from strikeforge.oracle.node import FeedWorker
 from strikeforge.oracle.signing import ApeSigner
@@ -118,6 +119,13 @@ class EpochDemo:
 
         chain.mine(1, timestamp=timestamp)
 
+    def next_block_at(self, timestamp: int) -> None:
+        """Dates the next block exactly (the chain's clock must not be past it)."""
+        from ape import chain
+
+        chain.pending_timestamp = timestamp
+        check(self.now() == timestamp, f"the next block is dated {self.now()}, not {timestamp}")
+
     def now(self) -> int:
         from ape import chain
 
@@ -204,14 +212,34 @@ class EpochDemo:
         }
         self.watcher = Watcher(self.ledger, self.deployer, self.work / "watcher.json")
 
-    def publish_price(self) -> int:
+    def publish_price(self, *, feed: bool = True) -> int:
         """One oracle-node tick at the chain's time; the mock Chainlink feed follows the same market."""
         outcome = self.node.tick(self.now())
         check(outcome.action == "published", f"oracle node did not publish: {outcome.action} ({outcome.detail})")
         self.record(f"oracle node publishes {Decimal(outcome.price or 0) / WAD:.2f}", "publisher", outcome.tx_hash)
-        answer = (outcome.price or 0) // 10 ** (18 - int(self.feed.decimals()))
-        self.record("Chainlink feed update (mock)", "deployer", self.feed.updateAnswer(answer, sender=self.deployer))
+        if feed:
+            self.update_feed(int(outcome.price or 0))
         return int(outcome.price or 0)
+
+    def update_feed(self, price: int) -> None:
+        """A round of the mock Chainlink feed at the chain's time (price 1e18-scaled)."""
+        answer = price // 10 ** (18 - int(self.feed.decimals()))
+        self.record("Chainlink feed update (mock)", "deployer", self.feed.updateAnswer(answer, sender=self.deployer))
+
+    def publish_expiry_rounds(self, expiry: int) -> int:
+        """Both sources' rounds current at expiry, then later rounds that prove them the last ones at or before it.
+
+        The Chainlink round lands a second before expiry; the node's first tick in the expiry's interval signs a
+        round dated exactly at the expiry; a minute later both publish again.
+        """
+        self.next_block_at(expiry - 1)
+        observations, _ = self.node.observe(self.now())
+        self.update_feed(aggregate(observations, self.now(), self.node.rules, None).price)
+        self.next_block_at(expiry)
+        price = self.publish_price(feed=False)
+        self.warp(expiry + 60)
+        self.publish_price()
+        return price
 
     def deposit_and_roll(self) -> None:
         self.phase = "epoch 1"
@@ -284,10 +312,7 @@ class EpochDemo:
         shares = int(self.vault.balanceOf(alice))
         self.record("requestRedeem (all shares)", "alice", self.vault.requestRedeem(shares, alice, alice, sender=alice))
         expiry = self.epoch.facts["expiry"]
-        self.warp(expiry - 60)
-        self.epoch.facts["spot_at_expiry"] = self.publish_price()  # the rounds current at expiry
-        self.warp(expiry + 60)
-        self.publish_price()  # later rounds: evidence that those were the last ones at or before expiry
+        self.epoch.facts["spot_at_expiry"] = self.publish_expiry_rounds(expiry)
         recorded = self.keeper.tick()
         check(recorded.kind == "recorded", f"keeper did not record the expiry price: {recorded.detail}")
         self.record("record expiry price", "keeper", recorded.tx_hash)
