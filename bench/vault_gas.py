@@ -10,9 +10,9 @@ reclaims collateral, charges fees and settles every request. Since M-3 (issue 17
 before writing the options with a call that cannot revert it, and fees are owed, not sent: the recipient pulls them
 (`claim_fees`, measured too). On the pre-issue-17 router, same steady state: roll 593,569 gas before M-3, 592,835
 after (the fee transfer it no longer makes pays for the premium pull's checks); on the issue-17 router (settlement from
-expiry evidence) the roll measures 601,495 and claim_fees 58,522 (a first credit to the recipient). complete_withdraw reads 54,744 or 59,544 from run to
-run: the 4,800-gas refund when the claim empties reserved_for_redemptions depends on a rounding that varies with the
-block timestamps.
+expiry evidence) the roll measures 601,495 and claim_fees 58,522 (a first credit to the recipient). complete_withdraw
+reads 54,744 or 59,544 from run to run: the 4,800-gas refund when the claim empties reserved_for_redemptions depends on
+a rounding that varies with the block timestamps.
 
     python bench/vault_gas.py
 """
