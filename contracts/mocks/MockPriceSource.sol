@@ -32,7 +32,7 @@ contract MockPriceSource is IPriceOracle, IExpiryPriceOracle {
     }
 
     /// @notice Most rounds expiryHint scans back from the latest.
-    uint256 public constant MAX_SCAN = 1_024;
+    uint256 public constant MAX_SCAN = 1024;
 
     Round[] internal _rounds;
     bool public down;

@@ -114,8 +114,9 @@ contract MockPythFeeds is AbstractPyth {
         uint64 minPublishTime,
         uint64 maxPublishTime
     ) external payable override returns (PythStructs.PriceFeed[] memory feeds) {
-        (feeds,) =
-            parsePriceFeedUpdatesWithConfig(updateData, priceIds, minPublishTime, maxPublishTime, false, true, false);
+        (feeds,) = parsePriceFeedUpdatesWithConfig(
+            updateData, priceIds, minPublishTime, maxPublishTime, false, true, false
+        );
     }
 
     /// @inheritdoc AbstractPyth
@@ -126,8 +127,9 @@ contract MockPythFeeds is AbstractPyth {
         uint64 minPublishTime,
         uint64 maxPublishTime
     ) external payable override returns (PythStructs.PriceFeed[] memory feeds) {
-        (feeds,) =
-            parsePriceFeedUpdatesWithConfig(updateData, priceIds, minPublishTime, maxPublishTime, true, true, false);
+        (feeds,) = parsePriceFeedUpdatesWithConfig(
+            updateData, priceIds, minPublishTime, maxPublishTime, true, true, false
+        );
     }
 
     /// @inheritdoc AbstractPyth
