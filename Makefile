@@ -12,9 +12,11 @@ DEMO_NETWORK ?= foundry
 NETWORK ?= ethereum:local:foundry
 DEPLOY_ARGS ?=
 PYTEST_ARGS ?=
-# The contract tests behind the release report's coverage and gas tables (the invariant machines run separately).
-AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py,$(wildcard tests/options/test_*.py tests/oracles/test_*.py \
-	tests/vaults/test_*.py tests/settlement/test_settlement_ledger.py tests/settlement/test_data_challenge.py))
+# The contract tests behind the release report's coverage and gas tables (the invariant machines and their mutation
+# checks run separately).
+AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py %_mutants.py,$(wildcard tests/options/test_*.py \
+	tests/oracles/test_*.py tests/vaults/test_*.py tests/settlement/test_settlement_ledger.py \
+	tests/settlement/test_data_challenge.py))
 
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
