@@ -8,8 +8,9 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 ///         Every privileged function in Strikeforge (oracle committees, router sources, vault fees, buyer, premium,
 ///         strike selector, ...) is owned by an instance of this contract, whose proposers are a Safe, so every change
 ///         is public for `minDelay` seconds before it can run. The floor is the longest exit of a depositor (deploy
-///         code: 8 days of epoch + the router's DISPUTE_PERIOD + SOURCE_GRACE + 1 day of keeper margin): a depositor
-///         who requests redemption when a change is scheduled is paid at a roll under the old terms before it runs.
+///         code: 8 days of epoch + max(the router's SOURCE_GRACE, STALL_PERIOD) + DISPUTE_PERIOD + 1 day of keeper
+///         margin; the vault's guardian pause never lengthens an exit): a depositor who requests redemption when a
+///         change is scheduled is paid at a roll under the old terms before it runs.
 /// @custom:security Threat model. The proposers (a Safe) can schedule any call; they can never make one run sooner
 ///         than DELAY_FLOOR after it is scheduled, neither at deployment nor by `updateDelay` (itself a timelocked
 ///         call). Executors run only what waited out the delay. Nobody can lower DELAY_FLOOR (immutable).

@@ -22,7 +22,11 @@
      controller or an operator it approved. Share price: (assets + 1) / (supply + 10^DECIMALS_OFFSET), the virtual
      offset of snekmate's erc4626, rounded against the user at each conversion.
      Roles (snekmate access_control): the admin (a timelock) sets fees, recipient, buyer, premium floor and strike
-     selector; the keeper rolls; the guardian pauses requests and rolls, never claims.
+     selector; the keeper rolls; the guardian pauses new risk only. Pause, exactly: `requestDeposit` reverts
+     Paused() and a roll writes no new series (OptionsNotWritten "paused"); everything else works as unpaused:
+     `requestRedeem`, claims, `claim_fees`, and the roll's steps (1)-(3): settling the expired series, charging fees,
+     settling every pending redemption and deposit (requested before the pause) at the roll price. With no series
+     open a paused vault may roll again at once, so every later redemption is settled by the next roll.
      Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise): SelfOperator(),
      ZeroAmount(), CapExceeded(uint256), ExceedsClaimable(uint256,uint256), AsyncFlow(), EpochNotDue(uint256),
      PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string).
@@ -36,10 +40,15 @@
                  - The keeper can roll only when due (the open series expired and settled); it cannot choose prices,
                    skip fees or move claims. A missing keeper delays rolls; it takes nothing.
                  - Governance (the admin, a timelock whose delay has a floor of the longest exit: 8 days of epoch +
-                   the router's DISPUTE_PERIOD + SOURCE_GRACE + 1 day) can change fees (bounded: 5% a year, 30% of
-                   gains), the recipient, buyer, premium floor and strike selector, but every change is public
-                   for longer than a depositor needs to request redemption and be paid at a roll under the old
-                   terms. It cannot touch claimable assets or shares. The guardian pauses requests and rolls only.
+                   max(the router's SOURCE_GRACE, STALL_PERIOD) + DISPUTE_PERIOD + 1 day) can change fees (bounded:
+                   5% a year, 30% of gains), the recipient, buyer, premium floor and strike selector, but every
+                   change is public for longer than a depositor needs to request redemption and be paid at a roll
+                   under the old terms. It cannot touch claimable assets or shares.
+                 - The guardian (outside the timelock, no delay, no time limit) must never be able to keep a
+                   depositor in, nor move value: it can only stop new risk (new deposit requests, writing options).
+                   A pause, even in the block a costly change is scheduled and for ever, never blocks
+                   requestRedeem, a due roll's settlement of every pending request at the roll price, or a claim
+                   (F4). It cannot choose prices, fees or whom a roll pays.
                  - A token that blacklists: a blacklisted buyer or recipient is handled above; a blacklisted
                    depositor's own claim fails only for the receiver it names (it may name another). A vault the
                    token blacklists is out of scope (nothing can move).
@@ -48,7 +57,7 @@
                    expiry after STALL_PERIOD, so a halt delays a roll by a bounded time and never stops it; a spot
                    price that cannot be read at a roll only skips that epoch's options.
                  - Claims of settled deposits and redemptions read only the stored roll price: they never depend on
-                   a roll, the oracle, the buyer, the fee recipient or the pause.
+                   a roll, the oracle, the buyer, the fee recipient or the pause; nor do redemption requests.
 @custom:invariants (1) asset.balanceOf(vault) + locked collateral == invested assets + pending deposits + reserved
                        redemption assets + fees owed (totalAssets() is the invested part, premium included).
                    (2) The roll price's supply is totalSupply + unclaimed_deposit_shares + pending redemption shares:
@@ -60,8 +69,12 @@
                        the last roll, performance on the gain since the last roll's invested assets; they are paid
                        only to the fee recipient's claim and only once.
                    (5) The option series' locked collateral covers its maximum payout (OptionsEngine).
-                   (6) Every due roll succeeds whatever the buyer, the fee recipient or the strike selector do, and
-                       settles every pending request; options are written only against a premium already received.
+                   (6) Every due roll succeeds whatever the buyer, the fee recipient, the strike selector or the
+                       guardian do, and settles every pending request; options are written only against a premium
+                       already received, and never while paused.
+                   (7) A redemption requested at any time, paused or not, is settled (claimable at that roll's price)
+                       by the first roll after the open series' expiry (at once if none is open): the pause never
+                       lengthens an exit, so the longest exit (and the timelock's floor) does not depend on it.
 """
 
 from ethereum.ercs import IERC20
@@ -113,7 +126,7 @@ interface IStrikeSelector:
 
 # @notice May roll epochs.
 KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
-# @notice May pause and unpause requests and rolls.
+# @notice May pause and unpause new risk (deposit requests, writing options); never exits.
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 # @notice Virtual share offset (snekmate erc4626's defence against the first-depositor inflation attack).
 DECIMALS_OFFSET: public(constant(uint256)) = 6
@@ -186,7 +199,8 @@ _claimable_redeem: HashMap[address, uint256]
 
 # @notice ERC-7540 operators: controller -> operator -> approved.
 isOperator: public(HashMap[address, HashMap[address, bool]])
-# @notice Requests and rolls are paused (claims never are).
+# @notice New deposit requests and option writing are paused (redemption requests, rolls' settlement and claims
+#         never are).
 paused: public(bool)
 # @notice Fee parameters (admin only).
 management_fee_bps: public(uint256)
@@ -414,8 +428,8 @@ def requestRedeem(shares: uint256, controller: address, owner: address) -> uint2
     @param controller Who may claim the assets.
     @param owner Whose shares: the caller, an owner that made it an operator, or one that approved it (ERC-20).
     @return requestId The epoch of the request.
+    @dev Never paused (F4): a pause must never keep a depositor in.
     """
-    self._check_not_paused()
     if shares == 0:
         raw_revert(method_id("ZeroAmount()"))
     if owner != msg.sender and not self.isOperator[owner][msg.sender]:
@@ -723,11 +737,11 @@ def convertToAssets(shares: uint256) -> uint256:
 def roll() -> uint256:
     """
     @notice Ends the epoch: settles the expired series, charges fees, settles requests at the roll price, writes and
-            sells the next series. Keeper only; not while paused; with a series open, not before its expiry.
+            sells the next series. Keeper only; with a series open, not before its expiry. While paused it does all
+            of that except writing the next series (F4: a pause never delays an exit; it only stops new risk).
     @return The new epoch.
     """
     access_control._check_role(KEEPER_ROLE, msg.sender)
-    self._check_not_paused()
     series: uint256 = self.current_series
     if series != 0:
         if block.timestamp < self.current_expiry:
@@ -824,7 +838,10 @@ def set_parameters(
 @external
 def set_paused(paused_: bool):
     """
-    @notice Pauses or resumes requests and rolls (claims of what is claimable are never paused). Guardian only.
+    @notice Pauses or resumes new risk: while paused, `requestDeposit` reverts Paused() and a roll writes no
+            options (OptionsNotWritten "paused"). Nothing a depositor needs to leave is ever paused: `requestRedeem`,
+            the roll's settlement of the expired series, its fees and its settlement of every pending request at the
+            roll price, and every claim. Guardian only; no time limit is needed, since a pause never delays an exit.
     @param paused_ True to pause.
     """
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
@@ -905,6 +922,9 @@ def _open_series(closing: uint256) -> (uint256, uint256):
     buyer_: address = self.buyer
     investable: uint256 = self._invested()
     if buyer_ == empty(address) or investable == 0:
+        return 0, 0
+    if self.paused:
+        log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="paused")
         return 0, 0
     ok: bool = False
     response: Bytes[32] = b""

@@ -94,10 +94,14 @@ class Governance:
 
 
 # The longest exit of a depositor who asks to leave when a change is scheduled (issue 17, M-4): an epoch's expiry is
-# at most a week + 1 day after its roll, then the router's dispute period and source grace before the expiry price
-# is final and the roll can pay, plus a day of keeper margin.
+# at most a week + 1 day after its roll; the router records the expiry price at the latest from expiry + SOURCE_GRACE
+# (one source halted) or expiry + STALL_PERIOD (every source halted: their last rounds before expiry), and it is
+# final DISPUTE_PERIOD later, when the roll can pay; plus a day of keeper margin. The guardian's pause does not
+# lengthen it (ThetaVault: requestRedeem and the roll's settlement are never paused, F4).
 EPOCH_EXIT = 8 * 86_400
 KEEPER_MARGIN = 86_400
+# The longest STALL_PERIOD a config may give the router (F3): every day of it is a day of every governance delay.
+MAX_STALL_PERIOD = 3 * 86_400
 
 
 @dataclass(frozen=True)
@@ -316,19 +320,33 @@ def _governance(reader: _Reader, raw: dict[str, Any]) -> Governance:
     oracle = reader.section(raw, "oracle", "")
     dispute_period = reader.int(oracle, "dispute_period", "oracle", 1)
     source_grace = reader.int(oracle, "source_grace", "oracle", 0) if "source_grace" in oracle else 0
-    bound = longest_exit(dispute_period, source_grace)
+    stall_period = _stall_period(reader, oracle)
+    bound = longest_exit(dispute_period, source_grace, stall_period)
     if delay < bound:
         raise ConfigError(
-            f"governance.timelock_delay: {delay} s is below the longest exit {bound} s (8 days + oracle.dispute_period"
-            f" {dispute_period} + oracle.source_grace {source_grace} + 1 day); raise it to at least {bound}"
+            f"governance.timelock_delay: {delay} s is below the longest exit {bound} s (8 days +"
+            f" max(oracle.source_grace {source_grace}, oracle.stall_period {stall_period}) + oracle.dispute_period"
+            f" {dispute_period} + 1 day); raise it to at least {bound}"
         )
     return Governance(safe=safe, timelock_delay=delay, delay_floor=bound)
 
 
-def longest_exit(dispute_period: int, source_grace: int) -> int:
+def longest_exit(dispute_period: int, source_grace: int, stall_period: int) -> int:
     """The least timelock delay (s): a depositor who requests redemption when a change is scheduled is paid at a roll
-    under the old terms before it runs (EPOCH_EXIT + dispute period + source grace + KEEPER_MARGIN)."""
-    return EPOCH_EXIT + dispute_period + source_grace + KEEPER_MARGIN
+    under the old terms before it runs (EPOCH_EXIT + max(source grace, stall period) + dispute period +
+    KEEPER_MARGIN: with every source halted the router records the expiry only from expiry + STALL_PERIOD)."""
+    return EPOCH_EXIT + max(source_grace, stall_period) + dispute_period + KEEPER_MARGIN
+
+
+def _stall_period(reader: _Reader, oracle: dict[str, Any]) -> int:
+    """oracle.stall_period, at most MAX_STALL_PERIOD (it lengthens the longest exit, so every governance delay)."""
+    stall_period = reader.int(oracle, "stall_period", "oracle", 1)
+    if stall_period > MAX_STALL_PERIOD:
+        raise ConfigError(
+            f"oracle.stall_period: {stall_period} s is above the most {MAX_STALL_PERIOD} s (3 days): every second of"
+            f" it lengthens the longest exit and so the timelock delay; lower it to at most {MAX_STALL_PERIOD}"
+        )
+    return stall_period
 
 
 def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
@@ -393,7 +411,7 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     if chainlink.max_price < chainlink.min_price:
         raise ConfigError("oracle.chainlink.max_price: below min_price; swap them")
     source_grace = reader.int(section, "source_grace", "oracle", 1, 7 * 86_400)
-    stall_period = reader.int(section, "stall_period", "oracle", 1, 30 * 86_400)
+    stall_period = _stall_period(reader, section)
     if stall_period < source_grace:
         raise ConfigError(
             f"oracle.stall_period: {stall_period} s is below oracle.source_grace {source_grace} s; raise it to at least"

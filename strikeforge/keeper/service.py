@@ -97,8 +97,7 @@ class Keeper:
         epoch = int(self.vault.epoch())
         if self.rolls.status(self.key, epoch) == "done":
             return Action("idle", "this epoch's roll is already recorded as done", epoch)
-        if bool(self.vault.paused()):
-            return Action("waiting", "the vault is paused", epoch)
+        # A paused vault still rolls (ThetaVault F4): the roll settles exits and writes no options.
         series = int(self.vault.current_series())
         if series:
             expiry = int(self.vault.current_expiry())

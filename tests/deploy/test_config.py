@@ -112,34 +112,67 @@ def test_bad_input_names_the_field_and_the_fix(make, path, value, message):
 @pytest.mark.parametrize("make", [local, sepolia])
 def test_m4_the_config_check_refuses_a_timelock_delay_shorter_than_the_longest_exit(make):
     """M-4: governance must not be faster than a depositor's exit. The bound is 8 days (an epoch's expiry is at most
-    a week + 1 day after its roll) + the router's dispute period + its source grace + 1 day; the old check let
-    local chains use 60 s and testnets two days."""
+    a week + 1 day after its roll) + max(the router's source grace, its stall period) + its dispute period + 1 day;
+    the old check let local chains use 60 s and testnets two days."""
     raw = make()
     dispute = raw["oracle"]["dispute_period"]
-    grace = raw["oracle"].get("source_grace", 0)
-    bound = 8 * 86_400 + dispute + grace + 86_400
-    assert longest_exit(dispute, grace) == bound
+    grace, stall = raw["oracle"]["source_grace"], raw["oracle"]["stall_period"]
+    bound = 8 * 86_400 + max(grace, stall) + dispute + 86_400
+    assert longest_exit(dispute, grace, stall) == bound
     for short in (60, 172_800, bound - 1):
         raw["governance"]["timelock_delay"] = short
         message = (
             rf"^governance\.timelock_delay: {short} s is below the longest exit {bound} s \(8 days \+"
-            rf" oracle\.dispute_period {dispute} \+ oracle\.source_grace {grace} \+ 1 day\); raise it to at"
-            rf" least {bound}$"
+            rf" max\(oracle\.source_grace {grace}, oracle\.stall_period {stall}\) \+ oracle\.dispute_period"
+            rf" {dispute} \+ 1 day\); raise it to at least {bound}$"
         )
         with pytest.raises(ConfigError, match=message):
             parse(raw)
     raw["governance"]["timelock_delay"] = bound
     governance = parse(raw).governance
     assert (governance.timelock_delay, governance.delay_floor) == (bound, bound)  # the floor given to the timelock
-    raw["oracle"]["source_grace"] = 7_200  # the router's grace lengthens the exit
-    with pytest.raises(ConfigError, match=rf"below the longest exit {bound + 7_200 - grace} s"):
+    raw["oracle"]["dispute_period"] = dispute + 7_200  # the router's dispute period lengthens the exit
+    with pytest.raises(ConfigError, match=rf"below the longest exit {bound + 7_200} s"):
         parse(raw)
 
 
-def test_m4_checked_in_configs_give_the_timelock_ten_days_or_the_longest_exit():
+@pytest.mark.parametrize("make", [local, sepolia])
+def test_f3_the_longest_exit_waits_for_the_routers_stall_period(make):
+    """F3 (audit of M-4): with every source halted the router records an expiry only from expiry + STALL_PERIOD, so
+    the floor counts max(source_grace, stall_period), not source_grace: a 3-day stall period needs 8 + 3 + 1 days +
+    the dispute period. The old check accepted the 8 + 1 days + grace + dispute period it computed."""
+    raw = make()
+    dispute, grace = raw["oracle"]["dispute_period"], raw["oracle"]["source_grace"]
+    raw["oracle"]["stall_period"] = 3 * 86_400
+    bound = 12 * 86_400 + dispute
+    raw["governance"]["timelock_delay"] = 9 * 86_400 + grace + dispute  # the old bound
+    with pytest.raises(ConfigError, match=rf"^governance\.timelock_delay: .* below the longest exit {bound} s"):
+        parse(raw)
+    raw["governance"]["timelock_delay"] = bound
+    assert parse(raw).governance.delay_floor == bound
+
+
+@pytest.mark.parametrize("stall", [3 * 86_400 + 1, 30 * 86_400])
+def test_f3_the_config_check_caps_the_stall_period(stall):
+    """F3: every second of STALL_PERIOD is a second of every governance delay, so a config may give at most 3 days;
+    the old check took up to 30 (with a timelock delay that did not count it). One line: field, value, fix."""
+    raw = sepolia()
+    raw["oracle"]["stall_period"] = stall
+    raw["governance"]["timelock_delay"] = 60 * 86_400
+    message = (
+        rf"^oracle\.stall_period: {stall} s is above the most 259200 s \(3 days\): every second of it lengthens the"
+        r" longest exit and so the timelock delay; lower it to at most 259200$"
+    )
+    with pytest.raises(ConfigError, match=message) as refused:
+        parse(raw)
+    assert "\n" not in str(refused.value)
+
+
+def test_m4_checked_in_configs_give_the_timelock_the_longest_exit_in_whole_days():
     for path in sorted(CONFIGS.glob("*.yaml")):
         governance = load(path).governance
-        assert governance.timelock_delay == max(864_000, governance.delay_floor), path.name
+        days = -(-governance.delay_floor // 86_400)
+        assert governance.timelock_delay == max(864_000, days * 86_400), path.name
 
 
 def test_unknown_section_is_refused():

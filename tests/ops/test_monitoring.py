@@ -252,7 +252,7 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
     assert sum(s.value for s in oracle["strikeforge_oracle_rounds"].samples if s.name.endswith("_total")) == 1
     keeper, keeper_health = scraped["keeper"]
     assert sample(keeper, "strikeforge_keeper_epoch") == int(demo.vault.epoch())
-    assert keeper_health["last_action"] == "waiting"  # the vault is paused
+    assert keeper_health["last_action"] == "waiting"  # the series is open (a pause no longer stops a roll)
     sequencer_metrics, _ = scraped["sequencer"]
     assert sample(sequencer_metrics, "strikeforge_sequencer_requests_total", route="post_order", result="screened") == 1
     watcher_metrics, _ = scraped["watcher"]

@@ -82,11 +82,12 @@ def test_a_restart_after_an_unrecorded_roll_does_not_roll_again(vault, engine, r
     restarted.close()
 
 
-def test_a_paused_vault_waits(keeper_service, vault, users, guardian):
+def test_a_paused_vault_still_rolls_its_exits(keeper_service, vault, users, guardian):
+    """F4: a pause never delays an exit, so the keeper rolls a paused vault: requests settle, no options written."""
     vault.requestDeposit(10 * ONE, users[0], users[0], sender=users[0])
     vault.set_paused(True, sender=guardian)
-    assert keeper_service.tick().kind == "waiting"
-    assert vault.epoch() == 1
+    assert keeper_service.tick().kind == "rolled"
+    assert vault.epoch() == 2 and vault.current_series() == 0 and vault.maxMint(users[0]) > 0
 
 
 def test_the_command_rolls_once_over_several_ticks(vault, users, tmp_path, accounts, keeper):

@@ -236,17 +236,20 @@ def test_fees_are_capped(vault, deployer, fee_recipient, buyer, selector):
         vault.set_parameters(501, 0, fee_recipient, buyer, PREMIUM, selector, sender=deployer)
 
 
-def test_the_guardian_pauses_requests_and_rolls_but_never_claims(bare_vault, users, keeper, guardian):
+def test_the_guardian_pauses_new_deposits_and_options_but_never_exits_or_claims(bare_vault, users, keeper, guardian):
+    """F4: a pause stops new risk only. requestDeposit reverts Paused(); requestRedeem, the roll's settlement of
+    pending requests and every claim go on (the buyer-less bare vault writes no options anyway)."""
     alice = users[0]
     bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     bare_vault.roll(sender=keeper)
     bare_vault.set_paused(True, sender=guardian)
     with reverts_with("Paused()"):
         bare_vault.requestDeposit(ONE, alice, alice, sender=alice)
-    with reverts_with("Paused()"):
-        bare_vault.roll(sender=keeper)
     bare_vault.deposit(10 * ONE, alice, sender=alice)  # claiming what is claimable still works
     assert bare_vault.balanceOf(alice) == 10 * ONE * OFFSET
+    bare_vault.requestRedeem(ONE * OFFSET, alice, alice, sender=alice)
+    bare_vault.roll(sender=keeper)
+    assert bare_vault.maxWithdraw(alice) == ONE and bare_vault.total_pending_redeem_shares() == 0
 
 
 def test_only_the_guardian_pauses(bare_vault, users):

@@ -1,7 +1,9 @@
 """ThetaVault header invariants as a Hypothesis state machine on the in-process engine: requests, claims, rolls over
 in- and out-of-the-money expiries, donations, and (M-3) a hostile buyer (revokes its approval, spends its balance, is
-blacklisted) and a hostile fee recipient (blacklisted) on a token that refuses by revert or by `false`. Every due roll
-succeeds and settles every pending request; options are written exactly when the buyer pays; owed fees are pulled."""
+blacklisted) and a hostile fee recipient (blacklisted) on a token that refuses by revert or by `false`, and (F4) a
+hostile guardian pausing and resuming at any moment. Every due roll succeeds and settles every pending request;
+options are written exactly when the buyer pays and the vault is not paused; owed fees are pulled; a redemption
+requested at any time, paused or not, is settled by the first roll after the open series' expiry."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ PREMIUM = ONE // 100
 
 
 class VaultMachine(ChainMachine):
-    ACTORS = (*USERS, "buyer", "keeper", "treasury")
+    ACTORS = (*USERS, "buyer", "keeper", "treasury", "guardian")
     types: ClassVar[dict] = {}
 
     @classmethod
@@ -51,6 +53,7 @@ class VaultMachine(ChainMachine):
         )
         engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=d)
         vault.grantRole(vault.KEEPER_ROLE(), actors["keeper"], sender=d)
+        vault.grantRole(vault.GUARDIAN_ROLE(), actors["guardian"], sender=d)
         # No management fee: the share price may then fall only through option payouts.
         vault.set_parameters(0, 1_000, actors["treasury"], actors["buyer"], PREMIUM, selector, sender=d)
         for who in (*USERS, "buyer"):
@@ -61,6 +64,13 @@ class VaultMachine(ChainMachine):
     def __init__(self):
         super().__init__()
         self.last_price = None  # (assets + 1, supply + offset) at the last roll
+        self.asked_to_leave: dict[str, int] = {}  # user -> shares requested for redemption since the last roll
+
+    # -- hostile guardian (F4): pauses or resumes at any moment, e.g. in the block a costly change is scheduled ----
+
+    @rule(paused=st.booleans())
+    def guardian_pauses(self, paused):
+        self.c.vault.set_paused(paused, sender=self.who("guardian"))
 
     # -- hostile buyer and fee recipient (M-3) ----------------------------------------------------------------------
 
@@ -111,6 +121,10 @@ class VaultMachine(ChainMachine):
 
     @rule(who=actor(*USERS), assets=st.one_of(st.integers(1, 10**6), st.integers(1, 1_000 * ONE)))
     def request_deposit(self, who, assets):
+        if self.c.vault.paused():  # a pause stops new deposits (new risk), nothing else
+            with pytest.raises(RevertError):
+                self.c.vault.requestDeposit(assets, self.who(who), self.who(who), sender=self.who(who))
+            return
         self.c.vault.requestDeposit(assets, self.who(who), self.who(who), sender=self.who(who))
 
     @rule(who=actor(*USERS), fraction=st.integers(1, 100))
@@ -120,7 +134,9 @@ class VaultMachine(ChainMachine):
             with pytest.raises(RevertError):
                 self.c.vault.requestRedeem(shares, self.who(who), self.who(who), sender=self.who(who))
             return
+        # Never paused (F4): whatever the guardian did, the request goes through.
         self.c.vault.requestRedeem(shares, self.who(who), self.who(who), sender=self.who(who))
+        self.asked_to_leave[who] = self.asked_to_leave.get(who, 0) + shares
 
     @rule(who=actor(*USERS), fraction=st.integers(1, 100))
     def claim_shares(self, who, fraction):
@@ -150,8 +166,13 @@ class VaultMachine(ChainMachine):
     def donate(self, who, assets):
         self.c.weth.transfer(self.c.vault, assets, sender=self.who(who))
 
-    @rule(price=st.one_of(st.integers(2_000 * ONE, 3_300 * ONE), st.integers(3_301 * ONE, 6_000 * ONE)))
-    def roll(self, price):
+    @rule(
+        price=st.one_of(st.integers(2_000 * ONE, 3_300 * ONE), st.integers(3_301 * ONE, 6_000 * ONE)),
+        pause=st.sampled_from((None, True, False)),
+    )
+    def roll(self, price, pause):
+        """The first roll after the open series' expiry (at once if none is open); the guardian may pause or resume
+        in the same block, just before it (`pause`)."""
         c = self.c
         series = c.vault.current_series()
         payout = False
@@ -162,10 +183,22 @@ class VaultMachine(ChainMachine):
             record_expiry(c.router, c.weth, c.usdc, expiry, self.who("deployer"))
             self.chain.warp(DISPUTE)
             payout = price > c.engine.series(series)[7]  # above the call's strike
+        if pause is not None:
+            c.vault.set_paused(pause, sender=self.who("guardian"))
+        paused = c.vault.paused()
         buyer = self.who("buyer")
         buyer_before = c.weth.balanceOf(buyer)
-        # Every due roll succeeds, whatever the buyer and the fee recipient do (a revert here fails the machine).
+        claimable_before = {u: c.vault.maxRedeem(self.who(u)) for u in self.asked_to_leave}
+        # Every due roll succeeds, whatever the buyer, the fee recipient and the guardian do (a revert here fails the
+        # machine).
         c.vault.roll(sender=self.who("keeper"))
+        # Every redemption asked for since the last roll, paused or not, is now claimable at this roll's price.
+        for u, shares in self.asked_to_leave.items():
+            assert c.vault.maxRedeem(self.who(u)) == claimable_before[u] + shares
+            assert c.vault.pendingRedeemRequest(c.vault.epoch(), self.who(u)) == 0
+        if self.asked_to_leave:
+            event("roll paid a redemption while paused" if paused else "roll paid a redemption")
+        self.asked_to_leave = {}
         event("roll with an in-the-money payout" if payout else "roll without payout")
         # It settled every pending request.
         assert c.vault.total_pending_deposits() == 0 and c.vault.total_pending_redeem_shares() == 0
@@ -175,6 +208,9 @@ class VaultMachine(ChainMachine):
         paid = buyer_before - c.weth.balanceOf(buyer)
         if invested == 0:
             assert c.vault.current_series() == 0
+        elif paused:
+            assert (c.vault.current_series(), paid) == (0, 0)
+            event("roll wrote nothing: paused")
         elif self._buyer_can_pay(premium) or paid:
             assert (c.vault.current_series() != 0, paid) == (True, premium)
             event("roll sold the options")
