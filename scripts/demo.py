@@ -84,6 +84,11 @@ def cli(provider: object) -> None:
     economics.add_column("value", justify="right")
     economics.add_row("spot at the roll (USDC)", format_units(facts["spot_at_roll"], 18))
     economics.add_row("strike (USDC)", format_units(facts["strike"], 18))
+    if "strike_delta" in facts["rolls"][0]:
+        roll = facts["rolls"][0]
+        economics.add_row("strike selector", "DeltaStrikeSelector (10-delta)")
+        economics.add_row("implied vol at the roll", f"{roll['implied_vol'] / 10**16:.2f}%")
+        economics.add_row("strike delta", format_units(roll["strike_delta"], 18, 6))
     economics.add_row("settlement price (USDC)", format_units(facts["settlement_price"], 18))
     economics.add_row("options written", format_units(facts["options_written"], 18))
     economics.add_row("premium paid to the vault (WETH)", format_units(facts["premium"], 18, 4))
@@ -110,6 +115,7 @@ def cli(provider: object) -> None:
         "contracts": epoch.deployment.run.manifest.contracts() if epoch.deployment else {},
         "series": {k: facts[k] for k in ("series", "strike", "expiry", "options_written", "premium")},
         "spot_at_roll": facts["spot_at_roll"],
+        "rolls": facts["rolls"],  # each roll's strike and expiry (with the delta selector: its delta and the vol)
         "settlement_price": facts["settlement_price"],
         "payouts": {"market_maker": facts["market_maker_payout"], "ledger_positions": facts["ledger_position_value"]},
         "fees": facts["fees_claimed"],

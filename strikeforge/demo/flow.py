@@ -39,6 +39,7 @@ TRADES = (("dave", 20, "60"), ("erin", 10, "62"))  # (buyer, options, USDC per o
 BUYER_CASH = 5_000  # USDC each buyer deposits on the ledger
 REPLAY = Path("oracles/replay/demo-eth-usd.csv")  # offset (s from the start), price
 SECOND_SOURCE_BPS = 4  # the second replay source quotes 0.04% above the first
+IMPLIED_VOL = Decimal("0.50")  # the vol sources' annualised implied vol (1 = 100%): the delta selector's input
 
 
 class DemoCheckError(RuntimeError):
@@ -79,6 +80,18 @@ def write_replay(start: int, folder: Path) -> list[Path]:
             price = Decimal(row["price"]) * (10_000 + bps) / 10_000
             lines.append(f"{start + int(row['offset'])},{price.quantize(Decimal('0.01'))}")
         path.write_text("\n".join(lines) + "\n")
+        files.append(path)
+    return files
+
+
+def write_vol_replay(start: int, folder: Path) -> list[Path]:
+    """Two implied-vol sources (IMPLIED_VOL flat, the second 0.04% above), one row every 6 hours for 16 days."""
+    files = []
+    for name, bps in (("vol-a", 0), ("vol-b", SECOND_SOURCE_BPS)):
+        path = folder / f"{name}.csv"
+        vol = (IMPLIED_VOL * (10_000 + bps) / 10_000).quantize(Decimal("0.0001"))
+        rows = [f"{start + offset},{vol}" for offset in range(0, 16 * 86_400, 21_600)]
+        path.write_text("timestamp,price\n" + "\n".join(rows) + "\n")
         files.append(path)
     return files
 
@@ -147,6 +160,8 @@ class EpochDemo:
             self.store.close()
             self.rolls.close()
             self.node.state.close()
+            if self.vol_node is not None:
+                self.vol_node.state.close()
         return self.epoch
 
     def deploy(self) -> None:
@@ -165,6 +180,8 @@ class EpochDemo:
         self.vault, self.engine = self.c["ThetaVault"], self.c["OptionsEngine"]
         self.router, self.ledger = self.c["OracleRouter"], self.c["SettlementLedger"]
         self.oracle, self.feed = self.c["SignedPriceOracle"], self.c["ChainlinkFeed"]
+        self.vol_oracle = self.c.get("SignedVolOracle")  # with the delta strike selector (the default)
+        self.selector = self.c.get("DeltaStrikeSelector")
         self.project = project
 
     def fund(self) -> None:
@@ -198,6 +215,24 @@ class EpochDemo:
             gas_price=lambda: chain.provider.gas_price,
             sleep=lambda seconds: None,
         )
+        self.vol_node = None
+        if self.vol_oracle is not None:
+            vol_sources = [ReplaySource(ReplaySourceConfig(p.stem, p)) for p in write_vol_replay(start, self.work)]
+            vol_feed = FeedConfig(
+                "ETH IV", str(self.vol_oracle.address), tuple(), min_sources=2, max_source_age=86_400, kind="volatility"
+            )
+            self.vol_node = FeedWorker(
+                vol_feed,
+                vol_sources,
+                self.vol_oracle,
+                self.signers,
+                self.publisher,
+                PublisherConfig(gas_price_cap_gwei=Decimal(10_000), retries=0),
+                State(self.work / "oracle-vol.sqlite"),
+                chain.chain_id,
+                gas_price=lambda: chain.provider.gas_price,
+                sleep=lambda seconds: None,
+            )
         self.rolls = RollLog(self.work / "rolls.sqlite")
         self.keeper = Keeper(self.vault, self.engine, self.router, self.keeper_account, self.rolls, self.now)
         self.store = Store(self.work / "sequencer.db")
@@ -220,6 +255,31 @@ class EpochDemo:
         if feed:
             self.update_feed(int(outcome.price or 0))
         return int(outcome.price or 0)
+
+    def publish_vol(self) -> None:
+        """One tick of the node's implied-vol feed before a roll (the delta selector refuses a stale vol)."""
+        if self.vol_node is None:
+            return
+        outcome = self.vol_node.tick(self.now())
+        published = outcome.action == "published"
+        check(published, f"oracle node did not publish the vol: {outcome.action} ({outcome.detail})")
+        vol = Decimal(outcome.price or 0) / WAD
+        self.record(f"oracle node publishes implied vol {vol:.1%}", "publisher", outcome.tx_hash)
+
+    def check_strike(self, receipt_hash: str) -> None:
+        """The written strike is the selector's 10-delta pick at the roll's block (recomputed from its inputs)."""
+        from ape import chain
+
+        series = self.engine.series(int(self.vault.current_series()))
+        facts = {"strike": int(series.strike), "expiry": int(series.expiry)}
+        if self.selector is not None:
+            at = int(chain.provider.get_receipt(receipt_hash).timestamp)
+            vol = int(self.vol_oracle.latest_price())
+            spot = int(self.router.getPrice(self.weth, self.usdc)[0])
+            strike, delta = self.selector.pick(spot, vol, facts["expiry"] - at, bool(self.vault.IS_PUT()))
+            check(int(strike) == facts["strike"], f"strike {facts['strike']} is not the selector's pick {strike}")
+            facts |= {"strike_delta": int(delta), "implied_vol": vol, "selector": "DeltaStrikeSelector"}
+        self.epoch.facts.setdefault("rolls", []).append(facts)
 
     def update_feed(self, price: int) -> None:
         """A round of the mock Chainlink feed at the chain's time (price 1e18-scaled)."""
@@ -247,9 +307,11 @@ class EpochDemo:
             amount = DEPOSITS[name] * WAD
             self.record("requestDeposit", name, self.vault.requestDeposit(amount, user, user, sender=user))
         self.epoch.facts["spot_at_roll"] = self.publish_price()
+        self.publish_vol()
         action = self.keeper.tick()
         check(action.kind == "rolled", f"keeper did not roll: {action.kind} ({action.detail})")
         self.record("roll: strike chosen, calls written and sold", "keeper", action.tx_hash)
+        self.check_strike(action.tx_hash)
         self.series = int(self.vault.current_series())
         series = self.engine.series(self.series)
         token = self.project.OptionToken.at(self.engine.tokenOf(self.series))
@@ -317,10 +379,12 @@ class EpochDemo:
         check(recorded.kind == "recorded", f"keeper did not record the expiry price: {recorded.detail}")
         self.record("record expiry price", "keeper", recorded.tx_hash)
         self.warp(self.now() + self.config.oracle.dispute_period)
-        self.publish_price()  # the next series is struck on a fresh spot
+        self.publish_price()  # the next series is struck on a fresh spot...
+        self.publish_vol()  # ...and a fresh vol
         rolled = self.keeper.tick()
         check(rolled.kind == "rolled", f"keeper did not roll after expiry: {rolled.kind} ({rolled.detail})")
         self.record("roll: series settled, collateral reclaimed, next series sold", "keeper", rolled.tx_hash)
+        self.check_strike(rolled.tx_hash)
         series = self.engine.series(self.series)
         check(bool(series.settled), "the expired series is not settled")
         options = int(self.token.balanceOf(self.market_maker))

@@ -115,6 +115,11 @@ class SignedOracle:
     max_price: Decimal
 
 
+# The DeltaStrikeSelector's and the pricer's volatility domain (1 = 100%/yr): a vol feed's bounds must lie within it.
+MIN_VOL, MAX_VOL = Decimal("0.01"), Decimal(5)
+SELECTORS = ("delta", "percent")
+
+
 @dataclass(frozen=True)
 class Chainlink:
     feed: AddressRef | None
@@ -138,6 +143,7 @@ class Oracle:
     max_expiry_lag: int
     signed: SignedOracle
     chainlink: Chainlink
+    volatility: SignedOracle | None = None  # the implied-vol feed (min_price/max_price: vol bounds, 1 = 100%/yr)
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,10 @@ class Vault:
     premium: Decimal
     keeper: AddressRef
     guardian: AddressRef
+    strike_selector: str = "delta"  # "delta" (DeltaStrikeSelector) or "percent" (PercentOtmStrikeSelector, otm_bps)
+    target_delta: Decimal = Decimal("0.10")  # |delta|: calls +target_delta, puts -target_delta
+    max_vol_age: int = 3_600  # s: the selector refuses an older vol round
+    rate: Decimal = Decimal(0)  # annual rate in the deltas (0.05 = 5%)
 
 
 @dataclass(frozen=True)
@@ -349,39 +359,64 @@ def _stall_period(reader: _Reader, oracle: dict[str, Any]) -> int:
     return stall_period
 
 
-def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
-    section = reader.section(raw, "oracle", "")
-    signed = reader.section(section, "signed", "oracle")
-    signers = reader.addresses(signed, "signers", "oracle.signed")
-    threshold = reader.int(signed, "threshold", "oracle.signed", 1, len(signers))
+def _committee(
+    reader: _Reader, signed: dict[str, Any], where: str, inherit: SignedOracle | None = None
+) -> SignedOracle:
+    """A SignedPriceOracle committee and limits; with `inherit`, signers, threshold and max_faulty default to its."""
+    if inherit is not None and "signers" not in signed:
+        signers, threshold, max_faulty = inherit.signers, inherit.threshold, inherit.max_faulty
+    else:
+        signers = reader.addresses(signed, "signers", where)
+        threshold = reader.int(signed, "threshold", where, 1, len(signers))
+        max_faulty = reader.int(signed, "max_faulty", where, 0)
     if threshold * 2 <= len(signers):
         raise ConfigError(
-            f"oracle.signed.threshold: {threshold} of {len(signers)} is not a strict majority; raise it"
+            f"{where}.threshold: {threshold} of {len(signers)} is not a strict majority; raise it"
             f" to {len(signers) // 2 + 1}"
         )
-    max_faulty = reader.int(signed, "max_faulty", "oracle.signed", 0)
     if not reader.local and max_faulty < 1:
         raise ConfigError(
-            "oracle.signed.max_faulty: 0 lets one signer set the price; off local networks give at least 1"
+            f"{where}.max_faulty: 0 lets one signer set the price; off local networks give at least 1"
             " (and threshold >= 3: four signers keep the feed live with one down)"
         )
     if threshold < 2 * max_faulty + 1:
         least = 2 * max_faulty + 1
         raise ConfigError(
-            f"oracle.signed.threshold: {threshold} is below 2 * max_faulty + 1 = {least}; raise it to {least} (with"
+            f"{where}.threshold: {threshold} is below 2 * max_faulty + 1 = {least}; raise it to {least} (with"
             f" {least} to {2 * least - 1} signers) or lower max_faulty to {(threshold - 1) // 2}"
         )
-    signed_config = SignedOracle(
+    bounds = ("min_vol", "max_vol") if inherit is not None else ("min_price", "max_price")
+    return SignedOracle(
         signers=signers,
         threshold=threshold,
         max_faulty=max_faulty,
-        max_age=reader.int(signed, "max_age", "oracle.signed", 1),
-        max_future_drift=reader.int(signed, "max_future_drift", "oracle.signed", 0, 86_400),
-        min_price=reader.amount(signed, "min_price", "oracle.signed"),
-        max_price=reader.amount(signed, "max_price", "oracle.signed"),
+        max_age=reader.int(signed, "max_age", where, 1),
+        max_future_drift=reader.int(signed, "max_future_drift", where, 0, 86_400),
+        min_price=reader.amount(signed, bounds[0], where),
+        max_price=reader.amount(signed, bounds[1], where),
     )
+
+
+def _volatility(reader: _Reader, raw: dict[str, Any], signed: SignedOracle) -> SignedOracle:
+    """oracle.volatility: the implied-vol feed's committee (oracle.signed's unless given), age and bounds."""
+    where = "oracle.volatility"
+    config = _committee(reader, raw, where, inherit=signed)
+    if not MIN_VOL <= config.min_price <= config.max_price <= MAX_VOL:
+        raise ConfigError(
+            f"{where}: min_vol {config.min_price} and max_vol {config.max_price} must satisfy"
+            f" {MIN_VOL} <= min_vol <= max_vol <= {MAX_VOL} (1 = 100%/yr, the pricer's domain)"
+        )
+    return config
+
+
+def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
+    section = reader.section(raw, "oracle", "")
+    signed_config = _committee(reader, reader.section(section, "signed", "oracle"), "oracle.signed")
     if signed_config.max_price < signed_config.min_price:
         raise ConfigError("oracle.signed.max_price: below min_price; swap them")
+    volatility = None
+    if "volatility" in section:
+        volatility = _volatility(reader, reader.section(section, "volatility", "oracle"), signed_config)
     link = reader.section(section, "chainlink", "oracle")
     mock_decimals = mock_answer = None
     feed = None
@@ -427,6 +462,7 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
         max_expiry_lag=reader.int(section, "max_expiry_lag", "oracle", 1, 86_400),
         signed=signed_config,
         chainlink=chainlink,
+        volatility=volatility,
     )
 
 
@@ -447,7 +483,28 @@ def _vault(reader: _Reader, raw: dict[str, Any]) -> Vault:
         premium=reader.amount(section, "premium", w),
         keeper=reader.address(section, "keeper", w),  # type: ignore[arg-type]
         guardian=reader.address(section, "guardian", w),  # type: ignore[arg-type]
+        **_selector(reader, section),
     )
+
+
+def _selector(reader: _Reader, section: dict[str, Any]) -> dict[str, Any]:
+    """vault.strike_selector (delta by default) and the delta selector's settings."""
+    w = "vault"
+    choice = section.get("strike_selector", "delta")
+    if choice not in SELECTORS:
+        raise ConfigError(f"vault.strike_selector: {choice!r} is unknown; use delta or percent")
+    out: dict[str, Any] = {"strike_selector": choice}
+    if "target_delta" in section:
+        out["target_delta"] = reader.amount(section, "target_delta", w)
+        if not Decimal("0.01") <= out["target_delta"] <= Decimal("0.99"):
+            raise ConfigError(f'vault.target_delta: {out["target_delta"]} is outside [0.01, 0.99]; e.g. "0.10"')
+    if "max_vol_age" in section:
+        out["max_vol_age"] = reader.int(section, "max_vol_age", w, 1, 86_400)
+    if "rate" in section:
+        out["rate"] = reader.amount(section, "rate", w, positive=False)
+        if out["rate"] > 1:
+            raise ConfigError(f"vault.rate: {out['rate']} is above 1 (100%/yr, the pricer's domain)")
+    return out
 
 
 def _settlement(reader: _Reader, raw: dict[str, Any]) -> Settlement:
@@ -492,6 +549,11 @@ def parse(raw: Any, source: Path | None = None) -> DeployConfig:
         settlement=_settlement(reader, raw),
         source=source,
     )
+    if config.vault.strike_selector == "delta" and config.oracle.volatility is None:
+        raise ConfigError(
+            "oracle.volatility: missing; the delta strike selector (vault.strike_selector, delta by default) needs an"
+            " implied-vol feed: add the section (see deployments/config/ethereum-local.yaml) or select percent"
+        )
     known = {"network", "chain_id", "deployer", "governance", "assets", "oracle", "vault", "settlement"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{unknown[0]}: unknown section; use only {', '.join(sorted(known))}")

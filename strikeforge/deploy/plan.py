@@ -4,7 +4,8 @@ DeployConfig. A step names what it does; `args` are computed when it runs (they 
 
 Order: mock assets and feed (local) -> Safe v1.4.1 (local: singleton, proxy factory, fallback handler, proxy) ->
 timelock (proposer, canceller and executor: the Safe; admin: itself) -> signed oracle (owned by the timelock) ->
-Chainlink adapter -> router (route set, then owned by the timelock) -> engine -> strike selector -> vault (roles,
+Chainlink adapter -> router (route set, then owned by the timelock) -> engine -> strike selector (delta: the vol unit,
+the signed vol feed owned by the timelock, DeltaStrikeSelector; or percent) -> vault (roles,
 parameters) -> settlement ledger (sequencer) -> every admin role handed to the timelock and renounced by the deployer.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from statistics import NormalDist
 from typing import Any, Protocol
 
 from strikeforge.deploy.config import DeployConfig
@@ -159,6 +161,69 @@ def _safe_steps(config: DeployConfig) -> list[Step]:
     ]
 
 
+def d1_hint(probability: Decimal) -> int:
+    """N^-1(probability) in 1e18: the d1 at a target delta that DeltaStrikeSelector's estimate starts from (it
+    checks N(d1) against the target on chain, and verifies every pick with the pricer's deltas)."""
+    return round(NormalDist().inv_cdf(float(probability)) * WAD)
+
+
+def _selector_steps(config: DeployConfig, steps: list[Step]) -> str:
+    """The strike selector's steps (appended to `steps`); returns its manifest key. `delta` (the default): the
+    VolatilityUnit marker, the implied-vol feed (a SignedPriceOracle of the underlying quoted in it, owned by the
+    timelock) and DeltaStrikeSelector; `percent`: PercentOtmStrikeSelector."""
+    vault = config.vault
+    if vault.strike_selector == "percent":
+        steps.append(
+            Deploy(
+                "PercentOtmStrikeSelector",
+                "PercentOtmStrikeSelector",
+                lambda ctx: [ctx.address("OracleRouter"), vault.otm_bps, scaled(vault.strike_grid, 18)],
+            )
+        )
+        return "PercentOtmStrikeSelector"
+    vol = config.oracle.volatility
+    assert vol is not None  # the config requires it with the delta selector
+    steps.append(Deploy("VolatilityUnit", "VolatilityUnit"))
+    steps.append(
+        Deploy(
+            "SignedVolOracle",
+            "SignedPriceOracle",
+            lambda ctx: [
+                ctx.address("Underlying"),
+                ctx.address("VolatilityUnit"),
+                vol.max_age,
+                vol.max_future_drift,
+                scaled(vol.min_price, 18),
+                scaled(vol.max_price, 18),
+                [ctx.resolve(s) for s in vol.signers],
+                vol.threshold,
+                vol.max_faulty,
+                ctx.address("StrikeforgeTimelock"),
+            ],
+        )
+    )
+    target = vault.target_delta
+    steps.append(
+        Deploy(
+            "DeltaStrikeSelector",
+            "DeltaStrikeSelector",
+            lambda ctx: [
+                ctx.address("OracleRouter"),
+                ctx.address("SignedVolOracle"),
+                ctx.address("VolatilityUnit"),
+                scaled(vault.strike_grid, 18),
+                scaled(target, 18),
+                -scaled(target, 18),
+                d1_hint(target),
+                d1_hint(1 - target),
+                vault.max_vol_age,
+                scaled(vault.rate, 18),
+            ],
+        )
+    )
+    return "DeltaStrikeSelector"
+
+
 def build(config: DeployConfig) -> list[Step]:
     """Every step of a deployment of `config`, in order."""
     oracle, vault, settlement = config.oracle, config.vault, config.settlement
@@ -263,13 +328,7 @@ def build(config: DeployConfig) -> list[Step]:
         )
     )
     steps.append(Deploy("OptionsEngine", "OptionsEngine", lambda ctx: [ctx.address("OracleRouter"), ctx.deployer]))
-    steps.append(
-        Deploy(
-            "PercentOtmStrikeSelector",
-            "PercentOtmStrikeSelector",
-            lambda ctx: [ctx.address("OracleRouter"), vault.otm_bps, scaled(vault.strike_grid, 18)],
-        )
-    )
+    selector = _selector_steps(config, steps)
     asset_key = "StrikeAsset" if vault.is_put else "Underlying"
     steps.append(
         Deploy(
@@ -281,7 +340,7 @@ def build(config: DeployConfig) -> list[Step]:
                 *pair(ctx),
                 vault.is_put,
                 scaled(vault.cap, ctx.decimals(asset_key)),
-                ctx.address("PercentOtmStrikeSelector"),
+                ctx.address(selector),
                 ctx.deployer,
                 vault.name,
                 vault.symbol,
@@ -312,7 +371,7 @@ def build(config: DeployConfig) -> list[Step]:
             ctx.resolve(vault.fee_recipient),
             ctx.resolve(vault.buyer),
             scaled(vault.premium, ctx.decimals(asset_key)),
-            ctx.address("PercentOtmStrikeSelector"),
+            ctx.address(selector),
         ]
 
     def parameters_set(ctx: Context) -> bool:

@@ -128,6 +128,19 @@ def _owners(run: Run) -> list[Check]:
             str(run.at("StrikeforgeTimelock").DELAY_FLOOR()),
         ),
     ]
+    vol = config.oracle.volatility
+    if config.vault.strike_selector == "delta" and vol is not None:
+        feed = run.at("SignedVolOracle")
+        checks += [
+            Check("SignedVolOracle.owner", timelock, to_checksum_address(feed.owner())),
+            Check("SignedVolOracle.threshold", str(vol.threshold), str(feed.threshold())),
+            Check("SignedVolOracle.max_faulty", str(vol.max_faulty), str(feed.max_faulty())),
+            Check(
+                "SignedVolOracle.signers",
+                _names([run.resolve(s) for s in vol.signers]),
+                _names([feed.signers(i) for i in range(len(vol.signers))]),
+            ),
+        ]
     safe = config.governance.safe
     if safe.address is None:
         contract = run.at("Safe")

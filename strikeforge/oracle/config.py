@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ class HttpSourceConfig:
     timestamp_path: str | None = None  # dotted JSON path to a unix timestamp; absent: the time of the fetch
     timeout: Decimal = Decimal(3)
     kind: str = "http"
+    scale: Decimal = Decimal(1)  # the value read is multiplied by this (e.g. 0.01 for a vol quoted in percent)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ChainlinkSourceConfig:
     name: str
     feed: str
     kind: str = "chainlink"
+    scale: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,12 @@ class ReplaySourceConfig:
     name: str
     file: Path  # CSV (timestamp,price) or JSONL ({"timestamp": ..., "price": "..."})
     kind: str = "replay"
+    scale: Decimal = Decimal(1)
 
 
 SourceConfig = HttpSourceConfig | ChainlinkSourceConfig | ReplaySourceConfig
+FEED_KINDS = ("price", "volatility")
+MIN_VOL, MAX_VOL = Decimal("0.01"), Decimal(5)  # 1%/yr to 500%/yr (contracts/pricing/BlackScholes.sol)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class FeedConfig:
     deviation_bps: int = 50  # publish when the price moved at least this much...
     heartbeat: int = 3_600  # ...or when the last publication is this old (seconds)
     interval: int = 60  # rounds are dated on this grid (floor(now / interval) * interval); divides 3600
+    kind: str = "price"  # or "volatility": an implied-vol feed (QUOTE a VolatilityUnit; 1 = 100%/yr), signed only
+    # within [MIN_VOL, MAX_VOL], the pricer's domain and DeltaStrikeSelector's bounds
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,16 @@ def _address(value: Any, where: str) -> str:
 
 
 def _source(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
+    source = _source_kind(raw, where, base_dir)
+    if "scale" not in raw:
+        return source
+    scale = _decimal(raw["scale"], f"{where}.scale")
+    if scale == 0:
+        raise ConfigError(f'{where}.scale: must be > 0; e.g. "0.01" for a value quoted in percent')
+    return replace(source, scale=scale)
+
+
+def _source_kind(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
     kind = _require(raw, "type", where, "use one of: http, chainlink, replay")
     name = str(raw.get("name") or f"{where}")
     if kind == "http":
@@ -154,6 +171,7 @@ FEED_KEYS = (
     "deviation_bps",
     "heartbeat",
     "interval",
+    "kind",
 )
 
 
@@ -180,7 +198,10 @@ def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
         deviation_bps=_int(raw.get("deviation_bps", 50), f"{where}.deviation_bps", 0),
         heartbeat=_int(raw.get("heartbeat", 3_600), f"{where}.heartbeat", 1),
         interval=_int(raw.get("interval", 60), f"{where}.interval", 1),
+        kind=str(raw.get("kind", "price")),
     )
+    if feed.kind not in FEED_KINDS:
+        raise ConfigError(f"{where}.kind: {feed.kind!r} is unknown; use price or volatility")
     if 3_600 % feed.interval:
         raise ConfigError(
             f"{where}.interval: {feed.interval} does not divide 3600; use a divisor such as 60, 300 or 900, so that"

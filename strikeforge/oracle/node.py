@@ -6,6 +6,11 @@ the first tick at or after an expiry signs a round dated exactly at it whatever 
 the SignedPriceOracle's round current at expiry is then the expiry's own price (its priceAt evidence), and the next
 grid point's round follows it, so priceAt can prove it without waiting MAX_AGE. A node signs at most one price per
 grid timestamp (a failed publication is not re-signed at another price within its interval).
+
+A feed of kind `volatility` publishes the underlying's annualised implied volatility (1e18 = 100%/yr) to a
+SignedPriceOracle whose QUOTE is a VolatilityUnit, from sources configured like price sources (a `scale` per source
+turns a quote in percent into a fraction); the node refuses to sign a vol outside [MIN_VOL, MAX_VOL] (1% to 500%),
+the pricer's domain, which DeltaStrikeSelector also enforces on chain.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from strikeforge.oracle.aggregate import Aggregate, NoQuorumError, Rules, SanityBoundError, aggregate
-from strikeforge.oracle.config import FeedConfig, PublisherConfig
+from strikeforge.oracle.config import MAX_VOL, MIN_VOL, FeedConfig, PublisherConfig
 from strikeforge.oracle.report import Domain, PriceReport
 from strikeforge.oracle.signing import Signer
 from strikeforge.oracle.sources import Observation, Source, SourceError
@@ -27,6 +32,7 @@ from strikeforge.ticks import run_ticks
 
 log = logging.getLogger("strikeforge.oracle")
 BPS = 10_000
+WAD = 10**18
 GWEI = 10**9
 WEEK = 604_800
 EXPIRY_OFFSET = 115_200  # Friday 08:00 UTC, as ThetaVault's EXPIRY_OFFSET: expiries are WEEK * k + EXPIRY_OFFSET
@@ -123,6 +129,10 @@ class FeedWorker:
             detail = f"{error}; source failures: {failures}" if failures else str(error)
             log.warning("%s: refusing to sign: %s", name, detail)
             return Outcome(name, "refused", detail)
+        if self.config.kind == "volatility" and not MIN_VOL <= Decimal(result.price) / WAD <= MAX_VOL:
+            detail = f"implied vol {Decimal(result.price) / WAD} outside [{MIN_VOL}, {MAX_VOL}] (1 = 100%/yr)"
+            log.warning("%s: refusing to sign: %s", name, detail)
+            return Outcome(name, "refused", detail, result.price)
         timestamp = round_timestamp(now, self.config.interval)
         if self.signed is not None and self.signed[0] >= timestamp:
             detail = f"round {timestamp} already signed; the next one is dated {timestamp + self.config.interval}"

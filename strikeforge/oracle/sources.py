@@ -158,10 +158,26 @@ def _read_rows(path: Path) -> list[tuple[int, Decimal]]:
     return rows
 
 
+class ScaledSource:
+    """Another source's values multiplied by a constant (a vol quoted in percent: scale 0.01)."""
+
+    def __init__(self, source: Source, scale: Decimal) -> None:
+        self.name = source.name
+        self._source = source
+        self._scale = scale
+
+    def fetch(self, now: int) -> Observation:
+        observation = self._source.fetch(now)
+        return Observation(observation.source, observation.price * self._scale, observation.timestamp)
+
+
 def build(config: SourceConfig) -> Source:
-    """The source for one configuration entry."""
+    """The source for one configuration entry (scaled when the entry gives `scale`)."""
+    source: Source
     if isinstance(config, HttpSourceConfig):
-        return HttpJsonSource(config)
-    if isinstance(config, ChainlinkSourceConfig):
-        return ChainlinkSource(config)
-    return ReplaySource(config)
+        source = HttpJsonSource(config)
+    elif isinstance(config, ChainlinkSourceConfig):
+        source = ChainlinkSource(config)
+    else:
+        source = ReplaySource(config)
+    return source if config.scale == 1 else ScaledSource(source, config.scale)

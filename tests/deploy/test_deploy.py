@@ -30,7 +30,9 @@ CONTRACTS = {
     "ChainlinkOracle",
     "OracleRouter",
     "OptionsEngine",
-    "PercentOtmStrikeSelector",
+    "VolatilityUnit",
+    "SignedVolOracle",
+    "DeltaStrikeSelector",
     "ThetaVault",
     "SettlementLedger",
 }
@@ -64,8 +66,9 @@ def test_a_deployment_records_every_contract_and_verifies(deployed, manifest_fil
     assert contracts["ThetaVault"]["args"][8:] == ["Strikeforge ETH Theta", "sfETH"]
     assert manifest["compilers"] == {"solc": "0.8.28", "vyper": "0.4.3"}
     assert all(check.ok for check in deployed.checks)
-    # 15 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 10 owner and parameter checks
-    assert len(deployed.checks) == 36
+    # 17 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 14 owner and parameter checks (4 of
+    # them the implied-vol feed's: owner, threshold, max_faulty, signers)
+    assert len(deployed.checks) == 42
 
 
 def test_the_deployer_keeps_no_power(deployed, accounts):

@@ -32,11 +32,15 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert {"Safe", "StrikeforgeTimelock", "ThetaVault", "OptionsEngine", "SettlementLedger"} <= set(
         summary["contracts"]
     )
-    assert summary["deployment_checks"] == 36
-    # Deposits of 100 + 50 + 20 WETH are all written as calls; 0.01 WETH premium each; strike 10% OTM on a 100 grid.
+    assert summary["deployment_checks"] == 42
+    # Deposits of 100 + 50 + 20 WETH are all written as calls; 0.01 WETH premium each; the strike is the listed one
+    # (100 grid) closest to 10-delta at the published 50% vol (the demo checks it against the selector's pick).
     assert summary["series"]["options_written"] == 170 * WAD
     assert summary["series"]["premium"] == 170 * WAD // 100
-    assert summary["series"]["strike"] == 3_400 * WAD
+    first = summary["rolls"][0]
+    assert first["selector"] == "DeltaStrikeSelector" and first["strike"] == summary["series"]["strike"]
+    assert summary["series"]["strike"] % (100 * WAD) == 0 and summary["series"]["strike"] > summary["spot_at_roll"]
+    assert all(abs(roll["strike_delta"] - WAD // 10) < WAD // 20 for roll in summary["rolls"])
     assert summary["settlement_price"] > summary["series"]["strike"]  # the replay path ends in the money
     strike, price = summary["series"]["strike"], summary["settlement_price"]
     assert summary["payouts"]["market_maker"] == 170 * WAD * (price - strike) // price
