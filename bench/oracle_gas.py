@@ -14,7 +14,8 @@ the ChainlinkOracle adapter's overhead over it is the figure with a target: <= 3
 Expiry settlement (issue 17, whole transactions): recording an expiry price from a Chainlink round proof through the
 router (the round current at expiry, its next round dated after expiry), on a route with the Chainlink adapter alone
 and with two Chainlink adapters (primary and fallback, both proven), and the disputer switching to the fallback's
-evidence.
+evidence. The keeper passes the hints (expiry_hints, an eth_call) and pays no search; a recording whose fallback hint
+is spoiled makes the router search the fallback's own hint on-chain (expiryHint), measured as its own row.
 
     python bench/oracle_gas.py
 """
@@ -126,6 +127,8 @@ def _expiry(d, weth, usdc, chainlink, feed) -> dict[str, int]:
     alone.set_route(weth, usdc, chainlink, NONE, 0, False, 3_600, sender=d)
     both = project.OracleRouter.deploy(3_600, 3_600, 86_400, d, d, sender=d)
     both.set_route(weth, usdc, chainlink, chainlink2, 100, False, 3_600, sender=d)
+    spoiled = project.OracleRouter.deploy(3_600, 3_600, 86_400, d, d, sender=d)
+    spoiled.set_route(weth, usdc, chainlink, chainlink2, 100, False, 3_600, sender=d)
     expiry = chain.pending_timestamp + 120
     chain.mine(1, timestamp=expiry - 60)
     feed.updateAnswer(3_000 * 10**8, sender=d)
@@ -145,6 +148,9 @@ def _expiry(d, weth, usdc, chainlink, feed) -> dict[str, int]:
     gas["expiry_dispute (to the fallback's round proof, whole tx)"] = both.dispute_expiry_price(
         weth, usdc, expiry, True, hints[1], sender=d
     ).gas_used
+    gas["expiry_record (two chainlink round proofs, fallback hint spoiled: on-chain search, whole tx)"] = (
+        spoiled.record_expiry_price(weth, usdc, expiry, hints[0], b"", sender=d).gas_used
+    )
     return gas
 
 

@@ -16,32 +16,39 @@ import {PairOracle} from "./PairOracle.sol";
 ///      `GRACE_PERIOD`. Feed decimals (0-36) are read once at deployment; asset decimals likewise.
 ///
 ///      Expiry reads (priceAt): the hint is abi.encode(uint80 roundId) of a proxy round id (phase << 64 | aggregator
-///      round). The round is the one current at `expiry` when: it exists, updatedAt <= expiry, answer > 0, and EITHER
-///      its next round (roundId + 1, or the next phase's first round ((phase + 1) << 64 | 1) when roundId + 1 does not
-///      exist) exists with updatedAt > expiry, OR it is the proxy's latest round (then, since block.timestamp >
-///      expiry, no later round can ever be dated <= expiry). A round "exists" when getRoundData neither reverts nor
-///      answers updatedAt == 0 (OCR2 aggregators answer zeros for unknown rounds, OCR1 ones revert). priceAt applies
-///      no staleness and no lag tolerance (the OracleRouter applies its route's max_expiry_lag to updatedAt), and no
-///      sequencer check: rounds are historical facts; a round frozen by an L2 sequencer outage keeps its old
-///      updatedAt, so the router's lag tolerance refuses it instead. expiryHint finds the round with a bounded search:
-///      a binary search over the latest phase's round ids (at most 64 probes), then, when the phase's first round is
-///      already after expiry, the previous phases one by one (at most MAX_HINT_PHASES phases, each located with at
-///      most 194 probes).
+///      round). The round is the one current at `expiry` when: it exists, updatedAt <= expiry, answer > 0, every
+///      round that can follow it and exists is dated after expiry (roundId + 1, and the next phase's first round
+///      ((phase + 1) << 64 | 1) even when roundId + 1 exists: an old aggregator may keep reporting after the proxy
+///      moved, so a round of a phase the proxy had already left before expiry is refused), and at least one of them
+///      exists OR it is the proxy's latest round (then, since block.timestamp > expiry, no later round can ever be
+///      dated <= expiry). A round "exists" when getRoundData neither reverts nor answers updatedAt == 0 (OCR2
+///      aggregators answer zeros for unknown rounds, OCR1 ones revert). priceAt applies no staleness and no lag
+///      tolerance (the OracleRouter applies its route's max_expiry_lag to updatedAt), and no sequencer check: rounds
+///      are historical facts; a round frozen by an L2 sequencer outage keeps its old updatedAt, so the router's lag
+///      tolerance refuses it instead. expiryHint finds the round with a bounded search: a binary search over the
+///      latest phase's round ids (at most 64 probes), then, when the phase's first round is already after expiry, the
+///      previous phases one by one (at most MAX_HINT_PHASES phases, each located with at most 194 probes). It returns
+///      a round of the latest phase that has one dated at or before expiry, so every later phase's first round (if
+///      any) is after expiry: the round priceAt accepts.
 ///
 ///      Threat model. Deployer: fixes feed, bounds and sequencer feed once; nothing is settable afterwards. Any caller
 ///      (a first recorder, a keeper, an attacker) chooses only the hint: a hint that does not name the round current
 ///      at expiry reverts with a named error, so no caller can pick an earlier (stale) or later (post-expiry) round,
 ///      and the answer does not depend on who calls or when. The feed's operators (Chainlink) are trusted for the
-///      answers themselves; MIN_PRICE/MAX_PRICE bound what a broken feed can report. Residual: around a phase switch
-///      whose new aggregator already has rounds dated before the switch, two rounds may each satisfy the rule; both
-///      are genuine Chainlink answers near expiry and the router's lag tolerance bounds them.
+///      answers themselves; MIN_PRICE/MAX_PRICE bound what a broken feed can report. Phase switches: the round is
+///      taken from the last phase with a round dated at or before expiry (the next phase's first round must be dated
+///      after expiry), so an old aggregator that keeps reporting after the switch cannot offer a second round.
+///      Residual: rounds of a phase two or more switches later dated at or before expiry (an aggregator that reported
+///      before it was attached, while the phase in between started after expiry), or a phase with no rounds, are not
+///      looked at; both are genuine Chainlink answers and the router's lag tolerance bounds them.
 /// @custom:invariants (1) getPrice never returns a price outside [MIN_PRICE, MAX_PRICE] or older than MAX_STALENESS.
 ///                    (2) getPrice and priceAt return floor(answer * 1e18 / 10^FEED_DECIMALS) exactly.
 ///                    (3) getQuote rounds down once in both directions (PairOracle).
 ///                    (4) Nothing in this contract changes after deployment.
 ///                    (5) priceAt answers only after expiry, only with a round dated at or before expiry whose next
-///                        round is dated after it (or which is the latest), with a positive in-bounds answer: within a
-///                        phase, at most one round id satisfies this, whoever calls and whenever.
+///                        round and next phase's first round, where they exist, are dated after it (or which is the
+///                        latest), with a positive in-bounds answer: at most one round id satisfies this among
+///                        consecutive phases that have rounds, whoever calls and whenever; expiryHint returns it.
 contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
     /// @notice Largest feed decimals supported (prices are normalized to 1e18 without overflow up to here).
     uint8 public constant MAX_FEED_DECIMALS = 36;
@@ -165,27 +172,27 @@ contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
         revert NoRoundAtExpiry(expiry);
     }
 
-    /// @dev Requires the round after `roundId` (same phase, else the next phase's first) to be dated after expiry, or
-    ///      `roundId` to be the proxy's latest round.
+    /// @dev Requires every round that can follow `roundId` and exists to be dated after expiry: roundId + 1 and the
+    ///      next phase's first round ((phase + 1) << 64 | 1; checked even when roundId + 1 exists, since an old
+    ///      aggregator may keep reporting after the proxy moved to the next phase); when neither exists, `roundId`
+    ///      must be the proxy's latest round.
     function _checkNextRound(uint80 roundId, uint256 expiry) internal view {
         uint256 id = roundId;
-        uint80 next;
-        bool exists;
-        uint256 nextAt;
-        if (uint64(id) != type(uint64).max) {
-            next = uint80(id + 1);
-            (exists,, nextAt) = _round(next);
+        bool followed;
+        if (uint64(id) != type(uint64).max) followed = _checkLater(roundId, uint80(id + 1), expiry);
+        if ((id >> 64) < type(uint16).max && _checkLater(roundId, uint80((((id >> 64) + 1) << 64) | 1), expiry)) {
+            followed = true;
         }
-        if (!exists && (id >> 64) < type(uint16).max) {
-            next = uint80((((id >> 64) + 1) << 64) | 1);
-            (exists,, nextAt) = _round(next);
-        }
-        if (exists) {
-            if (nextAt <= expiry) revert RoundSuperseded(roundId, next, nextAt);
-            return;
-        }
+        if (followed) return;
         (uint80 latest,,,,) = FEED.latestRoundData();
         if (latest != roundId) revert NextRoundMissing(roundId, latest);
+    }
+
+    /// @dev Whether round `next` exists; reverts RoundSuperseded if it does and is dated at or before expiry.
+    function _checkLater(uint80 roundId, uint80 next, uint256 expiry) internal view returns (bool exists) {
+        uint256 nextAt;
+        (exists,, nextAt) = _round(next);
+        if (exists && nextAt <= expiry) revert RoundSuperseded(roundId, next, nextAt);
     }
 
     /// @dev Whether round `roundId` exists, and its answer and updatedAt; never reverts on a missing round.

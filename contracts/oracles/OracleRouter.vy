@@ -17,45 +17,59 @@
      When one source answers it is used; when neither does, SourcesUnavailable. A route without a fallback returns
      the primary as is. Each adapter enforces its own staleness and bounds; the router only chooses between them.
 
-     Expiry recording (anyone, once, block.timestamp > expiry): each configured source's priceAt(base, quote, expiry,
-     hint) is tried (the hints come from expiry_hints, an eth_call). Evidence "answers" when priceAt succeeds with a
-     non-zero price; it is "fresh" when |updatedAt - expiry| <= the route's max_expiry_lag. Fresh evidence is used
-     whenever a source has it; stale evidence counts only once block.timestamp >= expiry + STALL_PERIOD and no source
-     is fresh (a halted market settles on its last round before expiry). Then: both answer -> the routing rule above
-     (the halt reverts PriceDeviation); one answers -> accepted only once block.timestamp >= expiry + SOURCE_GRACE
-     when the route has a fallback (so a recorder cannot drop a source with a bad hint while honest keepers can still
-     record with both); none -> NoExpiryEvidence. A dispute (disputer only, before recorded_at + DISPUTE_PERIOD,
-     at most once per expiry, the period is not extended) replaces the price with the named source's fresh evidence
-     for the same expiry, which must differ from the recorded price.
+     Expiry recording (anyone, once, block.timestamp > expiry). Evidence: for each configured source, priceAt(base,
+     quote, expiry, hint) with the caller's hint (the keeper's, from expiry_hints: no search on-chain); if that fails,
+     priceAt with the source's own expiryHint, computed here (staticcall; an expiryHint that reverts = no hint). A
+     source "has no evidence" only if both fail to answer a non-zero price, so whether it has evidence never depends
+     on the caller's hints; a call that may have run out of the caller's gas reverts EvidenceOutOfGas instead of
+     counting as a failure. Evidence is "fresh" when |updatedAt - expiry| <= the route's max_expiry_lag. Then:
+       both fresh       -> the routing rule above; in halt mode beyond the bound PriceDeviation until expiry +
+                           STALL_PERIOD, from then on the fallback (the non-halt rule), so a halt never stalls
+                           settlement forever and never lets a caller choose
+       one fresh        -> it, only once block.timestamp >= expiry + SOURCE_GRACE when the route has a fallback
+       none fresh       -> before expiry + STALL_PERIOD nothing (NoExpiryEvidence); from then on the sources' stale
+                           evidence under the same rules (a halted market settles on its last round before expiry)
+     A dispute (disputer only, before recorded_at + DISPUTE_PERIOD, at most once per expiry, the period is not
+     extended) replaces the price with the named source's fresh evidence for the same expiry (from the disputer's
+     hint), which must differ from the recorded price.
 
      Threat model (what each role and outsider can and cannot do to a settlement price):
-     - First recorder (anyone, at any moment after expiry, any hints): chooses neither the moment nor the price. Each
-       adapter's priceAt accepts only THE answer current at expiry, so calling a minute or a day after expiry proves
-       the same evidence. Before SOURCE_GRACE it needs both sources' valid evidence (a bad hint reverts the record,
-       it cannot select the other source). After SOURCE_GRACE it may drop one source with a bad hint: the price is
-       then still the other source's answer for the expiry, and the disputer can switch it back.
+     - First recorder (anyone, at any moment after expiry, any hints, any gas): chooses neither the moment nor the
+       price. Each adapter's priceAt accepts only THE answer current at expiry, and the router finds each source's
+       evidence itself when a hint fails, so a spoiled hint changes the gas paid, never the evidence: it cannot drop a
+       source (before or after SOURCE_GRACE), turn "both fresh" into "one fresh" (the deviation rule and a halt apply
+       whatever the hints) or "one fresh" into "none fresh" (no stale price while a fresh one exists), and cannot
+       starve a search of gas (EvidenceOutOfGas). Calling a minute, a day or a week after expiry proves the same
+       evidence; the only time-dependent steps are the documented SOURCE_GRACE and STALL_PERIOD thresholds.
      - Rogue disputer (the key, at any moment, any number of tries): can only replace a not-yet-final price, once,
        with another configured source's fresh evidence for that expiry. It cannot write a price no configured source
        reported for the expiry, cannot dispute twice, cannot extend the dispute period, cannot bring in stale
-       evidence. Worst case it picks between the sources' answers at expiry.
+       evidence. Worst case it picks between the sources' answers at expiry (e.g. the primary's after a halt that
+       settled on the fallback at STALL_PERIOD).
      - Stale feed: evidence older (or newer) than max_expiry_lag around expiry does not count while any source has
        fresh evidence, and before STALL_PERIOD not at all: nobody can choose between a stale and a fresh price.
      - Halted sources: one halted source -> the other's fresh evidence after SOURCE_GRACE; all halted (no fresh
        evidence) -> after STALL_PERIOD their last rounds at or before expiry (still each source's unique answer);
        a source that reverts entirely -> the others; none -> nothing is recorded (NoExpiryEvidence) until one answers.
+     - Sources disagreeing in halt mode: nothing is recorded until STALL_PERIOD (the halt), then the fallback.
      - Halted L2 sequencer: the Chainlink adapter's getPrice checks the uptime feed; expiry evidence is historical, so
        a round frozen by an outage keeps its old updatedAt and max_expiry_lag refuses it as stale (until
        STALL_PERIOD, when no source is fresh).
      - Governance (owner: a timelock whose delay exceeds every depositor's exit, M-4): sets routes (sources, bound,
        halt, max_expiry_lag) and the disputer; never writes or changes a recorded price. A route change applies to
        later recordings and to disputes of prices not yet final.
+     Trusted: each configured adapter's priceAt answers only its unique answer for the expiry, and its expiryHint
+     finds the hint whenever one exists within the adapter's documented search bounds (a source whose valid hint lies
+     beyond them can still be dropped by a spoiled hint); an adapter fails by reverting, not by consuming all the gas
+     it is given (that reads as EvidenceOutOfGas and blocks recording until governance replaces it).
 
      Errors are ABI-encoded custom errors (Solidity-compatible selectors) raised with `raw_revert`:
        UnsupportedPair(address,address), InvalidConfig(string), SourcesUnavailable(address,address),
        PriceDeviation(uint256,uint256,uint256), ExpiryNotReached(uint256), ExpiryPriceAlreadyRecorded(uint256),
        ExpiryPriceNotRecorded(uint256), ExpiryPriceNotFinal(uint256), DisputePeriodOver(uint256), NotDisputer(address),
        NoExpiryEvidence(address,address,uint256), SourceGracePeriod(uint256,uint256), AlreadyDisputed(uint256),
-       InvalidEvidence(address), ExpiryLagExceeded(uint256,uint256,uint256), EvidenceMatchesRecord(uint256).
+       InvalidEvidence(address), ExpiryLagExceeded(uint256,uint256,uint256), EvidenceMatchesRecord(uint256),
+       EvidenceOutOfGas(address).
 @custom:invariants (1) A returned primary price is within max_deviation_bps of the fallback's whenever both answer.
                    (2) In halt mode, no price is returned while both answer and disagree beyond the bound.
                    (3) An expiry price is recorded at most once, only after its expiry, and only as some configured
@@ -63,9 +77,11 @@
                        disputer, only before recorded_at + DISPUTE_PERIOD, and only to another source's fresh priceAt
                        answer for the same expiry. expiry_price() answers only from recorded_at + DISPUTE_PERIOD on,
                        and from then on it never changes.
-                   (4) Recorded with every source's valid hint, the price depends only on the sources' answers for
-                       the expiry (and the route), never on the moment of recording: fresh answers when any exist,
-                       the routing rule when both answer, the single answer only after SOURCE_GRACE.
+                   (4) The recorded price depends only on the sources' answers for the expiry (and the route), never
+                       on the caller's hints or gas, nor on the moment of recording: at any moment a recording either
+                       reverts or stores that one price (fresh answers when any exist; the routing rule when both
+                       answer, a halt reverting only before STALL_PERIOD; a single answer only from SOURCE_GRACE on;
+                       stale answers only from STALL_PERIOD on, when none is fresh).
                    (5) getQuote rounds down once in each direction.
 """
 
@@ -321,7 +337,12 @@ def expiry_hints(base: address, quote: address, expiry: uint256) -> (Bytes[MAX_H
     route: Route = self.routes[base][quote]
     if route.primary == empty(address):
         raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
-    return self._hint(route.primary, base, quote, expiry), self._hint(route.fallback_source, base, quote, expiry)
+    primary_hint: Bytes[MAX_HINT_BYTES] = b""
+    fallback_hint: Bytes[MAX_HINT_BYTES] = b""
+    found: bool = False
+    found, primary_hint = self._hint(route.primary, base, quote, expiry)
+    found, fallback_hint = self._hint(route.fallback_source, base, quote, expiry)
+    return primary_hint, fallback_hint
 
 
 @external
@@ -338,8 +359,8 @@ def record_expiry_price(
     @param base The asset priced.
     @param quote The asset the price is expressed in.
     @param expiry The expiry timestamp.
-    @param primary_hint The primary's priceAt hint (from expiry_hints).
-    @param fallback_hint The fallback's priceAt hint (from expiry_hints; ignored without a fallback).
+    @param primary_hint The primary's priceAt hint (from expiry_hints; if it fails, the router searches its own).
+    @param fallback_hint The fallback's priceAt hint (likewise; ignored without a fallback).
     @return The recorded price.
     """
     if block.timestamp <= expiry:
@@ -353,11 +374,15 @@ def record_expiry_price(
     p_price: uint256 = 0
     p_at: uint256 = 0
     p_ok, p_price, p_at = self._evidence(route.primary, base, quote, expiry, primary_hint)
+    if not p_ok:  # a failed hint: the router finds the primary's own (the keeper's valid hint never gets here)
+        p_ok, p_price, p_at = self._own_evidence(route.primary, base, quote, expiry, primary_hint)
     f_ok: bool = False
     f_price: uint256 = 0
     f_at: uint256 = 0
     if route.fallback_source != empty(address):
         f_ok, f_price, f_at = self._evidence(route.fallback_source, base, quote, expiry, fallback_hint)
+        if not f_ok:
+            f_ok, f_price, f_at = self._own_evidence(route.fallback_source, base, quote, expiry, fallback_hint)
     p_fresh: bool = p_ok and self._fresh(p_at, expiry, route.max_expiry_lag)
     f_fresh: bool = f_ok and self._fresh(f_at, expiry, route.max_expiry_lag)
     if p_fresh or f_fresh:
@@ -370,7 +395,9 @@ def record_expiry_price(
     updated_at: uint256 = 0
     source: address = empty(address)
     if p_ok and f_ok:
-        price, updated_at, source = self._choose(route, p_price, p_at, f_price, f_at)
+        # A halt holds until expiry + STALL_PERIOD; from then on the routing rule settles on the fallback's evidence.
+        halt: bool = route.halt_on_deviation and block.timestamp < expiry + STALL_PERIOD
+        price, updated_at, source = self._choose(route, p_price, p_at, f_price, f_at, halt)
     elif p_ok or f_ok:
         if route.fallback_source != empty(address) and block.timestamp < expiry + SOURCE_GRACE:
             raw_revert(
@@ -499,7 +526,7 @@ def _route_price(base: address, quote: address) -> (uint256, uint256, address):
     fallback_at: uint256 = 0
     fallback_ok, fallback_price, fallback_at = self._try_price(route.fallback_source, base, quote)
     if primary_ok and fallback_ok:
-        return self._choose(route, primary_price, primary_at, fallback_price, fallback_at)
+        return self._choose(route, primary_price, primary_at, fallback_price, fallback_at, route.halt_on_deviation)
     if primary_ok:
         return primary_price, primary_at, route.primary
     if fallback_ok:
@@ -510,16 +537,21 @@ def _route_price(base: address, quote: address) -> (uint256, uint256, address):
 @internal
 @pure
 def _choose(
-    route: Route, primary_price: uint256, primary_at: uint256, fallback_price: uint256, fallback_at: uint256
+    route: Route,
+    primary_price: uint256,
+    primary_at: uint256,
+    fallback_price: uint256,
+    fallback_at: uint256,
+    halt: bool,
 ) -> (uint256, uint256, address):
     """
-    @dev Both sources answered: the primary within the bound, else revert (halt) or the fallback.
+    @dev Both sources answered: the primary within the bound, else revert (`halt`) or the fallback.
     """
     difference: uint256 = max(primary_price, fallback_price) - min(primary_price, fallback_price)
     # difference <= floor(fallback * bps / 10_000)  <=>  difference * 10_000 <= fallback * bps (integers).
     if difference <= math._mul_div(fallback_price, route.max_deviation_bps, MAX_BPS, False):
         return primary_price, primary_at, route.primary
-    if route.halt_on_deviation:
+    if halt:
         raw_revert(
             concat(
                 method_id("PriceDeviation(uint256,uint256,uint256)"),
@@ -544,11 +576,12 @@ def _evidence(
     source: address, base: address, quote: address, expiry: uint256, hint: Bytes[MAX_HINT_BYTES]
 ) -> (bool, uint256, uint256):
     """
-    @dev priceAt on `source`, without reverting: (false, 0, 0) if there is no source, or it reverts, answers
-         malformed data, or 0.
+    @dev priceAt on `source`: (false, 0, 0) if there is no source, or it reverts, answers malformed data, or 0. Reverts
+         EvidenceOutOfGas if the call may have failed for lack of gas (see _check_gas).
     """
     if source == empty(address):
         return False, 0, 0
+    gas_before: uint256 = msg.gas
     success: bool = False
     response: Bytes[64] = b""
     success, response = raw_call(
@@ -558,7 +591,10 @@ def _evidence(
         is_static_call=True,
         revert_on_failure=False,
     )
-    if not success or len(response) != 64:
+    if not success:
+        self._check_gas(source, gas_before)
+        return False, 0, 0
+    if len(response) != 64:
         return False, 0, 0
     price: uint256 = extract32(response, 0, output_type=uint256)
     if price == 0:
@@ -568,13 +604,35 @@ def _evidence(
 
 @internal
 @view
-def _hint(source: address, base: address, quote: address, expiry: uint256) -> Bytes[MAX_HINT_BYTES]:
+def _own_evidence(
+    source: address, base: address, quote: address, expiry: uint256, failed_hint: Bytes[MAX_HINT_BYTES]
+) -> (bool, uint256, uint256):
     """
-    @dev expiryHint on `source`, without reverting: b"" if there is no source, or it reverts or answers a malformed
-         or longer than MAX_HINT_BYTES hint.
+    @dev Called when priceAt(`failed_hint`) gave no evidence: priceAt of the source's own expiryHint, found here
+         on-chain (an expiryHint that reverts means no hint). (false, 0, 0) only if that fails too, so that a source's
+         evidence never depends on the caller's hint: since each adapter's priceAt accepts only THE answer for the
+         expiry, a spoiled hint can neither drop a source nor pick another answer. The keeper's valid hint never
+         comes here (no search on its path).
+    """
+    found: bool = False
+    own: Bytes[MAX_HINT_BYTES] = b""
+    found, own = self._hint(source, base, quote, expiry)
+    if not found or own == failed_hint:
+        return False, 0, 0
+    return self._evidence(source, base, quote, expiry, own)
+
+
+@internal
+@view
+def _hint(source: address, base: address, quote: address, expiry: uint256) -> (bool, Bytes[MAX_HINT_BYTES]):
+    """
+    @dev expiryHint on `source`: (false, b"") if there is no source, or it reverts or answers a malformed or longer than
+         MAX_HINT_BYTES hint; else (true, the hint), which may be b"" (sources that need none). Reverts
+         EvidenceOutOfGas if the call may have failed for lack of gas (see _check_gas).
     """
     if source == empty(address):
-        return b""
+        return False, b""
+    gas_before: uint256 = msg.gas
     success: bool = False
     response: Bytes[64 + MAX_HINT_BYTES] = b""
     success, response = raw_call(
@@ -584,12 +642,28 @@ def _hint(source: address, base: address, quote: address, expiry: uint256) -> By
         is_static_call=True,
         revert_on_failure=False,
     )
-    if not success or len(response) < 64:
-        return b""
+    if not success:
+        self._check_gas(source, gas_before)
+        return False, b""
+    if len(response) < 64:
+        return False, b""
     length: uint256 = extract32(response, 32, output_type=uint256)
     if extract32(response, 0, output_type=uint256) != 32 or length > MAX_HINT_BYTES or 64 + length > len(response):
-        return b""
-    return abi_decode(response, Bytes[MAX_HINT_BYTES])
+        return False, b""
+    return True, abi_decode(response, Bytes[MAX_HINT_BYTES])
+
+
+@internal
+@view
+def _check_gas(source: address, gas_before: uint256):
+    """
+    @dev After a failed call to `source` made with `gas_before` gas left: a call forwards at most 63/64 of the gas, so
+         if at most gas_before / 63 is left, the call may have run out of the gas the caller chose to give (EIP-150).
+         Such a failure is not the source's answer: revert, so that no caller can drop a source's evidence (or hint
+         search) by starving it while the 1/64 kept back finishes the recording.
+    """
+    if msg.gas <= gas_before // 63:
+        raw_revert(concat(method_id("EvidenceOutOfGas(address)"), abi_encode(source)))
 
 
 @internal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ape.exceptions import ContractLogicError
 
 from tests.oracles.conftest import MAX_PRICE, MIN_PRICE
 from tests.revert_data import reverts_with
@@ -152,3 +153,51 @@ def test_the_hint_search_matches_a_model_over_phases(oracle, rounds, feed, weth,
         found = oracle.expiryHint(weth, usdc, probe)
         assert found == hint(candidates[-1]), probe
         assert _price_at(oracle, weth, usdc, probe, candidates[-1])[1] == dated[candidates[-1]]
+
+
+# -- Audit of the fix, F5: overlapping phases ----------------------------------------------------------------------
+
+
+def test_f5_a_round_of_a_phase_the_proxy_left_before_expiry_is_refused(oracle, rounds, weth, usdc, chain, expiry):
+    """The proxy moved to phase 2 (its first round 2,500 is dated before expiry); the old aggregator (phase 1) kept
+    reporting during the migration, so its round 1 (3,000) is also followed by a round dated after expiry. Only the
+    new phase's round is current at expiry."""
+    old = rounds(1, 1, 3_000, expiry - 600)
+    new = rounds(2, 1, 2_500, expiry - 300)
+    rounds(1, 2, 3_050, expiry + 60)  # the old aggregator, still reporting after expiry
+    rounds(2, 2, 2_550, expiry + 120)
+    _after(chain, expiry + 200)
+    with reverts_with("RoundSuperseded(uint80,uint80,uint256)", old, new, expiry - 300):
+        _price_at(oracle, weth, usdc, expiry, old)
+    assert _price_at(oracle, weth, usdc, expiry, new) == (2_500 * USD, expiry - 300)
+
+
+def test_f5_the_hint_search_names_the_round_price_at_accepts_across_overlapping_phases(
+    oracle, rounds, feed, weth, usdc, chain, expiry
+):
+    """Phases 1 and 2 overlap in time (the old aggregator keeps reporting after the switch): for every expiry around
+    the overlap, exactly one round is accepted by priceAt, expiryHint names it, and once phase 2 has a round at or
+    before the expiry it is phase 2's."""
+    dated = {
+        rid(0, 1): int(feed.getTimestamp(1)),  # the constructor's round
+        rounds(1, 1, 3_000, expiry - 900): expiry - 900,
+        rounds(1, 2, 3_010, expiry - 500): expiry - 500,
+        rounds(2, 1, 2_500, expiry - 400): expiry - 400,
+        rounds(1, 3, 3_020, expiry - 200): expiry - 200,  # the old phase, after the new one's first round
+        rounds(2, 2, 2_510, expiry + 100): expiry + 100,
+        rounds(1, 4, 3_030, expiry + 150): expiry + 150,
+    }
+    _after(chain, expiry + 300)
+    for probe in range(expiry - 950, expiry + 250, 50):
+        accepted = []
+        for round_id in dated:
+            try:
+                _price_at(oracle, weth, usdc, probe, round_id)
+            except ContractLogicError:  # refused with a named error
+                continue
+            accepted.append(round_id)
+        assert len(accepted) == 1, (probe, accepted)
+        assert oracle.expiryHint(weth, usdc, probe) == hint(accepted[0]), probe
+        phase_two = [r for r, when in dated.items() if r >> 64 == 2 and when <= probe]
+        if phase_two:
+            assert accepted == [max(phase_two)], probe

@@ -272,7 +272,9 @@ class RouterMachine(ChainMachine):
     """Sources that move, fail, halt and recover; routes that change; expiries recorded by a first recorder at any
     moment after expiry with good or bad hints, disputed by the disputer (honest or rogue: random evidence, twice,
     late) and by outsiders, and finalised. The model keeps every source round, so it knows each source's unique
-    answer for any expiry (the round current at expiry: the last one dated at or before it, if its price is > 0)."""
+    answer for any expiry (the round current at expiry: the last one dated at or before it, if its price is > 0).
+    A recording's outcome is modelled without the recorder's hints (the router finds a source's evidence itself when
+    a hint fails), so any hint that changed it would fail the machine."""
 
     ACTORS = ("keeper", "disputer")
     types: ClassVar[dict] = {}
@@ -327,6 +329,12 @@ class RouterMachine(ChainMachine):
             return None
         return unique[1], unique[2]
 
+    def _found(self, source: str, expiry: int):
+        """The evidence a recording finds for `source`, whatever the recorder's hint (the router tries the source's
+        own expiryHint when the hint fails): (price, timestamp), or None."""
+        unique = self._unique(source, expiry)
+        return self._evidence(source, expiry, _hint(unique[0])) if unique else None
+
     def _outcome(self, expiry: int, evidence: dict, now: int):
         """(price, source) a recording at `now` must store, or None if it must revert."""
         ok = {s: evidence[s] is not None for s in SOURCES}
@@ -339,7 +347,7 @@ class RouterMachine(ChainMachine):
             p, f = evidence["primary"][0], evidence["backup"][0]
             if abs(p - f) * BPS <= f * self.bps:
                 return p, "primary"
-            return None if self.halt else (f, "backup")
+            return None if self.halt and now < expiry + STALL else (f, "backup")  # a halt holds until STALL
         if any(ok.values()):
             if now < expiry + GRACE:
                 return None
@@ -396,10 +404,8 @@ class RouterMachine(ChainMachine):
         dated = sorted({t for s in SOURCES for _, t in self.rounds[s]})
         if dated and data.draw(st.integers(0, 2), label="expiry near a round"):  # mostly: an expiry the rounds cover
             expiry = data.draw(st.sampled_from(dated), label="round") + data.draw(st.integers(0, 2 * LAG), label="+")
-        hints, valid = {}, {}
-        for source in SOURCES:
-            hints[source], valid[source] = self._draw_hint(data, source, expiry)
-        evidence = {s: self._evidence(s, expiry, hints[s]) for s in SOURCES}
+        hints = {source: self._draw_hint(data, source, expiry)[0] for source in SOURCES}
+        evidence = {s: self._found(s, expiry) for s in SOURCES}  # never depends on the hints
         expected = None if now <= expiry or expiry in self.records else self._outcome(expiry, evidence, now)
         c = self.c
         call = (c.base, c.quote, expiry, hints["primary"], hints["backup"])
@@ -411,8 +417,8 @@ class RouterMachine(ChainMachine):
         c.router.record_expiry_price(*call, sender=self.who("keeper"))
         price, source = expected
         self.records[expiry] = {"price": price, "source": source, "recorded_at": now, "disputed": False}
-        if all(valid.values()) and not any(self.down.values()):
-            # Both sources' final evidence, honest hints: no other moment gives another price.
+        if not any(self.down.values()):
+            # Both sources' final evidence, any hints: no other moment gives another price.
             for later in (expiry + 1, expiry + GRACE, expiry + STALL, expiry + 30 * 86_400):
                 assert self._outcome(expiry, evidence, later) in (None, expected)
 
