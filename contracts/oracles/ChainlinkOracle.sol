@@ -96,6 +96,8 @@ contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
     error NextRoundMissing(uint80 roundId, uint80 latestRoundId);
     /// @notice expiryHint found no round dated at or before expiry within its search bounds.
     error NoRoundAtExpiry(uint256 expiry);
+    /// @notice A round lookup failed with at most 1/64 of its gas left: it may have been starved, so it proves nothing.
+    error RoundLookupOutOfGas(uint80 roundId);
 
     /// @param base The asset priced (an ERC-20 with decimals).
     /// @param quote The asset the price is expressed in (an ERC-20 with decimals).
@@ -197,9 +199,13 @@ contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
 
     /// @dev Whether round `roundId` exists, and its answer and updatedAt; never reverts on a missing round.
     function _round(uint80 roundId) internal view returns (bool exists, int256 answer, uint256 updatedAt) {
+        uint256 before = gasleft();
         try FEED.getRoundData(roundId) returns (uint80, int256 answer_, uint256, uint256 updatedAt_, uint80) {
             return (updatedAt_ != 0, answer_, updatedAt_);
         } catch {
+            // A lookup that may have run out of the gas it was given (at most 1/64 of it is left) is no evidence
+            // that the round is missing: a caller could otherwise starve one probe to skip a round.
+            if (gasleft() <= before / 63) revert RoundLookupOutOfGas(roundId);
             return (false, 0, 0);
         }
     }

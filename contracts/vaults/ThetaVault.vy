@@ -26,7 +26,10 @@
      Paused() and a roll writes no new series (OptionsNotWritten "paused"); everything else works as unpaused:
      `requestRedeem`, claims, `claim_fees`, and the roll's steps (1)-(3): settling the expired series, charging fees,
      settling every pending redemption and deposit (requested before the pause) at the roll price. With no series
-     open a paused vault may roll again at once, so every later redemption is settled by the next roll.
+     open a paused vault may roll again at once, so every later redemption is settled by the next roll. What a
+     pause costs depositors: the premium of the epochs it skips, while the management fee keeps accruing on idle
+     assets; and with no series open the keeper chooses when the next one is written (time to expiry 1 to 8 days
+     for the same premium floor). No principal moves.
      Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise): SelfOperator(),
      ZeroAmount(), CapExceeded(uint256), ExceedsClaimable(uint256,uint256), AsyncFlow(), EpochNotDue(uint256),
      PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string).

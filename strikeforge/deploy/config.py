@@ -446,6 +446,13 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     if chainlink.max_price < chainlink.min_price:
         raise ConfigError("oracle.chainlink.max_price: below min_price; swap them")
     source_grace = reader.int(section, "source_grace", "oracle", 1, 7 * 86_400)
+    if source_grace < signed_config.max_age:
+        # The committee's latest round at expiry proves itself only from expiry + max_age (or once a later round
+        # lands): a shorter grace would let a recorder settle on the other source alone while it cannot yet.
+        raise ConfigError(
+            f"oracle.source_grace: {source_grace} s is below oracle.signed.max_age {signed_config.max_age} s, before"
+            f" which the committee's expiry round may not be provable; raise it to at least {signed_config.max_age}"
+        )
     stall_period = _stall_period(reader, section)
     if stall_period < source_grace:
         raise ConfigError(

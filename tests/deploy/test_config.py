@@ -198,3 +198,13 @@ def test_env_addresses_resolve_from_the_environment(monkeypatch):
         safe.resolve()
     monkeypatch.setenv("STRIKEFORGE_SEPOLIA_SAFE", "0x" + "ab" * 20)
     assert safe.resolve() == "0x" + "ab" * 20
+
+
+def test_the_source_grace_covers_the_committees_max_age():
+    """Re-audit: the signed oracle's latest round at expiry is provable only from expiry + MAX_AGE (unless a later
+    round lands), so a grace shorter than it would let a recorder settle on the other source alone. One line."""
+    raw = sepolia()
+    raw["oracle"]["source_grace"] = raw["oracle"]["signed"]["max_age"] - 1
+    with pytest.raises(ConfigError, match=r"^oracle\.source_grace: \d+ s is below oracle\.signed\.max_age") as refused:
+        parse(raw)
+    assert "\n" not in str(refused.value)

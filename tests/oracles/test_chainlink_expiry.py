@@ -201,3 +201,17 @@ def test_f5_the_hint_search_names_the_round_price_at_accepts_across_overlapping_
         phase_two = [r for r, when in dated.items() if r >> 64 == 2 and when <= probe]
         if phase_two:
             assert accepted == [max(phase_two)], probe
+
+
+# -- Re-audit of the fix: a starved round lookup ---------------------------------------------------------------------
+
+
+def test_a_round_lookup_starved_of_gas_is_not_read_as_a_missing_round(project, deploy_oracle, deployer, chain):
+    """A caller who starves one getRoundData probe must not make the adapter treat that round as missing (which would
+    accept a superseded round, or send the hint search to an earlier one): the lookup reverts RoundLookupOutOfGas."""
+    expiry = chain.pending_timestamp + 1_000
+    feed = project.GasBurningFeed.deploy(3_000 * FEED_UNIT, expiry - 100, expiry + 50, 2, sender=deployer)
+    oracle = deploy_oracle(feed)
+    _after(chain, expiry + 60)
+    with reverts_with("RoundLookupOutOfGas(uint80)", 2):
+        oracle.priceAt(oracle.BASE(), oracle.QUOTE(), expiry, hint(1), gas_limit=2_000_000)
