@@ -97,6 +97,17 @@ class Context:
                 return getattr(project, name).at(step["address"])
         return None
 
+    def contracts(self, name: str) -> list[Any]:
+        """Every deployed contract of the manifest with this artifact name (e.g. the price and the vol oracle)."""
+        from ape import project
+
+        steps = self.manifest["steps"].values()
+        return [
+            getattr(project, name).at(step["address"])
+            for step in steps
+            if step.get("contract") == name and step.get("status") == "done"
+        ]
+
     def chain(self, what: str) -> str:
         return f"chain: {what} at block {self.block}"
 
@@ -497,22 +508,24 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
 
 
 def check_oracle_events(ctx: Context) -> list[Mismatch]:
-    oracle = ctx.contract("SignedPriceOracle")
-    address = str(oracle.address).lower()
-    updates = [s.event for s in _indexed(ctx, ("PriceUpdated",)) if s.event.contract == address]
-    if not updates:
-        return []
-    last = updates[-1].args
-    found = []
-    for field_, view in (("price", "latest_price"), ("timestamp", "latest_timestamp")):
-        actual = int(getattr(oracle, view)(block_id=ctx.block))
-        differ(
-            found,
-            "oracle",
-            f"SignedPriceOracle {address} {field_}",
-            Value(f"index: last PriceUpdated.{field_}", int(last[field_])),
-            Value(ctx.chain(f"SignedPriceOracle.{view}()"), actual),
-        )
+    """Each signed oracle's (prices and implied vol) last indexed round against its state."""
+    found: list[Mismatch] = []
+    indexed = [s.event for s in _indexed(ctx, ("PriceUpdated",))]
+    for oracle in ctx.contracts("SignedPriceOracle"):
+        address = str(oracle.address).lower()
+        updates = [event for event in indexed if event.contract == address]
+        if not updates:
+            continue
+        last = updates[-1].args
+        for field_, view in (("price", "latest_price"), ("timestamp", "latest_timestamp")):
+            actual = int(getattr(oracle, view)(block_id=ctx.block))
+            differ(
+                found,
+                "oracle",
+                f"SignedPriceOracle {address} {field_}",
+                Value(f"index: last PriceUpdated.{field_}", int(last[field_])),
+                Value(ctx.chain(f"SignedPriceOracle.{view}()"), actual),
+            )
     return found
 
 

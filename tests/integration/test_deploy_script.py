@@ -31,7 +31,7 @@ def test_deploy_on_anvil_verifies_every_check(tmp_path):
     assert "all checks ok" in result.stdout
     document = json.loads(outcome.read_text())
     assert document["network"] == "ethereum:local"
-    assert len(document["checks"]) == 36 and all(check["ok"] for check in document["checks"])
+    assert len(document["checks"]) == 42 and all(check["ok"] for check in document["checks"])
     assert json.loads(manifest.read_text())["chain_id"] == 31337
 
 

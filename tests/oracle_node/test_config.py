@@ -74,5 +74,5 @@ def test_a_missing_file_says_which_option(tmp_path):
 def test_the_shipped_example_parses():
     example = Path(__file__).resolve().parents[2] / "oracles" / "feeds.example.yaml"
     config = load(example)
-    assert [f.name for f in config.feeds] == ["ETH/USD"]
+    assert [f.name for f in config.feeds] == ["ETH/USD", "ETH IV"]
     assert {s.kind for s in config.feeds[0].sources} == {"http", "chainlink", "replay"}
