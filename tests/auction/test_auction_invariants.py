@@ -10,7 +10,7 @@ from typing import ClassVar
 import pytest
 from hypothesis import event
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
@@ -46,6 +46,21 @@ class AuctionMachine(ChainMachine):
         self.cash_out = 0  # cash the contract has paid out (refunds, proceeds)
         self.options_out = 0
         self.listed = False
+
+    @initialize(
+        supply=st.integers(1, 10**21),
+        reserve=st.integers(1, 10**9),
+        min_share=st.integers(1, 64),
+        bids=st.lists(
+            st.tuples(st.sampled_from(BIDDERS), st.sampled_from([1, 2, 3, 4, 8, 1000]), st.integers(0, 4)),
+            max_size=MAX_BIDS + 2,
+        ),
+    )
+    def open_with_a_random_bid_set(self, supply, reserve, min_share, bids):
+        """Every example starts with an auction and a random bid set (ties are common: a coarse price grid)."""
+        self.create(supply, reserve, min_share, 2 * HOUR)
+        for who, share, step in bids:
+            self.bid(who, share, "share", step, 0)
 
     # -- rules ----------------------------------------------------------------------------------------------------
 
@@ -115,12 +130,14 @@ class AuctionMachine(ChainMachine):
         self.chain.warp(seconds)
 
     @precondition(lambda self: self.current)
-    @rule(wrong=st.sampled_from([-1, 1, "reserve", "top", None]))
-    def settle(self, wrong):
+    @rule(wrong=st.sampled_from([-1, 1, "reserve", "top", None]), close=st.booleans())
+    def settle(self, wrong, close):
         """A hostile settler tries a wrong hint first; then anyone settles with the view's hint, which must be the
         brute-force clearing price."""
         aid = self.current
         a = self.auctions[aid]
+        if close and self.chain.timestamp < a["end"]:
+            self.chain.warp(a["end"] - self.chain.timestamp)
         model = clear(a["supply"], a["reserve"], [(s, p) for _, s, p in a["bids"]])
         open_ = self.chain.timestamp < a["end"]
         if wrong is not None:
@@ -142,6 +159,8 @@ class AuctionMachine(ChainMachine):
         self.c.auction.settle(aid, hint, sender=self.who("bob"))
         a["clearing"] = model
         event(f"settled {'with' if a['bids'] else 'without'} bids")
+        if any(0 < f < s for f, (_, s, _) in zip(model.fills, a["bids"], strict=True)):
+            event("settled with a pro-rata fill")
 
     @precondition(lambda self: self.current)
     @rule(who=st.sampled_from(BIDDERS), elsewhere=st.booleans(), steal=st.booleans(), again=st.booleans())
