@@ -35,8 +35,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///      several transactions that a griefer can make expensive.
 ///
 ///      Bid storage is one slot (bidder id 32 bits, size 112, limit 104, claimed 8) so a bid stays under 90,000 gas;
-///      bidders are numbered once, on their first bid (EasyAuction's user ids), which costs that first bid two more
-///      slots.
+///      bidders are numbered once, on their first bid (EasyAuction's user ids), which costs that first bid one more
+///      slot (`bidderId`; no reverse map is stored: BidPlaced names the address).
 ///
 ///      Threat model.
 ///      - A griefing bidder. Dust: every bid must be at least the seller's `minBidSize` and at or above the reserve,
@@ -104,8 +104,6 @@ contract BatchAuction is ReentrancyGuardTransient {
     mapping(uint256 auctionId => mapping(uint256 bidId => uint256)) internal _bids;
     /// @notice Bidder ids (from 1) by address.
     mapping(address bidder => uint32) public bidderId;
-    /// @notice Bidder addresses by id.
-    mapping(uint32 id => address) public bidderAt;
     /// @notice Auctions created so far.
     uint256 public auctionCount;
     /// @notice Bidders numbered so far.
@@ -182,14 +180,20 @@ contract BatchAuction is ReentrancyGuardTransient {
     }
 
     /// @notice After settlement, sends the seller (only it may call) its proceeds and its unsold tokens, once.
-    function claimSeller(uint256 auctionId, address to) external nonReentrant {
+    /// @return proceeds Cash sent.
+    /// @return unsold Sold-token units sent back.
+    function claimSeller(uint256 auctionId, address to)
+        external
+        nonReentrant
+        returns (uint256 proceeds, uint256 unsold)
+    {
         Auction storage a = _auctions[auctionId];
         if (msg.sender != a.seller) revert NotSeller();
         if (!a.settled) revert NotSettled(auctionId);
         if (a.sellerClaimed) revert AlreadyClaimed(0);
         a.sellerClaimed = true;
-        uint256 proceeds = a.proceeds;
-        uint256 unsold = a.unsold;
+        proceeds = a.proceeds;
+        unsold = a.unsold;
         if (proceeds != 0) a.cash.safeTransfer(to, proceeds);
         if (unsold != 0) a.sold.safeTransfer(to, unsold);
         emit SellerClaimed(auctionId, to, proceeds, unsold);
@@ -217,7 +221,6 @@ contract BatchAuction is ReentrancyGuardTransient {
         if (id == 0) {
             id = ++bidderCount;
             bidderId[msg.sender] = id;
-            bidderAt[id] = msg.sender;
         }
         _bids[auctionId][bidId] = (uint256(id) << 224) | (size << 112) | (limitPrice << 8);
         a.cash.safeTransferFrom(msg.sender, address(this), _ceilDiv(size * limitPrice));
@@ -320,20 +323,32 @@ contract BatchAuction is ReentrancyGuardTransient {
         }
     }
 
+    /// @notice An auction's bidding end (0: no such auction), its supply, whether it is settled, and its clearing
+    ///         price (0 until settled).
+    function statusOf(uint256 auctionId)
+        external
+        view
+        returns (uint256 end, uint256 supply, bool settled, uint256 clearingPrice)
+    {
+        Auction storage a = _auctions[auctionId];
+        return (a.end, a.supply, a.settled, a.clearingPrice);
+    }
+
     /// @notice An auction's terms and, once settled, its outcome.
     function auctionOf(uint256 auctionId) external view returns (Auction memory) {
         return _auctions[auctionId];
     }
 
-    /// @notice A bid: its bidder, size, limit price and whether it was claimed.
+    /// @notice A bid: its bidder's id (`bidderId`; the address is in BidPlaced), size, limit price and whether it was
+    ///         claimed.
     function bidOf(uint256 auctionId, uint256 bidId)
         external
         view
-        returns (address bidder, uint256 size, uint256 limitPrice, bool claimed)
+        returns (uint256 bidder, uint256 size, uint256 limitPrice, bool claimed)
     {
         uint256 packed = _bids[auctionId][bidId];
         (size, limitPrice) = _unpack(packed);
-        return (bidderAt[uint32(packed >> 224)], size, limitPrice, packed & 0xff != 0);
+        return (packed >> 224, size, limitPrice, packed & 0xff != 0);
     }
 
     /// @notice What a bid gets once the auction is settled: sold units filled, cash paid and cash refunded.

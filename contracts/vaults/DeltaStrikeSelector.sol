@@ -176,6 +176,28 @@ contract DeltaStrikeSelector {
         (strike, delta) = _pick(spot, vol, secondsToExpiry, isPut);
     }
 
+    /// @notice The Black-Scholes value of one option (1e18 units) of the series a roll in this block writes (expiry
+    ///         `nextExpiry()`), in its collateral asset, 1e18-scaled: for a call, the call price divided by spot
+    ///         (underlying per option: a call vault's asset); for a put, the put price (strike asset per option).
+    ///         Spot and vol are read and checked as in `quote`. Rounded up (a reserve price is a floor the seller
+    ///         keeps). ThetaVault's reserve price for each epoch's auction (IOptionPricer).
+    /// @param underlying The underlying.
+    /// @param strikeAsset The strike asset.
+    /// @param strike The strike, 1e18.
+    /// @param isPut True for puts.
+    /// @return value Collateral-asset value per option, 1e18-scaled.
+    function premium(address underlying, address strikeAsset, uint256 strike, bool isPut)
+        external
+        view
+        returns (uint256 value)
+    {
+        (uint256 spot,) = ROUTER.getPrice(underlying, strikeAsset);
+        uint256 vol = volatility(underlying);
+        uint256 t = nextExpiry() - block.timestamp;
+        (uint256 price,) = BlackScholes.priceAndDelta(!isPut, spot, strike, t, vol, RATE);
+        value = isPut ? price : (price * WAD + spot - 1) / spot;
+    }
+
     /// @notice The vol feed's current value for `underlying`, checked: no older than MAX_VOL_AGE, within
     ///         [MIN_VOL, MAX_VOL].
     /// @param underlying The underlying.

@@ -121,10 +121,27 @@ interface IOptionsEngine:
     def reclaim(seriesId: uint256) -> uint256: nonpayable
     def isSettled(seriesId: uint256) -> bool: view
     def collateralOf(seriesId: uint256, writer: address) -> uint256: view
+    def tokenOf(seriesId: uint256) -> address: view
+    def burn(seriesId: uint256, amount: uint256) -> uint256: nonpayable
+    def redeem(seriesId: uint256, amount: uint256) -> uint256: nonpayable
 
 
 interface IStrikeSelector:
     def select(underlying: address, strike_asset: address, is_put: bool) -> uint256: view
+
+
+interface IOptionPricer:
+    def premium(underlying: address, strike_asset: address, strike: uint256, is_put: bool) -> uint256: view
+
+
+interface IBatchAuction:
+    def MAX_BIDS() -> uint256: view
+    def createAuction(
+        sold: address, cash: address, supply: uint128, reserve: uint128, minBidSize: uint96, end: uint64
+    ) -> uint256: nonpayable
+    def settle(auctionId: uint256, clearingPrice: uint256): nonpayable
+    def claimSeller(auctionId: uint256, to: address) -> (uint256, uint256): nonpayable
+    def statusOf(auctionId: uint256) -> (uint256, uint256, bool, uint256): view
 
 
 # @notice May roll epochs.
@@ -142,6 +159,13 @@ _HALF_MASK: constant(uint256) = 2**128 - 1
 YEAR: constant(uint256) = 31_536_000
 MAX_MANAGEMENT_FEE_BPS: constant(uint256) = 500
 MAX_PERFORMANCE_FEE_BPS: constant(uint256) = 3_000
+# @notice Largest discount of an auction's reserve under the pricer's value (governance cap): 20%.
+MAX_RESERVE_DISCOUNT_BPS: public(constant(uint256)) = 2_000
+# @notice Longest bidding window: well under the shortest time to expiry (one day), so every auction ends, and can
+#         be settled by anyone, before its series expires.
+MAX_AUCTION_DURATION: public(constant(uint256)) = 43_200
+_MAX_BID_PRICE: constant(uint256) = 2**104 - 1
+_MAX_BID_SIZE: constant(uint256) = 2**112 - 1
 
 _ERC165_ID: constant(bytes4) = 0x01FFC9A7
 _ERC7540_OPERATOR_ID: constant(bytes4) = 0xE3BC4E65
@@ -162,6 +186,8 @@ STRIKE_ASSET: public(immutable(address))
 IS_PUT: public(immutable(bool))
 # @notice Largest invested + pending assets accepted (deposit cap).
 CAP: public(immutable(uint256))
+# @notice The batch auction every epoch's options are sold in.
+AUCTION: public(immutable(IBatchAuction))
 _ASSET_UNIT: immutable(uint256)
 _STRIKE_UNIT: immutable(uint256)
 
@@ -209,11 +235,22 @@ paused: public(bool)
 management_fee_bps: public(uint256)
 performance_fee_bps: public(uint256)
 fee_recipient: public(address)
-# @notice Who buys the options, and the least premium per option (asset units per 1e18 options).
-buyer: public(address)
-premium_per_option: public(uint256)
 # @notice The strike selection contract.
 strike_selector: public(IStrikeSelector)
+# @notice Values each option at a roll (the reserve's basis); empty: no options are written.
+pricer: public(IOptionPricer)
+# @notice The reserve price is the pricer's value times (1 - this), in basis points (<= MAX_RESERVE_DISCOUNT_BPS).
+reserve_discount_bps: public(uint256)
+# @notice Each auction's bidding window, seconds (1 .. MAX_AUCTION_DURATION).
+auction_duration: public(uint256)
+# @notice Each bid must be at least this share of the auction's supply, in basis points; at least
+#         ceil(10,000 / AUCTION.MAX_BIDS()), so that bids filling the auction's bid cap demand its whole supply.
+min_bid_bps: public(uint256)
+# @notice The open series' auction (0: none open, or finished).
+current_auction: public(uint256)
+# @notice Unsold options of the open series the vault still holds (an auction finished after expiry: redeemed at the
+#         roll instead of burned).
+unsold_held: public(uint256)
 
 
 event DepositRequest:
@@ -260,7 +297,25 @@ event EpochRolled:
     deposits: uint256
     redemptions: uint256
     series: uint256
-    premium: uint256
+    auction: uint256
+
+
+event AuctionStarted:
+    epoch: indexed(uint256)
+    auction: indexed(uint256)
+    series: uint256
+    options: uint256
+    reserve: uint256
+    end: uint256
+
+
+event AuctionFinished:
+    auction: indexed(uint256)
+    series: indexed(uint256)
+    clearing_price: uint256
+    sold: uint256
+    proceeds: uint256
+    unsold: uint256
 
 
 event FeesCharged:
@@ -278,8 +333,6 @@ event FeesClaimed:
 
 event OptionsNotWritten:
     epoch: indexed(uint256)
-    buyer: indexed(address)
-    premium: uint256
     reason: String[32]
 
 
@@ -292,9 +345,11 @@ event ParametersSet:
     management_fee_bps: uint256
     performance_fee_bps: uint256
     fee_recipient: address
-    buyer: address
-    premium_per_option: uint256
     strike_selector: address
+    pricer: address
+    reserve_discount_bps: uint256
+    auction_duration: uint256
+    min_bid_bps: uint256
 
 
 @deploy
@@ -306,6 +361,7 @@ def __init__(
     is_put: bool,
     cap: uint256,
     strike_selector_: IStrikeSelector,
+    auction_: IBatchAuction,
     admin: address,
     name_: String[25],
     symbol_: String[5],
@@ -318,6 +374,7 @@ def __init__(
     @param is_put True for a put vault.
     @param cap Largest invested plus pending assets.
     @param strike_selector_ Picks each epoch's strike.
+    @param auction_ The BatchAuction each epoch's options are sold in.
     @param admin The admin of every role: a timelock.
     @param name_ Share token name.
     @param symbol_ Share token symbol.
@@ -326,6 +383,9 @@ def __init__(
         self._invalid_config("asset")
     if cap == 0 or cap > _HALF_MASK or admin == empty(address):
         self._invalid_config("cap/admin")
+    if auction_.address.codesize == 0:
+        self._invalid_config("auction")
+    AUCTION = auction_
     asset = asset_
     ENGINE = engine
     UNDERLYING = underlying
@@ -737,11 +797,14 @@ def convertToAssets(shares: uint256) -> uint256:
 
 
 @external
-def roll() -> uint256:
+def roll(clearing_price: uint256 = 0) -> uint256:
     """
-    @notice Ends the epoch: settles the expired series, charges fees, settles requests at the roll price, writes and
-            sells the next series. Keeper only; with a series open, not before its expiry. While paused it does all
-            of that except writing the next series (F4: a pause never delays an exit; it only stops new risk).
+    @notice Ends the epoch: finishes the open series' auction if nobody has (settling it at `clearing_price` if it
+            is not settled yet: BatchAuction.clearingPriceOf), settles the expired series, charges fees, settles
+            requests at the roll price, writes the next series and opens its auction. Keeper only; with a series
+            open, not before its expiry. While paused it does all of that except writing the next series (F4: a
+            pause never delays an exit; it only stops new risk).
+    @param clearing_price The open auction's clearing price, used only if that auction is not settled yet.
     @return The new epoch.
     """
     access_control._check_role(KEEPER_ROLE, msg.sender)
@@ -749,10 +812,17 @@ def roll() -> uint256:
     if series != 0:
         if block.timestamp < self.current_expiry:
             raw_revert(concat(method_id("EpochNotDue(uint256)"), abi_encode(self.current_expiry)))
+        if self.current_auction != 0:
+            self._finish_auction(self.current_auction, series, clearing_price)
         if not staticcall ENGINE.isSettled(series):
             extcall ENGINE.settle(series)
         if staticcall ENGINE.collateralOf(series, self) != 0:
             extcall ENGINE.reclaim(series)
+        held: uint256 = self.unsold_held
+        if held != 0:
+            # Unsold options of an auction finished after expiry: the vault is their holder and redeems them.
+            self.unsold_held = 0
+            extcall ENGINE.redeem(series, held)
         self.current_series = 0
         self.current_expiry = 0
 
@@ -778,10 +848,10 @@ def roll() -> uint256:
         self.unclaimed_deposit_shares += minted
 
     self.epoch = closing + 1
-    # The performance fee's base excludes the premium about to be booked: premium minus payouts is the gain.
+    # The performance fee's base excludes the auction's proceeds to come: proceeds minus payouts is the gain.
     self.invested_at_roll = self._invested()
-    premium: uint256 = 0
-    series, premium = self._open_series(closing)
+    auction_id: uint256 = 0
+    series, auction_id = self._open_series(closing)
     self.last_roll_at = block.timestamp
     log EpochRolled(
         epoch=closing,
@@ -790,9 +860,25 @@ def roll() -> uint256:
         deposits=deposits,
         redemptions=redeem_shares,
         series=series,
-        premium=premium,
+        auction=auction_id,
     )
     return closing + 1
+
+
+@external
+def finish_auction(clearing_price: uint256 = 0) -> uint256:
+    """
+    @notice Finishes the open series' auction once its bidding has ended: settles it at `clearing_price` if nobody
+            has (BatchAuction.clearingPriceOf; a wrong price reverts WrongClearingPrice there), takes the proceeds and
+            the unsold options, and burns those, which returns their collateral. Anyone may call it: nothing here
+            depends on who calls or when, and a roll does it itself if nobody did.
+    @param clearing_price The auction's clearing price, used only if the auction is not settled yet.
+    @return The proceeds, in assets.
+    """
+    auction_id: uint256 = self.current_auction
+    if auction_id == 0:
+        raw_revert(method_id("NoOpenAuction()"))
+    return self._finish_auction(auction_id, self.current_series, clearing_price)
 
 
 # ------------------------------------------------------------------------------------------------ governance
@@ -803,38 +889,53 @@ def set_parameters(
     management_fee_bps_: uint256,
     performance_fee_bps_: uint256,
     fee_recipient_: address,
-    buyer_: address,
-    premium_per_option_: uint256,
     strike_selector_: IStrikeSelector,
+    pricer_: IOptionPricer,
+    reserve_discount_bps_: uint256,
+    auction_duration_: uint256,
+    min_bid_bps_: uint256,
 ):
     """
-    @notice Sets fees, their recipient, the options buyer, its premium floor and the strike selector. Admin (a
-            timelock) only.
+    @notice Sets fees, their recipient, the strike selector and the auction's terms. Admin (a timelock) only.
     @param management_fee_bps_ Yearly management fee, charged pro rata at each roll (<= 5%).
     @param performance_fee_bps_ Share of each roll's gain (<= 30%).
     @param fee_recipient_ Receives fees.
-    @param buyer_ Buys each series (must approve the vault for the premium); empty: options are not written.
-    @param premium_per_option_ Premium per 1e18 options, in asset units.
     @param strike_selector_ Picks strikes.
+    @param pricer_ Values each option for the reserve (DeltaStrikeSelector.premium); empty: no options are written.
+    @param reserve_discount_bps_ Reserve = the pricer's value times (1 - this) (<= MAX_RESERVE_DISCOUNT_BPS).
+    @param auction_duration_ Bidding window, seconds (1 .. MAX_AUCTION_DURATION).
+    @param min_bid_bps_ Smallest bid, in basis points of the supply (ceil(10,000 / AUCTION.MAX_BIDS()) .. 10,000).
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     if management_fee_bps_ > MAX_MANAGEMENT_FEE_BPS or performance_fee_bps_ > MAX_PERFORMANCE_FEE_BPS:
         self._invalid_config("fees")
     if fee_recipient_ == empty(address) and (management_fee_bps_ != 0 or performance_fee_bps_ != 0):
         self._invalid_config("fee_recipient")
+    if reserve_discount_bps_ > MAX_RESERVE_DISCOUNT_BPS:
+        self._invalid_config("reserve_discount_bps")
+    if auction_duration_ == 0 or auction_duration_ > MAX_AUCTION_DURATION:
+        self._invalid_config("auction_duration")
+    # Bids filling the bid cap must demand the whole supply: a griefer who fills it buys everything at or above the
+    # reserve (BatchAuction's threat model).
+    if min_bid_bps_ > BPS or min_bid_bps_ * staticcall AUCTION.MAX_BIDS() < BPS:
+        self._invalid_config("min_bid_bps")
     self.management_fee_bps = management_fee_bps_
     self.performance_fee_bps = performance_fee_bps_
     self.fee_recipient = fee_recipient_
-    self.buyer = buyer_
-    self.premium_per_option = premium_per_option_
     self.strike_selector = strike_selector_
+    self.pricer = pricer_
+    self.reserve_discount_bps = reserve_discount_bps_
+    self.auction_duration = auction_duration_
+    self.min_bid_bps = min_bid_bps_
     log ParametersSet(
         management_fee_bps=management_fee_bps_,
         performance_fee_bps=performance_fee_bps_,
         fee_recipient=fee_recipient_,
-        buyer=buyer_,
-        premium_per_option=premium_per_option_,
         strike_selector=strike_selector_.address,
+        pricer=pricer_.address,
+        reserve_discount_bps=reserve_discount_bps_,
+        auction_duration=auction_duration_,
+        min_bid_bps=min_bid_bps_,
     )
 
 
@@ -915,19 +1016,18 @@ def _charge_fees(closing: uint256, assets: uint256) -> uint256:
 @internal
 def _open_series(closing: uint256) -> (uint256, uint256):
     """
-    @dev Writes the next series on all invested assets and sells it to the buyer, or writes nothing and logs why.
-         Nothing here can revert the roll on a third party's account: the strike selector and the series creation
-         (both read the routed spot) and the buyer's premium are called without reverting on failure. The premium
-         is pulled BEFORE the options are written, and only a transfer that succeeded (SafeERC20's rule: no revert,
-         and empty return data from a contract or a true bool) and delivered the whole premium (balance delta) lets
-         them be written; what a short transfer delivered stays with the vault's investors.
+    @dev Writes the next series on all invested assets and offers it in a batch auction, or writes nothing and logs
+         why. Nothing here can revert the roll on a third party's account: the strike selector, the series creation
+         (both read the routed spot) and the pricer are called without reverting on failure, and their outputs are
+         bounded before they reach the engine or the auction. Buyers' cash is escrowed in the auction with each bid
+         (M-3): nothing waits on a buyer's cooperation, and an auction without bids burns its options at its finish.
     """
-    buyer_: address = self.buyer
+    pricer_: address = self.pricer.address
     investable: uint256 = self._invested()
-    if buyer_ == empty(address) or investable == 0:
+    if pricer_ == empty(address) or investable == 0:
         return 0, 0
     if self.paused:
-        log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="paused")
+        log OptionsNotWritten(epoch=closing, reason="paused")
         return 0, 0
     ok: bool = False
     response: Bytes[32] = b""
@@ -939,18 +1039,44 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         revert_on_failure=False,
     )
     if not ok or len(response) != 32:
-        log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="strike selection failed")
+        log OptionsNotWritten(epoch=closing, reason="strike selection failed")
         return 0, 0
     strike: uint256 = convert(response, uint256)
     amount: uint256 = 0
     if IS_PUT:
         if strike == 0:
-            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="strike selection failed")
+            log OptionsNotWritten(epoch=closing, reason="strike selection failed")
             return 0, 0
         amount = math._mul_div(investable, 10**36, strike * _STRIKE_UNIT, False)
     else:
         amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
     if amount == 0:
+        return 0, 0
+    if amount > _MAX_BID_SIZE:
+        log OptionsNotWritten(epoch=closing, reason="supply too large")
+        return 0, 0
+    ok, response = raw_call(
+        pricer_,
+        abi_encode(
+            UNDERLYING, STRIKE_ASSET, strike, IS_PUT, method_id=method_id("premium(address,address,uint256,bool)")
+        ),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok or len(response) != 32:
+        log OptionsNotWritten(epoch=closing, reason="pricing failed")
+        return 0, 0
+    value: uint256 = convert(response, uint256)
+    if value > 10**36:
+        log OptionsNotWritten(epoch=closing, reason="pricing failed")
+        return 0, 0
+    # Asset base units per 1e18 options, rounded up: the reserve is a floor the vault keeps.
+    reserve: uint256 = max(
+        math._mul_div(value, _ASSET_UNIT * (BPS - self.reserve_discount_bps), 10**18 * BPS, True), 1
+    )
+    if reserve > _MAX_BID_PRICE:
+        log OptionsNotWritten(epoch=closing, reason="reserve too large")
         return 0, 0
     now: uint256 = block.timestamp
     expiry: uint256 = now - (now - EXPIRY_OFFSET) % WEEK + WEEK
@@ -973,45 +1099,61 @@ def _open_series(closing: uint256) -> (uint256, uint256):
             revert_on_failure=False,
         )
         if not ok or len(response) != 32:
-            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=0, reason="series creation failed")
+            log OptionsNotWritten(epoch=closing, reason="series creation failed")
             return 0, 0
         series = convert(response, uint256)
-    premium: uint256 = math._mul_div(amount, self.premium_per_option, 10**18, True)
-    if premium != 0:
-        reason: String[32] = self._pull_premium(buyer_, premium)
-        if reason != "":
-            log OptionsNotWritten(epoch=closing, buyer=buyer_, premium=premium, reason=reason)
-            return 0, 0
-    extcall ENGINE.write(series, amount, buyer_)  # the engine pulls exactly the collateral (standing approval)
+    extcall ENGINE.write(series, amount, self)  # the engine pulls exactly the collateral (standing approval)
+    token: address = staticcall ENGINE.tokenOf(series)
+    assert extcall IERC20(token).approve(AUCTION.address, amount, default_return_value=True)
+    min_bid: uint256 = max(math._mul_div(amount, self.min_bid_bps, BPS, True), 1)
+    end: uint256 = now + self.auction_duration
+    auction_id: uint256 = extcall AUCTION.createAuction(
+        token,
+        asset,
+        convert(amount, uint128),
+        convert(reserve, uint128),
+        convert(min(min_bid, amount), uint96),
+        convert(end, uint64),
+    )
     self.current_series = series
     self.current_expiry = expiry
-    return series, premium
+    self.current_auction = auction_id
+    log AuctionStarted(epoch=closing, auction=auction_id, series=series, options=amount, reserve=reserve, end=end)
+    return series, auction_id
 
 
 @internal
-def _pull_premium(buyer_: address, premium: uint256) -> String[32]:
+def _finish_auction(auction_id: uint256, series: uint256, clearing_price: uint256) -> uint256:
     """
-    @dev Pulls `premium` from the buyer without reverting; returns "" on success, else why it failed.
+    @dev Settles (if needed) and closes the auction: proceeds to idle assets, unsold options burned for their
+         collateral before expiry, or kept and redeemed by the roll after it.
     """
-    before: uint256 = staticcall IERC20(asset).balanceOf(self)
-    ok: bool = False
-    response: Bytes[32] = b""
-    ok, response = raw_call(
-        asset,
-        abi_encode(buyer_, self, premium, method_id=method_id("transferFrom(address,address,uint256)")),
-        max_outsize=32,
-        revert_on_failure=False,
+    settled: bool = False
+    price: uint256 = 0
+    end: uint256 = 0
+    supply: uint256 = 0
+    end, supply, settled, price = staticcall AUCTION.statusOf(auction_id)
+    if not settled:
+        extcall AUCTION.settle(auction_id, clearing_price)
+        price = clearing_price
+    self.current_auction = 0
+    proceeds: uint256 = 0
+    unsold: uint256 = 0
+    proceeds, unsold = extcall AUCTION.claimSeller(auction_id, self)
+    if unsold != 0:
+        if block.timestamp < self.current_expiry:
+            extcall ENGINE.burn(series, unsold)
+        else:
+            self.unsold_held = unsold
+    log AuctionFinished(
+        auction=auction_id,
+        series=series,
+        clearing_price=price,
+        sold=supply - unsold,
+        proceeds=proceeds,
+        unsold=unsold,
     )
-    if not ok:
-        return "premium transferFrom reverted"
-    if len(response) == 0:
-        if asset.codesize == 0:
-            return "premium token has no code"
-    elif len(response) != 32 or convert(response, uint256) != 1:
-        return "premium transferFrom not true"
-    if staticcall IERC20(asset).balanceOf(self) < before + premium:
-        return "premium short"
-    return ""
+    return proceeds
 
 
 @internal
