@@ -6,8 +6,9 @@ premium into a dict (the least work netting can do). Gas is measured on Ape's Et
 applying one leaf, applying all leaves in applyMany calls, rebuilding a batch on-chain (challengeData), and the gas per
 settled trade for 1,000 trades among 200 accounts: `gas_per_trade` counts posting (data availability included), which
 settles the batch once its window passes; `gas_per_trade_applied` adds applying every leaf to on-chain balances. The
-claim is measured three times: an account's first (its position and the bitmap word are new storage), a steady-state
-one in a later batch among the same accounts and series, and one of a leaf that moves cash only. Anchors: Uniswap
+claim is measured three times: an account's first (the bitmap word is new storage; its positions exist since it
+deposited option tokens, which a sale now needs), a steady-state one in a later batch among the same accounts and
+series, and one of a leaf that moves cash only. Anchors: Uniswap
 merkle-distributor claim 62-95k gas, UMA claimMulti ~57k a claim. Targets (issue 6): claim <= 45,000 gas; <= 2,500 gas
 per settled trade; netting >= 50,000 trades/s; 1M-leaf tree <= 20 s.
 
@@ -32,7 +33,8 @@ from strikeforge.settlement.tree import Leaf, MerkleSumTree
 TRADES, ACCOUNTS, TREE_LEAVES = 1_000, 200, 1_000_000
 WINDOW, BOND = 3_600, 10**18
 DEADLINE = 2**40  # postBatch's deadline (the sequencer passes head + WITHDRAWAL_DELAY; the gas is the same)
-SERIES = [1, 2, 3, 4]
+SERIES = [1, 2, 3, 4]  # the engine series `_engine` creates: the ledger trades their option tokens (issue 18)
+OPTIONS = 10 * 10**18  # option tokens of each series every account deposits (sellers must hold what they sell)
 TARGETS = {
     "claim_gas": 45_000,
     "claim_gas_steady": 45_000,
@@ -78,9 +80,10 @@ def onchain() -> dict[str, int]:
     with networks.ethereum.local.use_provider("test"):
         d = accounts.test_accounts[0]
         cash = project.MockERC20.deploy("USD Coin", "USDC", 6, sender=d)
-        ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, 7 * 86_400, WINDOW, d, d, sender=d)
+        engine = _engine(cash, d)
+        ledger = project.SettlementLedger.deploy(cash, engine, WINDOW, BOND, 7 * 86_400, WINDOW, d, d, sender=d)
         ledger.grantRole(ledger.SEQUENCER_ROLE(), d, sender=d)
-        keys = _fund(ledger, cash, d)
+        keys = _fund(ledger, cash, engine, d)
         rng = random.Random(7)  # noqa: S311 (reproducible benchmark data, not cryptography)
         trades = _trades(rng, [k.address.lower() for k in keys], TRADES)
         by_address = {k.address.lower(): k for k in keys}
@@ -172,15 +175,43 @@ def _cash_only_claim(ledger, keys, by_address, d) -> int:
     return ledger.apply_(*apply_args(number, leaves[credit], tree, credit), sender=d).gas_used
 
 
-def _fund(ledger, cash, d) -> list:
-    """ACCOUNTS fresh test accounts, each with gas and 100,000 USDC deposited; their keys sign their leaves."""
+def _engine(cash, d):
+    """An OptionsEngine over a settable WETH/USDC spot with the four SERIES (calls at 3,000 and 3,500, puts at 3,000
+    and 2,500, expiring four Fridays ahead); `d` holds collateral approved to it."""
+    spot_price, week = 3_000 * 10**18, 7 * 86_400
+    weth = project.MockERC20.deploy("Wrapped Ether", "WETH", 18, sender=d)
+    spot = project.MockPriceSource.deploy(sender=d)
+    spot.set(spot_price, chain.pending_timestamp, sender=d)
+    router = project.OracleRouter.deploy(3_600, 3_600, 86_400, d, d, sender=d)  # dispute, source grace, stall
+    router.set_route(weth, cash, spot, "0x" + "00" * 20, 0, False, 365 * 86_400, sender=d)
+    engine = project.OptionsEngine.deploy(router, d, sender=d)
+    engine.grantRole(engine.SERIES_CREATOR_ROLE(), d, sender=d)
+    now = chain.pending_timestamp
+    expiry = now - (now - 86_400 - 8 * 3_600) % week + 4 * week  # a Friday 08:00 UTC three to four weeks ahead
+    for strike, is_put in ((spot_price, False), (3_500 * 10**18, False), (spot_price, True), (2_500 * 10**18, True)):
+        engine.createSeries(weth, cash, strike, expiry, is_put, sender=d)
+    weth.mint(d, 10**30, sender=d)
+    cash.mint(d, 10**30, sender=d)
+    weth.approve(engine, 2**256 - 1, sender=d)
+    cash.approve(engine, 2**256 - 1, sender=d)
+    return engine
+
+
+def _fund(ledger, cash, engine, d) -> list:
+    """ACCOUNTS fresh test accounts, each with gas, 100,000 USDC and OPTIONS option tokens of each series deposited
+    (written by `d`); their keys sign their leaves."""
     keys = []
+    tokens = [project.OptionToken.at(engine.tokenOf(series)) for series in SERIES]
     for _ in range(ACCOUNTS):
         account = accounts.test_accounts.generate_test_account()
         d.transfer(account, 10**17)
         cash.mint(account, 100_000 * 10**6, sender=d)
         cash.approve(ledger, 2**256 - 1, sender=account)
         ledger.deposit(100_000 * 10**6, sender=account)
+        for series, token in zip(SERIES, tokens, strict=True):
+            engine.write(series, OPTIONS, account, sender=d)
+            token.approve(ledger, 2**256 - 1, sender=account)
+            ledger.depositOptions(series, OPTIONS, sender=account)
         keys.append(Account.from_key(account.private_key))
     return keys
 

@@ -7,24 +7,34 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {IOptionsEngine} from "../interfaces/IOptionsEngine.sol";
+import {BatchTrees, SignedLeaf, plainLeafHash} from "./BatchTrees.sol";
+
 /// @title SettlementLedger
-/// @notice Rollup-style settlement of netted trades: the sequencer posts one Merkle-sum root per batch (with the
-///         leaves as calldata and a bond); for CHALLENGE_WINDOW anyone may prove a single-step fraud (roots that are
-///         not the trees of the calldata, a node whose sums are not its children's, a leaf without its account's
-///         co-signature of everything the leaf means, a leaf debiting more cash than its account can pay); a proven
-///         fraud reverts the batch and every later one and slashes the bond. After the window, leaves apply to
-///         balances once each (bitmap), by anyone. If no batch can finalize for ESCAPE_PERIOD, posting stops and every
-///         account withdraws its balance once its own leaves are applied.
+/// @notice Rollup-style settlement of netted trades of the OptionsEngine's option tokens against cash: the sequencer
+///         posts one Merkle-sum root per batch (with the leaves as calldata and a bond); for CHALLENGE_WINDOW anyone
+///         may prove a single-step fraud (roots that are not the trees of the calldata, a node whose sums are not its
+///         children's, a leaf without its account's co-signature of everything the leaf means, a leaf debiting more
+///         cash than its account can pay, a leaf selling more option tokens than its account holds); a proven fraud
+///         reverts the batch and every later one and slashes the bond. After the window, leaves apply to balances and
+///         token inventories once each (bitmap), by anyone. Nothing traded is unbacked: accounts deposit cash and
+///         option tokens (writers mint them, fully collateralized, with OptionsEngine.write), a position is the
+///         account's inventory of a series' token and never goes negative. After expiry a permissionless call redeems
+///         the ledger's whole balance of a series at the engine, and each holder's share of the payout is credited
+///         once its account is settled through the batches posted before expiry (rounded down: dust stays). If no batch
+///         can finalize for ESCAPE_PERIOD, posting stops and every account withdraws its cash and tokens once its own
+///         leaves are applied.
 /// @dev Calldata (postBatch's `leaves`) is `abi.encode(SignedLeaf[])` in its one canonical form, checked at posting:
 ///      the head at 32, n (1..MAX_LEAVES) leaves, head offsets 32n + 384i, every signature 65 bytes at offset 256 with
 ///      zero padding, so the data is exactly 64 + 416n bytes and no two heads can alias; every leaf's batch is the
 ///      batch's id; accounts strictly increase (one leaf per account, and absence is provable between neighbours);
 ///      cash and positions lie in [-MAX_DELTA, MAX_DELTA] (int128 range: negation and every sum of a batch fit int256)
-///      and each column sums to zero. Two trees over the same leaves, in calldata order:
+///      and each column sums to zero; a column whose series id is 0 carries only zero deltas. The batch's series ids
+///      (postBatch's `series`) are distinct engine series, none expired at posting, or 0. Two trees over the same
+///      leaves, in calldata order:
 ///        Merkle-sum tree (-> `root`), padded to a power of two with empty nodes (hash 0, sums 0):
 ///          leaf = keccak256(abi.encode(0, batch, account, cash, positions[4], keccak256(signature)))
 ///          node = keccak256(abi.encode(1, leftHash, leftSums[5], rightHash, rightSums[5]))
@@ -37,14 +47,26 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///
 ///      Threat model (contracts/settlement/README.md has the long form). The sequencer (SEQUENCER_ROLE) chooses
 ///      roots, series and calldata: it must never move an account's cash or positions except by a leaf that account
-///      co-signed for this posting, never make a final batch unappliable, never block a challenge or an exit. A
-///      trader must never make an honest batch provably fraudulent (withdrawal races, non-canonical signatures are
-///      refused off-chain), nor leave before its debits land. A challenger must never revert an honest batch or
-///      starve the proof. A receiver that rejects ETH (sequencer, challenger, treasury) only delays its own payment
-///      (bonds are pulled). Governance (DEFAULT_ADMIN_ROLE, a timelock) only grants and revokes the sequencer role.
+///      co-signed for this posting, never make a final batch unappliable, never block a challenge or an exit. It
+///      cannot invent option tokens: every position column nets to zero at posting, and a leaf selling more than its
+///      account's inventory (less its earlier unapplied sales and a ready option withdrawal) is a provable fraud
+///      (challengeInventory), exactly like an unpayable cash debit; an honest sequencer never posts one. A series id
+///      that the engine does not know, an expired series, the same series in two columns and deltas in a column
+///      without a series are refused at posting, so no batch posted at or after a series' expiry moves it. A trader
+///      must never make an honest batch provably fraudulent (cash and option withdrawal races, non-canonical
+///      signatures are refused off-chain), nor leave before its debits land: option withdrawals follow the cash
+///      rules. After expiry: redeeming early (before expiry, or before the engine's price is final) reverts; the
+///      redemption happens once per series and takes the ledger's whole token balance; a holder's share is credited
+///      once (its position is zeroed), only when no batch that could still move its position is unapplied for it;
+///      shares round down and are capped by what is left of the payout. An OptionToken transfer that fails reverts
+///      the deposit or withdrawal (SafeERC20; deposits credit the balance delta). A challenger must never revert an
+///      honest batch or starve the proof. A receiver that rejects ETH (sequencer, challenger, treasury) only delays
+///      its own payment (bonds are pulled). Governance (DEFAULT_ADMIN_ROLE, a timelock) only grants and revokes the
+///      sequencer role. The engine (ENGINE) is trusted: it defines series, tokens, settlement prices and payouts.
 /// @custom:invariants (1) Solvency: the cash token balance == the sum of account balances plus the cash of every leaf of
 ///                        a valid batch not applied yet (a batch nets to zero, so applying moves cash between
-///                        balances only); the ETH balance == BOND per valid unreleased batch plus every bond owed.
+///                        balances only) plus, for every redeemed series paid in cash, its payout less the shares
+///                        claimed; the ETH balance == BOND per valid unreleased batch plus every bond owed.
 ///                    (2) An account's balance changes only by its own deposit or withdrawal, or by applying a leaf
 ///                        of its own that it co-signed for that posting.
 ///                    (3) Every leaf of a batch past its window applies: a debit never exceeds what its account holds
@@ -56,6 +78,14 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///                        it leaves once its leaves in every batch are applied, which it can prove by itself.
 ///                    (6) The on-chain rebuild (challengeData) of any batch the ledger accepts costs at most the gas
 ///                        of a MAX_LEAVES batch (measured in tests/settlement/test_data_challenge.py, under 15M).
+///                    (7) Tokens: per series, until it is redeemed, the series' token balance of the ledger == the
+///                        sum of positionOf over accounts plus the position deltas of every leaf of a valid batch not
+///                        applied yet (columns net to zero); a position never goes negative (invariant 3 holds for
+///                        token debits as for cash: option withdrawals count from their readyAt, challengeInventory
+///                        proves a sale beyond the inventory). After redemption the sum of claimed shares <= its
+///                        payout, and per payout asset other than cash the ledger's balance >= the sum of payoutOf
+///                        plus every redeemed series' unclaimed payout. A position of a series moves only in batches
+///                        posted before its expiry.
 contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -88,11 +118,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     uint256 internal constant _POSTED_SHIFT = 216;
 
     IERC20 public immutable CASH;
+    /// @notice The OptionsEngine whose option tokens the ledger holds and trades (trusted: series, tokens, payouts).
+    IOptionsEngine public immutable ENGINE;
     uint256 public immutable CHALLENGE_WINDOW;
     uint256 public immutable BOND;
     uint256 public immutable ESCAPE_PERIOD;
     uint256 public immutable WITHDRAWAL_DELAY;
     address public immutable TREASURY;
+    /// @notice The ledger's own BatchTrees (deployed by the constructor): challengeData's rebuild of a batch's trees.
+    BatchTrees public immutable TREES;
     uint256 internal immutable DEPLOYED_AT;
 
     struct Batch {
@@ -112,15 +146,6 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         int256[4] positions;
     }
 
-    /// @dev A leaf as it travels in a batch's calldata: with its co-signature.
-    struct SignedLeaf {
-        uint256 batch;
-        address account;
-        int256 cash;
-        int256[4] positions;
-        bytes signature;
-    }
-
     struct Step {
         bytes32 hash;
         int256[5] sums;
@@ -135,7 +160,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32[] proof;
     }
 
-    /// @dev A debit of the same account in an earlier batch that is not applied yet (for challengeCollateral).
+    /// @dev A debit of the same account in an earlier batch that is not applied yet (challengeCollateral, and
+    ///      challengeInventory for a sale of the same series).
     struct PriorLeaf {
         uint256 batch;
         Leaf leaf;
@@ -149,6 +175,20 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         uint64 requestedAt;
     }
 
+    /// @dev An engine series the ledger has seen: its option token and expiry (both immutable at the engine).
+    struct Listing {
+        address token;
+        uint64 expiry;
+    }
+
+    /// @dev A redeemed series: the payout asset, the tokens redeemed, their payout and the shares claimed so far.
+    struct Redemption {
+        address asset;
+        uint128 tokens;
+        uint128 payout;
+        uint128 claimed;
+    }
+
     /// @notice Batches by id (1-based); ids above batchCount are reverted or unused.
     mapping(uint256 => Batch) public batches;
     /// @notice The highest valid batch id.
@@ -160,10 +200,18 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     mapping(address => uint256) public accountSettledThrough;
     /// @notice Cash balance per account.
     mapping(address => uint256) public balanceOf;
-    /// @notice Net option position per account and series id.
+    /// @notice Option-token inventory per account and engine series id (int256 for ABI compatibility; never negative).
     mapping(address => mapping(uint256 => int256)) public positionOf;
     /// @notice Pending withdrawal per account.
     mapping(address => Withdrawal) public withdrawals;
+    /// @notice Pending option withdrawal per account and series id.
+    mapping(address => mapping(uint256 => Withdrawal)) public optionWithdrawals;
+    /// @dev The engine series the ledger has seen (by deposit, posting or redemption): token and expiry.
+    mapping(uint256 => Listing) internal _listings;
+    /// @notice Redeemed series (asset zero: not redeemed).
+    mapping(uint256 => Redemption) public redemptions;
+    /// @notice Claimed payouts in assets other than cash, per account and asset (withdrawable at once).
+    mapping(address => mapping(address => uint256)) public payoutOf;
     /// @notice ETH owed (released or returned bonds, challenge rewards), pulled with claimBonds.
     mapping(address => uint256) public bondsOwed;
     /// @notice Leaves posted so far, over all batches (reverted ones included): each batch's leaves take the next
@@ -191,6 +239,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     event LeafApplied(uint256 indexed batch, uint256 indexed index, address indexed account, int256 cash);
     event Settled(uint256 throughBatch);
     event AccountSettled(address indexed account, uint256 throughBatch);
+    event SeriesListed(uint256 indexed series, address token, uint256 expiry);
+    event OptionsDeposited(address indexed account, uint256 indexed series, uint256 amount);
+    event OptionWithdrawalRequested(address indexed account, uint256 indexed series, uint256 amount, uint256 readyAt);
+    event OptionsWithdrawn(address indexed account, uint256 indexed series, uint256 amount);
+    event ExpiredRedeemed(uint256 indexed series, uint256 tokens, uint256 payout);
+    event ExpiredClaimed(
+        address indexed account, uint256 indexed series, uint256 position, uint256 share, address asset
+    );
+    event PayoutWithdrawn(address indexed account, address indexed asset, uint256 amount);
 
     error InvalidConfig(string reason);
     error WrongBond(uint256 sent, uint256 required);
@@ -220,8 +277,16 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     error TransferFailed();
     error Expired(uint256 deadline);
     error WrongPostingNonce(uint256 given, uint256 current);
+    error UnknownSeries(uint256 series);
+    error SeriesExpired(uint256 series, uint256 expiry);
+    error SeriesNotExpired(uint256 series, uint256 expiry);
+    error AlreadyRedeemed(uint256 series);
+    error NotRedeemed(uint256 series);
+    error NothingToClaim(address account, uint256 series);
+    error BadColumn(uint256 column);
 
     /// @param cash The collateral and premium token.
+    /// @param engine The OptionsEngine whose option tokens accounts deposit and trade.
     /// @param challengeWindow Seconds a batch may be challenged.
     /// @param bond Wei a sequencer bonds per batch.
     /// @param escapePeriod Seconds without a finalizable batch after which accounts may leave at once.
@@ -231,6 +296,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param admin The admin of roles (a timelock).
     constructor(
         IERC20 cash,
+        IOptionsEngine engine,
         uint256 challengeWindow,
         uint256 bond,
         uint256 escapePeriod,
@@ -238,18 +304,23 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         address treasury,
         address admin
     ) EIP712("Strikeforge Settlement", "1") {
-        if (address(cash) == address(0) || treasury == address(0) || admin == address(0)) {
+        if (
+            address(cash) == address(0) || address(engine) == address(0) || treasury == address(0)
+                || admin == address(0)
+        ) {
             revert InvalidConfig("address");
         }
         if (challengeWindow == 0 || bond == 0 || escapePeriod == 0) revert InvalidConfig("window/bond/escape");
         if (withdrawalDelay < challengeWindow) revert InvalidConfig("withdrawalDelay");
         if (challengeWindow + escapePeriod + withdrawalDelay > type(uint32).max) revert InvalidConfig("periods");
         CASH = cash;
+        ENGINE = engine;
         CHALLENGE_WINDOW = challengeWindow;
         BOND = bond;
         ESCAPE_PERIOD = escapePeriod;
         WITHDRAWAL_DELAY = withdrawalDelay;
         TREASURY = treasury;
+        TREES = new BatchTrees();
         DEPLOYED_AT = block.timestamp;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -259,10 +330,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Deposits `amount` of cash for the caller.
     /// @param amount Cash to deposit.
     function deposit(uint256 amount) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        uint256 before = CASH.balanceOf(address(this));
-        CASH.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = CASH.balanceOf(address(this)) - before; // a fee-on-transfer token credits what arrived
+        uint256 received = _pull(CASH, amount);
         balanceOf[msg.sender] += received;
         emit Deposited(msg.sender, received);
     }
@@ -271,7 +339,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         posted must leave the request covered (challengeCollateral counts it); the batches posted before readyAt
     ///         must have the caller's leaves applied before it executes. Replaces any earlier request.
     /// @param amount Cash to withdraw.
-    function requestWithdrawal(uint256 amount) external {
+    function requestWithdrawal(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         withdrawals[msg.sender] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
         emit WithdrawalRequested(msg.sender, amount, block.timestamp + WITHDRAWAL_DELAY);
@@ -282,12 +350,74 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         mode its leaves in every batch (settleAccount proves it without anyone else's leaves).
     /// @param amount Cash to withdraw (at most the request outside escape mode).
     function withdraw(uint256 amount) external nonReentrant {
+        _takeRequest(withdrawals[msg.sender], amount);
+        uint256 balance = balanceOf[msg.sender];
+        if (amount > balance) revert InsufficientBalance(balance, amount);
+        balanceOf[msg.sender] = balance - amount;
+        CASH.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    /// @notice Deposits `amount` option tokens of an engine series for the caller (writers mint them with
+    ///         OptionsEngine.write). Refused for an unknown series and once the series has expired.
+    /// @param seriesId The engine series id.
+    /// @param amount Option tokens to deposit (the position is credited with what arrived).
+    function depositOptions(uint256 seriesId, uint256 amount) external nonReentrant {
+        (address token, uint256 expiry) = _listed(seriesId);
+        if (block.timestamp >= expiry) revert SeriesExpired(seriesId, expiry);
+        uint256 received = _pull(IERC20(token), amount);
+        positionOf[msg.sender][seriesId] += SafeCast.toInt256(received);
+        emit OptionsDeposited(msg.sender, seriesId, received);
+    }
+
+    /// @notice Requests an option withdrawal of a series, executable from readyAt = now + WITHDRAWAL_DELAY, with the
+    ///         cash rules: from readyAt on every batch posted must leave it covered (challengeInventory counts it);
+    ///         the batches posted before readyAt must have the caller's leaves applied before it executes. Replaces
+    ///         any earlier request of the same series. (Once the series is redeemed a request cannot execute: its
+    ///         payout is claimed instead.)
+    /// @param seriesId The engine series id.
+    /// @param amount Option tokens to withdraw.
+    function requestOptionWithdrawal(uint256 seriesId, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        optionWithdrawals[msg.sender][seriesId] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
+        emit OptionWithdrawalRequested(msg.sender, seriesId, amount, block.timestamp + WITHDRAWAL_DELAY);
+    }
+
+    /// @notice Executes the caller's option withdrawal request of a series, or in escape mode withdraws at once, with
+    ///         the cash rules (see withdraw). Once the series is redeemed its tokens are gone: it reverts SeriesExpired
+    ///         and the holder claims the payout (claimExpired).
+    /// @param seriesId The engine series id.
+    /// @param amount Option tokens to withdraw (at most the request outside escape mode).
+    function withdrawOptions(uint256 seriesId, uint256 amount) external nonReentrant {
+        (address token, uint256 expiry) = _listed(seriesId);
+        if (redemptions[seriesId].asset != address(0)) revert SeriesExpired(seriesId, expiry);
+        _takeRequest(optionWithdrawals[msg.sender][seriesId], amount);
+        int256 held = positionOf[msg.sender][seriesId];
+        if (amount > uint256(held)) revert InsufficientBalance(uint256(held), amount);
+        positionOf[msg.sender][seriesId] = held - int256(amount);
+        IERC20(token).safeTransfer(msg.sender, amount);
+        emit OptionsWithdrawn(msg.sender, seriesId, amount);
+    }
+
+    /// @dev Takes `amount` of `token` from the caller; returns what arrived (a fee-on-transfer token credits that).
+    function _pull(IERC20 token, uint256 amount) internal returns (uint256) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        return token.balanceOf(address(this)) - before;
+    }
+
+    /// @dev Checks that the caller may withdraw `amount` under `request` now and takes it off the request: outside
+    ///      escape mode the request must be ready and cover it, and the caller settled through every batch posted
+    ///      before its readyAt; in escape mode the caller must be settled through every batch. Advances settledThrough
+    ///      first.
+    function _takeRequest(Withdrawal storage request, uint256 amount) internal {
         if (amount == 0) revert ZeroAmount();
         _advanceSettled();
         uint256 through = _settledFor(msg.sender);
         uint256 count = batchCount;
         if (!escaped()) {
-            Withdrawal memory w = withdrawals[msg.sender];
+            Withdrawal memory w = request;
             uint256 readyAt = uint256(w.requestedAt) + WITHDRAWAL_DELAY;
             if (w.requestedAt == 0 || block.timestamp < readyAt || amount > w.amount) {
                 revert WithdrawalNotReady(readyAt);
@@ -297,15 +427,91 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             if (through < count && _postedAt(batches[through + 1].meta) < readyAt) {
                 revert UnsettledBatches(through, through + 1);
             }
-            withdrawals[msg.sender].amount = uint128(w.amount - amount);
+            request.amount = uint128(w.amount - amount);
         } else if (through < count) {
             revert UnsettledBatches(through, count);
         }
-        uint256 balance = balanceOf[msg.sender];
-        if (amount > balance) revert InsufficientBalance(balance, amount);
-        balanceOf[msg.sender] = balance - amount;
-        CASH.safeTransfer(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------------------------------------ expiry
+
+    /// @notice Redeems the ledger's whole token balance of an expired series at the engine (settling the series there
+    ///         first if nobody has), and records the tokens, the payout and its asset for the holders' claims. Anyone,
+    ///         once per series.
+    /// @param seriesId The engine series id.
+    function redeemExpired(uint256 seriesId) external nonReentrant {
+        (address token, uint256 expiry) = _listed(seriesId);
+        if (block.timestamp < expiry) revert SeriesNotExpired(seriesId, expiry);
+        if (redemptions[seriesId].asset != address(0)) revert AlreadyRedeemed(seriesId);
+        // The engine's settle changes only the engine (it reverts SettlementPriceNotFinal until the router's expiry
+        // price is final); the ledger records the redemption before the engine burns its tokens and pays it. The
+        // engine (trusted) pays exactly payoutFor(tokens) with SafeERC20, in the series' collateral asset.
+        (address underlying, address strikeAsset,, bool isPut, bool settled,,,,) = ENGINE.series(seriesId);
+        if (!settled) ENGINE.settle(seriesId);
+        uint256 tokens = IERC20(token).balanceOf(address(this));
+        uint256 payout = tokens == 0 ? 0 : ENGINE.payoutFor(seriesId, tokens);
+        redemptions[seriesId] =
+            Redemption(isPut ? strikeAsset : underlying, SafeCast.toUint128(tokens), SafeCast.toUint128(payout), 0);
+        emit ExpiredRedeemed(seriesId, tokens, payout);
+        if (tokens != 0) ENGINE.redeem(seriesId, tokens);
+    }
+
+    /// @notice Credits an account's share of a redeemed series' payout, floor(position * payout / tokens) (capped by
+    ///         the payout not yet claimed), and zeroes its position: to its cash balance when the payout asset is the
+    ///         cash token, else to payoutOf (withdrawPayout). Anyone, for any account, once its account is settled
+    ///         through every batch posted before the series' expiry (its position is final).
+    /// @param account The holder.
+    /// @param seriesId The engine series id.
+    /// @return share The payout credited.
+    function claimExpired(address account, uint256 seriesId) external nonReentrant returns (uint256 share) {
+        Redemption storage r = redemptions[seriesId];
+        address asset = r.asset;
+        if (asset == address(0)) revert NotRedeemed(seriesId);
+        _advanceSettled();
+        uint256 through = _settledFor(account);
+        if (through < batchCount && _postedAt(batches[through + 1].meta) < _listings[seriesId].expiry) {
+            revert UnsettledBatches(through, through + 1);
+        }
+        int256 position = positionOf[account][seriesId];
+        if (position == 0) revert NothingToClaim(account, seriesId);
+        (uint256 tokens, uint256 payout, uint256 claimed) = (r.tokens, r.payout, r.claimed);
+        // Positions sum to at most the tokens redeemed while every inventory fraud is proven in its window; were one
+        // not, the caps keep this series' claims from taking another series' payout or anyone's cash. tokens and
+        // payout are below 2^128 (recorded as uint128), so the product cannot overflow.
+        if (tokens != 0) share = _min(_min(uint256(position), tokens) * payout / tokens, payout - claimed);
+        positionOf[account][seriesId] = 0;
+        r.claimed = uint128(claimed + share);
+        if (asset == address(CASH)) {
+            balanceOf[account] += share;
+        } else {
+            payoutOf[account][asset] += share;
+        }
+        emit ExpiredClaimed(account, seriesId, uint256(position), share, asset);
+    }
+
+    /// @notice Withdraws claimed payout in an asset other than cash (no leaf can debit it: at once).
+    /// @param asset The payout asset.
+    /// @param amount The amount.
+    function withdrawPayout(address asset, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 owed = payoutOf[msg.sender][asset];
+        if (amount > owed) revert InsufficientBalance(owed, amount);
+        payoutOf[msg.sender][asset] = owed - amount;
+        IERC20(asset).safeTransfer(msg.sender, amount);
+        emit PayoutWithdrawn(msg.sender, asset, amount);
+    }
+
+    /// @dev A series' token and expiry, read from the engine and recorded the first time (both are immutable there);
+    ///      reverts UnknownSeries for an id the engine does not know.
+    function _listed(uint256 seriesId) internal returns (address token, uint256 expiry) {
+        Listing memory listing = _listings[seriesId];
+        if (listing.token != address(0)) return (listing.token, listing.expiry);
+        (address underlying,, uint64 at,,,,,,) = ENGINE.series(seriesId);
+        if (underlying == address(0)) revert UnknownSeries(seriesId);
+        token = ENGINE.tokenOf(seriesId);
+        _listings[seriesId] = Listing(token, at);
+        emit SeriesListed(seriesId, token, at);
+        return (token, at);
     }
 
     // ------------------------------------------------------------------------------------------------ batches
@@ -314,7 +520,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         as canonical calldata (see the contract's notes). Sequencer only, with exactly BOND wei.
     /// @param root The Merkle-sum root node hash.
     /// @param leavesRoot The plain Merkle root of the leaf hashes.
-    /// @param series The engine series ids of the batch's four position columns (each below 2^40).
+    /// @param series The engine series ids of the batch's four position columns: distinct series the engine knows,
+    ///        none expired (SeriesExpired, UnknownSeries, InvalidConfig("duplicate series")), or 0 for a column whose
+    ///        deltas are all zero (BadLeaf(i, "position")).
     /// @param leaves The batch's leaves sorted by account, with their 65-byte co-signatures, `abi.encode(SignedLeaf[])`.
     /// @param postingNonce The posting nonce the leaves are co-signed for: the posting reverts unless it is the ledger's
     ///        leavesPosted now, so another poster who moves the nonce while this transaction is pending (posting and
@@ -332,14 +540,14 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes calldata leaves,
         uint256 postingNonce,
         uint256 deadline
-    ) external payable onlyRole(SEQUENCER_ROLE) returns (uint256 id) {
+    ) external payable onlyRole(SEQUENCER_ROLE) nonReentrant returns (uint256 id) {
         if (block.timestamp > deadline) revert Expired(deadline);
         if (postingNonce != leavesPosted) revert WrongPostingNonce(postingNonce, leavesPosted);
         if (escaped()) revert Escaped();
         if (msg.value != BOND) revert WrongBond(msg.value, BOND);
         id = batchCount + 1;
-        uint256 leafCount = _checkCanonical(id, leaves);
         uint256 meta = _meta(series, postingNonce);
+        uint256 leafCount = _checkCanonical(id, leaves, _checkSeries(series));
         leavesPosted = postingNonce + leafCount;
         _checkPending(id);
         batchCount = id;
@@ -354,6 +562,24 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
             if (series[i] >> _SERIES_BITS != 0) revert InvalidConfig("series id above 2^40");
             meta |= series[i] << (_SERIES_BITS * i);
+        }
+    }
+
+    /// @dev Checks a batch's series (each below 2^40, checked by _meta first): every non-zero id is a series the
+    ///      engine knows, not expired now and in no other column; returns the mask of the zero columns (bit i: column
+    ///      i), whose deltas _checkCanonical requires to be zero.
+    function _checkSeries(uint256[4] calldata series) internal returns (uint256 empty) {
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            uint256 id = series[i];
+            if (id == 0) {
+                empty |= 1 << i;
+                continue;
+            }
+            for (uint256 j; j < i; ++j) {
+                if (series[j] == id) revert InvalidConfig("duplicate series");
+            }
+            (, uint256 expiry) = _listed(id);
+            if (block.timestamp >= expiry) revert SeriesExpired(id, expiry);
         }
     }
 
@@ -431,46 +657,13 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         revert NoFraud();
     }
 
-    /// @notice The Merkle-sum root and the plain root of canonical batch calldata (used by challengeData).
+    /// @notice The Merkle-sum root and the plain root of canonical batch calldata (used by challengeData): rebuilt by
+    ///         TREES, the ledger's own BatchTrees (a call that runs out of gas reverts the caller with it).
     /// @param leaves `abi.encode(SignedLeaf[])`, canonical (as postBatch accepts it).
     /// @return root The Merkle-sum root.
     /// @return leavesRoot The plain Merkle root.
-    function dataRoot(bytes calldata leaves) public pure returns (bytes32 root, bytes32 leavesRoot) {
-        SignedLeaf[] memory decoded = abi.decode(leaves, (SignedLeaf[]));
-        uint256 n = decoded.length;
-        if (n == 0) return (bytes32(0), bytes32(0));
-        uint256 size = 1;
-        while (size < n) {
-            size <<= 1;
-        }
-        bytes32[] memory hashes = new bytes32[](size);
-        bytes32[] memory plain = new bytes32[](2 * n - 1); // OpenZeppelin's layout: leaf i at 2n - 2 - i
-        int256[5][] memory sums = new int256[5][](size);
-        for (uint256 i; i < n; ++i) {
-            SignedLeaf memory l = decoded[i];
-            bytes32 signatureHash = keccak256(l.signature);
-            hashes[i] = keccak256(abi.encode(uint256(0), l.batch, l.account, l.cash, l.positions, signatureHash));
-            plain[2 * n - 2 - i] = _plainLeafHash(i, l.batch, l.account, l.cash, l.positions, signatureHash);
-            sums[i][0] = l.cash;
-            for (uint256 j; j < SERIES_PER_BATCH; ++j) {
-                sums[i][j + 1] = l.positions[j];
-            }
-        }
-        for (; size > 1; size >>= 1) {
-            for (uint256 i; i < size; i += 2) {
-                bytes32 parent = keccak256(abi.encode(uint256(1), hashes[i], sums[i], hashes[i + 1], sums[i + 1]));
-                int256[5] memory parentSums;
-                for (uint256 j; j < 5; ++j) {
-                    parentSums[j] = sums[i][j] + sums[i + 1][j];
-                }
-                hashes[i >> 1] = parent;
-                sums[i >> 1] = parentSums;
-            }
-        }
-        for (uint256 i = n - 1; i > 0; --i) {
-            plain[i - 1] = Hashes.commutativeKeccak256(plain[2 * i - 1], plain[2 * i]);
-        }
-        return (hashes[0], plain[0]);
+    function dataRoot(bytes calldata leaves) public view returns (bytes32 root, bytes32 leavesRoot) {
+        return TREES.dataRoot(leaves);
     }
 
     /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, posting, series, chain
@@ -517,36 +710,113 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         bytes32[] calldata proof,
         PriorLeaf[] calldata priors
     ) external nonReentrant {
+        _challengeDebit(id, SERIES_PER_BATCH, leaf, signatureHash, index, proof, priors);
+    }
+
+    /// @notice Proves that a leaf sells more option tokens of the series in position column `column` than its account
+    ///         holds: its inventory (positionOf), less an option withdrawal request of that series whose readyAt is at
+    ///         or before the batch's posting, less the account's sales of the same series in earlier batches that are
+    ///         not applied yet (in whatever column the series sits there).
+    /// @param id The batch.
+    /// @param column The position column (0..3) whose negative delta is challenged.
+    /// @param leaf The leaf.
+    /// @param signatureHash keccak256 of the leaf's signature.
+    /// @param index The leaf's index.
+    /// @param proof The leaf's plain-tree siblings up to the root.
+    /// @param priors The account's unapplied leaves selling the same series in valid batches after settledThrough and
+    ///        before `id`, in strictly increasing (batch, index) order (at most MAX_PENDING).
+    function challengeInventory(
+        uint256 id,
+        uint256 column,
+        Leaf calldata leaf,
+        bytes32 signatureHash,
+        uint256 index,
+        bytes32[] calldata proof,
+        PriorLeaf[] calldata priors
+    ) external nonReentrant {
+        if (column >= SERIES_PER_BATCH) revert BadColumn(column);
+        _challengeDebit(id, column, leaf, signatureHash, index, proof, priors);
+    }
+
+    /// @dev challengeCollateral (`column` SERIES_PER_BATCH: cash) and challengeInventory (`column` 0..3: that
+    ///      column's series): reverts the batch when the leaf's debit plus the account's earlier unapplied debits of
+    ///      the same cash or series exceed what it holds net of a withdrawal request ready by the posting.
+    function _challengeDebit(
+        uint256 id,
+        uint256 column,
+        Leaf calldata leaf,
+        bytes32 signatureHash,
+        uint256 index,
+        bytes32[] calldata proof,
+        PriorLeaf[] calldata priors
+    ) internal {
         Batch storage b = _open(id);
         if (!MerkleProof.verifyCalldata(proof, b.leavesRoot, _plainLeaf(index, leaf, signatureHash))) {
             revert NotInTree();
         }
         if (priors.length > MAX_PENDING) revert TooMany(priors.length);
-        if (leaf.cash >= 0) revert NoFraud();
-        uint256 debits = _magnitude(leaf.cash);
-        uint256 last; // (batch << 128) | index of the previous prior: strictly increasing, so none counts twice
+        bool cash = column == SERIES_PER_BATCH;
+        int256 delta = cash ? leaf.cash : leaf.positions[column];
+        if (delta >= 0) revert NoFraud(); // (a zero-series column carries only zero deltas: postBatch)
+        uint256 meta = b.meta;
+        uint256 seriesId = cash ? 0 : (meta >> (_SERIES_BITS * column)) & type(uint40).max;
+        uint256 debits = _magnitude(delta) + _priorDebits(id, leaf.account, seriesId, priors);
+        if (debits > _available(leaf.account, seriesId, _postedAt(meta))) {
+            return _revertFrom(id, cash ? "collateral" : "inventory");
+        }
+        revert NoFraud();
+    }
+
+    /// @dev What a debit challenge counts as the account's holding for a batch posted at `postedAt` (series 0: cash):
+    ///      its balance or inventory less a withdrawal request of it whose readyAt is at or before the posting. A
+    ///      request counts from its readyAt on: one made in the same second as, or front-running, the posting was
+    ///      unknown to the sequencer and does not count (its execution waits for the batch instead).
+    function _available(address account, uint256 seriesId, uint256 postedAt) internal view returns (uint256 held) {
+        Withdrawal memory w;
+        if (seriesId == 0) {
+            (held, w) = (balanceOf[account], withdrawals[account]);
+        } else {
+            (held, w) = (uint256(positionOf[account][seriesId]), optionWithdrawals[account][seriesId]);
+        }
+        if (w.requestedAt != 0 && uint256(w.requestedAt) + WITHDRAWAL_DELAY <= postedAt) {
+            held -= _min(held, w.amount);
+        }
+    }
+
+    /// @dev The sum of `account`'s debits in `priors`: of cash when `seriesId` is 0, else of that series in whatever
+    ///      column it sits in the prior's batch. Each prior must be a leaf of `account` in a valid batch after
+    ///      settledThrough and before `id`, proven in its batch's plain tree, not applied, debiting (BadPrior
+    ///      otherwise), and the priors strictly increase in (batch, index), so none counts twice.
+    function _priorDebits(uint256 id, address account, uint256 seriesId, PriorLeaf[] calldata priors)
+        internal
+        view
+        returns (uint256 debits)
+    {
+        uint256 last; // (batch << 128) | index of the previous prior
+        uint256 settled = settledThrough;
         for (uint256 i; i < priors.length; ++i) {
             PriorLeaf calldata p = priors[i];
             uint256 key = (p.batch << 128) | p.index;
+            int256 debit = seriesId == 0 ? p.leaf.cash : _deltaOf(p.leaf, batches[p.batch].meta, seriesId);
             if (
-                p.batch <= settledThrough || p.batch >= id || p.index >= 1 << 128 || key <= last
-                    || p.leaf.account != leaf.account || p.leaf.batch != p.batch || p.leaf.cash >= 0
+                p.batch <= settled || p.batch >= id || p.index >= 1 << 128 || key <= last || p.leaf.account != account
+                    || p.leaf.batch != p.batch || debit >= 0
                     || !MerkleProof.verifyCalldata(
                         p.proof, batches[p.batch].leavesRoot, _plainLeaf(p.index, p.leaf, p.signatureHash)
                     ) || _isApplied(p.batch, p.index)
             ) revert BadPrior(i);
             last = key;
-            debits += _magnitude(p.leaf.cash);
+            debits += _magnitude(debit);
         }
-        uint256 available = balanceOf[leaf.account];
-        Withdrawal memory w = withdrawals[leaf.account];
-        // A request counts from its readyAt on: one made in the same second as, or front-running, the posting was
-        // unknown to the sequencer and does not count (its execution waits for this batch instead).
-        if (w.requestedAt != 0 && uint256(w.requestedAt) + WITHDRAWAL_DELAY <= _postedAt(b.meta)) {
-            available -= _min(available, w.amount);
+    }
+
+    /// @dev A leaf's position delta in series `seriesId` (non-zero) of the batch with `meta`, or 0 if it has no such
+    ///      column (a batch names a series at most once).
+    function _deltaOf(Leaf calldata leaf, uint256 meta, uint256 seriesId) internal pure returns (int256) {
+        for (uint256 i; i < SERIES_PER_BATCH; ++i) {
+            if ((meta >> (_SERIES_BITS * i)) & type(uint40).max == seriesId) return leaf.positions[i];
         }
-        if (debits > available) return _revertFrom(id, "collateral");
-        revert NoFraud();
+        return 0;
     }
 
     // ------------------------------------------------------------------------------------------------ applying leaves
@@ -693,8 +963,9 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     // ------------------------------------------------------------------------------------------------ internals
 
     /// @dev Checks that `leaves` is the canonical encoding of 1..MAX_LEAVES signed leaves of batch `id` with accounts
-    ///      strictly increasing, deltas within MAX_DELTA and every column summing to zero; returns the leaf count.
-    function _checkCanonical(uint256 id, bytes calldata leaves) internal pure returns (uint256 n) {
+    ///      strictly increasing, deltas within MAX_DELTA, zero deltas in the position columns of `empty` (bit i:
+    ///      column i has no series) and every column summing to zero; returns the leaf count.
+    function _checkCanonical(uint256 id, bytes calldata leaves, uint256 empty) internal pure returns (uint256 n) {
         if (leaves.length < 64 + LEAF_BYTES) revert BadEncoding();
         uint256 head;
         assembly ("memory-safe") {
@@ -724,6 +995,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             for (uint256 k; k < 5; ++k) {
                 int256 v = int256(w[2 + k]);
                 if (v > MAX_DELTA || v < -MAX_DELTA) revert BadLeaf(i, "delta");
+                if (v != 0 && k != 0 && (empty >> (k - 1)) & 1 != 0) revert BadLeaf(i, "position");
                 sums[k] += v;
             }
             if (w[7] != 256 || w[8] != _SIGNATURE_BYTES || w[11] << 8 != 0) revert BadLeaf(i, "signature");
@@ -760,8 +1032,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
             balanceOf[leaf.account] += uint256(leaf.cash);
         }
         for (uint256 i; i < SERIES_PER_BATCH; ++i) {
-            if (leaf.positions[i] != 0) {
-                positionOf[leaf.account][(meta >> (_SERIES_BITS * i)) & type(uint40).max] += leaf.positions[i];
+            int256 delta = leaf.positions[i];
+            if (delta != 0) {
+                uint256 seriesId = (meta >> (_SERIES_BITS * i)) & type(uint40).max;
+                int256 held = positionOf[leaf.account][seriesId];
+                // Inventory, like cash: a sale never exceeds the tokens held (a position is never negative).
+                if (delta < 0 && _magnitude(delta) > uint256(held)) {
+                    revert InsufficientBalance(uint256(held), _magnitude(delta));
+                }
+                positionOf[leaf.account][seriesId] = held + delta;
             }
         }
         emit LeafApplied(id, index, leaf.account, leaf.cash);
@@ -814,18 +1093,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
 
     /// @dev A leaf of the plain tree: OpenZeppelin merkle-tree's standard leaf of (index, leaf, signature hash).
     function _plainLeaf(uint256 index, Leaf calldata leaf, bytes32 signatureHash) internal pure returns (bytes32) {
-        return _plainLeafHash(index, leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash);
-    }
-
-    function _plainLeafHash(
-        uint256 index,
-        uint256 batch,
-        address account,
-        int256 cash,
-        int256[4] memory positions,
-        bytes32 signatureHash
-    ) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(index, batch, account, cash, positions, signatureHash))));
+        return plainLeafHash(index, leaf.batch, leaf.account, leaf.cash, leaf.positions, signatureHash);
     }
 
     function _isApplied(uint256 id, uint256 index) internal view returns (bool) {

@@ -394,6 +394,7 @@ def build(config: DeployConfig) -> list[Step]:
             "SettlementLedger",
             lambda ctx: [
                 ctx.address("StrikeAsset"),
+                ctx.address("OptionsEngine"),  # issue 18: the ledger trades the engine's option tokens
                 settlement.challenge_window,
                 scaled(settlement.bond, 18),
                 settlement.escape_period,

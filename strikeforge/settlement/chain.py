@@ -24,6 +24,21 @@ def net_of_withdrawal(contract: Any, account: str, posted_at: int | None = None)
     return balance - min(balance, amount)
 
 
+def net_of_option_withdrawal(contract: Any, account: str, series: int, posted_at: int | None = None) -> int:
+    """The account's option-token inventory of `series` on the ledger (positionOf) less its pending option withdrawal
+    request of that series, with net_of_withdrawal's rule: any request (what an honest sequencer lets a leaf sell), or,
+    given a batch's `posted_at`, only a request ready by then (challengeInventory's rule)."""
+    holder = to_checksum_address(account)
+    held = max(0, int(contract.positionOf(holder, series)))
+    withdrawal = contract.optionWithdrawals(holder, series)
+    amount, requested = int(withdrawal.amount), int(withdrawal.requestedAt)
+    if requested == 0:
+        return held
+    if posted_at is not None and requested + int(contract.WITHDRAWAL_DELAY()) > posted_at:
+        return held
+    return held - min(held, amount)
+
+
 class ApeLedger:
     """A deployed SettlementLedger and the account that posts to it (the sequencer's)."""
 

@@ -13,7 +13,10 @@ For each BatchPosted event it reads the posting transaction's calldata, decodes 
    (challengeSignature);
 4. `collateral`: a leaf debiting more cash than its account can pay: its balance, net of a withdrawal request whose
    readyAt is at or before the batch's posting, less its debits in earlier batches not applied yet
-   (challengeCollateral, with those earlier leaves and their proofs).
+   (challengeCollateral, with those earlier leaves and their proofs);
+5. `inventory`: a leaf selling more option tokens of a column's series than its account holds: its position, net of
+   an option withdrawal request of that series ready by the posting, less its sales of the same series in earlier
+   batches not applied yet (challengeInventory, with the column, those earlier leaves and their proofs).
 
 Finding the fraud (`find_fraud`) is pure and runs on plain values; `Watcher` is the loop around it on a chain. The
 watcher keeps the leaves of the batches it has seen and not yet settled (to prove earlier debits), and its progress,
@@ -35,7 +38,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from strikeforge.paths import write_atomically
-from strikeforge.settlement.chain import net_of_withdrawal
+from strikeforge.settlement.chain import net_of_option_withdrawal, net_of_withdrawal
 from strikeforge.settlement.cosign import (
     SIGNED_LEAVES_ABI,
     Posting,
@@ -49,6 +52,9 @@ from strikeforge.settlement.tree import Leaf, MerkleSumTree
 log = logging.getLogger("strikeforge.watch")
 
 PriorDebits = Callable[[str], list[tuple]]  # account -> its unapplied debit leaves in earlier batches (PriorLeaf args)
+# (account, series) -> its unapplied sales of the series in earlier batches: (PriorLeaf args, tokens sold)
+PriorSales = Callable[[str, int], list[tuple[tuple, int]]]
+Inventory = Callable[[str, int], int]  # (account, series) -> what challengeInventory counts as held
 
 
 @dataclass(frozen=True)
@@ -105,13 +111,17 @@ def find_fraud(
     available: Callable[[str], int],
     prior_debits: PriorDebits | None = None,
     recover: Callable[[Leaf], str | None] | None = None,
+    inventory: Inventory | None = None,
+    prior_sales: PriorSales | None = None,
 ) -> Fraud | None:
     """The first provable fraud in a posted batch, or None for an honest one. `posting` is the batch's posting nonce
     and series (BatchPosted's), which every co-signature must bind. `available(account)` is the balance the ledger
     counts for the account in challengeCollateral (net of a withdrawal whose readyAt is at or before the posting);
     `prior_debits(account)` its debit leaves in earlier valid batches not applied yet, as PriorLeaf tuples.
     `recover(leaf)` is who signed a leaf (default: the NettedLeaf co-signature for `posting`, as the ledger checks
-    it)."""
+    it). `inventory(account, series)` is the option-token position challengeInventory counts (net of an option
+    withdrawal ready by the posting; without it, token sales are not checked) and `prior_sales(account, series)` the
+    account's sales of the series in earlier valid batches not applied yet, as (PriorLeaf tuple, tokens sold)."""
     built = build(data)
     if built is None or built[1].root != root or built[1].leaves_root != leaves_root:
         return Fraud("data", number, None, "challengeData", (number, data))
@@ -134,24 +144,40 @@ def find_fraud(
             chosen = select_priors(-leaf.cash, available(leaf.account), priors)
             args = (*apply_args(number, leaf, tree, index), chosen)
             return Fraud("collateral", number, index, "challengeCollateral", args)
+    if inventory is None:
+        return None
+    for index, leaf in enumerate(leaves):
+        for column, delta in enumerate(leaf.positions):
+            if delta >= 0:
+                continue
+            series = posting.series[column]
+            sales = prior_sales(leaf.account, series) if prior_sales else []
+            held = inventory(leaf.account, series)
+            if -delta + sum(sold for _, sold in sales) > held:
+                chosen = select_priors(-delta, held, sales, amount=lambda sale: sale[1])
+                args = (number, column, *apply_args(number, leaf, tree, index)[1:], [prior for prior, _ in chosen])
+                return Fraud("inventory", number, index, "challengeInventory", args)
     return None
 
 
 MAX_PRIORS = 32  # SettlementLedger.MAX_PENDING: challengeCollateral takes at most this many earlier debits
 
 
-def select_priors(debit: int, available: int, priors: list[tuple]) -> list[tuple]:
+def select_priors(debit: int, available: int, priors: list, amount: Callable[[Any], int] | None = None) -> list:
     """The fewest earlier debits (largest first, at most MAX_PRIORS) that put `debit` beyond `available`, in the
-    strictly increasing (batch, index) order challengeCollateral requires. When even MAX_PRIORS of them do not, the
-    largest MAX_PRIORS: the watcher then applies the account's final debits first (they leave the balance instead)
-    and tries again."""
+    strictly increasing (batch, index) order challengeCollateral and challengeInventory require. When even MAX_PRIORS
+    of them do not, the largest MAX_PRIORS: the watcher then applies the account's final debits first (they leave the
+    balance instead) and tries again. Without `amount`, a prior is a PriorLeaf tuple debiting its cash; with it, a
+    prior is (PriorLeaf tuple, ...) debiting `amount(prior)`."""
+    amount_of = amount or (lambda prior: -prior[1][2])
+    leaf_of = (lambda prior: prior) if amount is None else (lambda prior: prior[0])
     chosen, owed = [], debit
-    for prior in sorted(priors, key=lambda p: p[1][2]):  # most negative cash first
+    for prior in sorted(priors, key=amount_of, reverse=True):  # the largest debit first
         if owed > available or len(chosen) == MAX_PRIORS:
             break
         chosen.append(prior)
-        owed += -prior[1][2]
-    return sorted(chosen, key=lambda p: (p[0], p[3]))
+        owed += amount_of(prior)
+    return sorted(chosen, key=lambda prior: (leaf_of(prior)[0], leaf_of(prior)[3]))
 
 
 @dataclass(frozen=True)
@@ -234,6 +260,9 @@ class Watcher:
     def _available(self, posted_at: int) -> Callable[[str], int]:
         return lambda account: net_of_withdrawal(self.contract, account, posted_at=posted_at)
 
+    def _inventory(self, posted_at: int) -> Inventory:
+        return lambda account, series: net_of_option_withdrawal(self.contract, account, series, posted_at=posted_at)
+
     def _data(self, posted: Posted) -> bytes:
         """The batch's leaves: postBatch data in the transaction (or its call trace) that hashes to dataHash."""
         from ape import chain
@@ -281,26 +310,48 @@ class Watcher:
             self._built[number] = built
         return self._built[number]
 
-    def _prior_debits(self, number: int) -> PriorDebits:
-        """An account's unapplied debits in the honest batches seen before `number` and not settled yet."""
+    def _earlier_leaves(self, number: int, account: str) -> list[tuple[int, Posting, int, Leaf, MerkleSumTree]]:
+        """The account's unapplied leaves in the honest batches seen before `number` that are valid and not settled
+        yet: (batch, posting, index, leaf, tree)."""
         settled = int(self.contract.settledThrough())
         count = int(self.contract.batchCount())
+        found = []
+        for earlier in sorted(n for n in self.seen if settled < n < number and n <= count):
+            if bytes(self.contract.batches(earlier).root) != self.seen[earlier].root:
+                continue  # reverted since: its leaves never apply
+            built = self._leaves_of(earlier)
+            if built is None:
+                continue
+            leaves, tree = built
+            for index, leaf in enumerate(leaves):
+                if leaf.account == account and not self.contract.isApplied(earlier, index):
+                    found.append((earlier, self.seen[earlier].posting, index, leaf, tree))
+        return found
+
+    def _prior_debits(self, number: int) -> PriorDebits:
+        """An account's unapplied debits in the honest batches seen before `number` and not settled yet."""
 
         def priors(account: str) -> list[tuple]:
-            found = []
-            for earlier in sorted(n for n in self.seen if settled < n < number and n <= count):
-                if bytes(self.contract.batches(earlier).root) != self.seen[earlier].root:
-                    continue  # reverted since: its leaves never apply
-                built = self._leaves_of(earlier)
-                if built is None:
-                    continue
-                leaves, tree = built
-                for index, leaf in enumerate(leaves):
-                    if leaf.account == account and leaf.cash < 0 and not self.contract.isApplied(earlier, index):
-                        found.append(apply_args(earlier, leaf, tree, index))
-            return found
+            return [
+                apply_args(earlier, leaf, tree, index)
+                for earlier, _, index, leaf, tree in self._earlier_leaves(number, account)
+                if leaf.cash < 0
+            ]
 
         return priors
+
+    def _prior_sales(self, number: int) -> PriorSales:
+        """An account's unapplied sales of a series in the honest batches seen before `number` and not settled yet."""
+
+        def sales(account: str, series: int) -> list[tuple[tuple, int]]:
+            return [
+                (apply_args(earlier, leaf, tree, index), -leaf.positions[column])
+                for earlier, posting, index, leaf, tree in self._earlier_leaves(number, account)
+                for column in range(len(posting.series))
+                if posting.series[column] == series and leaf.positions[column] < 0
+            ]
+
+        return sales
 
     def tick(self) -> list[Fraud]:
         """Checks every batch posted since the last tick and retries the pending ones; returns the frauds proven."""
@@ -359,6 +410,8 @@ class Watcher:
                 posted.posting,
                 self._available(posted_at),
                 self._prior_debits(number),
+                inventory=self._inventory(posted_at),
+                prior_sales=self._prior_sales(number),
             )
         except Exception as exc:  # an RPC failure on one batch must not stop the others: retry next tick
             log.error("batch %d: could not be checked (%s); retrying next tick", number, exc)
@@ -388,7 +441,7 @@ class Watcher:
         except Exception as exc:  # front-run, already reverted, out of funds: retried next tick while the window lasts
             log.error("batch %d: the %s challenge failed: %s; retrying next tick", number, fraud.kind, exc)
             self.failed.append(fraud)
-            if fraud.kind == "collateral":
+            if fraud.kind in ("collateral", "inventory"):
                 self._apply_final_priors(fraud)
             return None
         self.pending.pop(number, None)
@@ -396,13 +449,20 @@ class Watcher:
         return fraud
 
     def _apply_final_priors(self, fraud: Fraud) -> None:
-        """Applies the debtor's final earlier debits (permissionless), so the next try needs fewer priors: a debtor
-        with more than MAX_PRIORS unapplied debits, or a front-runner applying one, cannot make the proof fail."""
+        """Applies the debtor's final earlier debits (cash, or sales of the challenged series; permissionless), so the
+        next try needs fewer priors: a debtor with more than MAX_PRIORS unapplied debits, or a front-runner applying
+        one, cannot make the proof fail."""
         from ape import chain
 
-        account = str(fraud.args[1][1]).lower()
+        leaf = fraud.args[2] if fraud.kind == "inventory" else fraud.args[1]
+        account = str(leaf[1]).lower()
         now = int(chain.blocks.head.timestamp)
-        for prior in self._prior_debits(fraud.number)(account):
+        if fraud.kind == "inventory":
+            series = int(self.contract.seriesOf(fraud.number)[fraud.args[1]])
+            priors = [prior for prior, _ in self._prior_sales(fraud.number)(account, series)]
+        else:
+            priors = self._prior_debits(fraud.number)(account)
+        for prior in priors:
             number = prior[0]
             if now >= int(self.contract.postingOf(number)[0]) + self.window:
                 try:

@@ -1,4 +1,5 @@
-"""Fixtures for SettlementLedger: cash token, the ledger, funded accounts, and batch builders."""
+"""Fixtures for SettlementLedger: cash token, the OptionsEngine and its four series, the ledger, funded accounts (cash
+and option tokens deposited), and batch builders."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ from eth_account.messages import encode_typed_data
 from strikeforge.settlement.cosign import Posting, typed_data
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
+from tests.options.fixtures import ONE, SPOT, next_expiry
 
 WINDOW = 3_600
 BOND = 10**18
 ESCAPE = 7 * 86_400
 USDC = 10**6
-SERIES = [11, 12, 13, 14]
+# The engine series the `listed` fixture creates, in this order (a fresh engine numbers them 1..4): calls struck at
+# 3,000 and 3,500, puts struck at 3,000 and 2,500, all expiring EXPIRY_WEEKS Fridays ahead.
+SERIES = [1, 2, 3, 4]
+SERIES_SPECS = [(SPOT, False), (3_500 * ONE, False), (SPOT, True), (2_500 * ONE, True)]
+EXPIRY_WEEKS = 4  # far beyond the escape period and every window the tests wait out
+OPTIONS = 10 * 10**18  # option tokens of each series every funded trader deposits
+MAX_UINT = 2**256 - 1
 DEADLINE = 2**40  # postBatch's deadline where a test is not about it (the sequencer uses head + WITHDRAWAL_DELAY)
 
 
@@ -32,8 +40,50 @@ def traders(accounts):
 
 
 @pytest.fixture
-def cash(project, deployer):
-    return project.MockERC20.deploy("USD Coin", "USDC", 6, sender=deployer)
+def cash(usdc):
+    """The ledger's cash: the engine's strike asset (USDC), so puts pay out in cash."""
+    return usdc
+
+
+@pytest.fixture
+def series_expiry(chain):
+    return next_expiry(chain.pending_timestamp, weeks=EXPIRY_WEEKS)
+
+
+@pytest.fixture
+def listed(engine, deployer, weth, usdc, series_expiry):
+    """The four engine series of SERIES (ids 1..4 on a fresh engine)."""
+    ids = []
+    for strike, is_put in SERIES_SPECS:
+        tx = engine.createSeries(weth, usdc, strike, series_expiry, is_put, sender=deployer)
+        ids.append(int(tx.events.filter(engine.SeriesCreated)[0].seriesId))
+    assert ids == SERIES
+    return ids
+
+
+def option_token(project, engine, series_id):
+    return project.OptionToken.at(engine.tokenOf(series_id))
+
+
+@pytest.fixture
+def write_options(project, engine, weth, usdc, deployer, ledger):
+    """write(holder, series_id, amount, deposit=True): the deployer writes `amount` options of the series (paying the
+    collateral) to `holder`, who deposits them on the ledger unless `deposit` is false."""
+    weth.mint(deployer, 10**9 * ONE, sender=deployer)
+    usdc.mint(deployer, 10**15 * USDC, sender=deployer)
+    weth.approve(engine, MAX_UINT, sender=deployer)
+    usdc.approve(engine, MAX_UINT, sender=deployer)
+    approved: set[tuple[str, int]] = set()
+
+    def write(holder, series_id: int, amount: int = OPTIONS, deposit: bool = True):
+        engine.write(series_id, amount, holder, sender=deployer)
+        if deposit:
+            if (str(holder), series_id) not in approved:
+                option_token(project, engine, series_id).approve(ledger, MAX_UINT, sender=holder)
+                approved.add((str(holder), series_id))
+            ledger.depositOptions(series_id, amount, sender=holder)
+
+    return write
 
 
 @pytest.fixture
@@ -42,21 +92,25 @@ def treasury(accounts):
 
 
 @pytest.fixture
-def ledger(project, deployer, cash, treasury):
-    ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, ESCAPE, WINDOW, treasury, deployer, sender=deployer)
+def ledger(project, deployer, cash, engine, listed, treasury):
+    ledger = project.SettlementLedger.deploy(
+        cash, engine, WINDOW, BOND, ESCAPE, WINDOW, treasury, deployer, sender=deployer
+    )
     ledger.grantRole(ledger.SEQUENCER_ROLE(), deployer, sender=deployer)
     return ledger
 
 
 @pytest.fixture
-def funded(ledger, cash, traders, deployer, accounts):
-    """Each trader deposits 10,000 USDC."""
+def funded(ledger, cash, traders, deployer, accounts, write_options):
+    """Each trader deposits 10,000 USDC and OPTIONS option tokens of each of the four series."""
     signers = []
     for i in range(1, 5):
         account = accounts[i]
         cash.mint(account, 10_000 * USDC, sender=deployer)
         cash.approve(ledger, 2**256 - 1, sender=account)
         ledger.deposit(10_000 * USDC, sender=account)
+        for series_id in SERIES:
+            write_options(account, series_id)
         signers.append(account)
     return signers
 

@@ -1,5 +1,6 @@
-"""The review's findings on SettlementLedger as source mutations: each reverts one fix of issue 16, so that the
-adversarial state machine can show it finds that bug class (tests/settlement/test_ledger_mutants.py).
+"""The review's findings on SettlementLedger as source mutations: each reverts one fix of issue 16, or removes one of
+issue 18's option-token checks, so that the adversarial state machine can show it finds that bug class
+(tests/settlement/test_ledger_mutants.py).
 
 A mutation is a list of (old, new) replacements of the fixed source, each of which must match exactly once (a
 refactoring that breaks a mutation fails loudly instead of testing the unmutated contract). `compile_mutant` builds
@@ -54,12 +55,12 @@ MUTATIONS = (
     ),
     Mutation(
         "H-1",
-        "a withdrawal request counts against a batch posted in the same second or later (requestedAt <= postedAt), and "
-        "executes once settledThrough passes the batches valid at the request",
+        "a withdrawal request (cash or options) counts against a batch posted in the same second or later "
+        "(requestedAt <= postedAt), and executes once settledThrough passes the batches valid at the request",
         (
             (
-                "uint256(w.requestedAt) + WITHDRAWAL_DELAY <= _postedAt(b.meta)",
-                "uint256(w.requestedAt) <= _postedAt(b.meta)",
+                "uint256(w.requestedAt) + WITHDRAWAL_DELAY <= postedAt",
+                "uint256(w.requestedAt) <= postedAt",
             ),
             (
                 "if (through < count && _postedAt(batches[through + 1].meta) < readyAt) {",
@@ -126,6 +127,57 @@ MUTATIONS = (
         "Escape",
         "escape withdrawals wait for every batch to be fully applied, as before the fix",
         (("        } else if (through < count) {", "        } else if (settledThrough < count) {"),),
+    ),
+    # Issue 18: option tokens.
+    Mutation(
+        "I-apply",
+        "_apply lets a sale exceed the seller's inventory (a position may go negative)",
+        (
+            (
+                "                if (delta < 0 && _magnitude(delta) > uint256(held)) {\n"
+                "                    revert InsufficientBalance(uint256(held), _magnitude(delta));\n"
+                "                }\n",
+                "",
+            ),
+        ),
+    ),
+    Mutation(
+        "I-priors",
+        "challengeInventory validates the seller's earlier unapplied sales but does not count them",
+        (("            debits += _magnitude(debit);", "            if (seriesId == 0) debits += _magnitude(debit);"),),
+    ),
+    Mutation(
+        "I-request",
+        "challengeInventory ignores an option withdrawal request that is ready by the posting",
+        (
+            (
+                "(held, w) = (uint256(positionOf[account][seriesId]), optionWithdrawals[account][seriesId]);",
+                "held = uint256(positionOf[account][seriesId]);",
+            ),
+        ),
+    ),
+    Mutation(
+        "I-expired",
+        "postBatch accepts a series that has expired",
+        (("            if (block.timestamp >= expiry) revert SeriesExpired(id, expiry);\n", ""),),
+    ),
+    Mutation(
+        "I-claim-twice",
+        "claimExpired leaves the position in place: a holder claims its share again",
+        (("        positionOf[account][seriesId] = 0;\n", ""),),
+    ),
+    Mutation(
+        "I-claim-early",
+        "claimExpired does not wait for the account to be settled through the batches posted before expiry",
+        (
+            (
+                "        if (through < batchCount && _postedAt(batches[through + 1].meta) < "
+                "_listings[seriesId].expiry) {\n"
+                "            revert UnsettledBatches(through, through + 1);\n"
+                "        }\n",
+                "",
+            ),
+        ),
     ),
 )
 

@@ -22,7 +22,7 @@ from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
 from strikeforge.settlement.tree import MerkleSumTree
 from strikeforge.settlement.watcher import Watcher
-from tests.settlement.conftest import BOND, SERIES, USDC, WINDOW, post_batch
+from tests.settlement.conftest import BOND, OPTIONS, SERIES, USDC, WINDOW, post_batch
 
 WAD = 10**18
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -58,11 +58,11 @@ def _now(chain):
 
 def test_orders_become_claims_through_the_api(sequencer, clients, ledger, watcher, chain, funded):
     a, b, c, d = clients
-    a.place_order(series=11, buy=False, size=2 * WAD, price=150 * USDC)
-    answer = b.place_order(series=11, buy=True, size=2 * WAD, price=155 * USDC)
+    a.place_order(series=1, buy=False, size=2 * WAD, price=150 * USDC)
+    answer = b.place_order(series=1, buy=True, size=2 * WAD, price=155 * USDC)
     assert [(f["seller"], f["price"]) for f in answer["fills"]] == [(a.address, str(150 * USDC))]
-    c.place_order(series=12, buy=False, size=WAD, price=80 * USDC)
-    d.place_order(series=12, buy=True, size=WAD, price=80 * USDC)
+    c.place_order(series=2, buy=False, size=WAD, price=80 * USDC)
+    d.place_order(series=2, buy=True, size=WAD, price=80 * USDC)
 
     assert sequencer.tick(_now(chain)) == "cut 1"
     for client in clients:
@@ -82,18 +82,18 @@ def test_orders_become_claims_through_the_api(sequencer, clients, ledger, watche
         10_000 * USDC + 80 * USDC,
         10_000 * USDC - 80 * USDC,
     ]
-    assert ledger.positionOf(funded[1], 11) == 2 * WAD
-    assert ledger.positionOf(funded[0], 11) == -2 * WAD
+    assert ledger.positionOf(funded[1], 1) == OPTIONS + 2 * WAD
+    assert ledger.positionOf(funded[0], 1) == OPTIONS - 2 * WAD
     with ape.reverts(ledger.AlreadyApplied):
         a.claim(1)
 
 
 def test_an_account_that_does_not_cosign_is_dropped_and_the_rest_settle(sequencer, clients, ledger, chain, funded):
     a, b, c, d = clients
-    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
-    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
-    c.place_order(series=11, buy=False, size=WAD, price=90 * USDC, nonce=5)
-    d.place_order(series=11, buy=True, size=WAD, price=90 * USDC)
+    a.place_order(series=1, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=1, buy=True, size=WAD, price=100 * USDC)
+    c.place_order(series=1, buy=False, size=WAD, price=90 * USDC, nonce=5)
+    d.place_order(series=1, buy=True, size=WAD, price=90 * USDC)
     sequencer.tick(_now(chain))
     for client in (a, b, c):
         client.cosign_pending(1)  # d stays silent
@@ -101,7 +101,7 @@ def test_an_account_that_does_not_cosign_is_dropped_and_the_rest_settle(sequence
     assert sequencer.tick(_now(chain)) == "dropped 1"
     assert sequencer.tick(_now(chain)) == "posted 1"
     # c's ask came back to the book at its old priority; d's orders are gone.
-    book = json.loads(urllib.request.urlopen(f"{sequencer.url}/books/11").read())
+    book = json.loads(urllib.request.urlopen(f"{sequencer.url}/books/1").read())
     assert book == {"bids": [], "asks": [[str(90 * USDC), str(WAD)]]}
     chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
     for client in (a, b):
@@ -117,8 +117,8 @@ def test_clients_settle_their_own_accounts_and_withdraw_without_waiting_for_othe
     """a's leaf applied, or c's absence from the batch, proven by the account itself (settleAccount): each withdraws
     while b's leaf is still unapplied."""
     a, b, c, _ = clients
-    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
-    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    a.place_order(series=1, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=1, buy=True, size=WAD, price=100 * USDC)
     sequencer.tick(_now(chain))
     for client in (a, b):
         client.cosign_pending(1)
@@ -138,8 +138,8 @@ def test_clients_settle_their_own_accounts_and_withdraw_without_waiting_for_othe
 
 def test_a_client_claims_what_the_ledger_owes_its_account(sequencer, ledger, deployer, chain, alice, clients):
     a, b, _, _ = clients
-    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
-    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    a.place_order(series=1, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=1, buy=True, size=WAD, price=100 * USDC)
     sequencer.tick(_now(chain))
     for client in (a, b):
         client.cosign_pending(1)
@@ -154,8 +154,8 @@ def test_a_client_claims_what_the_ledger_owes_its_account(sequencer, ledger, dep
 
 def test_a_client_refuses_to_cosign_a_leaf_that_is_not_its_fills(sequencer, clients, chain):
     a, b, _, _ = clients
-    a.place_order(series=11, buy=False, size=WAD, price=100 * USDC)
-    b.place_order(series=11, buy=True, size=WAD, price=100 * USDC)
+    a.place_order(series=1, buy=False, size=WAD, price=100 * USDC)
+    b.place_order(series=1, buy=True, size=WAD, price=100 * USDC)
     sequencer.tick(_now(chain))
     sequencer.store._db.execute("UPDATE leaves SET cash = '-1' WHERE account = ?", (b.address,))  # a lying sequencer
     with pytest.raises(ClientError, match="is not the net of this account's fills"):
@@ -164,15 +164,15 @@ def test_a_client_refuses_to_cosign_a_leaf_that_is_not_its_fills(sequencer, clie
 
 def test_the_api_names_the_refused_field(sequencer, clients):
     a = clients[0]
-    a.place_order(series=11, buy=True, size=WAD, price=100 * USDC, nonce=1)
+    a.place_order(series=1, buy=True, size=WAD, price=100 * USDC, nonce=1)
     with pytest.raises(ClientError, match=r"400: nonce: 1 was already used"):
-        a.place_order(series=11, buy=True, size=WAD, price=100 * USDC, nonce=1)
+        a.place_order(series=1, buy=True, size=WAD, price=100 * USDC, nonce=1)
     request = urllib.request.Request(f"{sequencer.url}/orders", data=b"{not json", method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code == 400
     assert json.loads(refused.value.read())["error"].startswith("body: not JSON")
-    body = {"account": a.address, "series": "11", "buy": "yes", "size": "1", "price": "1", "nonce": "2"}
+    body = {"account": a.address, "series": "1", "buy": "yes", "size": "1", "price": "1", "nonce": "2"}
     request = urllib.request.Request(f"{sequencer.url}/orders", data=json.dumps(body).encode(), method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)

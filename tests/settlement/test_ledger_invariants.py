@@ -1,8 +1,9 @@
 """SettlementLedger's header invariants as a Hypothesis state machine on the in-process engine: deposits,
-withdrawals, honest batches of random trades, each kind of bad batch (found by the watcher's `find_fraud` and
-challenged), time, leaves applied in any order (one by one, or in applyMany), the settled cursor advanced, bonds
-released and claimed. Everyone here plays by the rules but the bad batches' sequencer;
-tests/settlement/test_ledger_adversarial.py is the hostile machine."""
+withdrawals, honest batches of random trades of the OptionsEngine's option tokens (every trader holds deposited
+inventory of the four series), each kind of bad batch (found by the watcher's `find_fraud` and challenged), time,
+leaves applied in any order (one by one, or in applyMany), the settled cursor advanced, bonds released and claimed.
+Everyone here plays by the rules but the bad batches' sequencer; tests/settlement/test_ledger_adversarial.py is the
+hostile machine (token deposits, withdrawals, inventory frauds, expiry and claims are exercised there)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
+from strikeforge.fuzz.abi import ContractABI
+from strikeforge.fuzz.chain import Contract
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
 from strikeforge.settlement.cosign import Posting, apply_args, batch_calldata, leaf_args, proof_args, signature_hash
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.tree import Leaf, MerkleSumTree
 from strikeforge.settlement.watcher import find_fraud
+from tests.options.fixtures import ONE, engine_options_stack, next_expiry
 from tests.settlement.fakes import KEYS, sign
 
 WINDOW = 3_600
@@ -27,7 +31,9 @@ DEADLINE = 2**40  # postBatch's deadline: never the subject here
 ESCAPE = 30 * 86_400  # far beyond what the machine's time steps reach: escape mode is tested on its own
 USDC = 10**6
 TRADERS = tuple(f"t{i}" for i in range(4))
-SERIES = [11, 12, 13, 14]
+SERIES = [1, 2, 3, 4]  # the engine series deploy creates: calls at 3,000 and 3,500, puts at 3,000 and 2,500
+SERIES_SPECS = [(3_000 * ONE, False), (3_500 * ONE, False), (3_000 * ONE, True), (2_500 * ONE, True)]
+INVENTORY = 1_000 * ONE  # option tokens of each series every trader deposits
 MAX_UINT = 2**256 - 1
 
 trades = st.lists(
@@ -52,17 +58,35 @@ class LedgerMachine(ChainMachine):
     def deploy(cls, chain, actors):
         d = actors["deployer"]
         t = cls.contract_type
-        cash = chain.deploy(t("MockERC20"), "USD Coin", "USDC", 6, sender=d)
+        stack = engine_options_stack(chain, t, d)
+        cash, weth, engine = stack["usdc"], stack["weth"], stack["engine"]
+        engine.grantRole(engine.SERIES_CREATOR_ROLE(), d, sender=d)
+        expiry = next_expiry(chain.timestamp, weeks=20)  # beyond every warp of this machine
+        for strike, is_put in SERIES_SPECS:
+            engine.createSeries(weth, cash, strike, expiry, is_put, sender=d)
         ledger = chain.deploy(
-            t("SettlementLedger"), cash, WINDOW, BOND, ESCAPE, WINDOW, actors["treasury"], d, sender=d
+            t("SettlementLedger"), cash, engine, WINDOW, BOND, ESCAPE, WINDOW, actors["treasury"], d, sender=d
         )
         ledger.grantRole(ledger.SEQUENCER_ROLE(), actors["sequencer"], sender=d)
+        weth.mint(d, 10**9 * ONE, sender=d)
+        cash.mint(d, 10**15 * USDC, sender=d)
+        weth.approve(engine, MAX_UINT, sender=d)
+        cash.approve(engine, MAX_UINT, sender=d)
+        tokens = {}
+        for series in SERIES:
+            address = engine.tokenOf(series)
+            tokens[f"token{series}"] = Contract(chain, address, ContractABI.from_contract_type(t("OptionToken")))
+            chain.deployed[address.lower()] = tokens[f"token{series}"].abi
         for i, label in enumerate(TRADERS):
             actors[label] = chain.actor(label, address=KEYS[i].address)
             cash.mint(actors[label], 10**9 * USDC, sender=d)
             cash.approve(ledger, MAX_UINT, sender=actors[label])
             ledger.deposit(100_000 * USDC, sender=actors[label])  # most honest batches are then fundable
-        return {"cash": cash, "ledger": ledger}
+            for series in SERIES:  # the deployer writes (pays the collateral), the trader deposits the options
+                engine.write(series, INVENTORY, actors[label], sender=d)
+                tokens[f"token{series}"].approve(ledger, MAX_UINT, sender=actors[label])
+                ledger.depositOptions(series, INVENTORY, sender=actors[label])
+        return {"cash": cash, "ledger": ledger, "engine": engine, **tokens}
 
     def __init__(self):
         super().__init__()
@@ -86,6 +110,28 @@ class LedgerMachine(ChainMachine):
             for i, leaf in enumerate(b["leaves"])
             if leaf.account == account and leaf.cash < 0 and i not in b["applied"]
         )
+
+    def _unapplied_sales(self, account: str, column: int) -> int:
+        return sum(
+            -leaf.positions[column]
+            for b in self.batches
+            for i, leaf in enumerate(b["leaves"])
+            if leaf.account == account and leaf.positions[column] < 0 and i not in b["applied"]
+        )
+
+    def _free_tokens(self, account: str, column: int) -> int:
+        """What an honest sequencer lets a leaf sell of a column's series (every batch here has SERIES): the
+        inventory less the account's unapplied sales (no option withdrawals in this machine)."""
+        return self.c.ledger.positionOf(account, SERIES[column]) - self._unapplied_sales(account, column)
+
+    def _sales(self, account: str, series: int) -> list[tuple[tuple, int]]:
+        column = SERIES.index(series)
+        return [
+            (apply_args(b["number"], leaf, b["tree"], i), -leaf.positions[column])
+            for b in self.batches
+            for i, leaf in enumerate(b["leaves"])
+            if leaf.account == account and leaf.positions[column] < 0 and i not in b["applied"]
+        ]
 
     def _free(self, account: str) -> int:
         """What an honest sequencer lets a leaf debit: balance, less a pending withdrawal (any, whenever it becomes
@@ -161,7 +207,17 @@ class LedgerMachine(ChainMachine):
         available = self._available(posted_at)
         chain_id = self.chain.chain_id
         return find_fraud(
-            number, tree.root, tree.leaves_root, data, chain_id, ledger.address, posting, available, self._priors
+            number,
+            tree.root,
+            tree.leaves_root,
+            data,
+            chain_id,
+            ledger.address,
+            posting,
+            available,
+            self._priors,
+            inventory=lambda account, series: ledger.positionOf(account, series),
+            prior_sales=self._sales,
         )
 
     # ------------------------------------------------------------------------------------------------ rules
@@ -198,6 +254,11 @@ class LedgerMachine(ChainMachine):
         leaves = net(number, self._trades(drawn))
         if not leaves or any(leaf.cash < 0 and -leaf.cash > self._free(leaf.account) for leaf in leaves):
             event("honest batch skipped: a trader lacks the cash")
+            return
+        if any(
+            d < 0 and -d > self._free_tokens(leaf.account, k) for leaf in leaves for k, d in enumerate(leaf.positions)
+        ):
+            event("honest batch skipped: a trader lacks the option tokens")
             return
         posting = self._posting()
         leaves = self._signed(leaves)
@@ -410,17 +471,19 @@ class LedgerMachine(ChainMachine):
         assert self.c.cash.balanceOf(ledger) == balances + unapplied
 
     @invariant()
-    def positions_net_to_zero_with_the_unapplied_leaves(self):
+    def tokens_held_are_positions_plus_unapplied_leaves(self):
+        """Invariant 7: per series, the ledger's token balance == positions + unapplied deltas; none negative."""
         ledger = self.c.ledger
         for column, series in enumerate(SERIES):
-            held = sum(ledger.positionOf(self.who(t), series) for t in TRADERS)
+            positions = [ledger.positionOf(self.who(t), series) for t in TRADERS]
+            assert min(positions) >= 0
             unapplied = sum(
                 leaf.positions[column]
                 for b in self.batches
                 for i, leaf in enumerate(b["leaves"])
                 if i not in b["applied"]
             )
-            assert held + unapplied == 0
+            assert getattr(self.c, f"token{series}").balanceOf(ledger) == sum(positions) + unapplied
 
     @invariant()
     def settled_through_moves_only_over_fully_applied_batches(self):

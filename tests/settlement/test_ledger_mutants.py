@@ -1,5 +1,6 @@
-"""Mutation checks: the adversarial ledger machine fails on the contract with each of the review's fixes reverted
-(tests/settlement/mutants.py), and passes on the contract as it is (tests/settlement/test_ledger_adversarial.py).
+"""Mutation checks: the adversarial ledger machine fails on the contract with each of the review's fixes reverted, or
+one of issue 18's option-token checks removed (tests/settlement/mutants.py), and passes on the contract as it is
+(tests/settlement/test_ledger_adversarial.py).
 
 Each mutant is compiled with the project's solc and run under a fixed budget with derandomized generation, so the
 check is reproducible; the failure Hypothesis reports (shrunk, with the transactions noted) is the printed proof.
@@ -27,8 +28,9 @@ def test_the_adversarial_machine_finds_the_reverted_fix(mutation, capsys):
         (AdversarialLedgerMachine,),
         {"OLD_LEAF_TYPE": mutation.old_leaf_type, "_world": None},
     )
+    others = ("MockERC20", "RejectingForwarder", "MockPriceSource", "OracleRouter", "OptionsEngine", "OptionToken")
     machine.types = {
-        **{name: AdversarialLedgerMachine.contract_type(name) for name in ("MockERC20", "RejectingForwarder")},
+        **{name: AdversarialLedgerMachine.contract_type(name) for name in others},
         "SettlementLedger": mutant,
     }
     budget = settings(

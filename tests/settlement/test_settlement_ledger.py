@@ -11,7 +11,7 @@ from strikeforge.settlement.cosign import apply_args, leaf_args, signature_hash
 from strikeforge.settlement.cosign import batch_calldata as leaves_calldata
 from strikeforge.settlement.netting import Trade
 from strikeforge.settlement.tree import Leaf, MerkleSumTree, plain_node_proof
-from tests.settlement.conftest import BOND, DEADLINE, ESCAPE, SERIES, USDC, WINDOW, post_batch, sign_leaf
+from tests.settlement.conftest import BOND, DEADLINE, ESCAPE, OPTIONS, SERIES, USDC, WINDOW, post_batch, sign_leaf
 
 
 def _post(ledger, deployer, tree, leaves):
@@ -57,7 +57,9 @@ def test_a_final_batch_applies_each_leaf_once(ledger, funded, build, standard_tr
     assert ledger.balanceOf(a) == 10_000 * USDC - 300 * USDC + 80 * USDC
     assert ledger.balanceOf(b) == 10_000 * USDC + 300 * USDC + 155 * USDC
     assert ledger.balanceOf(c) == 10_000 * USDC - 80 * USDC - 155 * USDC
-    assert ledger.positionOf(b, SERIES[0]) == -3 * 10**18
+    assert ledger.positionOf(b, SERIES[0]) == OPTIONS - 3 * 10**18  # b sold 3 of the 10 it deposited
+    assert ledger.positionOf(a, SERIES[0]) == OPTIONS + 2 * 10**18
+    assert ledger.positionOf(a, SERIES[1]) == OPTIONS - 10**18
     with ape.reverts(ledger.AlreadyApplied):
         _apply(ledger, tree, leaves, 0, deployer)
 

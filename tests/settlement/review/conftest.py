@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.settlement.review.helpers import BOND, DELAY, ESCAPE, USDC, WINDOW
+from tests.settlement.review.helpers import BOND, DELAY, ESCAPE, SERIES, USDC, WINDOW
 
 
 @pytest.fixture
@@ -21,21 +21,24 @@ def challenger(accounts):
 
 
 @pytest.fixture
-def ledger(project, deployer, cash, treasury, sequencer):
-    ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, ESCAPE, DELAY, treasury, deployer, sender=deployer)
+def ledger(project, deployer, cash, engine, listed, treasury, sequencer):
+    ledger = project.SettlementLedger.deploy(
+        cash, engine, WINDOW, BOND, ESCAPE, DELAY, treasury, deployer, sender=deployer
+    )
     ledger.grantRole(ledger.SEQUENCER_ROLE(), sequencer, sender=deployer)
     return ledger
 
 
 @pytest.fixture
-def users(accounts, cash, ledger, deployer):
-    """accounts[1..5], each with 10,000 USDC deposited."""
+def users(accounts, cash, ledger, deployer, write_options):
+    """accounts[1..5], each with 10,000 USDC and OPTIONS option tokens of SERIES[0] (column 0) deposited."""
     funded = []
     for i in range(1, 6):
         account = accounts[i]
         cash.mint(account, 10_000 * USDC, sender=deployer)
         cash.approve(ledger, 2**256 - 1, sender=account)
         ledger.deposit(10_000 * USDC, sender=account)
+        write_options(account, SERIES[0])
         funded.append(account)
     return funded
 

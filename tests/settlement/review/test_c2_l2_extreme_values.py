@@ -7,6 +7,7 @@ import ape
 
 from strikeforge.settlement.cosign import batch_calldata
 from strikeforge.settlement.tree import Leaf
+from tests.settlement.conftest import option_token
 from tests.settlement.review.helpers import (
     BOND,
     DEADLINE,
@@ -58,15 +59,30 @@ def test_l2_values_whose_sums_overflow_int256_are_refused(ledger, sequencer):
         )
 
 
-def test_l2_max_delta_extremes_are_accepted_proven_and_applied(ledger, sequencer, challenger, chain):
+def test_l2_max_delta_extremes_are_accepted_proven_and_applied(
+    ledger, sequencer, challenger, chain, users, project, engine, weth, usdc, deployer
+):
     """L-2: a batch at exactly +-MAX_DELTA in every column is accepted; its rebuild (challengeData) and its root's
-    sums (challengeSums) are NoFraud without overflow, and past the window every leaf applies."""
+    sums (challengeSums) are NoFraud without overflow, and past the window every leaf applies (each account holds the
+    MAX_DELTA option tokens it sells: positions are inventory)."""
     rows = [
-        (address(1), 0, (MAX_DELTA, -MAX_DELTA, MAX_DELTA, -MAX_DELTA)),
-        (address(2), 0, (-MAX_DELTA, MAX_DELTA, -MAX_DELTA, MAX_DELTA)),
-        (address(3), 0, (MAX_DELTA, MAX_DELTA, -MAX_DELTA, -MAX_DELTA)),
-        (address(4), 0, (-MAX_DELTA, -MAX_DELTA, MAX_DELTA, MAX_DELTA)),
+        (users[0].address, 0, (MAX_DELTA, -MAX_DELTA, MAX_DELTA, -MAX_DELTA)),
+        (users[1].address, 0, (-MAX_DELTA, MAX_DELTA, -MAX_DELTA, MAX_DELTA)),
+        (users[2].address, 0, (MAX_DELTA, MAX_DELTA, -MAX_DELTA, -MAX_DELTA)),
+        (users[3].address, 0, (-MAX_DELTA, -MAX_DELTA, MAX_DELTA, MAX_DELTA)),
     ]
+    for user, (_, _, deltas) in zip(users, rows, strict=False):
+        # Each seller writes its own options (a writer's position is uint128 at the engine), paying the collateral.
+        weth.mint(user, 2 * MAX_DELTA, sender=deployer)
+        usdc.mint(user, 2 * MAX_DELTA * 3_000 // 10**12, sender=deployer)
+        weth.approve(engine, 2**256 - 1, sender=user)
+        usdc.approve(engine, 2**256 - 1, sender=user)
+        for column, delta in enumerate(deltas):
+            if delta < 0:
+                engine.write(SERIES[column], MAX_DELTA, user, sender=user)
+                option_token(project, engine, SERIES[column]).approve(ledger, MAX_DELTA, sender=user)
+                ledger.depositOptions(SERIES[column], MAX_DELTA, sender=user)
+    held = {(str(u.address), s): int(ledger.positionOf(u, s)) for u in users[:4] for s in SERIES}
     batch = make_batch(ledger, rows)
     post(ledger, batch, sequencer)
     with ape.reverts(ledger.NoFraud):
@@ -77,5 +93,7 @@ def test_l2_max_delta_extremes_are_accepted_proven_and_applied(ledger, sequencer
         ledger.challengeSums(1, [0] * 5, [], *children, sender=challenger)
     warp(chain, WINDOW)
     apply_all(ledger, batch, challenger)
-    assert ledger.positionOf(address(3), 12) == MAX_DELTA
+    for account, _, deltas in rows:
+        for column, delta in enumerate(deltas):
+            assert ledger.positionOf(account, SERIES[column]) == held[(str(account), SERIES[column])] + delta
     assert ledger.settledThrough() == 1

@@ -26,10 +26,12 @@ def rejecting(project, deployer):
 
 
 @pytest.fixture
-def hostile_ledger(project, deployer, cash, rejecting, users):
-    """A ledger whose treasury and sequencer reject ETH; users are funded on it."""
+def hostile_ledger(project, deployer, cash, engine, listed, rejecting, users):
+    """A ledger whose treasury and sequencer reject ETH; users are funded on it (cash only)."""
     sequencer, _, treasury = rejecting
-    ledger = project.SettlementLedger.deploy(cash, WINDOW, BOND, ESCAPE, DELAY, treasury, deployer, sender=deployer)
+    ledger = project.SettlementLedger.deploy(
+        cash, engine, WINDOW, BOND, ESCAPE, DELAY, treasury, deployer, sender=deployer
+    )
     ledger.grantRole(ledger.SEQUENCER_ROLE(), sequencer, sender=deployer)
     for user in users:
         cash.approve(ledger, 2**256 - 1, sender=user)

@@ -8,7 +8,6 @@ import ape
 from tests.settlement.review.helpers import (
     USDC,
     WINDOW,
-    address,
     apply_all,
     apply_leaves,
     frauds,
@@ -20,8 +19,8 @@ from tests.settlement.review.helpers import (
     zero_rows,
 )
 
-SERIES_A = [11, 12, 13, 14]
-SERIES_B = [12, 11, 13, 14]  # the same ids, columns 0 and 1 swapped
+SERIES_A = [1, 2, 3, 4]
+SERIES_B = [2, 1, 3, 4]  # the same ids, columns 0 and 1 swapped
 
 
 def test_h3_leaves_signed_for_series_a_posted_under_series_b_are_a_signature_fraud(
@@ -67,24 +66,30 @@ def test_h3_cosigned_leaves_reposted_under_a_freed_id_are_a_signature_fraud(ledg
     assert frauds(ledger, tx) == ["signature"]
 
 
-def test_h3_series_ids_are_stored_packed_up_to_2_pow_40_and_applied_to_their_series(
-    ledger, sequencer, challenger, chain
+def test_h3_series_ids_are_stored_packed_and_applied_to_their_series(
+    ledger, sequencer, challenger, chain, users, write_options
 ):
-    """H-3 (series bound into the batch): series ids 0..2^40-1 are stored in the batch's meta word next to the
-    posting nonce and postedAt, read back by seriesOf and postingOf, and each column applies to its own series;
-    a series id of 2^40 is refused."""
-    top = 2**40 - 1
-    series = [top, 0, 1, top - 1]
-    rows = [(address(1), 0, (5, -7, 0, 3)), (address(2), 0, (-5, 7, 0, -3))]
+    """H-3 (series bound into the batch): a batch's series ids are stored in its meta word next to the posting nonce
+    and postedAt, read back by seriesOf and postingOf, and each column applies to its own series; a series id of 2^40
+    is refused, and so (issue 18) is an id below it that the engine does not know."""
+    series = [4, 0, 1, 3]
+    seller, buyer = users[0], users[1]
+    write_options(seller, 4)
+    write_options(seller, 3)
+    held = [ledger.positionOf(seller, s) for s in (4, 1, 3)]
+    rows = [(buyer.address, 0, (5, 0, 0, 3)), (seller.address, 0, (-5, 0, 0, -3))]
     batch = make_batch(ledger, rows, series=series)
     tx = post(ledger, batch, sequencer)
     assert list(ledger.seriesOf(1)) == series
     assert tuple(ledger.postingOf(1)) == (tx.timestamp, 0)
     warp(chain, WINDOW)
     apply_all(ledger, batch, challenger)
-    assert [ledger.positionOf(address(1), s) for s in (top, 0, 1, top - 1)] == [5, -7, 0, 3]
+    assert [ledger.positionOf(buyer, s) for s in (4, 0, 3)] == [5, 0, 3]
+    assert [ledger.positionOf(seller, s) for s in (4, 1, 3)] == [held[0] - 5, held[1], held[2] - 3]
     with ape.reverts(ledger.InvalidConfig, reason="series id above 2^40"):
         post(ledger, make_batch(ledger, rows, series=[2**40, 0, 0, 0]), sequencer)
+    with ape.reverts(ledger.UnknownSeries, series=2**40 - 1):
+        post(ledger, make_batch(ledger, rows, series=[2**40 - 1, 0, 0, 0]), sequencer)
 
 
 def test_h3_posting_nonce_bitmap_settles_a_batch_only_when_every_bit_across_words_is_set(

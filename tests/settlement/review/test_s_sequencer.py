@@ -42,11 +42,12 @@ def honest(tmp_path, ledger, sequencer):
 
 
 def _trade_and_cosign(seq, chain, ledger, seller, buyer, price, batch_id):
-    """seller sells one option of series 11 to buyer at `price`; the sequencer cuts batch `batch_id`, both co-sign."""
+    """seller sells one option of series 1 (SERIES[0]) to buyer at `price`; the sequencer cuts batch `batch_id`, both
+    co-sign."""
     seller, buyer = Account.from_key(key_of(seller)), Account.from_key(key_of(buyer))
     now = chain.pending_timestamp
-    seq.submit(signed_order(seller, chain.chain_id, str(ledger.address), 11, False, WAD, price, 1), now)
-    seq.submit(signed_order(buyer, chain.chain_id, str(ledger.address), 11, True, WAD, price, 1), now)
+    seq.submit(signed_order(seller, chain.chain_id, str(ledger.address), 1, False, WAD, price, 1), now)
+    seq.submit(signed_order(buyer, chain.chain_id, str(ledger.address), 1, True, WAD, price, 1), now)
     assert seq.tick(now) == f"cut {batch_id}"
     for key in (seller, buyer):
         batch, leaf = seq.leaf_for(batch_id, key.address)
