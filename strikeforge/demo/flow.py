@@ -336,6 +336,9 @@ class EpochDemo:
         for name, _, _ in TRADES:
             self.record("ledger deposit", name, self.clients[name].deposit(BUYER_CASH * 10**6))
         maker = self.clients["market maker"]
+        # The ledger trades option tokens, nothing unbacked (issue 18): the maker deposits the options it sells.
+        sold = sum(size for _, size, _ in TRADES) * WAD
+        self.record("ledger depositOptions", "market maker", maker.deposit_options(self.series, sold))
         for name, size, price in TRADES:
             usdc = int(Decimal(price) * 10**6)
             maker.place_order(series=self.series, buy=False, size=size * WAD, price=usdc, expiry=expiry)
@@ -392,9 +395,17 @@ class EpochDemo:
         redeem = self.engine.redeem(self.series, options, sender=self.market_maker)
         self.record("redeem options", "market maker", redeem)
         self.epoch.facts |= {"settlement_price": int(series.settlementPrice), "market_maker_payout": payout}
-        self.epoch.facts["ledger_position_value"] = {
-            name: int(self.engine.payoutFor(self.series, size * WAD)) for name, size, _ in TRADES
-        }
+        # The ledger's tokens of the series turn into their payout without leaving it: anyone redeems them, and
+        # each buyer claims its share (settled through batch 1: its leaf was applied at the trade).
+        self.record("ledger redeemExpired", "dave", self.ledger.redeemExpired(self.series, sender=self.buyers["dave"]))
+        claimed = {}
+        for name, _, _ in TRADES:
+            self.record("ledger claimExpired", name, self.clients[name].claim_expired(self.series))
+            claimed[name] = self.clients[name].payout(self.weth.address)
+            self.record("ledger withdrawPayout", name, self.clients[name].withdraw_payout(self.weth.address))
+        self.epoch.facts["ledger_position_value"] = claimed
+        for name, size, _ in TRADES:
+            check(claimed[name] <= int(self.engine.payoutFor(self.series, size * WAD)), f"{name} claimed too much")
 
     def claim_fees(self) -> None:
         """The rolls only owe fees (M-3: a recipient that cannot receive must not stop a roll); the recipient pulls."""

@@ -459,7 +459,8 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
 
     ledger = ctx.contract("SettlementLedger")
     address = str(ledger.address).lower()
-    events = _indexed(ctx, ("Deposited", "Withdrawn", "LeafApplied", "Settled"))
+    events = _indexed(ctx, ("Deposited", "Withdrawn", "LeafApplied", "Settled", "ExpiredClaimed"))
+    cash_asset = str(ledger.CASH()).lower()
     balances: dict[str, int] = defaultdict(int)
     settled = 0
     for stored in events:
@@ -472,6 +473,9 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
             balances[e.args["account"]] -= int(e.args["amount"])
         elif e.name == "LeafApplied":
             balances[e.args["account"]] += int(e.args["cash"])
+        elif e.name == "ExpiredClaimed":  # an expired put's share is credited to the cash balance (issue 18)
+            if str(e.args["asset"]).lower() == cash_asset:
+                balances[e.args["account"]] += int(e.args["share"])
         else:
             settled = max(settled, int(e.args["throughBatch"]))
     found = []
@@ -481,7 +485,7 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
             found,
             "ledger",
             f"cash of {account}",
-            Value("index: Deposited - Withdrawn + LeafApplied.cash", expected),
+            Value("index: Deposited - Withdrawn + LeafApplied.cash + ExpiredClaimed.share (cash)", expected),
             Value(ctx.chain(f"SettlementLedger.balanceOf({account})"), actual),
         )
     chain_settled = int(ledger.settledThrough(block_id=ctx.block))

@@ -3,7 +3,8 @@ withdrawals, per account and period, with totals that reconcile to chain state a
 
 Three balances are tracked through events and checked against the chain at the end block:
 
-- `ledger_cash`: the SettlementLedger's `balanceOf` (Deposited +, Withdrawn -, LeafApplied's signed cash);
+- `ledger_cash`: the SettlementLedger's `balanceOf` (Deposited +, Withdrawn -, LeafApplied's signed cash, and an
+  expired series' share paid in cash, ExpiredClaimed);
 - `vault_shares`: the ThetaVault's share `balanceOf` (its Transfer events);
 - `options:<series>`: each option token's `balanceOf` (its Transfer events).
 
@@ -140,9 +141,10 @@ def block_at(timestamp: int, top: int) -> int:
 # -- rows -----------------------------------------------------------------------------------------------------------
 
 
-def rows_of(stored: Stored, account: str, token_series: int | None = None) -> list[Row]:
+def rows_of(stored: Stored, account: str, token_series: int | None = None, ledger_cash: str | None = None) -> list[Row]:
     """What one event means for `account` (an event can concern it twice, e.g. a transfer to itself);
-    `token_series` is the series of the option token that emitted it, if one did."""
+    `token_series` is the series of the option token that emitted it, if one did; `ledger_cash` the lower-case cash
+    token of the SettlementLedger that emitted it, if one did (an expiry payout in it is ledger cash)."""
     e, a = stored.event, stored.event.args
     base = {"time": _iso(stored.timestamp), "block": e.block, "tx": e.tx, "account": account, "contract": stored.source}
 
@@ -161,10 +163,20 @@ def rows_of(stored: Stored, account: str, token_series: int | None = None) -> li
             out.append(row(kind, -int(a["value"]), asset, balance, series, f"to {a['receiver']}"))
         if a["receiver"] == account:
             out.append(row(kind, int(a["value"]), asset, balance, series, f"from {a['sender']}"))
-    elif source == "SettlementLedger" and name in ("Deposited", "Withdrawn", "LeafApplied", "WithdrawalRequested"):
+    elif source == "SettlementLedger" and name in (
+        "Deposited",
+        "Withdrawn",
+        "LeafApplied",
+        "WithdrawalRequested",
+        "ExpiredClaimed",
+    ):
         if a["account"] != account:
             return []
-        if name == "Deposited":
+        if name == "ExpiredClaimed":  # issue 18: the account's share of an expired series the ledger redeemed
+            in_cash = ledger_cash is not None and str(a["asset"]).lower() == ledger_cash
+            where = ("ledger cash", LEDGER) if in_cash else (f"payout ({a['asset']})", None)
+            out.append(row("expiry payout", int(a["share"]), where[0], where[1], str(a["series"])))
+        elif name == "Deposited":
             out.append(row("deposit", int(a["amount"]), "ledger cash", LEDGER))
         elif name == "Withdrawn":
             out.append(row("withdrawal", -int(a["amount"]), "ledger cash", LEDGER))
@@ -278,7 +290,8 @@ class Statements:
             in_period = stored.timestamp >= start
             token = self.contracts.get(stored.event.contract)
             series = token[1] if token and token[0] == "OptionToken" else None
-            for row in rows_of(stored, account, series):
+            cash = self._ledger_cash(stored.event.contract) if stored.source == "SettlementLedger" else None
+            for row in rows_of(stored, account, series, cash):
                 if row.balance:
                     total = statement.totals.setdefault(row.balance, Total())
                     if in_period:
@@ -289,6 +302,13 @@ class Statements:
                     statement.rows.append(row)
         self._chain_balances(statement)
         return statement
+
+    def _ledger_cash(self, address: str) -> str:
+        """A SettlementLedger's cash token (lower case), read once."""
+        cache = self.__dict__.setdefault("_cash_of", {})
+        if address not in cache:
+            cache[address] = str(self._at("SettlementLedger", address).CASH()).lower()
+        return cache[address]
 
     def _end_block(self, end: int) -> int:
         cursor = self.index.cursor()

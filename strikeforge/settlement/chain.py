@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
 
 from strikeforge.transactions import broadcast, sign
 
@@ -39,6 +40,20 @@ def net_of_option_withdrawal(contract: Any, account: str, series: int, posted_at
     return held - min(held, amount)
 
 
+SERIES_SELECTOR = keccak(text="series(uint256)")[:4]
+SERIES_TYPES = ["address", "address", "uint64", "bool", "bool", "uint8", "uint8", "uint256", "uint256"]
+
+
+def series_expiry(contract: Any, series: int) -> int | None:
+    """The expiry of the ledger's OptionsEngine series `series` (OptionsEngine.series), or None if there is none."""
+    from ape import chain
+
+    engine = to_checksum_address(str(contract.ENGINE()))
+    raw = chain.provider.web3.eth.call({"to": engine, "data": SERIES_SELECTOR + encode(["uint256"], [series])})
+    underlying, _, expiry, *_ = decode(SERIES_TYPES, bytes(raw))
+    return None if int(underlying, 16) == 0 else int(expiry)
+
+
 class ApeLedger:
     """A deployed SettlementLedger and the account that posts to it (the sequencer's)."""
 
@@ -49,6 +64,7 @@ class ApeLedger:
         self.account = account
         self.chain_id = int(chain.chain_id)
         self.address = to_checksum_address(str(contract.address))
+        self._expiries: dict[int, int] = {}
 
     def batch_count(self) -> int:
         return int(self.contract.batchCount())
@@ -62,6 +78,20 @@ class ApeLedger:
     def free_balance(self, account: str) -> int:
         """The account's cash on the ledger, net of a pending withdrawal request (what a leaf may debit)."""
         return net_of_withdrawal(self.contract, account)
+
+    def free_inventory(self, account: str, series: int) -> int:
+        """The account's option tokens of `series` on the ledger, net of a pending option withdrawal request (what a
+        leaf may sell)."""
+        return net_of_option_withdrawal(self.contract, account, series)
+
+    def series_expiry(self, series: int) -> int | None:
+        """The ledger's OptionsEngine series' expiry, or None if the engine has no such series (cached: immutable)."""
+        if series not in self._expiries:
+            expiry = series_expiry(self.contract, series)
+            if expiry is None:
+                return None
+            self._expiries[series] = expiry
+        return self._expiries[series]
 
     def settled_through(self) -> int:
         return int(self.contract.settledThrough())

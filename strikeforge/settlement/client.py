@@ -11,6 +11,15 @@ in the batch (which the sequencer lists next to the leaf) and refuses a leaf tha
     client.claim(batch_id=1)          # after the challenge window
     client.settle_account(batch_id=1) # proves the account has nothing left to apply in it (for withdrawals)
     client.claim_bonds(to)            # pays the ETH the ledger owes the account (bonds, challenge rewards)
+
+Option tokens (issue 18): a seller deposits the OptionsEngine tokens it sells (a writer mints them, fully
+collateralized, with OptionsEngine.write), and withdraws them like cash; after expiry the payout is claimed:
+
+    client.deposit_options(series=3, amount=10**18)
+    client.request_option_withdrawal(series=3, amount=10**18)
+    client.withdraw_options(series=3, amount=10**18)   # from readyAt, its earlier leaves applied
+    client.claim_expired(series=3)                     # redeems the series first if nobody has
+    client.withdraw_payout(asset, amount)              # a call's payout (the underlying); a put's lands in cash
 """
 
 from __future__ import annotations
@@ -31,6 +40,24 @@ from strikeforge.settlement.cosign import Posting, canonical_signature, typed_da
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.orders import Cancel, Order
 from strikeforge.settlement.tree import Leaf
+
+
+def _function(name: str, inputs: list[tuple[str, str]], outputs: list[str], mutability: str) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "name": name,
+        "inputs": [{"name": n, "type": t} for n, t in inputs],
+        "outputs": [{"name": "", "type": t} for t in outputs],
+        "stateMutability": mutability,
+    }
+
+
+_ENGINE_ABI = [_function("tokenOf", [("seriesId", "uint256")], ["address"], "view")]
+_ERC20_ABI = [
+    _function("allowance", [("owner", "address"), ("spender", "address")], ["uint256"], "view"),
+    _function("approve", [("spender", "address"), ("amount", "uint256")], ["bool"], "nonpayable"),
+    _function("balanceOf", [("account", "address")], ["uint256"], "view"),
+]
 
 
 class ClientError(RuntimeError):
@@ -203,3 +230,50 @@ class SettlementClient:
 
     def balance(self) -> int:
         return int(self.ledger.balanceOf(self.account))
+
+    # ------------------------------------------------------------------------------------------------ option tokens
+
+    def _option_token(self, series: int) -> Any:
+        """The series' OptionToken (an engine-deployed clone Ape has no type for: a minimal ERC-20 ABI)."""
+        from ape import Contract
+
+        engine = Contract(self.ledger.ENGINE(), abi=_ENGINE_ABI)
+        return Contract(engine.tokenOf(series), abi=_ERC20_ABI)
+
+    def deposit_options(self, series: int, amount: int) -> Any:
+        """Deposits `amount` option tokens of an engine series the account holds (approving the ledger first if
+        needed): they are the inventory its sell orders and leaves may sell."""
+        token = self._option_token(series)
+        if int(token.allowance(self.account, self.ledger)) < amount:
+            token.approve(self.ledger, amount, sender=self.account)
+        return self.ledger.depositOptions(series, amount, sender=self.account)
+
+    def request_option_withdrawal(self, series: int, amount: int) -> Any:
+        """Requests an option withdrawal (executable from now + WITHDRAWAL_DELAY, once the account's leaves in the
+        batches posted before then are applied); from then on the sequencer sells only what it leaves."""
+        return self.ledger.requestOptionWithdrawal(series, amount, sender=self.account)
+
+    def withdraw_options(self, series: int, amount: int) -> Any:
+        return self.ledger.withdrawOptions(series, amount, sender=self.account)
+
+    def position(self, series: int) -> int:
+        """The account's option tokens of `series` on the ledger."""
+        return int(self.ledger.positionOf(self.account, series))
+
+    def claim_expired(self, series: int, account: str | None = None) -> Any:
+        """Credits the account's (or `account`'s) share of an expired series' payout (claimExpired), redeeming the
+        ledger's tokens of the series first if nobody has (redeemExpired). The account must be settled through the
+        batches posted before expiry (claim and settle_account its leaves in them first)."""
+        holder = to_checksum_address(account or self.address)
+        redeemed = str(self.ledger.redemptions(series).asset) != "0x" + "00" * 20
+        if not redeemed:
+            self.ledger.redeemExpired(series, sender=self.account)
+        return self.ledger.claimExpired(holder, series, sender=self.account)
+
+    def payout(self, asset: str) -> int:
+        """The claimed payout in `asset` (an expired call's underlying) the ledger owes the account."""
+        return int(self.ledger.payoutOf(self.account, asset))
+
+    def withdraw_payout(self, asset: str, amount: int | None = None) -> Any:
+        """Withdraws claimed payout in `asset` (all of it by default): at once, no leaf can debit it."""
+        return self.ledger.withdrawPayout(asset, self.payout(asset) if amount is None else amount, sender=self.account)

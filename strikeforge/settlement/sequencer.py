@@ -8,7 +8,10 @@ Life of a batch (one in flight at a time; `tick` drives it):
    A co-signature binds the batch id, the posting nonce and the series (`cosign.Posting`), and must be canonical
    (`cosign.canonical_signature`): the ledger would prove any other signature a fraud.
 2. **round close** (everyone signed, or the deadline passed): an account that did not co-sign, whose leaf debits
-   more cash than it has free on the ledger, or whose deltas exceed the ledger's bound (MAX_DELTA), is dropped: its
+   more cash than it has free on the ledger, whose leaf sells more option tokens of a series than it has free there
+   (its inventory less a pending option withdrawal request and its sales in posted batches not applied yet: the
+   ledger proves such a sale a fraud, challengeInventory), or whose deltas exceed the ledger's bound (MAX_DELTA), is
+   dropped: its
    fills in the batch are voided (each counterparty's order gets the size back, at its old time priority, if it is
    still live), its open orders are cancelled, and the batch is netted again. Leaves that changed need a new
    co-signature: another round. A round without drops posts, unless the ledger's batch id or posting nonce moved
@@ -17,6 +20,13 @@ Life of a batch (one in flight at a time; `tick` drives it):
    postBatch transaction is stored, then broadcast; on restart a stored transaction is broadcast again (the same
    nonce: it cannot post twice), never re-signed.
 4. A posted batch the ledger reverted (a challenge) returns its fills to the pool, to be batched again.
+
+Orders (issue 18): the ledger trades the OptionsEngine's option tokens, nothing unbacked. An order for a series the
+engine does not know, or that has expired, is refused by name; so is a sell order larger than the account's free
+inventory of the series (deposited tokens, less a pending option withdrawal request, its sales in posted batches not
+applied yet and its sales in fills not posted yet). Open orders reserve nothing: the round close checks the netted
+leaf again. Fills of a series that expired before they were batched are voided at the cut (no batch can move an
+expired series), and a batch whose series expired while it gathered co-signatures is abandoned.
 
 Nothing here holds an account's key: orders, cancels and leaves are signed by their accounts (EIP-712).
 """
@@ -66,6 +76,14 @@ class LedgerPort(Protocol):
 
     def free_balance(self, account: str) -> int:
         """Cash the account holds on the ledger, net of a pending withdrawal request."""
+        ...
+
+    def free_inventory(self, account: str, series: int) -> int:
+        """Option tokens of `series` the account holds on the ledger, net of a pending option withdrawal request."""
+        ...
+
+    def series_expiry(self, series: int) -> int | None:
+        """The OptionsEngine series' expiry (unix seconds), or None if the engine has no such series."""
         ...
 
     def settled_through(self) -> int:
@@ -173,6 +191,9 @@ class Sequencer:
             self._screen(order.account, "orders")
             if self.store.nonce_used(order.account, order.nonce):
                 raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
+            self._check_series(order.series, now)
+            if not order.buy:
+                self._check_inventory(order)
             order_id = self.store.next_order_id()
             taker = Resting(
                 order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
@@ -184,6 +205,41 @@ class Sequencer:
                 self._persist_match(db, book, match)
             log.info("order %d by %s: %d fill(s), %d resting", order_id, order.account, len(match.fills), match.rests)
             return order_id, match
+
+    def _check_series(self, series: int, now: int) -> None:
+        """Refuses a series the engine does not know, or one that has expired (no batch can move it then)."""
+        expiry = self.ledger.series_expiry(series)
+        if expiry is None:
+            raise OrderError(f"series: {series} is not a series of the ledger's OptionsEngine; send an existing id")
+        if now >= expiry:
+            raise OrderError(
+                f"series: {series} expired at {expiry}; its options trade no more (holders claim the payout on the"
+                " ledger: redeemExpired, claimExpired)"
+            )
+
+    def _check_inventory(self, order: Order) -> None:
+        """Refuses a sell order larger than the account's free inventory of the series: what it holds on the ledger
+        (less a pending option withdrawal request), less its sales in posted batches not applied yet and in fills
+        not posted yet. Tokens bought count once their leaf is applied."""
+        account = order.account.lower()
+        free = self.ledger.free_inventory(account, order.series)
+        free -= self._outstanding()[1].get((account, order.series), 0)
+        free -= sum(
+            fill.size for fill in self._unposted_fills() if fill.seller == account and fill.series == order.series
+        )
+        if order.size > free:
+            raise OrderError(
+                f"size: sells {order.size} of series {order.series}, but {account} has {max(free, 0)} free on the"
+                " ledger (option tokens deposited, less a pending option withdrawal and sales not applied yet);"
+                " deposit the options first (depositOptions)"
+            )
+
+    def _unposted_fills(self) -> list[Fill]:
+        """Live fills not in a posted batch yet: the pool and the batches gathering co-signatures or posting."""
+        fills = [fill for _, fill in self.store.unbatched_fills()]
+        for batch in self.store.batches_with("cosigning", "posting"):
+            fills += [fill for _, fill in self.store.batch_fills(batch.id)]
+        return fills
 
     def _persist_match(self, db: Db, book: Book, match: Match) -> None:
         """Writes a match's fills and what they left of each maker, and the makers it cancelled or found expired."""
@@ -316,7 +372,7 @@ class Sequencer:
             return "idle"
 
     def _cut(self, now: int) -> str:
-        pool = self.store.unbatched_fills()
+        pool = self._void_expired(self.store.unbatched_fills(), now)
         if not pool:
             return "idle"
         series: list[int] = []
@@ -344,6 +400,22 @@ class Sequencer:
         log.info("batch %d (ledger #%d): %d fills, %d leaves to co-sign", batch_id, number, len(chosen), len(leaves))
         return f"cut {batch_id}"
 
+    def _void_expired(self, pool: list[tuple[int, Fill]], now: int) -> list[tuple[int, Fill]]:
+        """Voids the fills of series that expired before they were batched (postBatch refuses an expired series);
+        returns the others."""
+        expired = {
+            fill.series
+            for _, fill in pool
+            if (expiry := self.ledger.series_expiry(fill.series)) is None or now >= expiry
+        }
+        if not expired:
+            return pool
+        voided = [i for i, fill in pool if fill.series in expired]
+        with self.store.transaction() as db:
+            db.executemany("UPDATE fills SET status = 'void' WHERE id = ?", [(i,) for i in voided])
+        log.warning("voided %d fill(s) of expired series %s", len(voided), sorted(expired))
+        return [(i, fill) for i, fill in pool if fill.series not in expired]
+
     @staticmethod
     def _net(number: int, series: list[int], fills: list[Fill]) -> list[Leaf]:
         column = {s: i for i, s in enumerate(series)}
@@ -357,11 +429,23 @@ class Sequencer:
         # Read before the balances: a withdrawal requested after this state counts only against postings after the
         # deadline, so the posting checked here can never be slashed for one (it expires instead).
         post_deadline = self.ledger.post_deadline()
-        owed = self._outstanding_debits()
+        expired = [s for s in batch.series if s and ((e := self.ledger.series_expiry(s)) is None or now >= e)]
+        if expired:
+            return self._abandon(batch, f"series {expired} expired while it gathered co-signatures")
+        owed, sold = self._outstanding()
         short = [
             leaf.account
             for leaf in leaves
             if leaf.cash < 0 and -leaf.cash > self.ledger.free_balance(leaf.account) - owed.get(leaf.account, 0)
+        ]
+        short += [
+            leaf.account
+            for leaf in leaves
+            for column, delta in enumerate(leaf.positions)
+            if delta < 0
+            and -delta
+            > self.ledger.free_inventory(leaf.account, batch.series[column])
+            - sold.get((leaf.account, batch.series[column]), 0)
         ]
         # Deltas beyond int128 are refused by postBatch (each column's partial sums must fit int256 on-chain).
         oversized = [leaf.account for leaf in leaves if any(abs(value) > MAX_DELTA for value in leaf.sums)]
@@ -404,15 +488,28 @@ class Sequencer:
     def _outstanding_debits(self) -> dict[str, int]:
         """Debits in posted batches not applied on the ledger yet, per account. They will come off the balance before
         (or while) this batch can be challenged, so a leaf may debit only what is left after them."""
+        return self._outstanding()[0]
+
+    def _outstanding(self) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
+        """Cash debits per account and option-token sales per (account, series) in posted batches not applied on the
+        ledger yet: they come off the balance and the inventory before (or while) a new batch can be challenged."""
         owed: dict[str, int] = {}
+        sold: dict[tuple[str, int], int] = {}
         for batch in self._unsettled():
             for index, leaf in enumerate(self.store.leaves(batch.id)):
-                if leaf.cash < 0 and (batch.number, index) not in self._applied:
-                    if self.ledger.is_applied(batch.number, index):
-                        self._applied.add((batch.number, index))
-                    else:
-                        owed[leaf.account] = owed.get(leaf.account, 0) - leaf.cash
-        return owed
+                debits = leaf.cash < 0 or any(delta < 0 for delta in leaf.positions)
+                if not debits or (batch.number, index) in self._applied:
+                    continue
+                if self.ledger.is_applied(batch.number, index):
+                    self._applied.add((batch.number, index))
+                    continue
+                if leaf.cash < 0:
+                    owed[leaf.account] = owed.get(leaf.account, 0) - leaf.cash
+                for column, delta in enumerate(leaf.positions):
+                    if delta < 0:
+                        key = (leaf.account, batch.series[column])
+                        sold[key] = sold.get(key, 0) - delta
+        return owed, sold
 
     def _give_back(self, db: Db, order_id: int, size: int, drop: list[str], now: int, restored: list[Resting]) -> None:
         """Returns `size` to an order whose fill was voided, unless its account was dropped or it is dead."""

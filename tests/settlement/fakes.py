@@ -33,6 +33,8 @@ class FakeLedger:
     def __init__(self) -> None:
         self.posted: list[tuple[bytes, list[int], bytes]] = []
         self.balances: dict[str, int] = defaultdict(lambda: 10**30)
+        self.inventories: dict[tuple[str, int], int] = defaultdict(lambda: 10**30)  # (account, series) -> free tokens
+        self.expiries: dict[int, int | None] = {}  # series -> expiry (None: unknown); others expire far ahead
         self.sent: dict[str, int] = {}
         self.broadcasts = 0
         self.settled = 0
@@ -56,6 +58,12 @@ class FakeLedger:
 
     def free_balance(self, account: str) -> int:
         return self.balances[account.lower()]
+
+    def free_inventory(self, account: str, series: int) -> int:
+        return self.inventories[(account.lower(), series)]
+
+    def series_expiry(self, series: int) -> int | None:
+        return self.expiries.get(series, 2**40)
 
     def settled_through(self) -> int:
         return self.settled

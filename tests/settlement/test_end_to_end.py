@@ -301,3 +301,86 @@ def test_the_watcher_skips_a_batch_whose_posting_it_cannot_read(
     watcher._calldata = unreadable
     assert watcher.tick() == []
     assert watcher.next_block > 0 and ledger.batchCount() == 1
+
+
+# ------------------------------------------------------------------------------------------------ issue 18: tokens
+
+
+def test_the_watcher_challenges_a_naked_short(ledger, funded, build, traders, deployer, watcher, alice):
+    """b sells 12 options of series 1 holding 10: an inventory fraud, proven by challengeInventory."""
+    a, b = traders[0].address, traders[1].address
+    leaves, tree = build(1, [Trade(0, a, b, 12 * WAD, 10 * USDC)])
+    post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
+    frauds = watcher.tick()
+    assert [(f.kind, f.method, f.args[1]) for f in frauds] == [("inventory", "challengeInventory", 0)]
+    assert ledger.batchCount() == 0 and ledger.bondsOwed(alice) == BOND // 2
+
+
+def test_the_watcher_counts_unapplied_earlier_sales_of_the_series(ledger, funded, build, traders, deployer, watcher):
+    """b sells 6 in batch 1 and 6 in batch 2 holding 10: batch 2 is short only after batch 1's unapplied sale."""
+    a, b, c = (t.address for t in traders[:3])
+    for number, buyer in ((1, a), (2, c)):
+        leaves, tree = build(number, [Trade(2, buyer, b, 6 * WAD, 100 * USDC)])
+        post_batch(ledger, deployer, tree.root, tree.leaves_root, batch_calldata(leaves))
+    frauds = watcher.tick()
+    assert [(f.kind, f.number, f.args[1]) for f in frauds] == [("inventory", 2, 2)]
+    assert len(frauds[0].args[-1]) == 1  # b's sale in batch 1, proven
+    assert ledger.batchCount() == 1
+
+
+def test_the_api_refuses_orders_for_unknown_or_expired_series_and_uncovered_sales(
+    sequencer, clients, ledger, chain, series_expiry
+):
+    a = clients[0]
+    with pytest.raises(ClientError, match=r"400: series: 9 is not a series of the ledger's OptionsEngine"):
+        a.place_order(series=9, buy=True, size=WAD, price=100 * USDC)
+    with pytest.raises(ClientError, match=r"400: size: sells 11000000000000000000 of series 1, but 0x[0-9a-f]+ has"):
+        a.place_order(series=1, buy=False, size=OPTIONS + WAD, price=100 * USDC)
+    a.request_option_withdrawal(1, 4 * WAD)  # the sequencer sells only what a request leaves
+    with pytest.raises(ClientError, match=r"400: size: .* has 6000000000000000000 free"):
+        a.place_order(series=1, buy=False, size=7 * WAD, price=100 * USDC)
+    chain.mine(1, timestamp=series_expiry)
+    with pytest.raises(ClientError, match=rf"400: series: 1 expired at {series_expiry}"):
+        a.place_order(series=1, buy=True, size=WAD, price=100 * USDC, expiry=series_expiry + 86_400)
+
+
+def test_a_client_deposits_withdraws_and_claims_option_tokens(
+    sequencer, clients, ledger, chain, engine, project, write_options, accounts, spot, router, weth, usdc, deployer
+):
+    """The SDK's token path: deposit_options (approving first), a sale through the sequencer, request and withdraw,
+    then after expiry claim_expired (redeeming first) and withdraw_payout of a call's WETH."""
+    from tests.options.fixtures import DISPUTE, record_expiry
+    from tests.settlement.conftest import option_token
+
+    a, b = clients[0], clients[1]
+    write_options(accounts[1], 1, 2 * WAD, deposit=False)  # two more call options written to a's account
+    a.deposit_options(1, 2 * WAD)
+    assert a.position(1) == OPTIONS + 2 * WAD
+    a.place_order(series=1, buy=False, size=3 * WAD, price=100 * USDC)
+    b.place_order(series=1, buy=True, size=3 * WAD, price=100 * USDC)
+    assert sequencer.tick(_now(chain)) == "cut 1"
+    a.cosign_pending(1)
+    b.cosign_pending(1)
+    assert sequencer.tick(_now(chain)) == "posted 1"
+    a.request_option_withdrawal(1, 9 * WAD)
+    chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
+    with pytest.raises(ape.exceptions.ContractLogicError):  # a's sale is not applied yet
+        a.withdraw_options(1, 9 * WAD)
+    a.claim(1)
+    b.claim(1)
+    a.withdraw_options(1, 9 * WAD)
+    assert option_token(project, engine, 1).balanceOf(accounts[1]) == 9 * WAD
+    assert a.position(1) == OPTIONS + 2 * WAD - 3 * WAD - 9 * WAD == 0
+    expiry = engine.series(1).expiry
+    chain.mine(1, timestamp=expiry + 60)
+    spot.set(3_300 * WAD, expiry, sender=deployer)
+    record_expiry(router, weth, usdc, expiry, deployer)
+    chain.mine(1, timestamp=chain.pending_timestamp + DISPUTE)
+    b.claim_expired(1)  # redeems the series first
+    assert ledger.redemptions(1).asset == weth.address
+    share = b.payout(weth.address)
+    assert share == (OPTIONS + 3 * WAD) * ledger.redemptions(1).payout // ledger.redemptions(1).tokens > 0
+    b.withdraw_payout(weth.address)
+    assert weth.balanceOf(accounts[2]) == share and b.payout(weth.address) == 0
+    with pytest.raises(ape.exceptions.ContractLogicError):
+        a.claim_expired(1)  # a holds nothing of series 1: NothingToClaim

@@ -346,3 +346,87 @@ def test_a_failed_round_close_leaves_store_and_books_as_before_and_is_redone(seq
     assert [(f.buyer, f.seller, f.price) for _, f in store.unbatched_fills()] == [
         (A.address.lower(), E.address.lower(), 99)
     ]
+
+
+# ------------------------------------------------------------------------------------------------ issue 18: tokens
+
+
+def test_orders_for_an_unknown_or_expired_series_are_refused_by_name(seq, ledger):
+    ledger.expiries[5] = None  # the engine has no series 5
+    with pytest.raises(OrderError, match=r"^series: 5 is not a series of the ledger's OptionsEngine"):
+        seq.submit(order(A, 5, True, WAD, 100, 1), now=0)
+    ledger.expiries[6] = 1_000
+    with pytest.raises(OrderError, match=r"^series: 6 expired at 1000; its options trade no more"):
+        seq.submit(order(A, 6, False, WAD, 100, 2), now=1_000)
+    seq.submit(order(A, 6, True, WAD, 100, 3), now=999)  # the second before expiry: still trades
+
+
+def test_a_sell_order_beyond_the_free_inventory_is_refused_by_name(seq, ledger, store):
+    """A holds 3 free options of series 1 on the ledger (deposited, less a pending option withdrawal: the fake
+    answers the net). It may sell 3, and not 1 more while those 3 are unposted or posted and unapplied."""
+    ledger.inventories[(A.address.lower(), 1)] = 3 * WAD
+    with pytest.raises(OrderError, match=r"^size: sells 4000000000000000000 of series 1, but 0x[0-9a-f]{40} has 3"):
+        seq.submit(order(A, 1, False, 4 * WAD, 100, 1), now=0)
+    _trade(seq, A, B, size=3 * WAD, nonce=2)  # A sells its 3 (a fill, not posted yet)
+    with pytest.raises(OrderError, match=r"^size: sells 1000000000000000000 of series 1, but .* has 0 free"):
+        seq.submit(order(A, 1, False, WAD, 100, 3), now=0)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=2) == "posted 1"  # posted, not applied: the 3 still count
+    with pytest.raises(OrderError, match=r"^size: .* has 0 free"):
+        seq.submit(order(A, 1, False, WAD, 100, 4), now=3)
+    seq.submit(order(A, 1, True, WAD, 100, 5), now=3)  # buying needs no inventory
+    ledger.applied |= {(1, 0), (1, 1)}
+    ledger.settled = 1
+    ledger.inventories[(A.address.lower(), 1)] = 0  # applied: the ledger's position says it all
+    assert seq._outstanding() == ({}, {})
+
+
+def test_a_seller_whose_inventory_went_is_dropped_at_the_round_close(seq, ledger, store):
+    """A sold 2 while holding them, then requested an option withdrawal (the fake's free inventory drops to 1):
+    its leaf would be a provable inventory fraud, so A is dropped before posting, like an account short of cash."""
+    _trade(seq, A, B)  # A sells 2 to B
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    ledger.inventories[(A.address.lower(), 1)] = WAD
+    assert seq.tick(now=2) == "dropped 1"
+    assert store.batch(1).dropped == [A.address.lower()] and store.batch(1).status == "empty"
+    assert ledger.posted == []
+
+
+def test_sales_of_posted_batches_not_yet_applied_count_against_the_next_batch(seq, ledger, store):
+    """A holds 3 and sells 2 in batch 1 (posted, not applied), then 2 more in batch 2 (orders placed when the fake
+    still answered 5): batch 2's sale would need batch 1's to be counted as a prior; the sequencer drops A."""
+    ledger.inventories[(A.address.lower(), 1)] = 5 * WAD
+    _trade(seq, A, B)
+    seq.tick(now=1)
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=2) == "posted 1"
+    _trade(seq, A, C, nonce=2)
+    ledger.inventories[(A.address.lower(), 1)] = 3 * WAD  # an option withdrawal of 2 requested meanwhile
+    assert seq.tick(now=3) == "cut 2"
+    _cosign_all(seq, 2, [A, C])
+    assert seq.tick(now=4) == "dropped 1"
+    assert store.batch(2).dropped == [A.address.lower()]
+    assert seq._outstanding()[1] == {(A.address.lower(), 1): 2 * WAD}
+
+
+def test_fills_of_a_series_that_expired_before_the_cut_are_voided(seq, ledger, store):
+    ledger.expiries[1] = 10
+    _trade(seq, A, B)  # at now=0
+    _trade(seq, C, D, series=2, nonce=2)
+    assert seq.tick(now=10) == "cut 1"  # series 1 expired at 10: only series 2 is batched
+    assert store.batch(1).series == [2, 0, 0, 0]
+    assert store.unbatched_fills() == []
+    assert {leaf.account for leaf in store.leaves(1)} == {C.address.lower(), D.address.lower()}
+
+
+def test_a_batch_whose_series_expired_while_cosigning_is_abandoned(seq, ledger, store):
+    ledger.expiries[1] = 10
+    _trade(seq, A, B)
+    assert seq.tick(now=1) == "cut 1"
+    _cosign_all(seq, 1, [A, B])
+    assert seq.tick(now=10) == "abandoned 1"
+    assert ledger.posted == [] and store.batch(1).status == "failed"
+    assert seq.tick(now=11) == "idle"  # its fills came back to the pool and were voided at the cut
+    assert store.unbatched_fills() == []
