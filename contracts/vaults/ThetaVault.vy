@@ -195,6 +195,7 @@ MAX_RESERVE_DISCOUNT_BPS: public(constant(uint256)) = 2_000
 MAX_AUCTION_DURATION: public(constant(uint256)) = 43_200
 _MAX_BID_PRICE: constant(uint256) = 2**104 - 1
 _MAX_BID_SIZE: constant(uint256) = 2**112 - 1
+_MAX_MIN_BID: constant(uint256) = 2**96 - 1
 # @notice Gas given to each third-party call of a roll that may fail without reverting it (strike selection, pricing,
 #         series creation, writing): enough for each by a wide margin (a delta selection costs ~65k, a series ~250k).
 #         A call is made only with this much gas available, so its failure is its own, never the keeper's choice.
@@ -1087,7 +1088,10 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
     if amount == 0:
         return 0, 0
-    if amount > _MAX_BID_SIZE:
+    # Bounds of the auction's fields (supply: uint112 bid sizes; the smallest bid: uint96), checked before anything is
+    # written: a supply the auction cannot take skips the epoch's options instead of reverting the roll.
+    min_bid: uint256 = max(math._mul_div(amount, self.min_bid_bps, BPS, True), 1)
+    if amount > _MAX_BID_SIZE or min_bid > _MAX_MIN_BID:
         log OptionsNotWritten(epoch=closing, reason="supply too large")
         return 0, 0
     self._check_gas()
@@ -1105,7 +1109,9 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         log OptionsNotWritten(epoch=closing, reason="pricing failed")
         return 0, 0
     value: uint256 = convert(response, uint256)
-    if value > 10**36:
+    # Zero is no price (a deep out-of-the-money option rounds to it): selling for the 1-wei floor would give the
+    # options away, so nothing is written.
+    if value == 0 or value > 10**36:
         log OptionsNotWritten(epoch=closing, reason="pricing failed")
         return 0, 0
     # Asset base units per 1e18 options, rounded up: the reserve is a floor the vault keeps.
@@ -1156,14 +1162,13 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         return 0, 0
     token: address = staticcall ENGINE.tokenOf(series)
     assert extcall IERC20(token).approve(AUCTION.address, amount, default_return_value=True)
-    min_bid: uint256 = max(math._mul_div(amount, self.min_bid_bps, BPS, True), 1)
     end: uint256 = now + self.auction_duration
     auction_id: uint256 = extcall AUCTION.createAuction(
         token,
         asset,
         convert(amount, uint128),
         convert(reserve, uint128),
-        convert(min(min_bid, amount), uint96),
+        convert(min_bid, uint96),
         convert(end, uint64),
     )
     self.current_series = series
