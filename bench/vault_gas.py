@@ -109,6 +109,19 @@ def main() -> None:
         gas["createAuction alone"] = auction.createAuction(
             fresh, weth, 100 * ONE, ONE // 100, ONE, chain.pending_timestamp + 3_600, sender=d
         ).gas_used
+        # Settlement's bound: an auction with a full book (MAX_BIDS bids, from returning bidders, every bid tied at the
+        # clearing price so that the second, pro-rata pass runs too), settled by a stranger at the checked price.
+        fresh.mint(d, 100 * ONE, sender=d)
+        full = auction.createAuction(
+            fresh, weth, 100 * ONE, ONE // 100, ONE // 10, chain.pending_timestamp + 3_600, sender=d
+        ).return_value
+        bidders = (alice, bob, maker, taker)
+        for i in range(MAX_BIDS):
+            auction.bid(full, ONE, ONE // 100, sender=bidders[i % len(bidders)])
+        chain.mine(1, timestamp=auction.statusOf(full)[0])
+        gas[f"settle at the {MAX_BIDS}-bid cap (all tied)"] = auction.settle(
+            full, auction.clearingPriceOf(full), sender=keeper
+        ).gas_used
         percent = project.PercentOtmStrikeSelector.deploy(router, 1_000, 100 * ONE, sender=d)
         vault.set_parameters(200, 1_000, d, percent, selector, 1_000, AUCTION_DURATION, 100, sender=d)
         expiry = vault.current_expiry()

@@ -19,7 +19,7 @@ from tests.auction.model import ceil_div, clear, escrow
 
 MAX_BIDS = 8  # a small cap so that sequences reach it
 BIDDERS = ("alice", "bob", "griefer", "listed")  # "listed" is blacklisted by the cash token at times
-FUNDS = 10**40
+FUNDS = 10**50  # above the largest escrow a valid bid can take (2**112 * 2**104 / 1e18 ~ 1e47)
 HOUR = 3_600
 
 
