@@ -18,13 +18,10 @@ from ape.exceptions import ContractLogicError
 from tests.options.fixtures import ONE
 from tests.revert_data import reverts_with
 from tests.vaults.conftest import (
-    AUCTION_DURATION,
-    DISCOUNT_BPS,
-    MANAGEMENT_BPS,
-    MIN_BID_BPS,
     PERFORMANCE_BPS,
     PREMIUM,
     RESERVE,
+    terms,
 )
 
 SUPPLY = 20 * ONE  # alice's and bob's 10 WETH each: the first roll writes 20 calls
@@ -412,17 +409,7 @@ def test_m3_a_failing_strike_selector_series_creation_or_pricer_skips_the_option
         selector = project.PercentOtmStrikeSelector.deploy(router, 1_000, 100_000 * ONE, sender=deployer)
     else:
         pricer.set(PREMIUM, 1, sender=deployer)  # reverts
-    vault.set_parameters(
-        MANAGEMENT_BPS,
-        PERFORMANCE_BPS,
-        fee_recipient,
-        selector,
-        pricer,
-        DISCOUNT_BPS,
-        AUCTION_DURATION,
-        MIN_BID_BPS,
-        sender=deployer,
-    )
+    vault.set_parameters(*terms(fee_recipient, selector, pricer), sender=deployer)
     expire(vault, 3_000 * ONE)
     closing = vault.epoch()
     tx = _roll(vault, auction, keeper)

@@ -13,20 +13,6 @@ from tests.revert_data import _revert_data, reverts_with, selector
 from tests.vaults.conftest import AUCTION_DURATION, MIN_BID_BPS, PREMIUM, RESERVE
 
 
-@pytest.fixture
-def rolled(vault, users, keeper):
-    """10 WETH invested: the roll writes 10 calls and opens their auction."""
-    alice = users[0]
-    vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    vault.roll(sender=keeper)
-    return vault
-
-
-@pytest.fixture
-def option(project, engine, rolled):
-    return project.OptionToken.at(engine.tokenOf(rolled.current_series()))
-
-
 def test_the_roll_writes_the_options_and_offers_them_at_the_discounted_value(rolled, auction, engine, option, chain):
     auction_id = rolled.current_auction()
     end, supply, settled, _ = auction.statusOf(auction_id)

@@ -36,6 +36,7 @@ from tests.vaults.conftest import (
     PERFORMANCE_BPS,
     PREMIUM,
     RESERVE,
+    terms,
 )
 
 MAX_UINT96 = 2**96 - 1
@@ -65,20 +66,6 @@ def fund(weth, deployer, auction):
     return give
 
 
-@pytest.fixture
-def rolled(vault, users, keeper):
-    """Alice's 10 WETH invested: the roll writes 10 calls and opens their auction (reserve RESERVE)."""
-    alice = users[0]
-    vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    vault.roll(sender=keeper)
-    return vault
-
-
-@pytest.fixture
-def option(project, engine, rolled):
-    return project.OptionToken.at(engine.tokenOf(rolled.current_series()))
-
-
 def _finished(tx, vault):
     [finished] = tx.events.filter(vault.AuctionFinished)
     return finished
@@ -102,17 +89,7 @@ def _deploy_vault(project, deployer, engine, weth, usdc, selector, auction, keep
     )
     engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=deployer)
     vault.grantRole(vault.KEEPER_ROLE(), keeper, sender=deployer)
-    vault.set_parameters(
-        MANAGEMENT_BPS,
-        PERFORMANCE_BPS,
-        fee_recipient,
-        selector,
-        pricer,
-        DISCOUNT_BPS,
-        AUCTION_DURATION,
-        MIN_BID_BPS,
-        sender=deployer,
-    )
+    vault.set_parameters(*terms(fee_recipient, selector, pricer), sender=deployer)
     return vault
 
 
