@@ -11,14 +11,9 @@ The vol feed is a SignedPriceOracle (3 of 4 signers, f = 1) quoted in Volatility
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 from _report import write
+from _volfeed import delta_selector
 from ape import accounts, chain, networks, project
-from eth_account import Account
-from eth_utils import keccak
-
-from strikeforge.oracle.report import Domain, PriceReport, digest
 
 ONE = 10**18
 NONE = "0x" + "00" * 20
@@ -30,13 +25,6 @@ CASES = [
 ]
 
 
-def _sign(key: bytes, domain: Domain, report: PriceReport) -> bytes:
-    from coincurve import PrivateKey
-
-    signature = PrivateKey(key).sign_recoverable(digest(domain, report), hasher=None)
-    return signature[:64] + bytes([27 + signature[64]])
-
-
 def main() -> None:
     with networks.ethereum.local.use_provider("test"):
         d = accounts.test_accounts[0]
@@ -46,32 +34,9 @@ def main() -> None:
         spot.set(3_000 * ONE, chain.pending_timestamp, sender=d)
         router = project.OracleRouter.deploy(DISPUTE, SOURCE_GRACE, STALL_PERIOD, d, d, sender=d)
         router.set_route(weth, usdc, spot, NONE, 0, False, MAX_EXPIRY_LAG, sender=d)
-        unit = project.VolatilityUnit.deploy(sender=d)
-        keys = [keccak(text=f"bench-vol-signer-{i}") for i in range(4)]
-        members = [Account.from_key(k).address for k in keys]
-        feed = project.SignedPriceOracle.deploy(weth, unit, 7_200, 60, ONE // 100, 5 * ONE, members, 3, 1, d, sender=d)
-        delta = project.DeltaStrikeSelector.deploy(
-            router,
-            feed,
-            unit,
-            100 * ONE,
-            ONE // 10,
-            -ONE // 10,
-            round(NormalDist().inv_cdf(0.1) * ONE),
-            round(NormalDist().inv_cdf(0.9) * ONE),
-            3_600,
-            0,
-            sender=d,
-        )
+        delta, publish = delta_selector(project, chain, d, router, weth)
         percent = project.PercentOtmStrikeSelector.deploy(router, 1_000, 100 * ONE, sender=d)
         probe = project.GasProbe.deploy(sender=d)
-        domain = Domain(chain.chain_id, feed.address)
-
-        def publish(vol: int) -> None:
-            ts = chain.pending_timestamp
-            report = PriceReport(weth.address, unit.address, vol, ts)
-            feed.update(ts, [vol] * 3, [_sign(k, domain, report) for k in keys[:3]], sender=d)
-
         gas = {}
         for label, is_put, vol in CASES:
             publish(vol)
@@ -81,15 +46,16 @@ def main() -> None:
         gas["percent OTM (anchor)"] = _measure(probe, percent, percent.select.encode_input(weth, usdc, False))
 
         rolls = {}
+        auction = project.BatchAuction.deploy(256, sender=d)
         for name, selector in (("delta", delta), ("percent", percent)):
             vault = project.ThetaVault.deploy(
-                weth, project.OptionsEngine.deploy(router, d, sender=d), weth, usdc, False, 10**9 * ONE, selector, d,
-                "Strikeforge ETH Theta", "sfETH", sender=d,
+                weth, project.OptionsEngine.deploy(router, d, sender=d), weth, usdc, False, 10**9 * ONE, selector,
+                auction, d, "Strikeforge ETH Theta", "sfETH", sender=d,
             )  # fmt: skip
             engine = project.OptionsEngine.at(vault.ENGINE())
             engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=d)
             vault.grantRole(vault.KEEPER_ROLE(), d, sender=d)
-            vault.set_parameters(200, 1_000, d, d, ONE // 100, selector, sender=d)
+            vault.set_parameters(200, 1_000, d, selector, delta, 1_000, 3_600, 100, sender=d)  # priced by delta
             weth.mint(d, 1_000 * ONE, sender=d)
             weth.approve(vault, 2**256 - 1, sender=d)
             vault.requestDeposit(100 * ONE, d, d, sender=d)

@@ -2,11 +2,13 @@
 
 Run as `ape run demo --network ethereum:local:foundry` (anvil, the default of `make demo`) or
 `--network ethereum:local:test` (EthereumTester). Deploys from deployments/config/ethereum-local.yaml (Safe, timelock,
-oracles, engine, vault, ledger; verified), runs the oracle node from oracles/replay/demo-eth-usd.csv, takes deposits,
-lets the keeper roll (strike chosen, calls written and sold to the market maker), trades through the settlement
-sequencer (batch posted, watched, challenge window passed, leaves claimed), expires the series (price recorded, made
-final, settled), redeems and withdraws. Prints each transaction, then a summary (balances, premium, payouts, fees, gas
-per step) also written to .cache/demo/summary-<provider>.json. Any failed step or check exits non-zero.
+oracles, engine, batch auction, vault, ledger; verified), runs the oracle node from oracles/replay/demo-eth-usd.csv,
+takes deposits, lets the keeper roll (10-delta strike chosen, calls written and offered in the batch auction), has two
+market makers bid, the keeper finish the auction and the winners claim, trades through the settlement sequencer (batch
+posted, watched, challenge window passed, leaves claimed), expires the series (price recorded, made final, settled),
+redeems and withdraws. Prints each transaction, then a summary (balances, the strike and its delta, the auction:
+reserve, clearing price, each bidder's fill and payment; payouts, fees, every check that held, gas per step) also
+written to .cache/demo/summary-<provider>.json. Any failed step or check exits non-zero.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def cli(provider: object) -> None:
         console.print(f"[red]demo failed[/red] in phase {phase[0] or 'setup'}: {error}")
         raise SystemExit(1) from None
     facts = epoch.facts
-    accounts = {**demo.users, "market maker": demo.market_maker, **demo.buyers}
+    accounts = {**demo.users, **demo.bidders, **demo.buyers}
     fee_recipient = demo.vault.fee_recipient()
     accounts["fee recipient"] = fee_recipient
 
@@ -79,25 +81,62 @@ def cli(provider: object) -> None:
         )
     console.print(table)
 
+    roll, auction = facts["rolls"][0], facts["auction"]
     economics = Table(title=f"Series {facts['series']}")
     economics.add_column("item")
     economics.add_column("value", justify="right")
     economics.add_row("spot at the roll (USDC)", format_units(facts["spot_at_roll"], 18))
+    economics.add_row("strike selector and pricer", "DeltaStrikeSelector (10-delta)")
+    economics.add_row("implied vol at the roll", f"{roll['implied_vol'] / 10**16:.2f}%")
     economics.add_row("strike (USDC)", format_units(facts["strike"], 18))
-    if "strike_delta" in facts["rolls"][0]:
-        roll = facts["rolls"][0]
-        economics.add_row("strike selector", "DeltaStrikeSelector (10-delta)")
-        economics.add_row("implied vol at the roll", f"{roll['implied_vol'] / 10**16:.2f}%")
-        economics.add_row("strike delta", format_units(roll["strike_delta"], 18, 6))
+    economics.add_row("strike delta (DeltaStrikeSelector.quote)", format_units(roll["strike_delta"], 18, 6))
     economics.add_row("settlement price (USDC)", format_units(facts["settlement_price"], 18))
     economics.add_row("options written", format_units(facts["options_written"], 18))
-    economics.add_row("premium paid to the vault (WETH)", format_units(facts["premium"], 18, 4))
-    economics.add_row("payout to option holders (WETH)", format_units(facts["market_maker_payout"], 18, 4))
+    economics.add_row("value per option at the roll (WETH)", format_units(auction["value"], 18, 6))
+    economics.add_row(
+        f"reserve: value less {auction['discount_bps']} bps (WETH)", format_units(auction["reserve"], 18, 6)
+    )
+    economics.add_row("clearing price (WETH per option)", format_units(auction["clearing_price"], 18, 6))
+    economics.add_row("options sold / unsold (burned)", f"{format_units(auction['sold'], 18)} / {auction['unsold']}")
+    economics.add_row("premium: the auction's proceeds to the vault (WETH)", format_units(facts["premium"], 18, 6))
+    for name, payout in facts["option_payouts"].items():
+        economics.add_row(f"payout to {name}'s options (WETH)", format_units(payout, 18, 4))
     economics.add_row("fees owed at the rolls, claimed (WETH)", format_units(facts["fees_claimed"], 18, 6))
     economics.add_row("alice withdrew (WETH)", format_units(facts["alice_withdrawn"], 18, 4))
     for name, value in facts["ledger_position_value"].items():
         economics.add_row(f"{name}'s ledger position at expiry (WETH)", format_units(value, 18, 4))
     console.print(economics)
+
+    bids = Table(title=f"Auction {auction['id']}: bids, fills and payments (finished by the {auction['finished_by']})")
+    for column in ("bidder", "options", "limit (WETH)", "escrow", "filled", "paid", "refund"):
+        bids.add_column(column, justify="left" if column == "bidder" else "right")
+    for bid in auction["bids"]:
+        bids.add_row(
+            bid["bidder"],
+            format_units(bid["size"], 18),
+            format_units(bid["limit"], 18, 6),
+            format_units(bid["escrow"], 18, 6),
+            format_units(bid["filled"], 18),
+            format_units(bid["paid"], 18, 6),
+            format_units(bid["refund"], 18, 6),
+        )
+    bids.add_row(
+        "total", "", "", format_units(auction["escrow"], 18, 6), format_units(auction["sold"], 18),
+        format_units(auction["proceeds"], 18, 6), format_units(auction["refunds"], 18, 6),
+    )  # fmt: skip
+    console.print(bids)
+
+    checks = Table(title=f"Checks that held ({len(epoch.checks)})")
+    checks.add_column("phase")
+    checks.add_column("checks")
+    by_phase: dict[str, dict[str, int]] = {}  # phase -> check -> times it held
+    for held in epoch.checks:
+        phase_name, _, what = held.partition(": ")
+        counts = by_phase.setdefault(phase_name, {})
+        counts[what] = counts.get(what, 0) + 1
+    for phase_name, counts in by_phase.items():
+        checks.add_row(phase_name, "; ".join(what + (f" (x{n})" if n > 1 else "") for what, n in counts.items()))
+    console.print(checks)
 
     gas = Table(title="Gas per step")
     for column in ("phase", "step", "actor", "gas"):
@@ -117,12 +156,14 @@ def cli(provider: object) -> None:
         "spot_at_roll": facts["spot_at_roll"],
         "rolls": facts["rolls"],  # each roll's strike and expiry (with the delta selector: its delta and the vol)
         "settlement_price": facts["settlement_price"],
-        "payouts": {"market_maker": facts["market_maker_payout"], "ledger_positions": facts["ledger_position_value"]},
+        "auction": auction,  # reserve, clearing price, each bid's escrow, fill, payment and refund
+        "payouts": {"options": facts["option_payouts"], "ledger_positions": facts["ledger_position_value"]},
         "fees": facts["fees_claimed"],
         "alice_withdrawn": facts["alice_withdrawn"],
         "ledger_trades": facts["ledger_trades"],
         "balances": balances,
         "deployment_checks": len(epoch.deployment.checks) if epoch.deployment else 0,
+        "checks": epoch.checks,
         "steps": [step.__dict__ for step in epoch.steps],
         "total_gas": total,
         "seconds": round(elapsed, 1),

@@ -207,7 +207,8 @@ def keeper_run(
     metrics_host: str,
     metrics_port: int | None,
 ) -> None:
-    """Roll the vault's epochs when due: once each, across restarts."""
+    """Roll the vault's epochs when due (once each, across restarts) and finish each epoch's auction once its
+    bidding has ended."""
     import time
 
     from strikeforge.keeper.service import Keeper, RollLog
@@ -216,11 +217,12 @@ def keeper_run(
         vault = project.ThetaVault.at(vault_address)
         engine = project.OptionsEngine.at(vault.ENGINE())
         router = project.OracleRouter.at(engine.ROUTER())
+        auction = project.BatchAuction.at(vault.AUCTION())
         rolls = RollLog(Path(state_path))
         from strikeforge.ops.cli import monitored, run_service
         from strikeforge.ops.observe import KeeperObserver, keeper_tick
 
-        service = Keeper(vault, engine, router, account, rolls, _clock(clock))
+        service = Keeper(vault, engine, router, account, rolls, _clock(clock), auction)
         try:
             with monitored("keeper", interval, metrics_host, metrics_port) as metrics:
                 tick = keeper_tick(service, KeeperObserver(metrics, service))

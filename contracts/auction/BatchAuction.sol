@@ -40,10 +40,12 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///
 ///      Threat model.
 ///      - A griefing bidder. Dust: every bid must be at least the seller's `minBidSize` and at or above the reserve,
-///        so it escrows real cash. Bids at the cap: the cap can be filled, but only with firm bids (no cancellation)
-///        at or above the reserve, each at least minBidSize: a seller who sets minBidSize >= supply / MAX_BIDS makes
-///        any cap-filling set of bids demand the whole supply at or above the reserve, so the griefer ends up buying
-///        it at a price the seller accepted. Huge sizes or prices are refused beyond uint112/uint104.
+///        so it escrows real cash. Bids at the cap: a griefer can fill the book's MAX_BIDS slots (even all at the
+///        reserve, right after creation), but a full book takes `outbid`: a bid that dominates a slot's bid (a
+///        strictly higher limit, at least its size) replaces it, and the replaced bid's escrow is refundable at once.
+///        Demand at every price only rises with each replacement, so a squatted book cannot lock out higher bids nor
+///        hold the clearing price down; replacing costs the replacer a firm, higher bid. Huge sizes or prices are
+///        refused beyond uint112/uint104.
 ///      - Cancel races. Bids cannot be cancelled (EasyAuction's cancellation window lets demand be shown and pulled
 ///        late, and lets a griefer fill the cap and empty it for gas only): once placed a bid stands until settled.
 ///      - A reverting or blacklisted bidder (e.g. USDC's blacklist): settlement moves no tokens and every payout is
@@ -59,8 +61,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///        tokens are a pull, so a seller that cannot receive cannot block bidders. Cash tokens that charge fees on
 ///        transfer or rebase are unsupported (escrow is credited as sent, not as received).
 ///
-///      Invariants (checked by tests/auction): for a settled auction, proceeds + sum of refunds == sum of escrows
-///      (each refund is escrow - payment and proceeds is the sum of payments); no winner pays above its limit
+///      Invariants (checked by tests/auction): for a settled auction, proceeds + sum of refunds (outbid bids' included)
+///      == sum of escrows (each refund is escrow - payment, an outbid bid's is its escrow, and proceeds is the sum of
+///      payments); no winner pays above its limit
 ///      (ceil(f * p / 1e18) <= ceil(size * limit / 1e18) as f <= size and p <= limit); sold + unsold == supply; the
 ///      clearing price and every fill equal a brute-force clearing (sort by price, walk the demand); the contract
 ///      holds, per token, at least everything still owed; each bid and the seller are paid at most once.
@@ -90,6 +93,7 @@ contract BatchAuction is ReentrancyGuardTransient {
         IERC20 sold;
         bool settled;
         bool sellerClaimed;
+        uint32 outbidCount; // bids pushed out of a full book (their escrow is refundable at once)
         // settlement (written once)
         uint128 clearingPrice;
         uint128 remaining; // R: supply left for the bids at the clearing price
@@ -100,8 +104,11 @@ contract BatchAuction is ReentrancyGuardTransient {
 
     /// @notice The auctions, by id (from 1).
     mapping(uint256 auctionId => Auction) internal _auctions;
-    /// @notice Bids, one packed slot each: bidder id (32) | size (112) | limit (104) | claimed (8).
+    /// @notice Bids, one packed slot each: bidder id (32) | size (112) | limit (104) | claimed (8). Ids 0..MAX_BIDS-1
+    ///         are the book's slots; `outbid` replaces a slot's bid with a dominating one.
     mapping(uint256 auctionId => mapping(uint256 bidId => uint256)) internal _bids;
+    /// @notice Bids pushed out of the book by `outbid`, by outbid index, packed as `_bids`: fully refundable.
+    mapping(uint256 auctionId => mapping(uint256 index => uint256)) internal _outbids;
     /// @notice Bidder ids (from 1) by address.
     mapping(address bidder => uint32) public bidderId;
     /// @notice Auctions created so far.
@@ -127,6 +134,8 @@ contract BatchAuction is ReentrancyGuardTransient {
     error NotYourBid(uint256 bidId);
     error AlreadyClaimed(uint256 bidId);
     error NotSeller();
+    error BookNotFull(uint256 auctionId);
+    error NotDominating(uint256 bidId, uint256 size, uint256 limitPrice);
 
     event AuctionCreated(
         uint256 indexed auctionId,
@@ -139,6 +148,8 @@ contract BatchAuction is ReentrancyGuardTransient {
         uint256 end
     );
     event BidPlaced(uint256 indexed auctionId, uint256 bidId, address indexed bidder, uint256 size, uint256 limit);
+    event BidOutbid(uint256 indexed auctionId, uint256 bidId, uint256 outbidIndex, uint256 size, uint256 limit);
+    event OutbidRefunded(uint256 indexed auctionId, uint256 outbidIndex, address indexed to, uint256 refund);
     event AuctionSettled(uint256 indexed auctionId, uint256 clearingPrice, uint256 sold, uint256 proceeds);
     event BidClaimed(uint256 indexed auctionId, uint256 bidId, address indexed to, uint256 filled, uint256 refund);
     event SellerClaimed(uint256 indexed auctionId, address indexed to, uint256 proceeds, uint256 unsold);
@@ -205,26 +216,58 @@ contract BatchAuction is ReentrancyGuardTransient {
     ///         cash from the caller. Bids are firm: no cancellation.
     /// @return bidId The bid's id within the auction (from 0).
     function bid(uint256 auctionId, uint256 size, uint256 limitPrice) external nonReentrant returns (uint256 bidId) {
-        Auction storage a = _auctions[auctionId];
-        uint64 end = a.end;
-        if (end == 0) revert NoAuction(auctionId);
-        if (block.timestamp >= end) revert BiddingClosed(auctionId);
+        Auction storage a = _open(auctionId, size, limitPrice);
         bidId = a.bidCount;
         if (bidId >= MAX_BIDS) revert BidCapReached(auctionId);
-        uint256 minBidSize = a.minBidSize;
-        if (size < minBidSize) revert BidTooSmall(size, minBidSize);
-        uint256 reserve = a.reserve;
-        if (limitPrice < reserve) revert BelowReserve(limitPrice, reserve);
-        if (size > type(uint112).max || limitPrice > type(uint104).max) revert TooLarge();
         a.bidCount = uint32(bidId + 1);
-        uint32 id = bidderId[msg.sender];
-        if (id == 0) {
-            id = ++bidderCount;
-            bidderId[msg.sender] = id;
+        _place(a, auctionId, bidId, size, limitPrice);
+    }
+
+    /// @notice Once the book is full (MAX_BIDS bids), bids by replacing the bid in slot `bidId` with one that dominates
+    ///         it: a strictly higher limit and at least its size. Demand at every price can only rise, so the
+    ///         clearing price can only rise; a bid cap filled early (even all of it at the reserve) cannot lock later,
+    ///         higher bids out. The replaced bid moves to the outbid list, index `outbidCount`, and its whole escrow is
+    ///         refundable at once (`claimOutbid`). Escrows ceil(size * limit / 1e18) from the caller.
+    /// @return outbidIndex The replaced bid's index in the outbid list.
+    function outbid(uint256 auctionId, uint256 bidId, uint256 size, uint256 limitPrice)
+        external
+        nonReentrant
+        returns (uint256 outbidIndex)
+    {
+        Auction storage a = _open(auctionId, size, limitPrice);
+        if (a.bidCount < MAX_BIDS) revert BookNotFull(auctionId);
+        if (bidId >= MAX_BIDS) revert NotDominating(bidId, size, limitPrice);
+        uint256 old = _bids[auctionId][bidId];
+        (uint256 oldSize, uint256 oldLimit) = _unpack(old);
+        if (limitPrice <= oldLimit || size < oldSize) revert NotDominating(bidId, size, limitPrice);
+        outbidIndex = a.outbidCount;
+        a.outbidCount = uint32(outbidIndex + 1);
+        _outbids[auctionId][outbidIndex] = old;
+        emit BidOutbid(auctionId, bidId, outbidIndex, oldSize, oldLimit);
+        _place(a, auctionId, bidId, size, limitPrice);
+    }
+
+    /// @notice Refunds the whole escrow of the caller's outbid bids to `to`, each once; any time (no settlement needed).
+    /// @return refund Cash sent.
+    function claimOutbid(uint256 auctionId, uint256[] calldata outbidIndexes, address to)
+        external
+        nonReentrant
+        returns (uint256 refund)
+    {
+        Auction storage a = _auctions[auctionId];
+        uint32 me = bidderId[msg.sender];
+        for (uint256 i; i < outbidIndexes.length; ++i) {
+            uint256 k = outbidIndexes[i];
+            uint256 packed = _outbids[auctionId][k];
+            if (me == 0 || uint32(packed >> 224) != me) revert NotYourBid(k);
+            if (packed & 0xff != 0) revert AlreadyClaimed(k);
+            _outbids[auctionId][k] = packed | 1;
+            (uint256 size, uint256 limit) = _unpack(packed);
+            uint256 r = _ceilDiv(size * limit);
+            refund += r;
+            emit OutbidRefunded(auctionId, k, to, r);
         }
-        _bids[auctionId][bidId] = (uint256(id) << 224) | (size << 112) | (limitPrice << 8);
-        a.cash.safeTransferFrom(msg.sender, address(this), _ceilDiv(size * limitPrice));
-        emit BidPlaced(auctionId, bidId, msg.sender, size, limitPrice);
+        if (refund != 0) a.cash.safeTransfer(to, refund);
     }
 
     /// @notice After settlement, sends the caller's bids' tokens and refunds to `to`; each bid once.
@@ -351,6 +394,17 @@ contract BatchAuction is ReentrancyGuardTransient {
         return (packed >> 224, size, limitPrice, packed & 0xff != 0);
     }
 
+    /// @notice An outbid bid: its bidder's id, size, limit price and whether its refund was claimed.
+    function outbidOf(uint256 auctionId, uint256 outbidIndex)
+        external
+        view
+        returns (uint256 bidder, uint256 size, uint256 limitPrice, bool claimed)
+    {
+        uint256 packed = _outbids[auctionId][outbidIndex];
+        (size, limitPrice) = _unpack(packed);
+        return (packed >> 224, size, limitPrice, packed & 0xff != 0);
+    }
+
     /// @notice What a bid gets once the auction is settled: sold units filled, cash paid and cash refunded.
     function outcomeOf(uint256 auctionId, uint256 bidId)
         external
@@ -366,6 +420,32 @@ contract BatchAuction is ReentrancyGuardTransient {
     }
 
     // -- internals ------------------------------------------------------------------------------------------------
+
+    /// @dev The auction, checked open for a bid of `size` at `limitPrice` (exists, before its end, size and price
+    ///      within its floor, reserve and the packed fields).
+    function _open(uint256 auctionId, uint256 size, uint256 limitPrice) private view returns (Auction storage a) {
+        a = _auctions[auctionId];
+        uint64 end = a.end;
+        if (end == 0) revert NoAuction(auctionId);
+        if (block.timestamp >= end) revert BiddingClosed(auctionId);
+        uint256 minBidSize = a.minBidSize;
+        if (size < minBidSize) revert BidTooSmall(size, minBidSize);
+        uint256 reserve = a.reserve;
+        if (limitPrice < reserve) revert BelowReserve(limitPrice, reserve);
+        if (size > type(uint112).max || limitPrice > type(uint104).max) revert TooLarge();
+    }
+
+    /// @dev Stores the caller's bid in slot `bidId` (numbering the caller on its first bid) and pulls its escrow.
+    function _place(Auction storage a, uint256 auctionId, uint256 bidId, uint256 size, uint256 limitPrice) private {
+        uint32 id = bidderId[msg.sender];
+        if (id == 0) {
+            id = ++bidderCount;
+            bidderId[msg.sender] = id;
+        }
+        _bids[auctionId][bidId] = (uint256(id) << 224) | (size << 112) | (limitPrice << 8);
+        a.cash.safeTransferFrom(msg.sender, address(this), _ceilDiv(size * limitPrice));
+        emit BidPlaced(auctionId, bidId, msg.sender, size, limitPrice);
+    }
 
     function _claimOne(Auction storage a, uint256 auctionId, uint256 bidId, uint32 me)
         private

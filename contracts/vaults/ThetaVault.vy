@@ -6,45 +6,71 @@
 @license MIT
 @notice An options vault in the lifecycle of Ribbon's theta vaults, exposed as an asynchronous ERC-4626 vault
         (ERC-7540): it writes covered calls (asset = the underlying) or cash-secured puts (asset = the strike asset)
-        each epoch through the OptionsEngine, sells them to a buyer set by governance at a premium floor, and
-        settles deposits and redemptions only at the epoch roll, at that roll's share price. A mid-epoch share price
+        each epoch through the OptionsEngine at a strike picked by its strike selector (10-delta by default), sells
+        them in a uniform-price batch auction (BatchAuction) whose reserve is the pricer's Black-Scholes value less a
+        capped discount, and settles deposits and redemptions only at the epoch roll, at that roll's share price. A mid-epoch share price
         would ignore the open options' liability and let late depositors take premium they did not risk.
 @dev Lifecycle. Users `requestDeposit` / `requestRedeem` at any time (request id = the epoch they are made in);
      the keeper's `roll` (1) settles the expired series and reclaims its collateral, (2) charges the fees accrued
      since the last roll, exactly once, into `fees_owed` (the recipient pulls them with `claim_fees`), (3) fixes the
      roll price, burns the shares of pending redemptions (their assets become reserved, claimable) and mints the
-     shares of pending deposits (held by the vault, claimable), (4) pulls the buyer's premium for the next series and
-     only then writes it on all invested assets; if the strike selection, the series creation or the premium pull
-     fails, no options are written this epoch, the epoch proceeds and `OptionsNotWritten` says why. While no series
-     is open a roll may happen at once; otherwise not before the series' expiry (and the router's dispute period,
-     enforced by the engine).
+     shares of pending deposits (held by the vault, claimable), (4) writes the next series on all invested assets to
+     itself and offers every option in a new auction: reserve = the pricer's value per option times
+     (1 - reserve_discount_bps), bids of at least min_bid_bps of the supply, bidding for auction_duration (at most
+     12 hours, so every auction ends before its series' expiry); if the strike selection, the series creation or the
+     pricer fails or returns an unusable value, no options are written this epoch, the epoch proceeds and
+     `OptionsNotWritten` says why. Bidders escrow their cash in the auction with each bid. Once bidding has ended
+     anyone calls `finish_auction`: it settles the auction at the checked clearing price if nobody has, books the
+     proceeds and burns the unsold options, which returns their collateral; a due roll does this itself if nobody
+     did (after expiry the unsold options cannot be burned: the vault holds them and redeems them in that roll).
+     While no series is open a roll may happen at once; otherwise not before the series' expiry (and the router's
+     dispute period, enforced by the engine).
      Claims go through ERC-7540 `deposit`/`mint` (shares out) and `withdraw`/`redeem` (assets out), by the
      controller or an operator it approved. Share price: (assets + 1) / (supply + 10^DECIMALS_OFFSET), the virtual
      offset of snekmate's erc4626, rounded against the user at each conversion.
-     Roles (snekmate access_control): the admin (a timelock) sets fees, recipient, buyer, premium floor and strike
-     selector; the keeper rolls; the guardian pauses new risk only. Pause, exactly: `requestDeposit` reverts
+     Roles (snekmate access_control): the admin (a timelock) sets fees, recipient, strike selector, pricer and the
+     auction's terms (discount <= 20%, duration <= 12 h, bid floor); the keeper rolls; the guardian pauses new risk only. Pause, exactly: `requestDeposit` reverts
      Paused() and a roll writes no new series (OptionsNotWritten "paused"); everything else works as unpaused:
      `requestRedeem`, claims, `claim_fees`, and the roll's steps (1)-(3): settling the expired series, charging fees,
      settling every pending redemption and deposit (requested before the pause) at the roll price. With no series
      open a paused vault may roll again at once, so every later redemption is settled by the next roll. What a
      pause costs depositors: the premium of the epochs it skips, while the management fee keeps accruing on idle
      assets; and with no series open the keeper chooses when the next one is written (time to expiry 1 to 8 days
-     for the same premium floor). No principal moves.
+     for the same pricer). No principal moves.
      Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise): SelfOperator(),
      ZeroAmount(), CapExceeded(uint256), ExceedsClaimable(uint256,uint256), AsyncFlow(), EpochNotDue(uint256),
-     PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string).
+     PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string),
+     NoOpenAuction(), RollOutOfGas().
 @custom:security Threat model (M-3: rolling never depends on a third party's cooperation; M-4: no change that can
                  cost depositors applies before a depositor who asks to leave when it is scheduled is out).
-                 - The buyer must never be able to stop a roll, nor get options it did not pay for: its premium is
-                   pulled before the options are written, with a call whose failure (revoked approval, a balance
-                   short, a blacklisted buyer, a paused token, a false return) only skips this epoch's options.
+                 - A bidder must never be able to stop a roll or an auction, nor get options it did not pay for:
+                   its cash is escrowed by the auction when it bids (a bid that cannot pay reverts alone), winners
+                   pull their options and refunds themselves, and the vault pulls its proceeds and unsold options;
+                   a blacklisted or reverting bidder only locks its own claim. An auction with no bids settles at
+                   the reserve, sells nothing, and its options are burned. A griefer filling the auction's bid cap
+                   must bid at least min_bid_bps of the supply each time, at or above the reserve, and min_bid_bps
+                   times the cap is at least the supply (set_parameters checks it), so filling the cap means buying
+                   everything at a price the vault accepted. Bidding closes at the auction's end and settling opens
+                   there: no bid lands after the window, and bids are firm (no cancellation race).
+                 - The settler (anyone, after the window): its only input is the clearing price, which the auction
+                   checks (WrongClearingPrice); it cannot pick a price or a winner.
+                 - A collateral token that refuses the engine's pull at a roll (paused, or blacklisting the vault for
+                   a while) only skips that epoch's options (OptionsNotWritten "writing failed").
+                 - The keeper chooses the roll's gas: each third-party call that may fail without reverting the roll
+                   gets exactly CALL_GAS and is made only when that much is available (else RollOutOfGas), so a
+                   starved call reverts the roll instead of skipping the options, and a callee that burns its gas
+                   only skips them.
+                 - The pricer and the strike selector are called statically without reverting on failure; a pricer
+                   that reverts, returns short data, burns its gas or returns a value above 1e36 per option only
+                   skips this epoch's options. A wrong but plausible price moves the reserve only: winners still pay
+                   the highest price the bids support, never above their own limits.
                  - The fee recipient must never be able to stop a roll: fees accrue to `fees_owed` and are pulled;
                    a reverting or blacklisted recipient only delays its own pay (it may claim to another receiver).
                  - The keeper can roll only when due (the open series expired and settled); it cannot choose prices,
                    skip fees or move claims. A missing keeper delays rolls; it takes nothing.
                  - Governance (the admin, a timelock whose delay has a floor of the longest exit: 8 days of epoch +
                    max(the router's SOURCE_GRACE, STALL_PERIOD) + DISPUTE_PERIOD + 1 day) can change fees (bounded:
-                   5% a year, 30% of gains), the recipient, buyer, premium floor and strike selector, but every
+                   5% a year, 30% of gains), the recipient, strike selector, pricer and auction terms, but every
                    change is public for longer than a depositor needs to request redemption and be paid at a roll
                    under the old terms. It cannot touch claimable assets or shares.
                  - The guardian (outside the timelock, no delay, no time limit) must never be able to keep a
@@ -52,7 +78,7 @@
                    A pause, even in the block a costly change is scheduled and for ever, never blocks
                    requestRedeem, a due roll's settlement of every pending request at the roll price, or a claim
                    (F4). It cannot choose prices, fees or whom a roll pays.
-                 - A token that blacklists: a blacklisted buyer or recipient is handled above; a blacklisted
+                 - A token that blacklists: a blacklisted bidder or recipient is handled above; a blacklisted
                    depositor's own claim fails only for the receiver it names (it may name another). A vault the
                    token blacklists is out of scope (nothing can move).
                  - An oracle halt: the roll's settlement needs the router's final expiry price, and the router
@@ -60,7 +86,7 @@
                    expiry after STALL_PERIOD, so a halt delays a roll by a bounded time and never stops it; a spot
                    price that cannot be read at a roll only skips that epoch's options.
                  - Claims of settled deposits and redemptions read only the stored roll price: they never depend on
-                   a roll, the oracle, the buyer, the fee recipient or the pause; nor do redemption requests.
+                   a roll, the oracle, a bidder, the fee recipient or the pause; nor do redemption requests.
 @custom:invariants (1) asset.balanceOf(vault) + locked collateral == invested assets + pending deposits + reserved
                        redemption assets + fees owed (totalAssets() is the invested part, premium included).
                    (2) The roll price's supply is totalSupply + unclaimed_deposit_shares + pending redemption shares:
@@ -72,9 +98,12 @@
                        the last roll, performance on the gain since the last roll's invested assets; they are paid
                        only to the fee recipient's claim and only once.
                    (5) The option series' locked collateral covers its maximum payout (OptionsEngine).
-                   (6) Every due roll succeeds whatever the buyer, the fee recipient, the strike selector or the
-                       guardian do, and settles every pending request; options are written only against a premium
-                       already received, and never while paused.
+                   (6) Every due roll succeeds whatever a bidder, the settler, the fee recipient, the strike
+                       selector, the pricer or the guardian do, and settles every pending request; options are never
+                       written while paused; every option the vault writes goes to its auction, reaches a bidder only
+                       at the clearing price out of cash escrowed at bid time, and is otherwise burned (before
+                       expiry) or redeemed by the vault (after it): after finish_auction the vault holds no option
+                       and the series' supply is what the winners bought.
                    (7) A redemption requested at any time, paused or not, is settled (claimable at that roll's price)
                        by the first roll after the open series' expiry (at once if none is open): the pause never
                        lengthens an exit, so the longest exit (and the timelock's floor) does not depend on it.
@@ -166,6 +195,11 @@ MAX_RESERVE_DISCOUNT_BPS: public(constant(uint256)) = 2_000
 MAX_AUCTION_DURATION: public(constant(uint256)) = 43_200
 _MAX_BID_PRICE: constant(uint256) = 2**104 - 1
 _MAX_BID_SIZE: constant(uint256) = 2**112 - 1
+_MAX_MIN_BID: constant(uint256) = 2**96 - 1
+# @notice Gas given to each third-party call of a roll that may fail without reverting it (strike selection, pricing,
+#         series creation, writing): enough for each by a wide margin (a delta selection costs ~65k, a series ~250k).
+#         A call is made only with this much gas available, so its failure is its own, never the keeper's choice.
+CALL_GAS: public(constant(uint256)) = 1_000_000
 
 _ERC165_ID: constant(bytes4) = 0x01FFC9A7
 _ERC7540_OPERATOR_ID: constant(bytes4) = 0xE3BC4E65
@@ -1031,12 +1065,14 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         return 0, 0
     ok: bool = False
     response: Bytes[32] = b""
+    self._check_gas()
     ok, response = raw_call(
         self.strike_selector.address,
         abi_encode(UNDERLYING, STRIKE_ASSET, IS_PUT, method_id=method_id("select(address,address,bool)")),
         max_outsize=32,
         is_static_call=True,
         revert_on_failure=False,
+        gas=CALL_GAS,
     )
     if not ok or len(response) != 32:
         log OptionsNotWritten(epoch=closing, reason="strike selection failed")
@@ -1052,9 +1088,13 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         amount = math._mul_div(investable, 10**18, _ASSET_UNIT, False)
     if amount == 0:
         return 0, 0
-    if amount > _MAX_BID_SIZE:
+    # Bounds of the auction's fields (supply: uint112 bid sizes; the smallest bid: uint96), checked before anything is
+    # written: a supply the auction cannot take skips the epoch's options instead of reverting the roll.
+    min_bid: uint256 = max(math._mul_div(amount, self.min_bid_bps, BPS, True), 1)
+    if amount > _MAX_BID_SIZE or min_bid > _MAX_MIN_BID:
         log OptionsNotWritten(epoch=closing, reason="supply too large")
         return 0, 0
+    self._check_gas()
     ok, response = raw_call(
         pricer_,
         abi_encode(
@@ -1063,12 +1103,15 @@ def _open_series(closing: uint256) -> (uint256, uint256):
         max_outsize=32,
         is_static_call=True,
         revert_on_failure=False,
+        gas=CALL_GAS,
     )
     if not ok or len(response) != 32:
         log OptionsNotWritten(epoch=closing, reason="pricing failed")
         return 0, 0
     value: uint256 = convert(response, uint256)
-    if value > 10**36:
+    # Zero is no price (a deep out-of-the-money option rounds to it): selling for the 1-wei floor would give the
+    # options away, so nothing is written.
+    if value == 0 or value > 10**36:
         log OptionsNotWritten(epoch=closing, reason="pricing failed")
         return 0, 0
     # Asset base units per 1e18 options, rounded up: the reserve is a floor the vault keeps.
@@ -1085,6 +1128,7 @@ def _open_series(closing: uint256) -> (uint256, uint256):
     key: bytes32 = keccak256(abi_encode(UNDERLYING, STRIKE_ASSET, strike, convert(expiry, uint64), IS_PUT))
     series: uint256 = staticcall ENGINE.seriesIdOf(key)
     if series == 0:
+        self._check_gas()
         ok, response = raw_call(
             ENGINE.address,
             abi_encode(
@@ -1097,22 +1141,34 @@ def _open_series(closing: uint256) -> (uint256, uint256):
             ),
             max_outsize=32,
             revert_on_failure=False,
+            gas=CALL_GAS,
         )
         if not ok or len(response) != 32:
             log OptionsNotWritten(epoch=closing, reason="series creation failed")
             return 0, 0
         series = convert(response, uint256)
-    extcall ENGINE.write(series, amount, self)  # the engine pulls exactly the collateral (standing approval)
+    # The engine pulls exactly the collateral (standing approval). A collateral token that refuses the transfer (paused,
+    # blacklisting the vault for a while) only skips this epoch's options: the roll's settlement must not wait on it.
+    self._check_gas()
+    ok, response = raw_call(
+        ENGINE.address,
+        abi_encode(series, amount, self, method_id=method_id("write(uint256,uint256,address)")),
+        max_outsize=32,
+        revert_on_failure=False,
+        gas=CALL_GAS,
+    )
+    if not ok:
+        log OptionsNotWritten(epoch=closing, reason="writing failed")
+        return 0, 0
     token: address = staticcall ENGINE.tokenOf(series)
     assert extcall IERC20(token).approve(AUCTION.address, amount, default_return_value=True)
-    min_bid: uint256 = max(math._mul_div(amount, self.min_bid_bps, BPS, True), 1)
     end: uint256 = now + self.auction_duration
     auction_id: uint256 = extcall AUCTION.createAuction(
         token,
         asset,
         convert(amount, uint128),
         convert(reserve, uint128),
-        convert(min(min_bid, amount), uint96),
+        convert(min_bid, uint96),
         convert(end, uint64),
     )
     self.current_series = series
@@ -1275,6 +1331,18 @@ def _pay_redeem_claim(
     self.reserved_for_redemptions -= assets
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True)
     log Withdraw(sender=msg.sender, receiver=receiver, owner=controller, assets=assets, shares=shares)
+
+
+@internal
+@view
+def _check_gas():
+    """
+    @dev Before a call made with CALL_GAS and without reverting on failure: reverts RollOutOfGas() unless the call can
+         get all of CALL_GAS (EIP-150 forwards at most 63/64 of what is left) with a margin for what follows, so a
+         failure is the callee's own and a keeper cannot skip an epoch's options by sending too little gas.
+    """
+    if msg.gas < CALL_GAS * 64 // 63 + 50_000:
+        raw_revert(method_id("RollOutOfGas()"))
 
 
 @internal

@@ -3,8 +3,14 @@
 the settlement sequencer with its HTTP API, clients and watcher (strikeforge.settlement).
 
 Cast (Ape test accounts; see deployments/config/ethereum-local.yaml): alice, bob and carol deposit into the vault;
-the market maker (the vault's buyer) buys each epoch's calls and sells some through the sequencer to dave and erin;
-oracle signers 1-3 and a publisher run the node; the keeper rolls; the sequencer posts batches.
+the roll writes the epoch's 10-delta calls (DeltaStrikeSelector picks the strike and values the calls) and offers them
+in the BatchAuction at the value less the vault's discount; two market makers bid with different limits, the window
+ends, the keeper finishes the auction (anyone may) and both claim what they won; the first sells some calls through
+the sequencer to dave and erin; oracle signers 1-3 and a publisher run the node; the keeper rolls; the
+sequencer posts batches.
+
+Every step is checked against the chain (and the auction against a brute-force clearing of the same bids): a check
+that fails raises DemoCheckError with one line saying what differs, and the demo stops.
 """
 
 from __future__ import annotations
@@ -32,10 +38,16 @@ from strikeforge.settlement.client import SettlementClient
 from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
 from strikeforge.settlement.watcher import Watcher
+from strikeforge.units import format_units
 
 WAD = 10**18
 DEPOSITS = {"alice": 100, "bob": 50, "carol": 20}  # WETH
 TRADES = (("dave", 20, "60"), ("erin", 10, "62"))  # (buyer, options, USDC per option) sold by the market maker
+# (bidder, options, limit price in basis points of the calls' value at the roll): the first market maker's limit is
+# above the second's, the two ask for more than the 170 calls written, so the clearing price is the second's limit and
+# the second is filled in part.
+BIDS = (("market maker", 120, 9_800), ("market maker 2", 100, 9_400))
+BIDDER_WETH = 10  # WETH minted to each bidder
 BUYER_CASH = 5_000  # USDC each buyer deposits on the ledger
 REPLAY = Path("oracles/replay/demo-eth-usd.csv")  # offset (s from the start), price
 SECOND_SOURCE_BPS = 4  # the second replay source quotes 0.04% above the first
@@ -48,7 +60,31 @@ class DemoCheckError(RuntimeError):
 
 def check(condition: bool, message: str) -> None:
     if not condition:
-        raise DemoCheckError(message)
+        raise DemoCheckError(" ".join(message.split()))  # one line
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def clearing(supply: int, reserve: int, bids: list[tuple[int, int]]) -> tuple[int, list[int]]:
+    """BatchAuction's uniform clearing, brute force: the highest bid limit at which demand at or above it covers the
+    supply (else the reserve); bids above it fill in full, bids at it share what is left pro rata (rounded down).
+    Returns the price and each bid's fill."""
+    price = max(
+        (limit for _, limit in bids if limit >= reserve and sum(s for s, q in bids if q >= limit) >= supply),
+        default=reserve,
+    )
+    above = sum(size for size, limit in bids if limit > price)
+    tied = sum(size for size, limit in bids if limit == price)
+    left = supply - above
+
+    def fill(size: int, limit: int) -> int:
+        if limit != price:
+            return size if limit > price else 0
+        return size if tied <= left else size * left // tied
+
+    return price, [fill(size, limit) for size, limit in bids]
 
 
 @dataclass(frozen=True)
@@ -67,6 +103,7 @@ class Epoch:
     steps: list[Step] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     deployment: Outcome | None = None
+    checks: list[str] = field(default_factory=list)  # every check that held, in order
 
 
 def write_replay(start: int, folder: Path) -> list[Path]:
@@ -110,6 +147,8 @@ class EpochDemo:
         self.publisher = test[9]
         self.signers = [ApeSigner(test[i]) for i in (1, 2, 3)]
         self.buyers = {name: test.generate_test_account() for name, _, _ in TRADES}
+        # The auction's bidders: the market maker (who also sells on the sequencer's book) and a second one.
+        self.bidders = {"market maker": self.market_maker, "market maker 2": test.generate_test_account()}
         self.epoch = Epoch()
         self.work = Path(tempfile.mkdtemp(prefix="strikeforge-demo-"))
         self.phase = "deploy"
@@ -126,6 +165,12 @@ class EpochDemo:
     def _add(self, step: Step) -> None:
         self.epoch.steps.append(step)
         self.report(step)
+
+    def check(self, condition: bool, what: str, message: str) -> None:
+        """`what` holds, or the demo stops with `message` (DemoCheckError, one line); held checks are listed in the
+        summary."""
+        check(condition, message)
+        self.epoch.checks.append(f"{self.phase}: {what}")
 
     def warp(self, timestamp: int) -> None:
         from ape import chain
@@ -152,6 +197,7 @@ class EpochDemo:
         self.start_services()
         try:
             self.deposit_and_roll()
+            self.sell_options()
             self.trade()
             self.expire_and_settle()
             self.withdraw()
@@ -176,13 +222,30 @@ class EpochDemo:
             if result.tx and result.gas is not None:
                 self._add(Step(self.phase, result.label, "deployer", result.gas, result.tx))
         self.c = {key: run.at(key) for key in run.manifest.contracts()}
+        missing = [key for key in ("BatchAuction", "DeltaStrikeSelector", "SignedVolOracle") if key not in self.c]
+        check(
+            not missing,
+            f"the deployment manifest lists no {', '.join(missing)} (the demo sells 10-delta calls by auction)",
+        )
         self.weth, self.usdc = self.c["Underlying"], self.c["StrikeAsset"]
         self.vault, self.engine = self.c["ThetaVault"], self.c["OptionsEngine"]
         self.router, self.ledger = self.c["OracleRouter"], self.c["SettlementLedger"]
         self.oracle, self.feed = self.c["SignedPriceOracle"], self.c["ChainlinkFeed"]
-        self.vol_oracle = self.c.get("SignedVolOracle")  # with the delta strike selector (the default)
-        self.selector = self.c.get("DeltaStrikeSelector")
+        self.vol_oracle = self.c["SignedVolOracle"]
+        self.selector, self.auction = self.c["DeltaStrikeSelector"], self.c["BatchAuction"]
         self.project = project
+        self.check(
+            str(self.vault.AUCTION()) == str(self.auction.address),
+            "the vault sells in the deployed BatchAuction",
+            f"the vault's AUCTION() is {self.vault.AUCTION()}, not the deployed BatchAuction {self.auction.address}",
+        )
+        for role in ("strike_selector", "pricer"):
+            chosen = str(getattr(self.vault, role)())
+            self.check(
+                chosen == str(self.selector.address),
+                f"DeltaStrikeSelector is the vault's {role.replace('_', ' ')}",
+                f"the vault's {role} is {chosen}, not DeltaStrikeSelector {self.selector.address}",
+            )
 
     def fund(self) -> None:
         self.phase = "fund"
@@ -190,9 +253,12 @@ class EpochDemo:
             amount = DEPOSITS[name] * WAD
             self.record("mint WETH", name, self.weth.mint(user, amount, sender=self.deployer))
             self.record("approve vault", name, self.weth.approve(self.vault, amount, sender=user))
-        self.record("mint WETH", "market maker", self.weth.mint(self.market_maker, 10 * WAD, sender=self.deployer))
-        approve = self.weth.approve(self.vault, 10 * WAD, sender=self.market_maker)
-        self.record("approve vault (premium)", "market maker", approve)
+        for name, bidder in self.bidders.items():
+            if bidder != self.market_maker:  # a generated account: no ether yet
+                self.record("fund gas", name, self.deployer.transfer(bidder, 10 * WAD))
+            self.record("mint WETH", name, self.weth.mint(bidder, BIDDER_WETH * WAD, sender=self.deployer))
+            approve = self.weth.approve(self.auction, BIDDER_WETH * WAD, sender=bidder)
+            self.record("approve auction (bid escrow)", name, approve)
         for name, buyer in self.buyers.items():
             self.record("fund gas", name, self.deployer.transfer(buyer, 10 * WAD))
             self.record("mint USDC", name, self.usdc.mint(buyer, BUYER_CASH * 10**6, sender=self.deployer))
@@ -250,7 +316,11 @@ class EpochDemo:
     def publish_price(self, *, feed: bool = True) -> int:
         """One oracle-node tick at the chain's time; the mock Chainlink feed follows the same market."""
         outcome = self.node.tick(self.now())
-        check(outcome.action == "published", f"oracle node did not publish: {outcome.action} ({outcome.detail})")
+        self.check(
+            outcome.action == "published",
+            "the oracle node published",
+            f"oracle node did not publish: {outcome.action} ({outcome.detail})",
+        )
         self.record(f"oracle node publishes {Decimal(outcome.price or 0) / WAD:.2f}", "publisher", outcome.tx_hash)
         if feed:
             self.update_feed(int(outcome.price or 0))
@@ -262,23 +332,39 @@ class EpochDemo:
             return
         outcome = self.vol_node.tick(self.now())
         published = outcome.action == "published"
-        check(published, f"oracle node did not publish the vol: {outcome.action} ({outcome.detail})")
+        self.check(
+            published,
+            "the oracle node published the vol",
+            f"oracle node did not publish the vol: {outcome.action} ({outcome.detail})",
+        )
         vol = Decimal(outcome.price or 0) / WAD
         self.record(f"oracle node publishes implied vol {vol:.1%}", "publisher", outcome.tx_hash)
 
-    def check_strike(self, receipt_hash: str) -> None:
-        """The written strike is the selector's 10-delta pick at the roll's block (recomputed from its inputs)."""
-        from ape import chain
-
+    def check_strike(self, receipt: Any) -> None:
+        """The written strike is DeltaStrikeSelector's 10-delta pick at the roll's block: its `quote` there (the
+        strike, its delta, the spot, the vol and the time to expiry it priced)."""
         series = self.engine.series(int(self.vault.current_series()))
         facts = {"strike": int(series.strike), "expiry": int(series.expiry)}
-        if self.selector is not None:
-            at = int(chain.provider.get_receipt(receipt_hash).timestamp)
-            vol = int(self.vol_oracle.latest_price())
-            spot = int(self.router.getPrice(self.weth, self.usdc)[0])
-            strike, delta = self.selector.pick(spot, vol, facts["expiry"] - at, bool(self.vault.IS_PUT()))
-            check(int(strike) == facts["strike"], f"strike {facts['strike']} is not the selector's pick {strike}")
-            facts |= {"strike_delta": int(delta), "implied_vol": vol, "selector": "DeltaStrikeSelector"}
+        block, at = int(receipt.block_number), int(receipt.timestamp)
+        strike, delta, spot, vol, seconds = self.selector.quote(
+            self.weth, self.usdc, bool(self.vault.IS_PUT()), block_id=block
+        )
+        self.check(
+            int(strike) == facts["strike"],
+            f"the strike {facts['strike'] // WAD} is the selector's 10-delta pick",
+            f"strike {facts['strike']} is not the selector's pick {strike}",
+        )
+        self.check(
+            int(seconds) == facts["expiry"] - at,
+            "the selector priced the series' own expiry",
+            f"the selector's quote is for {seconds} s to expiry, the series has {facts['expiry'] - at} s",
+        )
+        facts |= {
+            "strike_delta": int(delta),
+            "implied_vol": int(vol),
+            "spot": int(spot),
+            "selector": "DeltaStrikeSelector",
+        }
         self.epoch.facts.setdefault("rolls", []).append(facts)
 
     def update_feed(self, price: int) -> None:
@@ -309,26 +395,210 @@ class EpochDemo:
         self.epoch.facts["spot_at_roll"] = self.publish_price()
         self.publish_vol()
         action = self.keeper.tick()
-        check(action.kind == "rolled", f"keeper did not roll: {action.kind} ({action.detail})")
-        self.record("roll: strike chosen, calls written and sold", "keeper", action.tx_hash)
-        self.check_strike(action.tx_hash)
+        self.check(
+            action.kind == "rolled", "the keeper rolled", f"keeper did not roll: {action.kind} ({action.detail})"
+        )
+        receipt = self.record("roll: strike chosen, calls written and offered at auction", "keeper", action.tx_hash)
+        self.check_strike(receipt)
         self.series = int(self.vault.current_series())
         series = self.engine.series(self.series)
-        token = self.project.OptionToken.at(self.engine.tokenOf(self.series))
-        self.token = token
-        options = int(token.balanceOf(self.market_maker))
-        check(options == sum(DEPOSITS.values()) * WAD, f"market maker holds {options} options")
+        self.token = self.project.OptionToken.at(self.engine.tokenOf(self.series))
         self.epoch.facts |= {
             "series": self.series,
             "strike": int(series.strike),
             "expiry": int(series.expiry),
-            "options_written": options,
-            "premium": int(self.vault.premium_per_option()) * options // WAD,
+            "auction": self.check_auction_started(receipt),
         }
+        self.epoch.facts["options_written"] = self.epoch.facts["auction"]["options"]
         for name, user in self.users.items():
             claimable = int(self.vault.maxDeposit(user))
             self.record("claim shares", name, self.vault.deposit(claimable, user, user, sender=user))
-            check(int(self.vault.balanceOf(user)) > 0, f"{name} has no shares after claiming")
+            self.check(
+                int(self.vault.balanceOf(user)) > 0, f"{name} has shares", f"{name} has no shares after claiming"
+            )
+
+    def check_auction_started(self, receipt: Any) -> dict[str, Any]:
+        """The roll wrote every deposit as calls to the vault and escrowed them all in a new auction whose reserve is
+        the selector's value of the calls at the roll less the vault's discount (rounded up) and whose window is the
+        vault's auction duration."""
+        started = list(receipt.events.filter(self.vault.AuctionStarted))
+        self.check(len(started) == 1, "the roll opened one auction", f"the roll opened {len(started)} auctions")
+        event = started[0]
+        auction_id, options, reserve, end = int(event.auction), int(event.options), int(event.reserve), int(event.end)
+        self.check(
+            auction_id == int(self.vault.current_auction()) and int(event.series) == self.series,
+            "the vault's open auction sells the open series",
+            f"AuctionStarted names auction {auction_id} of series {event.series}; the vault has"
+            f" {self.vault.current_auction()} of {self.series}",
+        )
+        written = sum(DEPOSITS.values()) * WAD
+        self.check(
+            options == written == int(self.token.totalSupply()),
+            "every deposit was written as calls",
+            f"{options} calls offered, {self.token.totalSupply()} minted; the deposits cover {written}",
+        )
+        held = (int(self.token.balanceOf(self.auction)), int(self.token.balanceOf(self.vault)))
+        self.check(
+            held == (options, 0),
+            "the calls are escrowed in the auction",
+            f"the auction holds {held[0]} calls and the vault {held[1]}, not {options} and 0",
+        )
+        strike = self.epoch.facts["rolls"][-1]["strike"]
+        value = int(
+            self.selector.premium(
+                self.weth, self.usdc, strike, bool(self.vault.IS_PUT()), block_id=receipt.block_number
+            )
+        )
+        discount, unit = int(self.vault.reserve_discount_bps()), 10 ** int(self.weth.decimals())
+        expected = max(ceil_div(value * unit * (10_000 - discount), WAD * 10_000), 1)
+        self.check(
+            reserve == expected == int(self.auction.auctionOf(auction_id).reserve),
+            "the reserve is the selector's value less the discount",
+            f"reserve {reserve}; the selector values a call at {value}, less {discount} bps is {expected}",
+        )
+        duration = int(self.vault.auction_duration())
+        self.check(
+            end == int(receipt.timestamp) + duration,
+            "the window is the vault's auction duration",
+            f"the auction ends at {end}, not the roll's time + {duration} s",
+        )
+        return {
+            "id": auction_id,
+            "options": options,
+            "value": value * unit // WAD,  # asset base units per 1e18 calls, as the auction's prices
+            "discount_bps": discount,
+            "reserve": reserve,
+            "end": end,
+        }
+
+    def sell_options(self) -> None:
+        """The market makers bid, the window ends, the keeper finishes the auction (anyone may), both claim their
+        calls and refunds; everything checked against a brute-force clearing of the same bids."""
+        self.phase = "auction"
+        auction = self.epoch.facts["auction"]
+        auction_id, supply, reserve = auction["id"], auction["options"], auction["reserve"]
+        bids: list[dict[str, Any]] = []
+        for name, options, bps in BIDS:
+            who, size, limit = self.bidders[name], options * WAD, auction["value"] * bps // 10_000
+            self.check(
+                limit >= reserve,
+                f"{name}'s limit is at or above the reserve",
+                f"{name}'s limit {limit} ({bps} bps of the value) is below the reserve {reserve}",
+            )
+            before = int(self.weth.balanceOf(who))
+            placed = self.auction.bid(auction_id, size, limit, sender=who)
+            self.record(f"bid: {options} calls at up to {format_units(limit, 18, 6)} WETH", name, placed)
+            (event,) = placed.events.filter(self.auction.BidPlaced)
+            escrow = before - int(self.weth.balanceOf(who))
+            self.check(
+                escrow == ceil_div(size * limit, WAD),
+                f"{name}'s bid escrowed size * limit rounded up",
+                f"{name} paid {escrow} into escrow, not ceil({size} * {limit} / 1e18)",
+            )
+            bids.append({"bidder": name, "bid_id": int(event.bidId), "size": size, "limit": limit, "escrow": escrow})
+        escrowed = sum(b["escrow"] for b in bids)
+        self.check(
+            int(self.weth.balanceOf(self.auction)) == escrowed,
+            "the auction holds every escrow",
+            f"the auction holds {self.weth.balanceOf(self.auction)} WETH, the bids escrowed {escrowed}",
+        )
+
+        self.warp(auction["end"])  # bidding closes at the end; settling opens
+        price, fills = clearing(supply, reserve, [(b["size"], b["limit"]) for b in bids])
+        hint = int(self.auction.clearingPriceOf(auction_id))
+        self.check(
+            hint == price,
+            "the clearing price is the brute-force clearing of the bids",
+            f"BatchAuction.clearingPriceOf says {hint}, a brute-force clearing of the bids {price}",
+        )
+        assets_before = int(self.vault.totalAssets())
+        action = self.keeper.tick()  # the keeper finishes an auction whose window ended (anyone may)
+        self.check(
+            action.kind == "finished",
+            "the keeper finished the auction once its window ended",
+            f"keeper did not finish the auction: {action.kind} ({action.detail})",
+        )
+        finish = self.record(
+            "finish the auction: settle, book the proceeds, burn unsold calls", "keeper", action.tx_hash
+        )
+        (finished,) = finish.events.filter(self.vault.AuctionFinished)
+        sold = sum(fills)
+        proceeds = sum(ceil_div(fill * price, WAD) for fill in fills)
+        outcome = (int(finished.clearing_price), int(finished.sold), int(finished.proceeds), int(finished.unsold))
+        expected = (price, sold, proceeds, supply - sold)
+        self.check(
+            outcome == expected,
+            "the vault finished the auction at the clearing price",
+            f"AuctionFinished (price, sold, proceeds, unsold) = {outcome}, expected {expected}",
+        )
+        grew = int(self.vault.totalAssets()) - assets_before
+        self.check(
+            grew == proceeds,
+            "the vault's totalAssets grew by the proceeds",
+            f"the vault's totalAssets grew by {grew}, the auction raised {proceeds}",
+        )
+        supply_now, vault_held = int(self.token.totalSupply()), int(self.token.balanceOf(self.vault))
+        self.check(
+            supply_now == sold and vault_held == 0,
+            "unsold calls were burned (the token's supply is what was sold)",
+            f"the calls' totalSupply is {supply_now} and the vault holds {vault_held}; {sold} were sold",
+        )
+        locked, needed = (
+            int(self.engine.collateralOf(self.series, self.vault)),
+            int(self.engine.collateralFor(self.series, sold)),
+        )
+        self.check(
+            locked == needed,
+            "the vault's locked collateral covers exactly the calls sold",
+            f"the vault locks {locked} collateral for {sold} calls sold, which need {needed}",
+        )
+        self.check(
+            int(self.vault.current_auction()) == 0, "no auction is left open", "the vault still has an open auction"
+        )
+
+        for bid, fill in zip(bids, fills, strict=True):
+            name, who = bid["bidder"], self.bidders[bid["bidder"]]
+            cash, calls = int(self.weth.balanceOf(who)), int(self.token.balanceOf(who))
+            claim = self.auction.claim(auction_id, [bid["bid_id"]], who, sender=who)
+            self.record("claim calls and refund", name, claim)
+            (claimed,) = claim.events.filter(self.auction.BidClaimed)
+            refund, got = int(self.weth.balanceOf(who)) - cash, int(self.token.balanceOf(who)) - calls
+            self.check(
+                (int(claimed.filled), got) == (fill, fill) and int(claimed.refund) == refund,
+                f"{name} got its fill",
+                f"{name} was filled {claimed.filled} (received {got}, refund {refund} of {claimed.refund});"
+                f" the clearing fills it {fill}",
+            )
+            paid = bid["escrow"] - refund
+            self.check(
+                paid == ceil_div(fill * price, WAD),
+                f"{name} paid its fill times the clearing price, rounded up",
+                f"{name} paid {paid}, not ceil({fill} * {price} / 1e18) = {ceil_div(fill * price, WAD)}",
+            )
+            bid |= {"filled": fill, "paid": paid, "refund": refund}
+        refunds = sum(b["refund"] for b in bids)
+        self.check(
+            proceeds + refunds == escrowed,
+            "proceeds + refunds == escrow",
+            f"proceeds {proceeds} + refunds {refunds} != escrow {escrowed}",
+        )
+        left = (int(self.weth.balanceOf(self.auction)), int(self.token.balanceOf(self.auction)))
+        self.check(
+            left == (0, 0),
+            "the auction paid out everything",
+            f"the auction still holds {left[0]} WETH and {left[1]} calls",
+        )
+        auction |= {
+            "clearing_price": price,
+            "sold": sold,
+            "proceeds": proceeds,
+            "unsold": supply - sold,
+            "escrow": escrowed,
+            "refunds": refunds,
+            "finished_by": "keeper",
+            "bids": bids,
+        }
+        self.epoch.facts["premium"] = proceeds
 
     def trade(self) -> None:
         self.phase = "trade"
@@ -345,21 +615,29 @@ class EpochDemo:
             answer = self.clients[name].place_order(
                 series=self.series, buy=True, size=size * WAD, price=usdc, expiry=expiry
             )
-            check(len(answer["fills"]) == 1, f"{name}'s order did not fill: {answer}")
-        check(self.sequencer.tick(self.now()) == "cut 1", "sequencer did not cut batch 1")
+            self.check(len(answer["fills"]) == 1, f"{name}'s order filled", f"{name}'s order did not fill: {answer}")
+        cut = self.sequencer.tick(self.now())
+        self.check(cut == "cut 1", "the sequencer cut batch 1", f"sequencer did not cut batch 1: {cut}")
         for client in self.clients.values():
             client.cosign_pending(1)
         posted = self.sequencer.tick(self.now())
-        check(posted == "posted 1", f"sequencer did not post batch 1: {posted}")
+        self.check(posted == "posted 1", "the sequencer posted batch 1", f"sequencer did not post batch 1: {posted}")
         log = list(self.ledger.BatchPosted.range(0, self.chain_height() + 1))[-1]
         self.record("post batch 1 (root, leaves, bond)", "sequencer", str(log.transaction_hash))
-        check(self.watcher.tick() == [], "the watcher found a fraud in an honest batch")
+        frauds = self.watcher.tick()
+        self.check(
+            frauds == [], "the watcher found batch 1 honest", f"the watcher found a fraud in an honest batch: {frauds}"
+        )
         self.warp(self.now() + self.config.settlement.challenge_window)
         for name, client in self.clients.items():
             self.record("claim leaf (apply_)", name, client.claim(1))
         self.record("release bond", "sequencer", self.ledger.releaseBond(1, sender=self.sequencer_account))
         bond = int(self.ledger.bondsOwed(self.sequencer_account))
-        check(bond == int(self.ledger.BOND()), f"the ledger owes the sequencer {bond} wei after the release")
+        self.check(
+            bond == int(self.ledger.BOND()),
+            "the released bond is owed to the sequencer",
+            f"the ledger owes the sequencer {bond} wei after the release",
+        )
         claim = self.ledger.claimBonds(self.sequencer_account, sender=self.sequencer_account)
         self.record("claim bond", "sequencer", claim)
         self.epoch.facts["ledger_trades"] = [
@@ -379,22 +657,41 @@ class EpochDemo:
         expiry = self.epoch.facts["expiry"]
         self.epoch.facts["spot_at_expiry"] = self.publish_expiry_rounds(expiry)
         recorded = self.keeper.tick()
-        check(recorded.kind == "recorded", f"keeper did not record the expiry price: {recorded.detail}")
+        self.check(
+            recorded.kind == "recorded",
+            "the keeper recorded the expiry price",
+            f"keeper did not record the expiry price: {recorded.detail}",
+        )
         self.record("record expiry price", "keeper", recorded.tx_hash)
         self.warp(self.now() + self.config.oracle.dispute_period)
         self.publish_price()  # the next series is struck on a fresh spot...
         self.publish_vol()  # ...and a fresh vol
         rolled = self.keeper.tick()
-        check(rolled.kind == "rolled", f"keeper did not roll after expiry: {rolled.kind} ({rolled.detail})")
-        self.record("roll: series settled, collateral reclaimed, next series sold", "keeper", rolled.tx_hash)
-        self.check_strike(rolled.tx_hash)
+        self.check(
+            rolled.kind == "rolled",
+            "the keeper rolled after expiry",
+            f"keeper did not roll after expiry: {rolled.kind} ({rolled.detail})",
+        )
+        receipt = self.record(
+            "roll: series settled, collateral reclaimed, next series offered", "keeper", rolled.tx_hash
+        )
+        self.check_strike(receipt)
         series = self.engine.series(self.series)
-        check(bool(series.settled), "the expired series is not settled")
-        options = int(self.token.balanceOf(self.market_maker))
-        payout = int(self.engine.payoutFor(self.series, options))
-        redeem = self.engine.redeem(self.series, options, sender=self.market_maker)
-        self.record("redeem options", "market maker", redeem)
-        self.epoch.facts |= {"settlement_price": int(series.settlementPrice), "market_maker_payout": payout}
+        self.check(bool(series.settled), "the expired series is settled", "the expired series is not settled")
+        payouts = {}
+        for name, who in self.bidders.items():
+            options = int(self.token.balanceOf(who))  # what it kept in its wallet (the maker sold 30 on the ledger)
+            payout = int(self.engine.payoutFor(self.series, options))
+            before = int(self.weth.balanceOf(who))
+            self.record("redeem calls", name, self.engine.redeem(self.series, options, sender=who))
+            received = int(self.weth.balanceOf(who)) - before
+            self.check(
+                received == payout,
+                f"{name} was paid its calls' payout",
+                f"{name} redeemed {options} calls for {received}, the engine's payout is {payout}",
+            )
+            payouts[name] = payout
+        self.epoch.facts |= {"settlement_price": int(series.settlementPrice), "option_payouts": payouts}
         # The ledger's tokens of the series turn into their payout without leaving it: anyone redeems them, and
         # each buyer claims its share (settled through batch 1: its leaf was applied at the trade).
         self.record("ledger redeemExpired", "dave", self.ledger.redeemExpired(self.series, sender=self.buyers["dave"]))
@@ -405,7 +702,11 @@ class EpochDemo:
             self.record("ledger withdrawPayout", name, self.clients[name].withdraw_payout(self.weth.address))
         self.epoch.facts["ledger_position_value"] = claimed
         for name, size, _ in TRADES:
-            check(claimed[name] <= int(self.engine.payoutFor(self.series, size * WAD)), f"{name} claimed too much")
+            self.check(
+                claimed[name] <= int(self.engine.payoutFor(self.series, size * WAD)),
+                f"{name}'s ledger claim is at most its options' payout",
+                f"{name} claimed {claimed[name]}, more than its {size} options' payout",
+            )
 
     def claim_fees(self) -> None:
         """The rolls only owe fees (M-3: a recipient that cannot receive must not stop a roll); the recipient pulls."""
@@ -413,13 +714,18 @@ class EpochDemo:
 
         recipient = str(self.vault.fee_recipient())
         owed = int(self.vault.fees_owed())
-        check(owed > 0, "the rolls owe no fees")
+        self.check(owed > 0, "the rolls owe fees", "the rolls owe no fees")
         account = next((a for a in accounts.test_accounts[:10] if a.address == recipient), None)
         check(account is not None, f"the fee recipient {recipient} is not a local test account")
         before = int(self.weth.balanceOf(recipient))
         self.record("claim fees (pulled by the recipient)", "fee recipient", self.vault.claim_fees(sender=account))
         self.epoch.facts["fees_claimed"] = int(self.weth.balanceOf(recipient)) - before
-        check(self.epoch.facts["fees_claimed"] == owed and int(self.vault.fees_owed()) == 0, "fees not fully claimed")
+        claimed = self.epoch.facts["fees_claimed"]
+        self.check(
+            claimed == owed and int(self.vault.fees_owed()) == 0,
+            "the recipient claimed every fee owed",
+            f"fees not fully claimed: {claimed} of {owed}",
+        )
 
     def withdraw(self) -> None:
         self.phase = "withdraw"
@@ -428,7 +734,7 @@ class EpochDemo:
         before = int(self.weth.balanceOf(alice))
         self.record("redeem (claim assets)", "alice", self.vault.redeem(claimable, alice, alice, sender=alice))
         self.epoch.facts["alice_withdrawn"] = int(self.weth.balanceOf(alice)) - before
-        check(self.epoch.facts["alice_withdrawn"] > 0, "alice withdrew nothing")
+        self.check(self.epoch.facts["alice_withdrawn"] > 0, "alice withdrew", "alice withdrew nothing")
         self.claim_fees()
         for name, client in self.clients.items():
             amount = client.balance()
@@ -439,4 +745,8 @@ class EpochDemo:
             amount = client.balance()
             if amount:
                 self.record("ledger withdraw", name, client.withdraw(amount))
-                check(client.balance() == 0, f"{name} still has ledger cash after withdrawing")
+                self.check(
+                    client.balance() == 0,
+                    f"{name} withdrew all its ledger cash",
+                    f"{name} still has ledger cash after withdrawing",
+                )

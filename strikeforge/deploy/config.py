@@ -26,6 +26,11 @@ ENV = re.compile(r"^env:([A-Z_][A-Z0-9_]*)$")
 LOCAL_NETWORKS = {"local"}
 L2_ECOSYSTEMS = {"arbitrum", "base", "optimism"}
 MAX_BPS = 10_000
+# ThetaVault's auction bounds (MAX_RESERVE_DISCOUNT_BPS, MAX_AUCTION_DURATION) and BatchAuction's bid cap range.
+MAX_RESERVE_DISCOUNT_BPS = 2_000
+MAX_AUCTION_DURATION = 43_200
+MAX_BIDS_LIMIT = 65_535
+DEFAULT_MAX_BIDS = 256
 
 
 class ConfigError(ValueError):
@@ -157,14 +162,22 @@ class Vault:
     management_fee_bps: int
     performance_fee_bps: int
     fee_recipient: AddressRef
-    buyer: AddressRef
-    premium: Decimal
+    reserve_discount_bps: int  # the auction's reserve: the pricer's value less this (<= 2000)
+    auction_duration: int  # s of bidding after each roll (1..43200)
+    min_bid_bps: int  # the least bid, in bps of the supply; times auction.max_bids >= 10000
     keeper: AddressRef
     guardian: AddressRef
     strike_selector: str = "delta"  # "delta" (DeltaStrikeSelector) or "percent" (PercentOtmStrikeSelector, otm_bps)
     target_delta: Decimal = Decimal("0.10")  # |delta|: calls +target_delta, puts -target_delta
     max_vol_age: int = 3_600  # s: the selector refuses an older vol round
     rate: Decimal = Decimal(0)  # annual rate in the deltas (0.05 = 5%)
+
+
+@dataclass(frozen=True)
+class Auction:
+    """The BatchAuction the vault sells through: its bid cap per auction."""
+
+    max_bids: int = DEFAULT_MAX_BIDS
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,7 @@ class DeployConfig:
     oracle: Oracle
     vault: Vault
     settlement: Settlement
+    auction: Auction = Auction()
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -473,8 +487,89 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     )
 
 
-def _vault(reader: _Reader, raw: dict[str, Any]) -> Vault:
+VAULT_KEYS = {
+    "name",
+    "symbol",
+    "is_put",
+    "cap",
+    "otm_bps",
+    "strike_grid",
+    "management_fee_bps",
+    "performance_fee_bps",
+    "fee_recipient",
+    "reserve_discount_bps",
+    "auction_duration",
+    "min_bid_bps",
+    "keeper",
+    "guardian",
+    "strike_selector",
+    "target_delta",
+    "max_vol_age",
+    "rate",
+}
+# Keys of the vault that sold to a governance-set buyer at a premium floor (before the batch auction).
+REMOVED_VAULT_KEYS = {"buyer", "premium"}
+
+
+def _known_keys(section: dict[str, Any], where: str, known: set[str]) -> None:
+    """Refuses a key the section does not have (a typo would otherwise be silently ignored)."""
+    for key in sorted(section, key=str):
+        if key in known:
+            continue
+        if where == "vault" and key in REMOVED_VAULT_KEYS:
+            raise ConfigError(
+                f"vault.{key}: no longer a setting: the vault sells each epoch's options by batch auction; delete it"
+                " and set vault.reserve_discount_bps, vault.auction_duration and vault.min_bid_bps"
+            )
+        raise ConfigError(f"{where}.{key}: unknown key; use only {', '.join(sorted(known))}")
+
+
+def _auction(reader: _Reader, raw: dict[str, Any]) -> Auction:
+    """The `auction` section (optional): max_bids, BatchAuction's bid cap (default 256)."""
+    if "auction" not in raw:
+        return Auction()
+    section = reader.section(raw, "auction", "")
+    _known_keys(section, "auction", {"max_bids"})
+    if "max_bids" not in section:
+        return Auction()
+    max_bids = section["max_bids"]
+    if isinstance(max_bids, bool) or not isinstance(max_bids, int) or not 1 <= max_bids <= MAX_BIDS_LIMIT:
+        raise ConfigError(
+            f"auction.max_bids: {max_bids!r} is not a whole number in 1..{MAX_BIDS_LIMIT} (BatchAuction's bid cap);"
+            f" write e.g. {DEFAULT_MAX_BIDS}"
+        )
+    return Auction(max_bids=max_bids)
+
+
+def _auction_terms(reader: _Reader, section: dict[str, Any], auction: Auction) -> dict[str, int]:
+    """vault.reserve_discount_bps, auction_duration and min_bid_bps, checked as ThetaVault.set_parameters does."""
+    w = "vault"
+    discount = reader.int(section, "reserve_discount_bps", w)
+    if discount > MAX_RESERVE_DISCOUNT_BPS:
+        raise ConfigError(
+            f"vault.reserve_discount_bps: {discount} is above the vault's maximum {MAX_RESERVE_DISCOUNT_BPS} (a"
+            f" reserve below 80% of the pricer's value); lower it to at most {MAX_RESERVE_DISCOUNT_BPS}"
+        )
+    duration = reader.int(section, "auction_duration", w, 1)
+    if duration > MAX_AUCTION_DURATION:
+        raise ConfigError(
+            f"vault.auction_duration: {duration} s is above the vault's maximum {MAX_AUCTION_DURATION} s (12 hours:"
+            f" every auction must end before its series' expiry); lower it to at most {MAX_AUCTION_DURATION}"
+        )
+    min_bid = reader.int(section, "min_bid_bps", w, 1, MAX_BPS)
+    if min_bid * auction.max_bids < MAX_BPS:
+        least = -(-MAX_BPS // auction.max_bids)
+        raise ConfigError(
+            f"vault.min_bid_bps: {min_bid} times auction.max_bids {auction.max_bids} is below {MAX_BPS}, so bids"
+            f" filling the cap could leave the supply unsold; raise it to at least {least} or raise auction.max_bids"
+            f" to at least {-(-MAX_BPS // min_bid)}"
+        )
+    return {"reserve_discount_bps": discount, "auction_duration": duration, "min_bid_bps": min_bid}
+
+
+def _vault(reader: _Reader, raw: dict[str, Any], auction: Auction) -> Vault:
     section = reader.section(raw, "vault", "")
+    _known_keys(section, "vault", VAULT_KEYS)
     w = "vault"
     return Vault(
         name=reader.str(section, "name", w, 25),
@@ -486,8 +581,7 @@ def _vault(reader: _Reader, raw: dict[str, Any]) -> Vault:
         management_fee_bps=reader.int(section, "management_fee_bps", w, 0, 500),
         performance_fee_bps=reader.int(section, "performance_fee_bps", w, 0, 3_000),
         fee_recipient=reader.address(section, "fee_recipient", w),  # type: ignore[arg-type]
-        buyer=reader.address(section, "buyer", w),  # type: ignore[arg-type]
-        premium=reader.amount(section, "premium", w),
+        **_auction_terms(reader, section, auction),
         keeper=reader.address(section, "keeper", w),  # type: ignore[arg-type]
         guardian=reader.address(section, "guardian", w),  # type: ignore[arg-type]
         **_selector(reader, section),
@@ -544,6 +638,7 @@ def parse(raw: Any, source: Path | None = None) -> DeployConfig:
     if not reader.local:
         chain_id = reader.int(raw, "chain_id", "", 1)
     assets = reader.section(raw, "assets", "")
+    auction = _auction(reader, raw)
     config = DeployConfig(
         network=network,
         chain_id=chain_id,
@@ -552,16 +647,18 @@ def parse(raw: Any, source: Path | None = None) -> DeployConfig:
         underlying=_asset(reader, assets, "underlying"),
         strike_asset=_asset(reader, assets, "strike_asset"),
         oracle=_oracle(reader, raw, ecosystem),
-        vault=_vault(reader, raw),
+        vault=_vault(reader, raw, auction),
         settlement=_settlement(reader, raw),
+        auction=auction,
         source=source,
     )
-    if config.vault.strike_selector == "delta" and config.oracle.volatility is None:
+    if config.oracle.volatility is None:
         raise ConfigError(
-            "oracle.volatility: missing; the delta strike selector (vault.strike_selector, delta by default) needs an"
-            " implied-vol feed: add the section (see deployments/config/ethereum-local.yaml) or select percent"
+            "oracle.volatility: missing; the vault's pricer (DeltaStrikeSelector, which prices each auction's reserve"
+            " and is the default strike selector) needs an implied-vol feed: add the section (see"
+            " deployments/config/ethereum-local.yaml)"
         )
-    known = {"network", "chain_id", "deployer", "governance", "assets", "oracle", "vault", "settlement"}
+    known = {"network", "chain_id", "deployer", "governance", "assets", "oracle", "vault", "auction", "settlement"}
     if unknown := sorted(set(raw) - known):
         raise ConfigError(f"{unknown[0]}: unknown section; use only {', '.join(sorted(known))}")
     return config

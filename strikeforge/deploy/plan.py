@@ -4,9 +4,11 @@ DeployConfig. A step names what it does; `args` are computed when it runs (they 
 
 Order: mock assets and feed (local) -> Safe v1.4.1 (local: singleton, proxy factory, fallback handler, proxy) ->
 timelock (proposer, canceller and executor: the Safe; admin: itself) -> signed oracle (owned by the timelock) ->
-Chainlink adapter -> router (route set, then owned by the timelock) -> engine -> strike selector (delta: the vol unit,
-the signed vol feed owned by the timelock, DeltaStrikeSelector; or percent) -> vault (roles,
-parameters) -> settlement ledger (sequencer) -> every admin role handed to the timelock and renounced by the deployer.
+Chainlink adapter -> router (route set, then owned by the timelock) -> engine -> the vol unit, the signed vol feed
+(owned by the timelock) and DeltaStrikeSelector (the vault's pricer, and its strike selector unless percent is chosen:
+then PercentOtmStrikeSelector too) -> the BatchAuction the vault sells through -> vault (roles, parameters: fees,
+selector, pricer, auction terms) -> settlement ledger (sequencer) -> every admin role handed to the timelock and
+renounced by the deployer.
 """
 
 from __future__ import annotations
@@ -167,22 +169,17 @@ def d1_hint(probability: Decimal) -> int:
     return round(NormalDist().inv_cdf(float(probability)) * WAD)
 
 
+PRICER = "DeltaStrikeSelector"  # the vault's pricer (IOptionPricer.premium): each auction's reserve
+
+
 def _selector_steps(config: DeployConfig, steps: list[Step]) -> str:
-    """The strike selector's steps (appended to `steps`); returns its manifest key. `delta` (the default): the
-    VolatilityUnit marker, the implied-vol feed (a SignedPriceOracle of the underlying quoted in it, owned by the
-    timelock) and DeltaStrikeSelector; `percent`: PercentOtmStrikeSelector."""
+    """The pricer's and the strike selector's steps (appended to `steps`); returns the selector's manifest key. Always
+    the VolatilityUnit marker, the implied-vol feed (a SignedPriceOracle of the underlying quoted in it, owned by the
+    timelock) and DeltaStrikeSelector, the vault's pricer and its selector with `delta` (the default); with
+    `percent`, PercentOtmStrikeSelector as the selector."""
     vault = config.vault
-    if vault.strike_selector == "percent":
-        steps.append(
-            Deploy(
-                "PercentOtmStrikeSelector",
-                "PercentOtmStrikeSelector",
-                lambda ctx: [ctx.address("OracleRouter"), vault.otm_bps, scaled(vault.strike_grid, 18)],
-            )
-        )
-        return "PercentOtmStrikeSelector"
     vol = config.oracle.volatility
-    assert vol is not None  # the config requires it with the delta selector
+    assert vol is not None  # the config requires it: the pricer reads it
     steps.append(Deploy("VolatilityUnit", "VolatilityUnit"))
     steps.append(
         Deploy(
@@ -221,6 +218,15 @@ def _selector_steps(config: DeployConfig, steps: list[Step]) -> str:
             ],
         )
     )
+    if vault.strike_selector == "percent":
+        steps.append(
+            Deploy(
+                "PercentOtmStrikeSelector",
+                "PercentOtmStrikeSelector",
+                lambda ctx: [ctx.address("OracleRouter"), vault.otm_bps, scaled(vault.strike_grid, 18)],
+            )
+        )
+        return "PercentOtmStrikeSelector"
     return "DeltaStrikeSelector"
 
 
@@ -329,6 +335,7 @@ def build(config: DeployConfig) -> list[Step]:
     )
     steps.append(Deploy("OptionsEngine", "OptionsEngine", lambda ctx: [ctx.address("OracleRouter"), ctx.deployer]))
     selector = _selector_steps(config, steps)
+    steps.append(Deploy("BatchAuction", "BatchAuction", lambda ctx: [config.auction.max_bids]))
     asset_key = "StrikeAsset" if vault.is_put else "Underlying"
     steps.append(
         Deploy(
@@ -341,6 +348,7 @@ def build(config: DeployConfig) -> list[Step]:
                 vault.is_put,
                 scaled(vault.cap, ctx.decimals(asset_key)),
                 ctx.address(selector),
+                ctx.address("BatchAuction"),
                 ctx.deployer,
                 vault.name,
                 vault.symbol,
@@ -369,9 +377,11 @@ def build(config: DeployConfig) -> list[Step]:
             vault.management_fee_bps,
             vault.performance_fee_bps,
             ctx.resolve(vault.fee_recipient),
-            ctx.resolve(vault.buyer),
-            scaled(vault.premium, ctx.decimals(asset_key)),
             ctx.address(selector),
+            ctx.address(PRICER),
+            vault.reserve_discount_bps,
+            vault.auction_duration,
+            vault.min_bid_bps,
         ]
 
     def parameters_set(ctx: Context) -> bool:
@@ -381,9 +391,11 @@ def build(config: DeployConfig) -> list[Step]:
             contract.management_fee_bps(),
             contract.performance_fee_bps(),
             contract.fee_recipient(),
-            contract.buyer(),
-            contract.premium_per_option(),
             contract.strike_selector(),
+            contract.pricer(),
+            contract.reserve_discount_bps(),
+            contract.auction_duration(),
+            contract.min_bid_bps(),
         ]
         return [str(a).lower() for a in actual] == [str(e).lower() for e in expected]
 

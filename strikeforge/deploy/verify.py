@@ -12,7 +12,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from strikeforge.deploy.plan import DEFAULT_ADMIN_ROLE
+from strikeforge.deploy.plan import DEFAULT_ADMIN_ROLE, PRICER
 from strikeforge.deploy.runner import Run
 
 # Roles each access-controlled contract has: getter name -> role id getter (None: DEFAULT_ADMIN_ROLE).
@@ -102,6 +102,20 @@ def verify(run: Run) -> list[Check]:
     return checks
 
 
+def _vault_auction(run: Run) -> list[Check]:
+    """The vault sells through the deployed BatchAuction (immutable AUCTION, its bid cap the config's), prices each
+    auction's reserve with the deployed DeltaStrikeSelector, on the config's terms."""
+    vault, auction, terms = run.at("ThetaVault"), run.at("BatchAuction"), run.config.vault
+    return [
+        Check("ThetaVault.AUCTION", run.address("BatchAuction"), to_checksum_address(vault.AUCTION())),
+        Check("BatchAuction.MAX_BIDS", str(run.config.auction.max_bids), str(auction.MAX_BIDS())),
+        Check("ThetaVault.pricer", run.address(PRICER), to_checksum_address(vault.pricer())),
+        Check("ThetaVault.reserve_discount_bps", str(terms.reserve_discount_bps), str(vault.reserve_discount_bps())),
+        Check("ThetaVault.auction_duration", str(terms.auction_duration), str(vault.auction_duration())),
+        Check("ThetaVault.min_bid_bps", str(terms.min_bid_bps), str(vault.min_bid_bps())),
+    ]
+
+
 def _owners(run: Run) -> list[Check]:
     config = run.config
     timelock = run.address("StrikeforgeTimelock")
@@ -129,7 +143,7 @@ def _owners(run: Run) -> list[Check]:
         ),
     ]
     vol = config.oracle.volatility
-    if config.vault.strike_selector == "delta" and vol is not None:
+    if vol is not None:  # always: the pricer reads it
         feed = run.at("SignedVolOracle")
         checks += [
             Check("SignedVolOracle.owner", timelock, to_checksum_address(feed.owner())),
@@ -141,6 +155,7 @@ def _owners(run: Run) -> list[Check]:
                 _names([feed.signers(i) for i in range(len(vol.signers))]),
             ),
         ]
+    checks += _vault_auction(run)
     safe = config.governance.safe
     if safe.address is None:
         contract = run.at("Safe")

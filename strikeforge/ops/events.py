@@ -20,6 +20,7 @@ PROTOCOL = (
     "ThetaVault",
     "OptionsEngine",
     "OptionToken",
+    "BatchAuction",
     "SettlementLedger",
     "SignedPriceOracle",
     "OracleRouter",

@@ -7,14 +7,18 @@ chain, and deletes everything above that block (events, their account rows, opti
 indexing again. A reorganization deeper than the window stops the sync with an error naming the fix (`--rebuild`).
 Each page of blocks is written in one transaction, together with the cursor: a kill never leaves half a page.
 
-Option tokens are discovered from the engine's SeriesCreated events and indexed from their creation block on.
+Option tokens are discovered from the engine's SeriesCreated events and indexed from their creation block on. The
+BatchAuction the vault sells each epoch's options in is followed like the vault (bids, settlements, claims).
+
+Accounts: an event is filed under every address it names, and the vault's own auction events (AuctionStarted,
+AuctionFinished: they name only ids) under the vault, so the vault's statement carries its premium.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +28,12 @@ from strikeforge.settlement.db import Db, open_db
 REORG_WINDOW = 64
 PAGE = 2_000
 ZERO = "0x" + "00" * 20
+# Events that concern the contract emitting them (filed under its address too): (source, event name).
+OWN_EVENTS = frozenset({("ThetaVault", "AuctionStarted"), ("ThetaVault", "AuctionFinished")})
 # The manifest's contracts the index follows (by artifact name); option tokens are added as series are created.
 INDEXED = (
     "ThetaVault",
+    "BatchAuction",
     "OptionsEngine",
     "SettlementLedger",
     "SignedPriceOracle",
@@ -194,14 +201,13 @@ class EventIndex:
                 hashes.setdefault(event.block, as_hex(block.hash))
             if hashes[event.block] != event.block_hash:
                 raise IndexSyncError(f"block {event.block} changed while it was read (a reorganization); sync again")
-        enriched = [self._enrich(e, sources[e.contract]) for e in events]
         with self.db.transaction() as db:
             for address, (series, block) in tokens.items():
                 db.execute(
                     "INSERT INTO index_contracts (address, source, series, since) VALUES (?, 'OptionToken', ?, ?)",
                     (address, series, block),
                 )
-            for event in enriched:
+            for event in events:
                 db.execute(
                     "INSERT INTO chain_events (block, log_index, block_hash, timestamp, tx, contract, source, name,"
                     " args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -217,7 +223,7 @@ class EventIndex:
                         json.dumps(event.args),
                     ),
                 )
-                for account in _accounts(event):
+                for account in _accounts(event, sources[event.contract]):
                     db.execute(
                         "INSERT INTO chain_event_accounts (account, block, log_index) VALUES (?, ?, ?)"
                         " ON CONFLICT DO NOTHING",
@@ -229,17 +235,7 @@ class EventIndex:
             db.execute("DELETE FROM index_blocks WHERE number <= ?", (stop - REORG_WINDOW,))
             db.execute("DELETE FROM index_cursor WHERE id = 1")
             db.execute("INSERT INTO index_cursor (id, block) VALUES (1, ?)", (stop,))
-        return len(enriched)
-
-    @staticmethod
-    def _enrich(event: Event, source: str) -> Event:
-        """EpochRolled names no buyer; the premium is the vault's buyer's at that block."""
-        if source != "ThetaVault" or event.name != "EpochRolled":
-            return event
-        from ape import project
-
-        buyer = str(project.ThetaVault.at(event.contract).buyer(block_id=event.block)).lower()
-        return replace(event, args=event.args | {"buyer": buyer})
+        return len(events)
 
     # -- reading -----------------------------------------------------------------------------------------------
 
@@ -272,8 +268,9 @@ class EventIndex:
         return [a for (a,) in rows]
 
 
-def _accounts(event: Event) -> set[str]:
-    found = set()
+def _accounts(event: Event, source: str) -> set[str]:
+    """Every address the event names, and its emitter for the events that concern the emitter itself."""
+    found = {event.contract} if (source, event.name) in OWN_EVENTS else set()
     for value in event.args.values():
         values = value if isinstance(value, list) else [value]
         for item in values:

@@ -111,20 +111,39 @@ class WatcherObserver:
         self.m.details |= {"batches_in_window": len(self.watcher.seen), "challenges": len(self.watcher.challenged)}
 
 
+AUCTION_SOLD = ("all", "part", "none")  # how much of an auction sold: label `sold`
+
+
 class KeeperObserver:
-    """Keeper actions by kind, failed rolls, and how long a due roll is overdue (0 when none is)."""
+    """Keeper actions by kind, failed rolls, how long a due roll is overdue (0 when none is), rolls that wrote no
+    options by reason (ThetaVault's OptionsNotWritten), and the auctions finished (by a finish or by a roll) by how
+    much they sold; /health shows the last auction's exact amounts (wei would lose digits in a float counter)."""
 
     def __init__(self, metrics: ServiceMetrics, keeper: Any) -> None:
+        from strikeforge.keeper.service import NOT_WRITTEN_REASONS
+
         self.m, self.keeper = metrics, keeper
         self.actions = metrics.counter(
-            "keeper_actions", "Keeper ticks by action (rolled, recorded, waiting, ...).", ["kind"]
+            "keeper_actions", "Keeper ticks by action (rolled, finished, recorded, waiting, ...).", ["kind"]
         )
-        for kind in ("rolled", "recorded", "waiting", "idle", "failed"):  # the keeper's Action kinds
+        for kind in ("rolled", "finished", "recorded", "waiting", "idle", "failed"):  # the keeper's Action kinds
             self.actions.labels(metrics.service, kind)
         self.overdue = metrics.gauge(
             "keeper_roll_overdue_seconds", "Seconds since the open series expired without a roll (0 when none is due)."
         )
         self.epoch = metrics.gauge("keeper_epoch", "The vault's current epoch.")
+        self.not_written = metrics.counter(
+            "keeper_options_not_written", "Rolls that wrote no options, by the vault's reason.", ["reason"]
+        )
+        for reason in NOT_WRITTEN_REASONS:  # exported at zero, so an alert sees increase() from the first one
+            self.not_written.labels(metrics.service, reason)
+        self.finished = metrics.counter(
+            "keeper_auctions_finished",
+            "Auctions finished (by a finish or by a roll), by how much sold: all, part or none.",
+            ["sold"],
+        )
+        for sold in AUCTION_SOLD:
+            self.finished.labels(metrics.service, sold)
 
     def observe(self, action: Any) -> None:
         self.actions.labels(self.m.service, action.kind).inc()
@@ -134,6 +153,24 @@ class KeeperObserver:
             overdue = max(0, self.keeper.clock() - int(self.keeper.vault.current_expiry()))
         self.overdue.labels(self.m.service).set(overdue)
         self.m.details |= {"epoch": action.epoch, "last_action": action.kind, "roll_overdue_seconds": overdue}
+        reason = getattr(action, "not_written", None)
+        if reason is not None:
+            self.not_written.labels(self.m.service, reason).inc()
+            self.m.details |= {"last_options_not_written": {"epoch": action.epoch, "reason": reason}}
+        outcome = getattr(action, "finished", None)
+        if outcome is not None:
+            sold = "all" if outcome.unsold == 0 else "none" if outcome.sold == 0 else "part"
+            self.finished.labels(self.m.service, sold).inc()
+            self.m.details |= {
+                "last_auction": {
+                    "auction": outcome.auction,
+                    "series": outcome.series,
+                    "clearing_price": outcome.clearing_price,
+                    "sold": outcome.sold,
+                    "unsold": outcome.unsold,
+                    "proceeds": outcome.proceeds,
+                }
+            }
 
 
 class SentinelObserver:

@@ -10,7 +10,8 @@ Records compared (each optional except the manifest):
 | keeper state | rolls recorded done for epochs the vault has not passed |
 | watcher state | roots of the batches it holds as honest and unsettled |
 | event index | vault pending requests and share supply; per series option supply and collateral; per account |
-|   | ledger cash; settled batches; the oracle's last round |
+|   | ledger cash; settled batches; the oracle's last round; per auction its terms, outcome and the vault's premium, |
+|   | per bid its terms, claim and fill; what the auction contract holds against what it owes |
 
 Chain values are read at one block: the index's cursor when an index is given (it is synced first), else the head.
 Each check is one function of the `Context`; it returns mismatches, never raises on a bad record (a record that
@@ -511,6 +512,134 @@ def check_ledger(ctx: Context) -> list[Mismatch]:
     return found
 
 
+def check_auctions(ctx: Context) -> list[Mismatch]:
+    """The BatchAuction's auctions, bids and outbid bids as the index tells them against its state; the vault's
+    premium (AuctionFinished) against the auction's proceeds; and the auction contract holding, per token, what it
+    owes: every escrow (outbid bids' included) - refunds - proceeds paid (cash), supplies - fills - unsold returned
+    (options)."""
+    from ape import project
+
+    from strikeforge.ops.statement import escrow
+
+    found: list[Mismatch] = []
+    auction = ctx.contract("BatchAuction")
+    if auction is None:
+        return found
+    address = str(auction.address).lower()
+    names = (
+        "AuctionCreated",
+        "AuctionSettled",
+        "SellerClaimed",
+        "BidPlaced",
+        "BidClaimed",
+        "BidOutbid",
+        "OutbidRefunded",
+        "AuctionFinished",
+    )
+    events = [s.event for s in _indexed(ctx, names)]
+    created = {int(e.args["auctionId"]): e.args for e in events if e.contract == address and e.name == "AuctionCreated"}
+    by_id: dict[str, dict[int, Any]] = defaultdict(dict)
+    bids: dict[tuple[int, int], dict[str, Any]] = {}  # each slot's standing bid (`outbid` replaces one)
+    claims: dict[tuple[int, int], dict[str, Any]] = {}
+    outbids: dict[tuple[int, int], dict[str, Any]] = {}  # by outbid index
+    outbid_refunds: dict[tuple[int, int], dict[str, Any]] = {}
+    owed: dict[str, int] = defaultdict(int)  # token -> what the auction contract still owes in it
+    for e in events:
+        if e.contract == address and e.name in ("AuctionSettled", "SellerClaimed"):
+            by_id[e.name][int(e.args["auctionId"])] = e.args
+        elif e.contract == address and e.name in ("BidPlaced", "BidClaimed"):
+            key = (int(e.args["auctionId"]), int(e.args["bidId"]))
+            (bids if e.name == "BidPlaced" else claims)[key] = e.args
+            if e.name == "BidPlaced" and key[0] in created:  # every escrow, a bid outbid later included
+                owed[str(created[key[0]]["cash"])] += escrow(int(e.args["size"]), int(e.args["limit"]))
+        elif e.contract == address and e.name in ("BidOutbid", "OutbidRefunded"):
+            key = (int(e.args["auctionId"]), int(e.args["outbidIndex"]))
+            (outbids if e.name == "BidOutbid" else outbid_refunds)[key] = e.args
+        elif e.name == "AuctionFinished" and int(e.args["auction"]) in created:
+            by_id["AuctionFinished"][int(e.args["auction"])] = e.args | {"vault": e.contract}
+
+    def compare(subject: str, how: str, expected: Any, view: str, actual: Any) -> None:
+        differ(found, "auction", subject, Value("index: " + how, expected), Value(ctx.chain(view), actual))
+
+    for auction_id, terms in sorted(created.items()):
+        state = auction.auctionOf(auction_id, block_id=ctx.block)
+        view = f"BatchAuction.auctionOf({auction_id})"
+        subject = f"auction {auction_id}"
+        settled = by_id["AuctionSettled"].get(auction_id)
+        seller = by_id["SellerClaimed"].get(auction_id)
+        compare(f"{subject} supply", "AuctionCreated.supply", int(terms["supply"]), f"{view}.supply", int(state.supply))
+        compare(
+            f"{subject} settled", "AuctionSettled seen", settled is not None, f"{view}.settled", bool(state.settled)
+        )
+        if settled is not None:
+            for field_ in ("clearingPrice", "proceeds"):
+                compare(
+                    f"{subject} {field_}",
+                    f"AuctionSettled.{field_}",
+                    int(settled[field_]),
+                    f"{view}.{field_}",
+                    int(getattr(state, field_)),
+                )
+        compare(
+            f"{subject} seller claimed",
+            "SellerClaimed seen",
+            seller is not None,
+            f"{view}.sellerClaimed",
+            bool(state.sellerClaimed),
+        )
+        finished = by_id["AuctionFinished"].get(auction_id)
+        if finished is not None:  # the vault booked as its premium what the auction says it raised
+            compare(
+                f"{subject} premium of vault {finished['vault']}",
+                "AuctionFinished.proceeds",
+                int(finished["proceeds"]),
+                f"{view}.proceeds",
+                int(state.proceeds),
+            )
+        owed[str(terms["sold"])] += int(terms["supply"])
+        if seller is not None:
+            owed[str(terms["cash"])] -= int(seller["proceeds"])
+            owed[str(terms["sold"])] -= int(seller["unsold"])
+    for (auction_id, bid_id), placed in sorted(bids.items()):
+        subject, view = f"auction {auction_id} bid {bid_id}", f"BatchAuction.bidOf({auction_id}, {bid_id})"
+        _, size, limit, claimed = auction.bidOf(auction_id, bid_id, block_id=ctx.block)
+        compare(f"{subject} size", "BidPlaced.size", int(placed["size"]), f"{view}.size", int(size))
+        compare(f"{subject} limit", "BidPlaced.limit", int(placed["limit"]), f"{view}.limitPrice", int(limit))
+        claim = claims.get((auction_id, bid_id))
+        compare(f"{subject} claimed", "BidClaimed seen", claim is not None, f"{view}.claimed", bool(claimed))
+        terms = created.get(auction_id)
+        if terms is None:
+            continue
+        if claim is not None:
+            filled, _, refund = auction.outcomeOf(auction_id, bid_id, block_id=ctx.block)
+            view = f"BatchAuction.outcomeOf({auction_id}, {bid_id})"
+            compare(f"{subject} fill", "BidClaimed.filled", int(claim["filled"]), f"{view}.filled", int(filled))
+            compare(f"{subject} refund", "BidClaimed.refund", int(claim["refund"]), f"{view}.refund", int(refund))
+            owed[str(terms["cash"])] -= int(claim["refund"])
+            owed[str(terms["sold"])] -= int(claim["filled"])
+    for (auction_id, index), pushed in sorted(outbids.items()):
+        subject, view = f"auction {auction_id} outbid {index}", f"BatchAuction.outbidOf({auction_id}, {index})"
+        _, size, limit, claimed = auction.outbidOf(auction_id, index, block_id=ctx.block)
+        compare(f"{subject} size", "BidOutbid.size", int(pushed["size"]), f"{view}.size", int(size))
+        compare(f"{subject} limit", "BidOutbid.limit", int(pushed["limit"]), f"{view}.limitPrice", int(limit))
+        refunded = outbid_refunds.get((auction_id, index))
+        compare(f"{subject} refunded", "OutbidRefunded seen", refunded is not None, f"{view}.claimed", bool(claimed))
+        if refunded is not None and auction_id in created:
+            owed[str(created[auction_id]["cash"])] -= int(refunded["refund"])
+    for token, amount in sorted(owed.items()):
+        held = int(project.MockERC20.at(token).balanceOf(auction.address, block_id=ctx.block))  # any ERC-20's
+        if held < amount:
+            found.append(
+                Mismatch(
+                    "auction",
+                    f"solvency in {token}",
+                    Value("index: escrows - refunds - proceeds paid; supplies - fills - unsold returned", amount),
+                    Value(ctx.chain(f"{token}.balanceOf(BatchAuction)"), held),
+                )
+            )
+    return found
+
+
 def check_oracle_events(ctx: Context) -> list[Mismatch]:
     """Each signed oracle's (prices and implied vol) last indexed round against its state."""
     found: list[Mismatch] = []
@@ -542,6 +671,7 @@ CHECKS: list[tuple[str, str | None, Callable[[Context], list[Mismatch]]]] = [
     ("vault", "index", check_vault),
     ("options", "index", check_options),
     ("ledger", "index", check_ledger),
+    ("auctions", "index", check_auctions),
     ("oracle prices", "index", check_oracle_events),
 ]
 

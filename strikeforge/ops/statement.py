@@ -8,9 +8,16 @@ Three balances are tracked through events and checked against the chain at the e
 - `vault_shares`: the ThetaVault's share `balanceOf` (its Transfer events);
 - `options:<series>`: each option token's `balanceOf` (its Transfer events).
 
-Every other row (a deposit request, a premium paid, a fee received, a settlement payout) is reported with its amount
-in the named asset's base units but moves no tracked balance: those amounts live in wallets the protocol does not hold.
-Amounts are integers in base units, written as decimal strings (never floats).
+Every other row (a deposit request, a bid's escrow and refund, a premium, a fee received, a settlement payout) is
+reported with its amount in the named asset's base units but moves no tracked balance: those amounts live in wallets
+the protocol does not hold. Amounts are integers in base units, written as decimal strings (never floats).
+
+Premiums. The vault sells each epoch's options in the BatchAuction. A bidder's cash moves there: `auction bid` (its
+escrow, ceil(size * limit / 1e18), out) at BidPlaced and `auction refund` (escrow minus what the fill cost, in) at
+BidClaimed, or the whole escrow at OutbidRefunded for a bid another outbid from a full book; so a bidder's premium is
+its bids plus its refunds. Its options arrive at BidClaimed (`auction fill`, with the option token's Transfer moving
+`options:<series>`). The vault's premium is the auction's proceeds (`premium` at its AuctionFinished, on the vault's
+own statement).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 from strikeforge.ops.index import EventIndex, Stored
 
 LEDGER, SHARES = "ledger_cash", "vault_shares"
+PRICE_SCALE = 10**18  # BatchAuction: prices are cash base units per 1e18 sold units
 
 
 class StatementError(ValueError):
@@ -141,10 +149,16 @@ def block_at(timestamp: int, top: int) -> int:
 # -- rows -----------------------------------------------------------------------------------------------------------
 
 
+def escrow(size: int, limit: int) -> int:
+    """What a BatchAuction bid escrows: ceil(size * limit / 1e18)."""
+    return -(-size * limit // PRICE_SCALE)
+
+
 def rows_of(stored: Stored, account: str, token_series: int | None = None, ledger_cash: str | None = None) -> list[Row]:
     """What one event means for `account` (an event can concern it twice, e.g. a transfer to itself);
-    `token_series` is the series of the option token that emitted it, if one did; `ledger_cash` the lower-case cash
-    token of the SettlementLedger that emitted it, if one did (an expiry payout in it is ledger cash)."""
+    `token_series` is the series of the option token that emitted it, or that the auction it concerns sells;
+    `ledger_cash` the lower-case cash token of the SettlementLedger that emitted it, if one did (an expiry payout in it
+    is ledger cash)."""
     e, a = stored.event, stored.event.args
     base = {"time": _iso(stored.timestamp), "block": e.block, "tx": e.tx, "account": account, "contract": stored.source}
 
@@ -212,10 +226,38 @@ def rows_of(stored: Stored, account: str, token_series: int | None = None, ledge
                     details=f"epoch {a['epoch']}: management {a['management']}, performance {a['performance']}",
                 )
             )
-        elif name == "EpochRolled" and a.get("buyer") == account and int(a["premium"]):
+        elif name == "AuctionFinished" and e.contract == account:
             out.append(
-                row("premium", -int(a["premium"]), "vault asset", series=a["series"], details=f"epoch {a['epoch']}")
+                row(
+                    "premium",
+                    int(a["proceeds"]),
+                    "vault asset",
+                    series=a["series"],
+                    details=f"auction {a['auction']}: {a['sold']} options sold at {a['clearing_price']},"
+                    f" {a['unsold']} unsold",
+                )
             )
+    elif source == "BatchAuction":
+        series = "" if token_series is None else token_series
+        if name == "BidPlaced" and a["bidder"] == account:
+            size, limit = int(a["size"]), int(a["limit"])
+            out.append(
+                row(
+                    "auction bid",
+                    -escrow(size, limit),
+                    "vault asset",
+                    series=series,
+                    details=f"auction {a['auctionId']} bid {a['bidId']}: {size} options at up to {limit}, escrowed",
+                )
+            )
+        elif name == "BidClaimed" and a["to"] == account:
+            bid = f"auction {a['auctionId']} bid {a['bidId']}"
+            out.append(row("auction refund", int(a["refund"]), "vault asset", series=series, details=f"{bid}: refund"))
+            asset = f"options (series {series})" if series != "" else "options"
+            out.append(row("auction fill", int(a["filled"]), asset, series=series, details=f"{bid}: options filled"))
+        elif name == "OutbidRefunded" and a["to"] == account:  # a bid pushed out of a full book: all its escrow
+            details = f"auction {a['auctionId']} outbid {a['outbidIndex']}: escrow refunded"
+            out.append(row("auction refund", int(a["refund"]), "vault asset", series=series, details=details))
     elif source == "OptionsEngine":
         if name == "OptionsWritten" and account in (a["writer"], a["to"]):
             out.append(
@@ -266,6 +308,13 @@ class Statements:
         for address, (source, series, _) in self.contracts.items():
             self.by_source.setdefault(source, []).append((address, series))
         self._instances: dict[str, Any] = {}
+        # Each auction's series: the option token it sells (AuctionCreated.sold), by (auction contract, auction id).
+        self.auction_series: dict[tuple[str, int], int | None] = {}
+        for stored in index.events(names=("AuctionCreated",)):
+            if stored.source == "BatchAuction":
+                token = self.contracts.get(str(stored.event.args["sold"]))
+                series = token[1] if token and token[0] == "OptionToken" else None
+                self.auction_series[(stored.event.contract, int(stored.event.args["auctionId"]))] = series
 
     def _at(self, source: str, address: str) -> Any:
         """The Ape contract at `address` (made once: `.at` reads the chain)."""
@@ -288,10 +337,8 @@ class Statements:
             if stored.event.block > end_block:
                 break
             in_period = stored.timestamp >= start
-            token = self.contracts.get(stored.event.contract)
-            series = token[1] if token and token[0] == "OptionToken" else None
             cash = self._ledger_cash(stored.event.contract) if stored.source == "SettlementLedger" else None
-            for row in rows_of(stored, account, series, cash):
+            for row in rows_of(stored, account, self._series_of(stored), cash):
                 if row.balance:
                     total = statement.totals.setdefault(row.balance, Total())
                     if in_period:
@@ -309,6 +356,13 @@ class Statements:
         if address not in cache:
             cache[address] = str(self._at("SettlementLedger", address).CASH()).lower()
         return cache[address]
+
+    def _series_of(self, stored: Stored) -> int | None:
+        """The series an event concerns: its option token's, or the series its auction sells."""
+        if stored.source == "BatchAuction" and "auctionId" in stored.event.args:
+            return self.auction_series.get((stored.event.contract, int(stored.event.args["auctionId"])))
+        token = self.contracts.get(stored.event.contract)
+        return token[1] if token and token[0] == "OptionToken" else None
 
     def _end_block(self, end: int) -> int:
         cursor = self.index.cursor()

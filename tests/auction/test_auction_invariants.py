@@ -1,6 +1,7 @@
 """BatchAuction as a Hypothesis state machine on the in-process engine: random bid sets (ties, dust, bids at the cap,
-bids after the window) by honest and hostile bidders (a griefer, a blacklisted bidder, a settler with wrong hints,
-claims of other bids and twice), with the clearing compared to the brute-force Python clearing of tests/auction/model.py
+bids after the window, outbids of a full book, dominating or not) by honest and hostile bidders (a griefer squatting
+the book, a blacklisted bidder, a settler with wrong hints, claims of other bids and twice), with the clearing
+compared to the brute-force Python clearing of tests/auction/model.py
 and the escrow invariants checked after every step."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.auction.model import ceil_div, clear, escrow
 
 MAX_BIDS = 8  # a small cap so that sequences reach it
 BIDDERS = ("alice", "bob", "griefer", "listed")  # "listed" is blacklisted by the cash token at times
-FUNDS = 10**40
+FUNDS = 10**50  # above the largest escrow a valid bid can take (2**112 * 2**104 / 1e18 ~ 1e47)
 HOUR = 3_600
 
 
@@ -83,6 +84,8 @@ class AuctionMachine(ChainMachine):
             "min_bid": min_bid,
             "end": end,
             "bids": [],
+            "outbids": [],  # (who, size, limit) pushed out of the book, in outbid order
+            "outbid_claimed": set(),
             "clearing": None,
             "claimed": set(),
             "seller_claimed": False,
@@ -124,6 +127,66 @@ class AuctionMachine(ChainMachine):
         self.c.auction.bid(self.current, size, limit, sender=self.who(who))
         a["bids"].append((who, size, limit))
         event("bid placed")
+
+    @precondition(lambda self: self.current)
+    @rule(
+        who=st.sampled_from(BIDDERS),
+        slot=st.integers(0, MAX_BIDS),
+        size_step=st.sampled_from([-1, 0, 1, 10**18]),
+        limit_step=st.integers(-1, 3),
+    )
+    def outbid(self, who, slot, size_step, limit_step):
+        """Replaces a slot's bid in a full book: accepted only if it dominates (strictly higher limit, at least the
+        size), the window is open and the bid itself is valid; the replaced bid becomes fully refundable."""
+        a = self.auctions[self.current]
+        old = a["bids"][slot] if slot < len(a["bids"]) else (None, 0, 0)
+        size = max(0, old[1] + size_step)
+        limit = max(0, old[2] + limit_step * max(1, a["reserve"] // 4))
+        ok = (
+            self.chain.timestamp < a["end"]
+            and len(a["bids"]) == MAX_BIDS
+            and slot < MAX_BIDS
+            and a["min_bid"] <= size < 2**112
+            and a["reserve"] <= limit < 2**104
+            and limit > old[2]
+            and size >= old[1]
+            and not (who == "listed" and self.listed)
+        )
+        if not ok:
+            with pytest.raises(RevertError):
+                self.c.auction.outbid(self.current, slot, size, limit, sender=self.who(who))
+            event("outbid refused")
+            return
+        self.c.auction.outbid(self.current, slot, size, limit, sender=self.who(who))
+        a["outbids"].append(old)
+        a["bids"][slot] = (who, size, limit)
+        event("outbid")
+
+    @precondition(lambda self: self.current)
+    @rule(who=st.sampled_from(BIDDERS), steal=st.booleans(), again=st.booleans())
+    def claim_outbid(self, who, steal, again):
+        aid = self.current
+        a = self.auctions[aid]
+        mine = [k for k, (w, _, _) in enumerate(a["outbids"]) if w == who]
+        theirs = [k for k, (w, _, _) in enumerate(a["outbids"]) if w != who]
+        me = self.who(who)
+        if steal and theirs:
+            with pytest.raises(RevertError):
+                self.c.auction.claimOutbid(aid, theirs[:1], me, sender=me)
+        if again and a["outbid_claimed"] & set(mine):
+            with pytest.raises(RevertError):
+                self.c.auction.claimOutbid(aid, sorted(a["outbid_claimed"] & set(mine))[:1], me, sender=me)
+        todo = [k for k in mine if k not in a["outbid_claimed"]]
+        if not todo:
+            return
+        refund = sum(escrow(a["outbids"][k][1], a["outbids"][k][2]) for k in todo)
+        to = self.who("alice") if (self.listed and who == "listed") else me
+        cash0 = self.c.cash.balanceOf(to)
+        self.c.auction.claimOutbid(aid, todo, to, sender=me)
+        assert self.c.cash.balanceOf(to) - cash0 == refund  # the whole escrow, before or after settlement
+        a["outbid_claimed"].update(todo)
+        self.cash_out += refund
+        event("outbid refunded")
 
     @rule(seconds=st.sampled_from([1, 60, HOUR, 3 * HOUR]))
     def warp(self, seconds):
@@ -227,7 +290,7 @@ class AuctionMachine(ChainMachine):
 
     @invariant()
     def the_contract_holds_exactly_what_it_owes(self):
-        escrowed = sum(escrow(s, p) for a in self.auctions.values() for _, s, p in a["bids"])
+        escrowed = sum(escrow(s, p) for a in self.auctions.values() for _, s, p in a["bids"] + a["outbids"])
         assert self.c.cash.balanceOf(self.c.auction) == escrowed - self.cash_out
         supplied = sum(a["supply"] for a in self.auctions.values())
         assert self.c.option.balanceOf(self.c.auction) == supplied - self.options_out
@@ -239,9 +302,10 @@ class AuctionMachine(ChainMachine):
             if model is None:
                 continue
             got = self.c.auction.auctionOf(aid)  # (seller, end, bidCount, cash, minBidSize, supply, reserve, sold,
-            # settled, sellerClaimed, clearingPrice, remaining, tied, proceeds, unsold)
-            assert (got[10], got[13], got[14]) == (model.price, model.proceeds, a["supply"] - model.sold)
-            # proceeds + refunds == escrow; sold + unsold == supply
+            # settled, sellerClaimed, outbidCount, clearingPrice, remaining, tied, proceeds, unsold)
+            assert (got[11], got[14], got[15]) == (model.price, model.proceeds, a["supply"] - model.sold)
+            assert got[10] == len(a["outbids"])
+            # proceeds + refunds == the book's escrow (an outbid bid's refund is its escrow); sold + unsold == supply
             assert model.proceeds + sum(model.refunds) == sum(escrow(s, p) for _, s, p in a["bids"])
             assert model.sold <= a["supply"]
             for i, (_, size, limit) in enumerate(a["bids"]):

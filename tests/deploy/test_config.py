@@ -78,7 +78,7 @@ def _break(raw: dict, path: str, value) -> dict:
     ("make", "path", "value", "message"),
     [
         (local, "vault.cap", KeyError, r"^vault\.cap: missing; write a quoted decimal"),
-        (local, "vault.premium", 0.01, r'^vault\.premium: 0\.01 is a float; quote it \("0\.01"\)'),
+        (local, "vault.strike_grid", 100.5, r'^vault\.strike_grid: 100\.5 is a float; quote it \("100\.5"\)'),
         (local, "vault.otm_bps", 10_000, r"^vault\.otm_bps: 10000 is above the maximum 9999"),
         (local, "vault.symbol", "TOOLONG", r"^vault\.symbol: 'TOOLONG' is longer than 5"),
         (local, "vault.keeper", "0x1234", r"^vault\.keeper: '0x1234' is not an address"),
@@ -173,6 +173,115 @@ def test_m4_checked_in_configs_give_the_timelock_the_longest_exit_in_whole_days(
         governance = load(path).governance
         days = -(-governance.delay_floor // 86_400)
         assert governance.timelock_delay == max(864_000, days * 86_400), path.name
+
+
+AUCTION_TERMS = [
+    (
+        "vault.reserve_discount_bps",
+        2_001,
+        r"^vault\.reserve_discount_bps: 2001 is above the vault's maximum 2000 \(a reserve below 80% of the pricer's"
+        r" value\); lower it to at most 2000$",
+    ),
+    ("vault.reserve_discount_bps", -1, r"^vault\.reserve_discount_bps: -1 is not a whole number >= 0$"),
+    ("vault.reserve_discount_bps", KeyError, r"^vault\.reserve_discount_bps: missing; write a whole number$"),
+    ("vault.auction_duration", 0, r"^vault\.auction_duration: 0 is not a whole number >= 1$"),
+    ("vault.auction_duration", "1h", r"^vault\.auction_duration: '1h' is not a whole number >= 1$"),
+    (
+        "vault.auction_duration",
+        43_201,
+        r"^vault\.auction_duration: 43201 s is above the vault's maximum 43200 s \(12 hours: every auction must end"
+        r" before its series' expiry\); lower it to at most 43200$",
+    ),
+    (
+        "vault.min_bid_bps",
+        39,
+        r"^vault\.min_bid_bps: 39 times auction\.max_bids 256 is below 10000, so bids filling the cap could leave the"
+        r" supply unsold; raise it to at least 40 or raise auction\.max_bids to at least 257$",
+    ),
+    ("vault.min_bid_bps", 10_001, r"^vault\.min_bid_bps: 10001 is above the maximum 10000$"),
+    ("vault.min_bid_bps", 0, r"^vault\.min_bid_bps: 0 is not a whole number >= 1$"),
+    (
+        "auction.max_bids",
+        99,  # 100 bps of the supply per bid times 99 bids < the supply
+        r"^vault\.min_bid_bps: 100 times auction\.max_bids 99 is below 10000, .* raise it to at least 102 or raise"
+        r" auction\.max_bids to at least 100$",
+    ),
+    (
+        "auction.max_bids",
+        0,
+        r"^auction\.max_bids: 0 is not a whole number in 1\.\.65535 \(BatchAuction's bid cap\); write e\.g\. 256$",
+    ),
+    ("auction.max_bids", 65_536, r"^auction\.max_bids: 65536 is not a whole number in 1\.\.65535"),
+    ("auction.max_bids", "256", r"^auction\.max_bids: '256' is not a whole number in 1\.\.65535"),
+    ("auction.bid_cap", 256, r"^auction\.bid_cap: unknown key; use only max_bids$"),
+    ("auction", [256], r"^auction: missing or not a mapping"),
+]
+
+
+@pytest.mark.parametrize("make", [local, sepolia])
+@pytest.mark.parametrize(("path", "value", "message"), AUCTION_TERMS)
+def test_auction_terms_are_checked_as_the_vault_checks_them_in_one_line(make, path, value, message):
+    """The vault refuses these in set_parameters (InvalidConfig) and BatchAuction in its constructor: the config check
+    refuses them before any transaction, in one line naming the field, the value and the fix."""
+    with pytest.raises(ConfigError, match=message) as refused:
+        parse(_break(make(), path, value))
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("make", [local, sepolia])
+def test_the_shipped_configs_give_the_vault_its_auction_terms(make):
+    config = parse(make())
+    assert (config.vault.reserve_discount_bps, config.vault.auction_duration, config.vault.min_bid_bps) == (
+        1_000,
+        3_600,
+        100,
+    )
+    assert config.auction.max_bids == 256
+    assert config.vault.min_bid_bps * config.auction.max_bids >= 10_000
+
+
+def test_the_auction_section_is_optional_and_its_bid_cap_defaults_to_256():
+    raw = local()
+    del raw["auction"]
+    assert parse(raw).auction.max_bids == 256
+    raw["vault"]["min_bid_bps"] = 39  # 39 * 256 < 10,000: checked against the default cap too
+    with pytest.raises(ConfigError, match=r"^vault\.min_bid_bps: 39 times auction\.max_bids 256 is below 10000"):
+        parse(raw)
+    raw["vault"]["min_bid_bps"] = 1
+    raw["auction"] = {"max_bids": 10_000}  # one basis point per bid needs a cap of 10,000 bids
+    assert (parse(raw).vault.min_bid_bps, parse(raw).auction.max_bids) == (1, 10_000)
+
+
+@pytest.mark.parametrize("key", ["buyer", "premium"])
+def test_the_buyer_and_premium_of_the_pre_auction_vault_are_refused_not_ignored(key):
+    """A config written for the vault that sold to a governance-set buyer at a premium floor must not deploy a vault
+    whose sales the operator did not configure: the old keys stop the run, and say what replaced them."""
+    raw = local()
+    raw["vault"][key] = "test:4" if key == "buyer" else "0.01"
+    message = (
+        rf"^vault\.{key}: no longer a setting: the vault sells each epoch's options by batch auction; delete it and"
+        r" set vault\.reserve_discount_bps, vault\.auction_duration and vault\.min_bid_bps$"
+    )
+    with pytest.raises(ConfigError, match=message):
+        parse(raw)
+
+
+def test_an_unknown_vault_key_is_refused():
+    raw = local()
+    raw["vault"]["reserve_discount"] = 1_000  # a typo of reserve_discount_bps must not be ignored
+    with pytest.raises(ConfigError, match=r"^vault\.reserve_discount: unknown key; use only auction_duration, cap,"):
+        parse(raw)
+
+
+def test_the_pricer_needs_the_vol_feed_whichever_strike_selector():
+    """DeltaStrikeSelector prices every auction's reserve, so the implied-vol feed is required with the percent
+    selector too."""
+    raw = local()
+    raw["vault"]["strike_selector"] = "percent"
+    assert parse(raw).vault.strike_selector == "percent"
+    del raw["oracle"]["volatility"]
+    with pytest.raises(ConfigError, match=r"^oracle\.volatility: missing; the vault's pricer \(DeltaStrikeSelector"):
+        parse(raw)
 
 
 def test_unknown_section_is_refused():

@@ -4,6 +4,7 @@ manifests and accounts stop the run before any transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -33,6 +34,7 @@ CONTRACTS = {
     "VolatilityUnit",
     "SignedVolOracle",
     "DeltaStrikeSelector",
+    "BatchAuction",
     "ThetaVault",
     "SettlementLedger",
 }
@@ -63,12 +65,48 @@ def test_a_deployment_records_every_contract_and_verifies(deployed, manifest_fil
         assert step["bytecode_hash"].startswith("0x") and step["initcode_hash"].startswith("0x"), key
     assert contracts["ThetaVault"]["compiler"] == "vyper 0.4.3"
     assert contracts["OptionsEngine"]["compiler"] == "solc 0.8.28"
-    assert contracts["ThetaVault"]["args"][8:] == ["Strikeforge ETH Theta", "sfETH"]
+    assert contracts["ThetaVault"]["args"][6:8] == [
+        contracts["DeltaStrikeSelector"]["address"],
+        contracts["BatchAuction"]["address"],
+    ]
+    assert contracts["ThetaVault"]["args"][9:] == ["Strikeforge ETH Theta", "sfETH"]
+    assert contracts["BatchAuction"]["args"] == [256]
     assert manifest["compilers"] == {"solc": "0.8.28", "vyper": "0.4.3"}
     assert all(check.ok for check in deployed.checks)
-    # 17 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 14 owner and parameter checks (4 of
-    # them the implied-vol feed's: owner, threshold, max_faulty, signers)
-    assert len(deployed.checks) == 42
+    # 18 code checks, 11 role checks (4 timelock, 2 engine, 3 vault, 2 ledger), 20 owner and parameter checks (4 of
+    # them the implied-vol feed's: owner, threshold, max_faulty, signers; 6 the vault's auction: AUCTION, the bid cap,
+    # pricer and the auction's terms)
+    assert len(deployed.checks) == 49
+    checks = {check.subject: (check.expected, check.actual) for check in deployed.checks}
+    auction, selector = contracts["BatchAuction"]["address"], contracts["DeltaStrikeSelector"]["address"]
+    assert checks["BatchAuction code"] == ("BatchAuction artifact", "BatchAuction artifact")
+    assert checks["ThetaVault.AUCTION"] == (auction, auction)
+    assert checks["BatchAuction.MAX_BIDS"] == ("256", "256")
+    assert checks["ThetaVault.pricer"] == (selector, selector)
+    assert checks["ThetaVault.reserve_discount_bps"] == ("1000", "1000")
+    assert checks["ThetaVault.auction_duration"] == ("3600", "3600")
+    assert checks["ThetaVault.min_bid_bps"] == ("100", "100")
+
+
+def test_the_vault_sells_through_the_deployed_auction_priced_by_the_delta_selector(deployed):
+    run = deployed.run
+    vault, auction = run.at("ThetaVault"), run.at("BatchAuction")
+    assert vault.AUCTION() == run.address("BatchAuction") and auction.MAX_BIDS() == 256
+    assert vault.pricer() == vault.strike_selector() == run.address("DeltaStrikeSelector")
+    assert (vault.reserve_discount_bps(), vault.auction_duration(), vault.min_bid_bps()) == (1_000, 3_600, 100)
+
+
+def test_with_the_percent_selector_the_delta_selector_still_prices_the_auctions(config, tmp_path):
+    """vault.strike_selector: percent picks strikes with PercentOtmStrikeSelector; the reserve of every auction is still
+    DeltaStrikeSelector's Black-Scholes value, so both are deployed and verification checks the pricer."""
+    percent = dataclasses.replace(config, vault=dataclasses.replace(config.vault, strike_selector="percent"))
+    outcome = deploy(reopen(percent, tmp_path / "percent.json"))
+    assert outcome.ok, [c for c in outcome.checks if not c.ok]
+    run = outcome.run
+    vault = run.at("ThetaVault")
+    assert vault.strike_selector() == run.address("PercentOtmStrikeSelector")
+    assert vault.pricer() == run.address("DeltaStrikeSelector") and vault.AUCTION() == run.address("BatchAuction")
+    assert len(outcome.checks) == 50  # the local config's 49 and PercentOtmStrikeSelector's code
 
 
 def test_the_deployer_keeps_no_power(deployed, accounts):
@@ -201,3 +239,36 @@ def test_governance_runs_through_the_safe_and_timelock_and_verification_sees_it(
     failed = [c for c in verify(run) if not c.ok]
     assert [c.subject for c in failed] == ["ThetaVault.KEEPER_ROLE"]
     assert str(stranger.address) in failed[0].actual
+
+
+def test_verification_sees_a_vault_whose_pricer_or_auction_terms_differ_from_the_config(deployed, accounts, chain):
+    """Governance re-points the pricer and changes the auction's terms (through the Safe and the timelock): the
+    deployment no longer matches its config, and verification names exactly those parameters."""
+    run = deployed.run
+    safe, timelock, vault = run.at("Safe"), run.at("StrikeforgeTimelock"), run.at("ThetaVault")
+    owners = [accounts[i] for i in (5, 6, 7)]
+    other_pricer = run.address("SignedVolOracle")  # any address: the vault only calls it
+    change = vault.set_parameters.encode_input(
+        vault.management_fee_bps(),
+        vault.performance_fee_bps(),
+        vault.fee_recipient(),
+        vault.strike_selector(),
+        other_pricer,
+        2_000,
+        7_200,
+        40,  # 40 * 256 >= 10,000
+    )
+    salt, delay = b"\x02" * 32, timelock.getMinDelay()
+    schedule = timelock.schedule.encode_input(vault.address, 0, change, b"\x00" * 32, salt, delay)
+    safe_execute(safe, owners, timelock.address, schedule)
+    chain.mine(1, timestamp=chain.pending_timestamp + delay)
+    execute = timelock.execute.encode_input(vault.address, 0, change, b"\x00" * 32, salt)
+    safe_execute(safe, owners, timelock.address, execute)
+
+    failed = {c.subject: (c.expected, c.actual) for c in verify(run) if not c.ok}
+    assert failed == {
+        "ThetaVault.pricer": (run.address("DeltaStrikeSelector"), other_pricer),
+        "ThetaVault.reserve_discount_bps": ("1000", "2000"),
+        "ThetaVault.auction_duration": ("3600", "7200"),
+        "ThetaVault.min_bid_bps": ("100", "40"),
+    }

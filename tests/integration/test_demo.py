@@ -29,33 +29,66 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert "demo complete:" in result.stdout
     summary = json.loads(summary_path.read_text())
     assert summary["network"] == f"ethereum:local:{provider}"
-    assert {"Safe", "StrikeforgeTimelock", "ThetaVault", "OptionsEngine", "SettlementLedger"} <= set(
+    assert {"Safe", "StrikeforgeTimelock", "ThetaVault", "OptionsEngine", "SettlementLedger", "BatchAuction"} <= set(
         summary["contracts"]
     )
-    assert summary["deployment_checks"] == 42
-    # Deposits of 100 + 50 + 20 WETH are all written as calls; 0.01 WETH premium each; the strike is the listed one
-    # (100 grid) closest to 10-delta at the published 50% vol (the demo checks it against the selector's pick).
+    assert summary["deployment_checks"] == 49
+    # Deposits of 100 + 50 + 20 WETH are all written as calls; the strike is the listed one (100 grid) closest to
+    # 10-delta at the published 50% vol (the demo checks it against the selector's quote at the roll).
     assert summary["series"]["options_written"] == 170 * WAD
-    assert summary["series"]["premium"] == 170 * WAD // 100
     first = summary["rolls"][0]
     assert first["selector"] == "DeltaStrikeSelector" and first["strike"] == summary["series"]["strike"]
     assert summary["series"]["strike"] % (100 * WAD) == 0 and summary["series"]["strike"] > summary["spot_at_roll"]
     assert all(abs(roll["strike_delta"] - WAD // 10) < WAD // 20 for roll in summary["rolls"])
+    # The auction: the reserve is the selector's value less 10%; the market makers bid 98% and 94% of the value for
+    # 120 and 100 calls: demand covers the 170 calls at the lower limit, which clears; the higher bid fills in full,
+    # the lower gets the 50 left; each pays its fill at the clearing price, rounded up, and is refunded the rest.
+    auction = summary["auction"]
+    value, reserve, price = auction["value"], auction["reserve"], auction["clearing_price"]
+    assert reserve == -(-value * 9_000 // 10_000) and auction["discount_bps"] == 1_000
+    (high, low) = auction["bids"]
+    assert (high["bidder"], high["limit"], low["bidder"], low["limit"]) == (
+        "market maker",
+        value * 9_800 // 10_000,
+        "market maker 2",
+        value * 9_400 // 10_000,
+    )
+    assert reserve < low["limit"] == price < high["limit"]
+    assert (high["filled"], low["filled"], auction["sold"], auction["unsold"]) == (120 * WAD, 50 * WAD, 170 * WAD, 0)
+    for bid in (high, low):
+        assert bid["escrow"] == -(-bid["size"] * bid["limit"] // WAD)
+        assert bid["paid"] == -(-bid["filled"] * price // WAD) == bid["escrow"] - bid["refund"]
+    assert summary["series"]["premium"] == auction["proceeds"] == high["paid"] + low["paid"]
+    assert auction["proceeds"] + auction["refunds"] == auction["escrow"] and auction["finished_by"] == "keeper"
     assert summary["settlement_price"] > summary["series"]["strike"]  # the replay path ends in the money
-    strike, price = summary["series"]["strike"], summary["settlement_price"]
-    # 30 of the 170 options were sold on the ledger (deposited there, issue 18): the maker redeems the other 140 and
-    # the buyers claim their shares of the ledger's redemption.
-    assert summary["payouts"]["market_maker"] == 140 * WAD * (price - strike) // price
+    strike, settled = summary["series"]["strike"], summary["settlement_price"]
+    # 30 of the first maker's 120 calls were sold on the ledger (deposited there, issue 18): it redeems the other 90
+    # and the buyers claim their shares of the ledger's redemption.
+    assert summary["payouts"]["options"] == {
+        "market maker": 90 * WAD * (settled - strike) // settled,
+        "market maker 2": 50 * WAD * (settled - strike) // settled,
+    }
     claims = summary["payouts"]["ledger_positions"]  # shares of the redeemed 30, rounded down: a wei below at most
     for name, options in (("dave", 20), ("erin", 10)):
-        assert 0 <= options * WAD * (price - strike) // price - claims[name] <= 1
+        assert 0 <= options * WAD * (settled - strike) // settled - claims[name] <= 1
     assert summary["fees"] > 0  # owed at the rolls, then claimed by the recipient (a pull)
     assert "claim fees (pulled by the recipient)" in {step["name"] for step in summary["steps"]}
     assert 0 < summary["alice_withdrawn"] < 100 * WAD  # she bore her share of the in-the-money payout
     assert summary["balances"]["dave"]["usdc"] == 5_000 * 10**6 - 20 * 60 * 10**6
     assert summary["balances"]["market maker"]["usdc"] == 20 * 60 * 10**6 + 10 * 62 * 10**6
+    payout = summary["payouts"]["options"]["market maker 2"]  # its only moves: the premium out, the payout in
+    assert summary["balances"]["market maker 2"]["weth"] == 10 * WAD - low["paid"] + payout
     phases = {step["phase"] for step in summary["steps"]}
-    assert phases == {"deploy", "fund", "epoch 1", "trade", "expiry", "withdraw"}
+    assert phases == {"deploy", "fund", "epoch 1", "auction", "trade", "expiry", "withdraw"}
+    for held in (
+        "auction: proceeds + refunds == escrow",
+        "auction: market maker paid its fill times the clearing price, rounded up",
+        "auction: market maker 2 paid its fill times the clearing price, rounded up",
+        "auction: the vault's totalAssets grew by the proceeds",
+        "auction: unsold calls were burned (the token's supply is what was sold)",
+        "epoch 1: the reserve is the selector's value less the discount",
+    ):
+        assert held in summary["checks"]
     assert summary["total_gas"] == sum(step["gas_used"] for step in summary["steps"])
     assert all(step["gas_used"] >= 21_000 for step in summary["steps"])
     assert summary["seconds"] < 180

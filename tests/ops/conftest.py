@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from strikeforge.deploy.config import load
-from strikeforge.deploy.deployment import manifest_path
 from strikeforge.ops.index import EventIndex, follow_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,9 @@ def epoch(tmp_path_factory):
     demo.run()
     folder = tmp_path_factory.mktemp("epoch")
     manifest = folder / "manifest.json"
-    shutil.copy(manifest_path(ROOT, config, "test"), manifest)
+    # This run's own manifest, from memory: the file at manifest_path(...) is shared by every run on the test provider
+    # (another session deploying at the same time rewrites it).
+    replace(demo.epoch.deployment.run.manifest, path=manifest).save()
     for name in RECORDS:
         shutil.copy(demo.work / name, folder / name)
         assert not (demo.work / f"{name}-wal").exists() or not (demo.work / f"{name}-wal").stat().st_size, name

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from strikeforge.ops.observe import SequencerObserver
+from strikeforge.ops.observe import AUCTION_SOLD, SequencerObserver
 from strikeforge.ops.sentinel import KINDS
 from tests.ops.fakes import Clock, every_service
 
@@ -58,7 +58,8 @@ def test_rules_use_only_exported_metrics_and_labels():
 def test_label_values_the_rules_match_are_values_the_services_emit():
     emitted = {
         "outcome": set(SequencerObserver.OUTCOMES) | {"sent", "failed"},
-        "kind": set(KINDS) | {"failed", "rolled", "recorded", "waiting", "idle"},
+        "kind": set(KINDS) | {"failed", "rolled", "finished", "recorded", "waiting", "idle"},
+        "sold": set(AUCTION_SOLD),
         "action": {"published", "skipped", "refused", "failed"},
         "result": {"accepted", "refused", "screened"},
         "severity": {"warning", "critical"},

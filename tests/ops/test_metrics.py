@@ -132,3 +132,34 @@ def test_the_keeper_observer_reports_an_overdue_roll_and_clears_it_after_rolling
     observer.observe(SimpleNamespace(kind="rolled", epoch=2))
     assert value(metrics, "strikeforge_keeper_roll_overdue_seconds") == 0
     assert value(metrics, "strikeforge_keeper_actions_total", kind="waiting") == 1
+
+
+def test_the_keeper_observer_counts_options_not_written_by_reason_and_finished_auctions_by_how_much_sold():
+    from strikeforge.keeper.service import NOT_WRITTEN_REASONS, Action, AuctionOutcome
+    from strikeforge.ops.observe import KeeperObserver
+
+    metrics = ServiceMetrics("keeper", 60, Clock())
+    observer = KeeperObserver(metrics, FakeKeeper(now=5_000))
+    for reason in NOT_WRITTEN_REASONS:  # exported at zero before any roll
+        assert value(metrics, "strikeforge_keeper_options_not_written_total", reason=reason) == 0
+    observer.observe(Action("rolled", "epoch 1 rolled; no options written: pricing failed", 1, "0x1", "pricing failed"))
+    assert value(metrics, "strikeforge_keeper_options_not_written_total", reason="pricing failed") == 1
+    assert value(metrics, "strikeforge_keeper_options_not_written_total", reason="paused") == 0
+    assert metrics.health()["last_options_not_written"] == {"epoch": 1, "reason": "pricing failed"}
+
+    part = AuctionOutcome(auction=1, series=7, clearing_price=9, sold=8 * 10**18, proceeds=72, unsold=2 * 10**18)
+    observer.observe(Action("finished", part.describe(), 2, "0x2", finished=part))
+    none = AuctionOutcome(auction=2, series=8, clearing_price=9, sold=0, proceeds=0, unsold=10**19)
+    observer.observe(Action("rolled", f"epoch 2 rolled; {none.describe()}", 2, "0x3", finished=none))
+    assert value(metrics, "strikeforge_keeper_actions_total", kind="finished") == 1
+    assert value(metrics, "strikeforge_keeper_auctions_finished_total", sold="part") == 1
+    assert value(metrics, "strikeforge_keeper_auctions_finished_total", sold="none") == 1
+    assert value(metrics, "strikeforge_keeper_auctions_finished_total", sold="all") == 0
+    assert metrics.health()["last_auction"] == {
+        "auction": 2,
+        "series": 8,
+        "clearing_price": 9,
+        "sold": 0,
+        "unsold": 10**19,
+        "proceeds": 0,
+    }

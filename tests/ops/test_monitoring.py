@@ -232,6 +232,9 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
         running.callback(sequencer.store.close)
         running.callback(api.shutdown)
         demo.vault.set_paused(True, sender=accounts[6])
+        # The demo's last roll opened the next series' auction, whose bidding has ended by the demo's clock.
+        auction_id = int(demo.vault.current_auction())
+        assert auction_id != 0 and int(demo.auction.statusOf(auction_id)[0]) <= demo.now()
         unsigned = Order(listed.address.lower(), demo.series, True, WAD, 100, 1, demo.now() + 3_600)
         typed = unsigned.typed_data(chain.chain_id, str(demo.ledger.address))
         body = json.dumps(replace(unsigned, signature=sign(typed, listed)).to_json()).encode()
@@ -252,7 +255,13 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
     assert sum(s.value for s in oracle["strikeforge_oracle_rounds"].samples if s.name.endswith("_total")) == 1
     keeper, keeper_health = scraped["keeper"]
     assert sample(keeper, "strikeforge_keeper_epoch") == int(demo.vault.epoch())
-    assert keeper_health["last_action"] == "waiting"  # the series is open (a pause no longer stops a roll)
+    # The series is open and not due; the keeper finishes the ended auction (a pause stops neither it nor a roll).
+    assert keeper_health["last_action"] == "finished" and int(demo.vault.current_auction()) == 0
+    assert keeper_health["last_auction"]["auction"] == auction_id
+    finished = keeper_health["last_auction"]
+    assert finished["sold"] + finished["unsold"] == int(demo.auction.statusOf(auction_id)[1])  # the whole supply
+    counted = keeper["strikeforge_keeper_auctions_finished"].samples
+    assert sum(s.value for s in counted if s.name.endswith("_total")) == 1
     sequencer_metrics, _ = scraped["sequencer"]
     assert sample(sequencer_metrics, "strikeforge_sequencer_requests_total", route="post_order", result="screened") == 1
     watcher_metrics, _ = scraped["watcher"]

@@ -10,9 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from strikeforge.ops.cli import reconcile_command
-from strikeforge.ops.reconcile import CHECKS, Context, reconcile
+from strikeforge.ops.index import EventIndex
+from strikeforge.ops.reconcile import CHECKS, Context, check_auctions, reconcile
+from strikeforge.ops.statement import Statements
 
 ZERO32 = "00" * 32
+WAD = 10**18
 
 
 def context(records, index, **overrides) -> Context:
@@ -126,6 +129,10 @@ def test_a_watcher_holding_a_root_the_ledger_does_not_is_reported(records, index
         # 7 more cash than the ledger holds (everyone withdrew): the account's cash and the ledger's solvency
         ("Deposited", "amount", "ledger", ["cash of 0x", "solvency"]),
         ("PriceUpdated", "price", "oracle", ["price"]),
+        # the auction: the refund of the last claimed bid, the clearing price, the premium the vault booked
+        ("BidClaimed", "refund", "auction", ["auction 1 bid 1 refund"]),
+        ("AuctionSettled", "clearingPrice", "auction", ["auction 1 clearingPrice"]),
+        ("AuctionFinished", "proceeds", "auction", ["auction 1 premium of vault 0x"]),
     ],
 )
 def test_an_indexed_event_that_no_longer_adds_up_to_chain_state_is_reported(
@@ -167,3 +174,100 @@ def test_the_command_exits_zero_on_a_clean_run_and_one_with_the_mismatch_as_json
     assert [m["check"] for m in document["mismatches"]] == ["keeper"]
     actual = {"source": "keeper state rolls.sqlite: roll done for epoch", "value": "99"}
     assert document["mismatches"][0]["actual"] == actual
+
+
+def corrupt(index, name, change):
+    """Changes the first indexed event of this name with `change(args)`; returns its args as they were."""
+    row = index.db.execute(
+        "SELECT block, log_index, args FROM chain_events WHERE name = ? ORDER BY block, log_index LIMIT 1", (name,)
+    ).fetchone()
+    args = json.loads(row[2])
+    index.db.execute(
+        "UPDATE chain_events SET args = ? WHERE block = ? AND log_index = ?", (json.dumps(change(dict(args))), *row[:2])
+    )
+    return args
+
+
+def test_a_bid_the_index_says_is_larger_is_reported_and_so_is_the_escrow_it_would_owe(records, index, epoch):
+    placed = corrupt(index, "BidPlaced", lambda args: args | {"size": int(args["size"]) + 7})
+    found = {m.subject: m for m in reconcile(context(records, index))}
+    weth = str(epoch.demo.weth.address).lower()
+    assert set(found) == {"auction 1 bid 0 size", f"solvency in {weth}"}
+    size = found["auction 1 bid 0 size"]
+    assert (size.expected.value, size.actual.value) == (int(placed["size"]) + 7, int(placed["size"]))
+    assert size.actual.source == "chain: BatchAuction.bidOf(1, 0).size at block " + str(index.cursor())
+    solvency = found[f"solvency in {weth}"]  # every escrow was paid out: the auction holds no WETH
+    assert solvency.actual.value == 0 and solvency.expected.value == -(-7 * int(placed["limit"]) // 10**18)
+
+
+def test_a_claim_the_index_lost_is_reported_by_the_bid_and_by_the_tokens_the_auction_would_still_owe(
+    records, index, epoch
+):
+    gone = index.db.execute("DELETE FROM chain_events WHERE name = 'BidClaimed' AND args LIKE '%\"bidId\": 0,%'")
+    assert gone.rowcount == 1
+    found = {m.subject: m for m in reconcile(context(records, index))}
+    token, weth = str(epoch.demo.token.address).lower(), str(epoch.demo.weth.address).lower()
+    assert set(found) == {"auction 1 bid 0 claimed", f"solvency in {token}", f"solvency in {weth}"}
+    claimed = found["auction 1 bid 0 claimed"]
+    assert (claimed.expected.value, claimed.actual.value) == (False, True)
+    bid = next(b for b in epoch.demo.epoch.facts["auction"]["bids"] if b["bid_id"] == 0)
+    # As the index has it, the auction still owes that bid its calls and its refund; the chain paid both out.
+    assert (found[f"solvency in {token}"].expected.value, found[f"solvency in {token}"].actual.value) == (
+        bid["filled"],
+        0,
+    )
+    assert (found[f"solvency in {weth}"].expected.value, found[f"solvency in {weth}"].actual.value) == (
+        bid["refund"],
+        0,
+    )
+
+
+def test_a_bid_outbid_from_a_full_book_is_reconciled_and_its_refund_on_the_bidders_statement(
+    accounts, project, chain, tmp_path
+):
+    """A book of two bids (BatchAuction(2)): a dominating bid replaces one, whose whole escrow is refunded at once;
+    the index's view of the outbid bid and of what the auction owes matches the chain until it loses the refund."""
+    seller, low, high, late = accounts[0], accounts[1], accounts[2], accounts[3]
+    auction = project.BatchAuction.deploy(2, sender=seller)
+    since = int(chain.blocks.height)
+    sold = project.MockERC20.deploy("Sold", "SOLD", 18, sender=seller)
+    cash = project.MockERC20.deploy("Cash", "CASH", 18, sender=seller)
+    sold.mint(seller, 10 * WAD, sender=seller)
+    sold.approve(auction, 10 * WAD, sender=seller)
+    for bidder in (low, high, late):
+        cash.mint(bidder, WAD, sender=seller)
+        cash.approve(auction, WAD, sender=bidder)
+    end = chain.pending_timestamp + 3_600
+    auction.createAuction(sold, cash, 10 * WAD, 10**15, WAD, end, sender=seller)
+    auction.bid(1, 5 * WAD, 2 * 10**15, sender=low)
+    auction.bid(1, 5 * WAD, 3 * 10**15, sender=high)
+    auction.outbid(1, 0, 5 * WAD, 4 * 10**15, sender=late)  # the book is full: `late` replaces `low`'s bid
+    auction.claimOutbid(1, [0], low, sender=low)  # at once, before settlement
+    chain.mine(1, timestamp=end)
+    auction.settle(1, auction.clearingPriceOf(1), sender=seller)
+    auction.claim(1, [0], late, sender=late)
+    auction.claim(1, [1], high, sender=high)
+    auction.claimSeller(1, seller, sender=seller)
+
+    index = EventIndex(tmp_path / "index.sqlite")
+    index.follow({str(auction.address): "BatchAuction"}, since)
+    index.sync()
+    step = {"status": "done", "contract": "BatchAuction", "address": str(auction.address)}
+    ctx = Context(tmp_path / "manifest.json", {"steps": {"BatchAuction": step}}, index.cursor(), index=index)
+    assert check_auctions(ctx) == []
+    statement = Statements(index).build(low.address, 0, 4_000_000_000)
+    moves = [(r.kind, int(r.amount), r.details) for r in statement.rows if r.kind.startswith("auction")]
+    escrow = 5 * 2 * 10**15
+    assert moves == [
+        ("auction bid", -escrow, f"auction 1 bid 0: {5 * WAD} options at up to {2 * 10**15}, escrowed"),
+        ("auction refund", escrow, "auction 1 outbid 0: escrow refunded"),
+    ]
+
+    index.db.execute("DELETE FROM chain_events WHERE name = 'OutbidRefunded'")
+    found = {m.subject: (m.expected.value, m.actual.value) for m in check_auctions(ctx)}
+    # The index lost the refund: it holds the bid unrefunded, and the auction owing its escrow, which it paid out.
+    assert found == {
+        "auction 1 outbid 0 refunded": (False, True),
+        f"solvency in {str(cash.address).lower()}": (escrow, 0),
+    }
+    index.close()

@@ -24,24 +24,53 @@ def kinds(statement):
 
 def test_every_accounts_statement_reconciles_to_chain_state(index):
     statements = Statements(index).all_accounts(0, FAR)
-    assert len(statements) >= 8  # depositors, market maker, buyers, keeper, sequencer, publisher, ...
+    assert len(statements) >= 9  # depositors, both market makers, buyers, keeper, sequencer, publisher, ...
     for statement in statements:
         assert statement.reconciled, (statement.account, statement.to_json()["totals"])
         assert all(total.chain is not None for total in statement.totals.values())
 
 
-def test_the_market_makers_statement_has_premiums_options_trades_and_payouts(index, epoch):
+def bid_of(demo, name):
+    return next(b for b in demo.epoch.facts["auction"]["bids"] if b["bidder"] == name)
+
+
+@pytest.mark.parametrize("name", ["market maker", "market maker 2"])
+def test_a_bidders_premium_is_its_escrow_less_its_refund_and_its_options_arrive_at_the_claim(index, epoch, name):
     demo = epoch.demo
-    statement = Statements(index).build(demo.market_maker.address, 0, FAR)
-    assert {"premium", "options written", "option position", "trade settlement", "settlement payout"} <= set(
-        kinds(statement)
-    )
-    premiums = [int(r.amount) for r in statement.rows if r.kind == "premium"]
-    assert premiums[0] == -demo.epoch.facts["premium"]
+    bid, series = bid_of(demo, name), demo.epoch.facts["series"]
+    statement = Statements(index).build(demo.bidders[name].address, 0, FAR)
+    rows = {kind: [r for r in statement.rows if r.kind == kind] for kind in kinds(statement)}
+    ((placed,), (refund,), (fill,)) = rows["auction bid"], rows["auction refund"], rows["auction fill"]
+    assert int(placed.amount) == -bid["escrow"] and int(refund.amount) == bid["refund"]
+    assert int(placed.amount) + int(refund.amount) == -bid["paid"]  # the premium it paid: fill x clearing, rounded up
+    assert int(fill.amount) == bid["filled"] and fill.balance == ""  # the Transfer moves the tracked balance
+    assert {placed.series, refund.series, fill.series} == {str(series)} and placed.contract == "BatchAuction"
+    auction = str(demo.auction.address).lower()
+    (arrived,) = [r for r in rows["option position"] if r.details == f"from {auction}"]
+    assert (int(arrived.amount), arrived.tx) == (bid["filled"], fill.tx)  # the claim's transaction
+    (payout,) = [int(r.amount) for r in rows["settlement payout"]]
+    assert payout == demo.epoch.facts["option_payouts"][name]
+    options = statement.totals[f"options:{series}"]  # claimed, then redeemed in full
+    assert (options.opening, options.change, options.chain) == (0, 0, 0) and statement.reconciled
+    assert "premium" not in rows and "options written" not in rows  # the vault writes, to itself
+
+
+def test_the_market_makers_statement_has_its_trades_on_the_ledger(index, epoch):
+    statement = Statements(index).build(epoch.demo.market_maker.address, 0, FAR)
     (trade,) = [int(r.amount) for r in statement.rows if r.kind == "trade settlement"]
     assert trade == 20 * 60 * USDC + 10 * 62 * USDC  # what dave and erin paid, netted into one leaf
-    (payout,) = [int(r.amount) for r in statement.rows if r.kind == "settlement payout"]
-    assert payout == demo.epoch.facts["market_maker_payout"]
+
+
+def test_the_vaults_statement_books_the_auctions_proceeds_as_its_premium(index, epoch):
+    demo = epoch.demo
+    facts, vault = demo.epoch.facts, str(demo.vault.address).lower()
+    statement = Statements(index).build(vault, 0, FAR)
+    (premium,) = [r for r in statement.rows if r.kind == "premium"]  # auction 2 (the second roll's) is still open
+    assert int(premium.amount) == facts["premium"] == facts["auction"]["proceeds"] > 0
+    assert premium.series == str(facts["series"]) and premium.asset == "vault asset"
+    written = [int(r.amount) for r in statement.rows if r.kind == "options written"]
+    assert written[0] == facts["options_written"]  # the roll writes the calls to the vault itself
+    assert statement.reconciled
 
 
 def test_a_buyers_ledger_cash_moves_by_deposit_trade_and_withdrawal(index, epoch):

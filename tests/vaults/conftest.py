@@ -80,10 +80,9 @@ def bare_vault(project, deployer, engine, weth, usdc, selector, auction, keeper,
     return vault
 
 
-@pytest.fixture
-def vault(bare_vault, deployer, fee_recipient, selector, pricer):
-    """The vault auctioning each epoch's calls at a reserve of 90% of the pricer's PREMIUM, with fees."""
-    bare_vault.set_parameters(
+def terms(fee_recipient, selector, pricer) -> tuple:
+    """`set_parameters`' arguments for the standard terms: fees, the selector, the pricer, the auction's terms."""
+    return (
         MANAGEMENT_BPS,
         PERFORMANCE_BPS,
         fee_recipient,
@@ -92,9 +91,29 @@ def vault(bare_vault, deployer, fee_recipient, selector, pricer):
         DISCOUNT_BPS,
         AUCTION_DURATION,
         MIN_BID_BPS,
-        sender=deployer,
     )
+
+
+@pytest.fixture
+def vault(bare_vault, deployer, fee_recipient, selector, pricer):
+    """The vault auctioning each epoch's calls at a reserve of 90% of the pricer's PREMIUM, with fees."""
+    bare_vault.set_parameters(*terms(fee_recipient, selector, pricer), sender=deployer)
     return bare_vault
+
+
+@pytest.fixture
+def rolled(vault, users, keeper):
+    """Alice's 10 WETH invested: the roll writes 10 calls and opens their auction (reserve RESERVE)."""
+    alice = users[0]
+    vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
+    vault.roll(sender=keeper)
+    return vault
+
+
+@pytest.fixture
+def option(project, engine, rolled):
+    """The open series' option token."""
+    return project.OptionToken.at(engine.tokenOf(rolled.current_series()))
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 mpmath (tests/vaults/delta_reference.py) over random spots, vols, expiries, grids and rates on the in-process engine;
 its inputs through the real stack (router spot, a 3-of-4 signed implied-vol feed on SignedPriceOracle with a
 VolatilityUnit quote, the vault's next expiry); its named refusals (stale vol, vol out of bounds, no vol, another
-underlying, a misconfigured deployment); and ThetaVault rolling on it."""
+underlying, a misconfigured deployment); its `premium` (the auction reserve's value) against the mpmath
+Black-Scholes reference; and ThetaVault rolling on it, with it as the pricer too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from strikeforge.fuzz.artifacts import from_project
 from strikeforge.fuzz.chain import RevmChain
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.oracle.report import Domain
+from strikeforge.pricing.reference import black_scholes, dust
 from tests.options.fixtures import ONE, engine_options_stack, next_expiry
 from tests.oracles.signing import committee, sign_fast
 from tests.revert_data import custom_error
@@ -40,6 +42,8 @@ NAMES = (
     "SignedPriceOracle",
     "VolatilityUnit",
     "DeltaStrikeSelector",
+    "BatchAuction",
+    "BlackScholesPricer",
 )
 
 
@@ -98,7 +102,9 @@ def world(project):
         ]
         return feed.update(timestamp, list(prices), signatures, sender=d)
 
+    library = chain.deploy(types["BlackScholesPricer"], sender=d)  # the library's own prices, for the rounding
     return stack | {
+        "library": library,
         "chain": chain,
         "d": d,
         "types": types,
@@ -303,35 +309,122 @@ def test_misconfigured_deployments_are_refused(w):
     assert make(call=WAD // 4, call_d1=d1_hint(0.25)).CALL_DELTA() == WAD // 4
 
 
+# -- premium: the value the vault's auction reserve is taken from ------------------------------------------------
+
+PREMIUM_TOLERANCE = 1e-9  # relative, above dust (the library's own price accuracy bound, tests/pricing)
+
+
+def test_premium_is_the_black_scholes_value_in_the_collateral_asset(w, capsys):
+    """Seeded cases over spots (1e-3 to 1e6 units), strikes (10% to 1000% of spot), vols (the whole domain), times
+    to the vault's next expiry (1 to 8 days) and rates: `premium` is the mpmath call value divided by spot for a call
+    and the put value for a put, rounded up, within 1e-9 relative (plus the one wei both roundings may differ by)
+    where the price is above dust; below it, within dust. It is exactly the library's price, so divided and rounded
+    up, read at the router's spot, the feed's vol and the time to `nextExpiry()`."""
+    chain, d, weth, usdc, library = w["chain"], w["d"], w["weth"], w["usdc"], w["library"]
+    rng = random.Random(18_3)
+    checked = above_dust = 0
+    worst = 0.0
+    for _ in range(40):
+        chain.warp(rng.randint(60, 3 * DAY))
+        spot = int(10 ** rng.uniform(-3, 6) * WAD)
+        vol = min(max(int(10 ** rng.uniform(-2, 0.69897) * WAD), VOL_MIN), VOL_MAX)
+        rate = rng.choice((0, WAD // 20))
+        w["spot"].set(spot, chain.timestamp, sender=d)
+        w["publish"]([vol] * 3)
+        sel = w["selector"](100 * ONE, rate)
+        seconds = sel.nextExpiry() - chain.timestamp
+        assert DAY <= seconds <= 8 * DAY
+        for _ in range(8):
+            strike = int(spot * 10 ** rng.uniform(-1, 1)) // 10**6 * 10**6 or 10**9
+            library_call, library_put, _, _ = library.quote(spot, strike, seconds, vol, rate)
+            exact = black_scholes(spot, strike, seconds, vol, rate)
+            for is_put in (False, True):
+                value = sel.premium(weth, usdc, strike, is_put)
+                with mpmath.workdps(50):
+                    price = exact.put if is_put else exact.call  # strike-asset units
+                    per_option = price if is_put else price * WAD / spot  # collateral-asset units
+                    expected = int(mpmath.ceil(per_option * WAD))
+                    floor = mpmath.mpf(dust(spot)) if is_put else mpmath.mpf(dust(spot)) / spot * WAD
+                    if price * WAD > dust(spot):
+                        error = float(abs(value - expected) / (per_option * WAD))
+                        worst = max(worst, error)
+                        above_dust += 1
+                        assert abs(value - expected) <= PREMIUM_TOLERANCE * per_option * WAD + 1, (
+                            f"premium {value} vs {expected} ({'put' if is_put else 'call'} S={spot} K={strike}"
+                            f" T={seconds} vol={vol} r={rate})"
+                        )
+                    else:
+                        assert abs(value - expected) <= floor + 1, (value, expected, spot, strike, is_put)
+                # Exactly the library's price at these inputs, a call's divided by spot and rounded up.
+                assert value == (library_put if is_put else -(-library_call * WAD // spot))
+                checked += 1
+    with capsys.disabled():
+        print(
+            f"\nDeltaStrikeSelector.premium vs mpmath: {checked} values ({above_dust} above dust),"
+            f" max relative error {worst:.2e}"
+        )
+    assert above_dust >= checked // 2  # the relative bound is what was mostly checked
+
+
+def test_premium_reads_and_checks_its_inputs_as_select_does(w):
+    chain, weth, usdc, sel = w["chain"], w["weth"], w["usdc"], w["selector"]()
+    _reverts(lambda: sel.premium(weth, usdc, 3_300 * ONE, False), "NoPrice()")
+    w["publish"]([WAD // 2] * 3)
+    published = chain.timestamp
+    call = sel.premium(weth, usdc, 3_300 * ONE, False)
+    assert 0 < call < WAD // 10  # a 10% OTM weekly call at 50% vol: under 0.1 WETH per option
+    chain.warp(MAX_VOL_AGE + 1)
+    _reverts(
+        lambda: sel.premium(weth, usdc, 3_300 * ONE, False), "VolatilityStale(uint256,uint256)", published, MAX_VOL_AGE
+    )
+
+
 # -- the vault on it -----------------------------------------------------------------------------------------------
+
+
+DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS = 1_000, 3_600, 100
 
 
 def test_the_vault_writes_the_selected_strike_and_rolls_without_options_on_a_stale_vol(w):
     chain, d, types = w["chain"], w["d"], w["types"]
     weth, usdc, engine = w["weth"], w["usdc"], w["engine"]
     sel = w["selector"]()
+    auction = chain.deploy(types["BatchAuction"], 256, sender=d)
     vault = chain.deploy(
-        types["ThetaVault"], weth, engine, weth, usdc, False, 10**30, sel, d, "Strikeforge", "sfETH", sender=d
+        types["ThetaVault"], weth, engine, weth, usdc, False, 10**30, sel, auction, d, "Strikeforge", "sfETH", sender=d
     )
     engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=d)
     vault.grantRole(vault.KEEPER_ROLE(), d, sender=d)
-    vault.set_parameters(0, 0, d, d, ONE // 100, sel, sender=d)
+    # The selector is the pricer too: the reserve is its Black-Scholes value of the series it picked, less 10%.
+    vault.set_parameters(0, 0, d, sel, sel, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS, sender=d)
+    roll = getattr(vault, "roll(uint256)")
     for contract in (vault, engine):
         weth.approve(contract, 2**256 - 1, sender=d)
     weth.mint(d, 10_000 * ONE, sender=d)
     vault.requestDeposit(100 * ONE, d, d, sender=d)
     w["publish"]([WAD * 7 // 10] * 3)
     expected = sel.select(weth, usdc, False)
-    vault.roll(sender=d)
+    value = sel.premium(weth, usdc, expected, False)
+    roll(0, sender=d)
     series = engine.series(vault.current_series())  # (underlying, strike asset, expiry, put, settled, ..., strike, ..)
     assert series[7] == expected and series[2] == vault.current_expiry() == sel.nextExpiry()
-    # A stale vol a week later: the roll goes on, without options, and says why.
+    reserve = -(-value * (10_000 - DISCOUNT_BPS) // 10_000)  # WETH has 18 decimals: ceil(value * 90%)
+    [started] = [e.args for e in chain.events() if e.name == "AuctionStarted"]
+    assert (started["series"], started["options"], started["reserve"]) == (vault.current_series(), 100 * ONE, reserve)
+    assert 0 < reserve < value
+    auction_id = vault.current_auction()
+    assert auction.auctionOf(auction_id)[6] == reserve  # (seller, end, bidCount, cash, minBidSize, supply, reserve, ..)
+    # A stale vol a week later: the roll finishes the auction nobody finished and goes on, without options, and
+    # says why.
     expiry, router = vault.current_expiry(), w["router"]
     chain.set_time(expiry + 60)
     w["spot"].set(3_000 * ONE, expiry, sender=d)
     router.record_expiry_price(weth, usdc, expiry, *router.expiry_hints(weth, usdc, expiry), sender=d)
     chain.warp(3_600)
-    vault.roll(sender=d)
-    reasons = [e.args.get("reason") for e in chain.events() if e.name == "OptionsNotWritten"]
+    roll(auction.clearingPriceOf(auction_id), sender=d)
+    events = chain.events()
+    reasons = [e.args.get("reason") for e in events if e.name == "OptionsNotWritten"]
     assert reasons == ["strike selection failed"]
-    assert vault.current_series() == 0
+    assert [e.args["unsold"] for e in events if e.name == "AuctionFinished"] == [100 * ONE]  # no bids: all unsold
+    assert (vault.current_series(), vault.current_auction(), vault.epoch()) == (0, 0, 3)
+    assert vault.totalAssets() == 100 * ONE  # the unsold options redeemed: the collateral is back (out of the money)

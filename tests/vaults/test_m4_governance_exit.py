@@ -17,7 +17,7 @@ import yaml
 from strikeforge.deploy.config import KEEPER_MARGIN, load, longest_exit, parse
 from tests.options.fixtures import EXPIRY_OFFSET, ONE, WEEK
 from tests.revert_data import reverts_with
-from tests.vaults.conftest import MANAGEMENT_BPS, PERFORMANCE_BPS, PREMIUM
+from tests.vaults.conftest import AUCTION_DURATION, DISCOUNT_BPS, MANAGEMENT_BPS, MIN_BID_BPS, PERFORMANCE_BPS, PREMIUM
 
 CONFIGS = Path(__file__).resolve().parents[2] / "deployments" / "config"
 ZERO32 = b"\x00" * 32
@@ -36,16 +36,47 @@ def _timelock(project, deployer, delay: int, floor: int):
     return project.StrikeforgeTimelock.deploy(delay, floor, [deployer], [deployer], "0x" + "00" * 20, sender=deployer)
 
 
+def _costly_change(project, deployer, vault, thief, selector):
+    """The worst set_parameters governance can schedule: both fees at their caps to its own recipient, a pricer that
+    values the options at 1 wei and the largest discount, so the auction's reserve is 1 wei per option and its own
+    bidder can take every option for nothing. Returns (calldata, the pricer)."""
+    worthless = project.MockOptionPricer.deploy(1, sender=deployer)
+    change = vault.set_parameters.encode_input(
+        500, 3_000, thief, selector, worthless, vault.MAX_RESERVE_DISCOUNT_BPS(), AUCTION_DURATION, MIN_BID_BPS
+    )
+    return change, worthless
+
+
+def _roll(vault, auction, keeper):
+    """The keeper's roll, with the open auction's clearing price in case nobody finished it (BatchAuction's view)."""
+    return vault.roll(auction.clearingPriceOf(vault.current_auction()), sender=keeper)
+
+
 def test_m4_a_depositor_who_asks_to_leave_when_a_costly_change_is_scheduled_is_out_before_it_runs(
-    project, chain, deployer, vault, users, keeper, buyer, selector, fee_recipient, expire, router, weth, accounts
+    project,
+    chain,
+    deployer,
+    vault,
+    users,
+    keeper,
+    buyer,
+    selector,
+    pricer,
+    auction,
+    sell,
+    expire,
+    router,
+    weth,
+    accounts,
 ):
     """The vault's admin is a timelock with the deployed delay (deployments/config, 11 days). Right after a roll
-    whose series expires as late as possible (8 days - 1 s later), governance schedules the worst it can: the
-    options go to its own buyer for a premium of 0, fees at their caps to its own recipient. Alice asks to redeem at
-    once. Even with the keeper rolling as late as its margin allows after the latest moment the expiry price can be
-    final (expiry + max(SOURCE_GRACE, STALL_PERIOD) + DISPUTE_PERIOD), alice's redemption is settled at the old
-    terms before the change can execute; the change applies afterwards (to bob, who stayed). With the old two-day
-    delay it ran first."""
+    whose series expires as late as possible (8 days - 1 s later), governance schedules the worst it can: a pricer
+    worth 1 wei and the largest discount, so its own bidder buys the options for nothing, and fees at their caps to
+    its own recipient. Alice asks to redeem at once. The open auction still sells at the terms it opened with, and
+    even with the keeper rolling as late as its margin allows after the latest moment the expiry price can be final
+    (expiry + max(SOURCE_GRACE, STALL_PERIOD) + DISPUTE_PERIOD), alice's redemption is settled at the old terms
+    before the change can execute; the change applies afterwards (to bob, who stayed). With the old two-day delay it
+    ran first."""
     alice, bob, _ = users
     thief = accounts[8]
     floor = longest_exit(router.DISPUTE_PERIOD(), router.SOURCE_GRACE(), router.STALL_PERIOD())
@@ -69,7 +100,7 @@ def test_m4_a_depositor_who_asks_to_leave_when_a_costly_change_is_scheduled_is_o
     assert 8 * 86_400 - 60 < expiry - rolled_at < 8 * 86_400  # about the longest epoch
 
     # Governance schedules the costly change; alice asks to leave in the same moment.
-    change = vault.set_parameters.encode_input(500, 3_000, thief, thief, 0, selector)
+    change, worthless = _costly_change(project, deployer, vault, thief, selector)
     timelock.schedule(vault, 0, change, ZERO32, ZERO32, delay, sender=deployer)
     scheduled_at = chain.blocks.head.timestamp
     operation = timelock.hashOperation(vault, 0, change, ZERO32, ZERO32)
@@ -77,8 +108,11 @@ def test_m4_a_depositor_who_asks_to_leave_when_a_costly_change_is_scheduled_is_o
     assert ready_at == scheduled_at + delay
     shares = vault.balanceOf(alice)
     vault.requestRedeem(shares, alice, alice, sender=alice)
+    # The open auction sells at the terms it opened with (reserve and all): the honest bidder pays PREMIUM.
+    tx = sell(vault, [(buyer, 20 * ONE, PREMIUM)])
+    assert [(e.clearing_price, e.sold) for e in tx.events.filter(vault.AuctionFinished)] == [(PREMIUM, 20 * ONE)]
 
-    # The expiry (out of the money: the premium is the epoch's gain), then the latest roll an honest keeper makes.
+    # The expiry (out of the money: the proceeds are the epoch's gain), then the latest roll an honest keeper makes.
     expire(vault, 3_000 * ONE)
     latest_roll = expiry + _recordable_after(router) + router.DISPUTE_PERIOD() + KEEPER_MARGIN - 1
     assert chain.pending_timestamp <= latest_roll < ready_at
@@ -86,12 +120,16 @@ def test_m4_a_depositor_who_asks_to_leave_when_a_costly_change_is_scheduled_is_o
     with ape.reverts():  # TimelockUnexpectedOperationState: not ready
         timelock.execute(vault, 0, change, ZERO32, ZERO32, sender=deployer)
     closing = vault.epoch()
-    tx = vault.roll(sender=keeper)
+    tx = _roll(vault, auction, keeper)
 
-    # Alice is out at the old terms: the old fee rates, the honest buyer's premium, her shares at this roll's price.
+    # Alice is out at the old terms: the old fee rates, the honest auction's proceeds, her shares at this roll's price.
     (fees,) = tx.events.filter(vault.FeesCharged)
     assert fees.performance == 20 * PREMIUM * PERFORMANCE_BPS // 10_000
-    assert vault.management_fee_bps() == MANAGEMENT_BPS and vault.buyer() == buyer.address
+    assert (vault.management_fee_bps(), vault.pricer(), vault.reserve_discount_bps()) == (
+        MANAGEMENT_BPS,
+        pricer.address,
+        DISCOUNT_BPS,
+    )
     assets, supply = vault.roll_price(closing)
     fair = shares * (assets + 1) // (supply + OFFSET)
     assert vault.maxWithdraw(alice) == fair > 10 * ONE  # her deposit plus her premium, less the old fees
@@ -99,13 +137,24 @@ def test_m4_a_depositor_who_asks_to_leave_when_a_costly_change_is_scheduled_is_o
     vault.redeem(shares, alice, alice, sender=alice)
     assert weth.balanceOf(alice) - before == fair
 
-    # Only now may the change run; from the next roll the options go to the thief for nothing (bob bears it).
+    # Only now may the change run; from the next roll the thief takes the options for nothing (bob bears it).
     chain.mine(1, timestamp=ready_at)
     timelock.execute(vault, 0, change, ZERO32, ZERO32, sender=deployer)
-    assert (vault.buyer(), vault.premium_per_option(), vault.management_fee_bps()) == (thief.address, 0, 500)
+    assert (vault.pricer(), vault.reserve_discount_bps(), vault.management_fee_bps(), vault.fee_recipient()) == (
+        worthless.address,
+        2_000,
+        500,
+        thief.address,
+    )
     expire(vault, 3_000 * ONE)
-    tx = vault.roll(sender=keeper)
-    assert [e.premium for e in tx.events.filter(vault.EpochRolled)] == [0]
+    tx = _roll(vault, auction, keeper)
+    [started] = tx.events.filter(vault.AuctionStarted)
+    assert started.reserve == 1  # 1 wei per option
+    weth.mint(thief, ONE, sender=deployer)
+    weth.approve(auction, 2**256 - 1, sender=thief)
+    tx = sell(vault, [(thief, started.options, 1)])
+    [finished] = tx.events.filter(vault.AuctionFinished)
+    assert (finished.sold, finished.proceeds) == (started.options, -(-started.options // ONE))  # 11 wei
     assert vault.balanceOf(alice) == 0 and vault.maxWithdraw(alice) == 0
 
 
@@ -193,14 +242,15 @@ def test_f3_a_route_change_scheduled_when_a_depositor_asks_to_leave_cannot_price
 
 
 def test_f4_a_guardian_pause_in_the_block_a_costly_change_is_scheduled_does_not_keep_a_depositor_in(
-    project, chain, deployer, vault, users, keeper, guardian, buyer, selector, expire, weth, accounts
+    project, chain, deployer, vault, users, keeper, guardian, buyer, selector, auction, sell, expire, weth, accounts
 ):
     """F4 (audit of M-4): the guardian (outside the timelock, no time limit) paused in the block governance scheduled
     a costly change; requestRedeem and the roll reverted Paused() until the change ran, so alice stayed in under
-    the new terms. A pause now stops only new risk: alice's request goes through, the roll after the expiry settles
-    the series, charges the old fees and pays her at its price, writing no options ("paused"); no deposit request is
-    accepted; a later redemption (bob's) is settled by the next roll at once (no series open). All before the
-    change can run."""
+    the new terms. A pause now stops only new risk: alice's request goes through, the open auction is still finished
+    (anyone, after its window) and its proceeds booked, the roll after the expiry settles the series, charges the old
+    fees and pays her at its price, writing no options and opening no auction ("paused"); no deposit request is
+    accepted; a later redemption (bob's) is settled by the next roll at once (no series open). All before the change
+    can run."""
     alice, bob, carol = users
     thief = accounts[8]
     governance = load(CONFIGS / "ethereum-sepolia.yaml").governance
@@ -214,7 +264,7 @@ def test_f4_a_guardian_pause_in_the_block_a_costly_change_is_scheduled_does_not_
     for who in (alice, bob):
         vault.mint(vault.maxMint(who), who, sender=who)
 
-    change = vault.set_parameters.encode_input(500, 3_000, thief, thief, 0, selector)  # max fees, zero premium
+    change, _ = _costly_change(project, deployer, vault, thief, selector)  # max fees, options for nothing
     vault.set_paused(True, sender=guardian)  # the same moment as the schedule
     timelock.schedule(vault, 0, change, ZERO32, ZERO32, governance.timelock_delay, sender=deployer)
     ready_at = timelock.getTimestamp(timelock.hashOperation(vault, 0, change, ZERO32, ZERO32))
@@ -222,14 +272,17 @@ def test_f4_a_guardian_pause_in_the_block_a_costly_change_is_scheduled_does_not_
     vault.requestRedeem(shares, alice, alice, sender=alice)  # never paused
     with reverts_with("Paused()"):
         vault.requestDeposit(ONE, carol, carol, sender=carol)  # new risk is
+    tx = sell(vault, [(buyer, 20 * ONE, PREMIUM)])  # the pause does not stop the open auction's finish
+    assert [e.proceeds for e in tx.events.filter(vault.AuctionFinished)] == [20 * PREMIUM]
 
     expire(vault, 3_000 * ONE)
     closing = vault.epoch()
-    premium_before = weth.balanceOf(buyer)
+    auctions = auction.auctionCount()
     tx = vault.roll(sender=keeper)  # paused: settles and pays out, writes nothing
     assert tx.timestamp < ready_at and vault.paused()
     assert [e.reason for e in tx.events.filter(vault.OptionsNotWritten)] == ["paused"]
-    assert vault.current_series() == 0 and weth.balanceOf(buyer) == premium_before
+    assert (vault.current_series(), vault.current_auction(), auction.auctionCount()) == (0, 0, auctions)
+    assert list(tx.events.filter(vault.AuctionStarted)) == []
     (fees,) = tx.events.filter(vault.FeesCharged)
     assert fees.performance == 20 * PREMIUM * PERFORMANCE_BPS // 10_000  # the old terms
     assets, supply = vault.roll_price(closing)

@@ -1,4 +1,5 @@
-"""ThetaVault: ERC-7540 requests and claims, the epoch roll with options, fees once per roll, pause and operators."""
+"""ThetaVault: ERC-7540 requests and claims, the epoch roll with options sold by batch auction (the proceeds booked at
+finish_auction), fees once per roll, pause and operators."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import pytest
 
 from tests.options.fixtures import ONE
 from tests.revert_data import reverts_with
-from tests.vaults.conftest import PERFORMANCE_BPS, PREMIUM
+from tests.vaults.conftest import AUCTION_DURATION, DISCOUNT_BPS, MIN_BID_BPS, PERFORMANCE_BPS, PREMIUM, RESERVE
 
 OFFSET = 10**6
+ZERO = "0x" + "00" * 20
 
 
 # -- ERC-7540 surface --------------------------------------------------------------------------------------------------
@@ -130,7 +132,9 @@ def test_the_cap_bounds_invested_plus_pending(bare_vault, users, weth, deployer)
 # -- the epoch with options --------------------------------------------------------------------------------------------
 
 
-def test_a_roll_writes_calls_on_all_invested_assets_and_books_the_premium(vault, users, keeper, engine, weth):
+def test_a_roll_writes_calls_on_all_invested_assets_and_books_the_auction_proceeds(
+    vault, users, keeper, engine, buyer, sell
+):
     alice = users[0]
     vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     tx = vault.roll(sender=keeper)
@@ -139,8 +143,14 @@ def test_a_roll_writes_calls_on_all_invested_assets_and_books_the_premium(vault,
     s = engine.series(series)
     assert (s.strike, s.isPut) == (3_300 * ONE, False)  # 10% OTM on $3,000, on the $100 grid
     assert engine.collateralOf(series, vault) == 10 * ONE
-    rolled = tx.events.filter(vault.EpochRolled)[0]
-    assert rolled.premium == 10 * PREMIUM
+    [rolled] = tx.events.filter(vault.EpochRolled)
+    [started] = tx.events.filter(vault.AuctionStarted)
+    assert (rolled.series, rolled.auction) == (series, vault.current_auction()) == (started.series, started.auction)
+    assert (started.options, started.reserve) == (10 * ONE, RESERVE)  # every option offered, at 90% of the value
+    assert vault.totalAssets() == 10 * ONE  # nothing is booked before the auction pays
+    finished = sell(vault, [(buyer, 10 * ONE, PREMIUM)]).events.filter(vault.AuctionFinished)
+    assert [(e.sold, e.proceeds, e.unsold) for e in finished] == [(10 * ONE, 10 * PREMIUM, 0)]
+    assert engine.collateralOf(series, vault) == 10 * ONE  # all sold: all still written
     assert vault.totalAssets() == 10 * ONE + 10 * PREMIUM
 
 
@@ -152,10 +162,11 @@ def test_a_roll_before_expiry_with_options_open_is_refused(vault, users, keeper)
         vault.roll(sender=keeper)
 
 
-def test_a_late_depositor_does_not_take_premium_it_did_not_risk(vault, users, keeper, expire):
+def test_a_late_depositor_does_not_take_premium_it_did_not_risk(vault, users, keeper, expire, buyer, sell):
     alice, bob, _ = users
     vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    vault.roll(sender=keeper)  # 10 WETH written, 0.1 WETH premium booked
+    vault.roll(sender=keeper)  # 10 WETH written and offered
+    sell(vault, [(buyer, 10 * ONE, PREMIUM)])  # 0.1 WETH of proceeds booked
     vault.requestDeposit(10 * ONE, bob, bob, sender=bob)  # mid-epoch: priced only at the next roll
     expire(vault, 3_000 * ONE)  # out of the money
     vault.roll(sender=keeper)
@@ -172,10 +183,11 @@ def test_a_late_depositor_does_not_take_premium_it_did_not_risk(vault, users, ke
     assert value(alice) > 10 * ONE + 8 * PREMIUM  # alice keeps the premium (less the performance fee)
 
 
-def test_an_in_the_money_expiry_lowers_the_share_price(vault, users, keeper, expire, engine):
+def test_an_in_the_money_expiry_lowers_the_share_price(vault, users, keeper, expire, engine, buyer, sell):
     alice = users[0]
     vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     vault.roll(sender=keeper)
+    sell(vault, [(buyer, 10 * ONE, PREMIUM)])  # the buyer holds all 10 calls
     vault.mint(vault.maxMint(alice), alice, sender=alice)
     before = vault.convertToAssets(vault.balanceOf(alice))
     expire(vault, 4_400 * ONE)  # (4,400 - 3,300) / 4,400 = 0.25 WETH per option to the buyer
@@ -183,12 +195,18 @@ def test_an_in_the_money_expiry_lowers_the_share_price(vault, users, keeper, exp
     after = vault.convertToAssets(vault.balanceOf(alice))
     assert after < before
     assert [e.performance for e in tx.events.filter(vault.FeesCharged)] in ([], [0])  # no performance fee on a loss
+    fees = sum(e.management for e in tx.events.filter(vault.FeesCharged))
+    assets, _ = vault.roll_price(2)
+    assert assets == 10 * ONE + 10 * PREMIUM - 10 * ONE // 4 - fees  # the proceeds kept, the buyer's payout lost
 
 
-def test_the_performance_fee_is_charged_once_on_the_epoch_gain(vault, users, keeper, expire, weth, fee_recipient):
+def test_the_performance_fee_is_charged_once_on_the_epoch_gain(
+    vault, users, keeper, expire, weth, fee_recipient, buyer, sell
+):
     alice = users[0]
     vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     vault.roll(sender=keeper)
+    sell(vault, [(buyer, 10 * ONE, PREMIUM)])  # the epoch's gain: 10 * PREMIUM of proceeds
     expire(vault, 3_000 * ONE)
     tx = vault.roll(sender=keeper)
     (fees,) = tx.events.filter(vault.FeesCharged)
@@ -198,6 +216,11 @@ def test_the_performance_fee_is_charged_once_on_the_epoch_gain(vault, users, kee
     vault.claim_fees(sender=fee_recipient)
     assert weth.balanceOf(fee_recipient) - before == fees.management + fees.performance
     assert vault.fees_owed() == 0
+    # The next epoch sells nothing (no bids: its options are burned): the gain already charged is not charged again.
+    sell(vault)
+    expire(vault, 3_000 * ONE)
+    (again,) = vault.roll(sender=keeper).events.filter(vault.FeesCharged)
+    assert again.performance == 0 and again.management > 0
 
 
 def test_management_fee_is_pro_rata_so_quick_rolls_never_double_charge(
@@ -205,7 +228,9 @@ def test_management_fee_is_pro_rata_so_quick_rolls_never_double_charge(
 ):
     # Ribbon, November 2021: a week's management fee charged twice. Here each roll charges only the time since
     # the last one, so two rolls a minute apart charge a minute, not two weeks.
-    bare_vault.set_parameters(500, 0, fee_recipient, "0x" + "00" * 20, 0, selector, sender=deployer)
+    bare_vault.set_parameters(
+        500, 0, fee_recipient, selector, ZERO, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS, sender=deployer
+    )
     alice = users[0]
     bare_vault.requestDeposit(100 * ONE, alice, alice, sender=alice)
     bare_vault.roll(sender=keeper)
@@ -226,19 +251,36 @@ def test_only_the_keeper_rolls(vault, users):
         vault.roll(sender=users[0])
 
 
-def test_only_the_admin_sets_parameters(vault, users, selector):
+def test_only_the_admin_sets_parameters(vault, users, selector, pricer):
     with ape.reverts("access_control: account is missing role"):
-        vault.set_parameters(0, 0, users[0], users[0], 0, selector, sender=users[0])
+        vault.set_parameters(
+            0, 0, users[0], selector, pricer, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS, sender=users[0]
+        )
 
 
-def test_fees_are_capped(vault, deployer, fee_recipient, buyer, selector):
+@pytest.mark.parametrize(("management", "performance"), [(501, 0), (0, 3_001)])
+def test_fees_are_capped(vault, deployer, fee_recipient, selector, pricer, management, performance):
     with reverts_with("InvalidConfig(string)", "fees"):
-        vault.set_parameters(501, 0, fee_recipient, buyer, PREMIUM, selector, sender=deployer)
+        vault.set_parameters(
+            management,
+            performance,
+            fee_recipient,
+            selector,
+            pricer,
+            DISCOUNT_BPS,
+            AUCTION_DURATION,
+            MIN_BID_BPS,
+            sender=deployer,
+        )
+    vault.set_parameters(
+        500, 3_000, fee_recipient, selector, pricer, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS, sender=deployer
+    )
+    assert (vault.management_fee_bps(), vault.performance_fee_bps()) == (500, 3_000)  # the caps themselves are allowed
 
 
 def test_the_guardian_pauses_new_deposits_and_options_but_never_exits_or_claims(bare_vault, users, keeper, guardian):
     """F4: a pause stops new risk only. requestDeposit reverts Paused(); requestRedeem, the roll's settlement of
-    pending requests and every claim go on (the buyer-less bare vault writes no options anyway)."""
+    pending requests and every claim go on (the pricer-less bare vault writes no options anyway)."""
     alice = users[0]
     bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     bare_vault.roll(sender=keeper)
@@ -278,22 +320,44 @@ def test_the_first_depositor_inflation_attack_fails(bare_vault, users, keeper, w
 # -- cash-secured puts ------------------------------------------------------------------------------------------------
 
 
+PUT_VALUE = 30 * ONE  # the pricer's value of a put: 30 USDC, 1e18-scaled
+PUT_PRICE = 30 * 10**6  # what a bidder pays per 1e18 puts, in USDC base units
+
+
 @pytest.fixture
-def put_vault(project, deployer, engine, weth, usdc, selector, keeper, accounts):
-    buyer = accounts[4]
+def put_vault(project, deployer, engine, weth, usdc, selector, keeper, auction):
     vault = project.ThetaVault.deploy(
-        usdc, engine, weth, usdc, True, 10**15, selector, deployer, "Strikeforge ETH Put", "sfETP", sender=deployer
+        usdc,
+        engine,
+        weth,
+        usdc,
+        True,
+        10**15,
+        selector,
+        auction,
+        deployer,
+        "Strikeforge ETH Put",
+        "sfETP",
+        sender=deployer,
     )
     engine.grantRole(engine.SERIES_CREATOR_ROLE(), vault, sender=deployer)
     vault.grantRole(vault.KEEPER_ROLE(), keeper, sender=deployer)
-    vault.set_parameters(0, 0, "0x" + "00" * 20, buyer, 30 * 10**6, selector, sender=deployer)
-    usdc.mint(buyer, 10**12, sender=deployer)
-    usdc.approve(vault, 2**256 - 1, sender=buyer)
+    pricer = project.MockOptionPricer.deploy(PUT_VALUE, sender=deployer)
+    vault.set_parameters(0, 0, ZERO, selector, pricer, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS, sender=deployer)
     return vault
 
 
+@pytest.fixture
+def put_buyer(accounts, usdc, deployer, auction):
+    """A market maker bidding USDC for puts."""
+    who = accounts[4]
+    usdc.mint(who, 10**12, sender=deployer)
+    usdc.approve(auction, 2**256 - 1, sender=who)
+    return who
+
+
 def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
-    put_vault, engine, usdc, users, keeper, expire, deployer
+    put_vault, engine, usdc, users, keeper, expire, deployer, auction, put_buyer, sell
 ):
     alice = users[0]
     usdc.mint(alice, 27_000 * 10**6, sender=deployer)
@@ -304,7 +368,12 @@ def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
     s = engine.series(series)
     assert (s.strike, s.isPut) == (2_700 * ONE, True)  # 10% below $3,000, on the $100 grid
     assert engine.collateralOf(series, put_vault) == 27_000 * 10**6  # 10 puts at $2,700
-    assert put_vault.totalAssets() == 27_000 * 10**6 + 300 * 10**6  # 30 USDC premium per put
+    # The reserve is in the vault's asset: 90% of 30 USDC per put, in USDC base units.
+    assert auction.auctionOf(put_vault.current_auction()).reserve == PUT_PRICE * (10_000 - DISCOUNT_BPS) // 10_000
+    before = usdc.balanceOf(put_buyer)
+    sell(put_vault, [(put_buyer, 10 * ONE, PUT_PRICE)])
+    assert before - usdc.balanceOf(put_buyer) == 300 * 10**6  # 30 USDC per put, escrowed at the bid
+    assert put_vault.totalAssets() == 27_000 * 10**6 + 300 * 10**6  # the proceeds booked at the finish
     expire(put_vault, 2_000 * ONE)  # $700 per put to the buyer
     put_vault.roll(sender=keeper)
     put_vault.deposit(27_000 * 10**6, alice, sender=alice)
@@ -313,25 +382,36 @@ def test_a_put_vault_secures_puts_with_cash_and_pays_out_below_the_strike(
 
 
 def test_fee_parameters_change_only_through_the_timelock(
-    project, deployer, engine, weth, usdc, selector, fee_recipient, buyer, chain
+    project, deployer, engine, weth, usdc, selector, fee_recipient, pricer, auction, chain
 ):
-    timelock = project.StrikeforgeTimelock.deploy(
-        86_400, 86_400, [deployer], [deployer], "0x" + "00" * 20, sender=deployer
-    )
+    timelock = project.StrikeforgeTimelock.deploy(86_400, 86_400, [deployer], [deployer], ZERO, sender=deployer)
     vault = project.ThetaVault.deploy(
-        weth, engine, weth, usdc, False, 10**24, selector, timelock, "Strikeforge ETH Theta", "sfETH", sender=deployer
+        weth,
+        engine,
+        weth,
+        usdc,
+        False,
+        10**24,
+        selector,
+        auction,
+        timelock,
+        "Strikeforge ETH Theta",
+        "sfETH",
+        sender=deployer,
     )
+    terms = (100, 100, fee_recipient, selector, pricer, DISCOUNT_BPS, AUCTION_DURATION, MIN_BID_BPS)
     with ape.reverts("access_control: account is missing role"):
-        vault.set_parameters(100, 100, fee_recipient, buyer, PREMIUM, selector, sender=deployer)
-    call = vault.set_parameters.encode_input(100, 100, fee_recipient, buyer, PREMIUM, selector)
+        vault.set_parameters(*terms, sender=deployer)
+    call = vault.set_parameters.encode_input(*terms)
     zero = b"\x00" * 32
     timelock.schedule(vault, 0, call, zero, zero, 86_400, sender=deployer)
     chain.mine(1, timestamp=chain.pending_timestamp + 86_400)
     timelock.execute(vault, 0, call, zero, zero, sender=deployer)
-    assert (vault.management_fee_bps(), vault.performance_fee_bps(), vault.fee_recipient()) == (
+    assert (vault.management_fee_bps(), vault.performance_fee_bps(), vault.fee_recipient(), vault.pricer()) == (
         100,
         100,
         fee_recipient.address,
+        pricer.address,
     )
 
 

@@ -9,22 +9,8 @@ import ape
 import pytest
 
 from tests.options.fixtures import ONE
-from tests.revert_data import reverts_with
+from tests.revert_data import _revert_data, reverts_with, selector
 from tests.vaults.conftest import AUCTION_DURATION, MIN_BID_BPS, PREMIUM, RESERVE
-
-
-@pytest.fixture
-def rolled(vault, users, keeper):
-    """10 WETH invested: the roll writes 10 calls and opens their auction."""
-    alice = users[0]
-    vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
-    vault.roll(sender=keeper)
-    return vault
-
-
-@pytest.fixture
-def option(project, engine, rolled):
-    return project.OptionToken.at(engine.tokenOf(rolled.current_series()))
 
 
 def test_the_roll_writes_the_options_and_offers_them_at_the_discounted_value(rolled, auction, engine, option, chain):
@@ -190,6 +176,31 @@ def test_a_broken_pricer_skips_the_options_not_the_roll(vault, users, keeper, pr
     assert [e.reason for e in tx.events.filter(vault.OptionsNotWritten)] == ["pricing failed"], why
     assert (vault.current_series(), vault.current_auction(), vault.epoch()) == (0, 0, 2)
     assert vault.claimableDepositRequest(1, alice) == 10 * ONE  # requests settled all the same
+
+
+def test_a_keeper_starving_a_third_party_call_reverts_the_roll_instead_of_skipping_the_options(
+    vault, users, keeper, chain
+):
+    # Sweep the roll's gas limit: every attempt either reverts (out of gas, or RollOutOfGas before a call that could
+    # not get CALL_GAS) or writes the options. None rolls the epoch with "pricing failed" or any other skip.
+    alice = users[0]
+    vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
+    outcomes = set()
+    for limit in range(200_000, 1_600_001, 50_000):
+        snapshot = chain.snapshot()
+        try:
+            tx = vault.roll(sender=keeper, gas=limit)
+        except ape.exceptions.ContractLogicError as error:
+            starved = _revert_data(error)[:4] == selector("RollOutOfGas()")
+            outcomes.add("RollOutOfGas" if starved else "reverted")
+        except ape.exceptions.OutOfGasError:
+            outcomes.add("reverted")
+        else:
+            assert list(tx.events.filter(vault.OptionsNotWritten)) == [], limit
+            assert vault.current_auction() != 0
+            outcomes.add("written")
+        chain.restore(snapshot)
+    assert {"RollOutOfGas", "written"} <= outcomes
 
 
 def test_an_absurd_price_skips_the_options(vault, users, keeper, pricer, deployer):
