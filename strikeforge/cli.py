@@ -291,6 +291,13 @@ def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
 @click.option("--port", default=8547, show_default=True, help="API port (0: any free port, printed at start).")
 @click.option("--batch-interval", type=int, default=10, show_default=True, help="Seconds between batch cuts.")
 @click.option("--cosign-timeout", type=int, default=30, show_default=True, help="Seconds to co-sign, per round.")
+@click.option(
+    "--trading-cutoff",
+    type=int,
+    default=300,
+    show_default=True,
+    help="Seconds before a series' expiry from which its orders are refused (fills must be posted before expiry).",
+)
 @click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between ticks.")
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: forever).")
 @_clock_option("Order expiry and deadlines: the system clock, or the chain's next block (local demos).")
@@ -306,6 +313,7 @@ def settle_run(
     port: int,
     batch_interval: int,
     cosign_timeout: int,
+    trading_cutoff: int,
     interval: float,
     iterations: int | None,
     clock: str,
@@ -324,6 +332,12 @@ def settle_run(
     from strikeforge.settlement.sequencer import Sequencer, Settings
     from strikeforge.settlement.store import Store
 
+    if trading_cutoff < batch_interval + cosign_timeout:
+        raise click.UsageError(
+            f"--trading-cutoff: {trading_cutoff} s is shorter than --batch-interval + --cosign-timeout"
+            f" ({batch_interval + cosign_timeout} s); raise it, or a fill made just before the cutoff cannot be posted"
+            " before expiry"
+        )
     try:
         screen = Denylist(Path(denylist_path)) if denylist_path else None
     except DenylistError as exc:
@@ -332,7 +346,7 @@ def settle_run(
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
         store = Store(db_path)  # a path, or a postgresql:// URL
         now = _clock(clock)
-        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout), screen)
+        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout, trading_cutoff=trading_cutoff), screen)
         with monitored("sequencer", interval, metrics_host, metrics_port) as metrics:
             observer = SequencerObserver(metrics)
             server = serve(Api(sequencer, now, observer.request), host, port)

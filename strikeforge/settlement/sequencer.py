@@ -121,6 +121,11 @@ class Settings:
     batch_interval: int = 10  # seconds between cuts
     cosign_timeout: int = 30  # seconds an account has to co-sign its leaf, per round
     max_rounds: int = 8  # rounds before a batch is abandoned (its fills return to the pool)
+    # Orders for a series are refused from this many seconds before its expiry, so that every fill is batched,
+    # co-signed and posted before postBatch starts refusing the series at expiry (fills still in the pool then are
+    # void). It should exceed batch_interval + cosign_timeout plus the posting's confirmation time.
+    trading_cutoff: int = 300
+
 
 
 class Sequencer:
@@ -207,7 +212,8 @@ class Sequencer:
             return order_id, match
 
     def _check_series(self, series: int, now: int) -> None:
-        """Refuses a series the engine does not know, or one that has expired (no batch can move it then)."""
+        """Refuses a series the engine does not know, one that has expired (no batch can move it then), and one
+        within `trading_cutoff` of its expiry (a fill then could not be posted in time)."""
         expiry = self.ledger.series_expiry(series)
         if expiry is None:
             raise OrderError(f"series: {series} is not a series of the ledger's OptionsEngine; send an existing id")
@@ -215,6 +221,12 @@ class Sequencer:
             raise OrderError(
                 f"series: {series} expired at {expiry}; its options trade no more (holders claim the payout on the"
                 " ledger: redeemExpired, claimExpired)"
+            )
+        closes = expiry - self.settings.trading_cutoff
+        if now >= closes:
+            raise OrderError(
+                f"series: {series} closed for trading at {closes} ({self.settings.trading_cutoff} s before its expiry"
+                f" {expiry}, so that every fill is posted before expiry); hold to expiry and claim the payout"
             )
 
     def _check_inventory(self, order: Order) -> None:

@@ -269,6 +269,15 @@ def test_settle_run_command_serves_and_ticks(ledger, tmp_path):
     assert (tmp_path / "s.sqlite").exists()
 
 
+def test_settle_run_refuses_a_trading_cutoff_shorter_than_a_round(ledger, tmp_path):
+    args = ["settle", "run", "--ledger", str(ledger.address), "--network", "ethereum:local:test", "--test-account"]
+    args += ["0", "--db", str(tmp_path / "s.sqlite"), "--trading-cutoff", "20", "--iterations", "1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "--trading-cutoff: 20 s is shorter than --batch-interval + --cosign-timeout (40 s)" in result.output
+    assert not (tmp_path / "s.sqlite").exists()
+
+
 def test_settle_commands_want_exactly_one_account(ledger):
     args = ["settle", "watch", "--ledger", str(ledger.address), "--network", "ethereum:local:test"]
     result = CliRunner().invoke(main, args)

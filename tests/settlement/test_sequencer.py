@@ -16,7 +16,7 @@ from strikeforge.settlement.tree import Leaf, MerkleSumTree, verify_plain
 from tests.settlement.fakes import KEYS, WAD, FakeLedger, cancel, order, sign
 
 A, B, C, D, E, _ = KEYS
-SETTINGS = Settings(batch_interval=0, cosign_timeout=30)
+SETTINGS = Settings(batch_interval=0, cosign_timeout=30, trading_cutoff=0)  # no cutoff: the expiry paths below
 
 
 @pytest.fixture
@@ -359,6 +359,22 @@ def test_orders_for_an_unknown_or_expired_series_are_refused_by_name(seq, ledger
     with pytest.raises(OrderError, match=r"^series: 6 expired at 1000; its options trade no more"):
         seq.submit(order(A, 6, False, WAD, 100, 2), now=1_000)
     seq.submit(order(A, 6, True, WAD, 100, 3), now=999)  # the second before expiry: still trades
+
+
+def test_orders_are_refused_from_the_trading_cutoff_before_expiry(store, ledger):
+    """With a 60 s cutoff, series 6 (expiring at 1,000) takes orders until 939 and refuses them, by name, from 940:
+    a fill then would be cut, co-signed and posted after postBatch starts refusing the series."""
+    seq = Sequencer(store, ledger, Settings(batch_interval=0, cosign_timeout=30, trading_cutoff=60))
+    ledger.expiries[6] = 1_000
+    seq.submit(order(A, 6, True, WAD, 100, 1), now=939)
+    with pytest.raises(OrderError, match=r"^series: 6 closed for trading at 940 \(60 s before its expiry 1000"):
+        seq.submit(order(B, 6, False, WAD, 100, 2), now=940)
+    assert seq.books[6].depth(True) == [(100, WAD)] and seq.books[6].depth(False) == []  # A's bid rests unfilled
+
+
+def test_the_default_trading_cutoff_covers_a_cut_and_a_cosigning_round():
+    settings = Settings()
+    assert settings.trading_cutoff >= settings.batch_interval + settings.cosign_timeout
 
 
 def test_a_sell_order_beyond_the_free_inventory_is_refused_by_name(seq, ledger, store):
