@@ -346,7 +346,9 @@ def settle_run(
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
         store = Store(db_path)  # a path, or a postgresql:// URL
         now = _clock(clock)
-        sequencer = Sequencer(store, ledger, Settings(batch_interval, cosign_timeout, trading_cutoff=trading_cutoff), screen)
+        sequencer = Sequencer(
+            store, ledger, Settings(batch_interval, cosign_timeout, trading_cutoff=trading_cutoff), screen
+        )
         with monitored("sequencer", interval, metrics_host, metrics_port) as metrics:
             observer = SequencerObserver(metrics)
             server = serve(Api(sequencer, now, observer.request), host, port)

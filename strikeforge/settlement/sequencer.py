@@ -127,7 +127,6 @@ class Settings:
     trading_cutoff: int = 300
 
 
-
 class Sequencer:
     """Orders in, batches out. Thread-safe: every public method runs under one lock."""
 
