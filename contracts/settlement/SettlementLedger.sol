@@ -13,6 +13,13 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOptionsEngine} from "../interfaces/IOptionsEngine.sol";
 import {BatchTrees, SignedLeaf, plainLeafHash} from "./BatchTrees.sol";
 
+/// @notice A contract that receives a ledger withdrawal with SettlementLedger.withdrawAndCall.
+interface ILedgerWithdrawalReceiver {
+    /// @notice Called after `amount` cash of `account`'s ledger balance was sent to this contract; must return
+    ///         this function's selector.
+    function onLedgerWithdrawal(address account, uint256 amount, bytes calldata data) external returns (bytes4);
+}
+
 /// @title SettlementLedger
 /// @notice Rollup-style settlement of netted trades of the OptionsEngine's option tokens against cash: the sequencer
 ///         posts one Merkle-sum root per batch (with the leaves as calldata and a bond); for CHALLENGE_WINDOW anyone
@@ -93,6 +100,7 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     bytes32 public constant SEQUENCER_ROLE = keccak256("SEQUENCER_ROLE");
     /// @notice Series per batch (a leaf has one position delta per series).
     uint256 public constant SERIES_PER_BATCH = 4;
+    bytes4 internal constant ON_LEDGER_WITHDRAWAL = ILedgerWithdrawalReceiver.onLedgerWithdrawal.selector;
     /// @notice Batches that may be inside their window at once (bounds the revert loop).
     uint256 public constant MAX_PENDING = 32;
     /// @notice Most leaves applied in one applyMany call.
@@ -330,9 +338,21 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Deposits `amount` of cash for the caller.
     /// @param amount Cash to deposit.
     function deposit(uint256 amount) external nonReentrant {
+        _deposit(msg.sender, amount);
+    }
+
+    /// @notice Deposits `amount` of cash, paid by the caller, for `account` (a gift: crediting never hurts a batch;
+    ///         the auction desk credits a ledger bid's refund this way).
+    /// @param account The account credited.
+    /// @param amount Cash to deposit.
+    function depositFor(address account, uint256 amount) external nonReentrant {
+        _deposit(account, amount);
+    }
+
+    function _deposit(address account, uint256 amount) internal {
         uint256 received = _pull(CASH, amount);
-        balanceOf[msg.sender] += received;
-        emit Deposited(msg.sender, received);
+        balanceOf[account] += received;
+        emit Deposited(account, received);
     }
 
     /// @notice Requests a withdrawal, executable from readyAt = now + WITHDRAWAL_DELAY. From readyAt on, every batch
@@ -350,11 +370,29 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     ///         mode its leaves in every batch (settleAccount proves it without anyone else's leaves).
     /// @param amount Cash to withdraw (at most the request outside escape mode).
     function withdraw(uint256 amount) external nonReentrant {
+        _withdraw(msg.sender, amount);
+    }
+
+    /// @notice Executes the caller's withdrawal request (exactly as withdraw) to `to`, then calls
+    ///         `to.onLedgerWithdrawal(caller, amount, data)`, which must return its selector: a ledger balance can
+    ///         fund a contract's action in one transaction (LedgerAuctionDesk bids with it). The ledger is locked
+    ///         during the call and its state is final before it.
+    /// @param to The receiving contract.
+    /// @param amount Cash to withdraw (at most the request outside escape mode).
+    /// @param data Passed to the receiver.
+    function withdrawAndCall(address to, uint256 amount, bytes calldata data) external nonReentrant {
+        _withdraw(to, amount);
+        if (ILedgerWithdrawalReceiver(to).onLedgerWithdrawal(msg.sender, amount, data) != ON_LEDGER_WITHDRAWAL) {
+            revert TransferFailed();
+        }
+    }
+
+    function _withdraw(address to, uint256 amount) internal {
         _takeRequest(withdrawals[msg.sender], amount);
         uint256 balance = balanceOf[msg.sender];
         if (amount > balance) revert InsufficientBalance(balance, amount);
         balanceOf[msg.sender] = balance - amount;
-        CASH.safeTransfer(msg.sender, amount);
+        CASH.safeTransfer(to, amount);
         emit Withdrawn(msg.sender, amount);
     }
 
@@ -363,11 +401,24 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @param seriesId The engine series id.
     /// @param amount Option tokens to deposit (the position is credited with what arrived).
     function depositOptions(uint256 seriesId, uint256 amount) external nonReentrant {
+        _depositOptions(msg.sender, seriesId, amount);
+    }
+
+    /// @notice Deposits `amount` option tokens of a series, paid by the caller, for `account` (the auction desk
+    ///         delivers a ledger bid's fill this way). Refused for an unknown series and once it has expired.
+    /// @param account The account credited.
+    /// @param seriesId The engine series id.
+    /// @param amount Option tokens to deposit.
+    function depositOptionsFor(address account, uint256 seriesId, uint256 amount) external nonReentrant {
+        _depositOptions(account, seriesId, amount);
+    }
+
+    function _depositOptions(address account, uint256 seriesId, uint256 amount) internal {
         (address token, uint256 expiry) = _listed(seriesId);
         if (block.timestamp >= expiry) revert SeriesExpired(seriesId, expiry);
         uint256 received = _pull(IERC20(token), amount);
-        positionOf[msg.sender][seriesId] += SafeCast.toInt256(received);
-        emit OptionsDeposited(msg.sender, seriesId, received);
+        positionOf[account][seriesId] += SafeCast.toInt256(received);
+        emit OptionsDeposited(account, seriesId, received);
     }
 
     /// @notice Requests an option withdrawal of a series, executable from readyAt = now + WITHDRAWAL_DELAY, with the
