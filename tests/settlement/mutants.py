@@ -221,30 +221,40 @@ def _join(unit: str, relative: str) -> str:
 
 def compile_mutant(mutation: Mutation, version: str = "0.8.28") -> ContractType:
     """The mutated SettlementLedger, compiled as the project compiles it (optimizer 200 runs, cancun)."""
+    return compile_source(
+        "contracts/settlement/SettlementLedger.sol",
+        mutated_source(mutation),
+        "SettlementLedger",
+        mutation.finding,
+        version,
+    )
+
+
+def compile_source(unit: str, source: str, name: str, label: str, version: str = "0.8.28") -> ContractType:
+    """Contract `name` of `source` (standing in for the project file `unit`), compiled as the project compiles it."""
     import solcx
 
     from strikeforge.fuzz.artifacts import _ethpm_bytecode
 
-    unit = "contracts/settlement/SettlementLedger.sol"
     output = solcx.compile_standard(
         {
             "language": "Solidity",
-            "sources": _sources(unit, mutated_source(mutation)),
+            "sources": _sources(unit, source),
             "settings": {
                 "evmVersion": "cancun",
                 "optimizer": {"enabled": True, "runs": 200},
-                "outputSelection": {unit: {"SettlementLedger": ["abi", "evm.bytecode", "evm.deployedBytecode"]}},
+                "outputSelection": {unit: {name: ["abi", "evm.bytecode", "evm.deployedBytecode"]}},
             },
         },
         solc_version=version,
     )
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
-        raise RuntimeError(f"{mutation.finding}: the mutant does not compile: {errors[0]['formattedMessage']}")
-    data = output["contracts"][unit]["SettlementLedger"]
+        raise RuntimeError(f"{label}: the mutant does not compile: {errors[0]['formattedMessage']}")
+    data = output["contracts"][unit][name]
     return ContractType.model_validate(
         {
-            "contractName": "SettlementLedger",
+            "contractName": name,
             "sourceId": unit,
             "abi": data["abi"],
             "deploymentBytecode": _ethpm_bytecode(data["evm"]["bytecode"]),
