@@ -190,7 +190,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
                 owedOf[account][sold] += filled;
             } else {
                 sold.forceApprove(address(LEDGER), filled);
-                LEDGER.depositOptionsFor(account, seriesId, filled);
+                LEDGER.depositFor(account, seriesId, filled);
             }
         }
         _depositCash(account, refund);
@@ -250,7 +250,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
     function _depositCash(address account, uint256 amount) internal {
         if (amount == 0) return;
         CASH.forceApprove(address(LEDGER), amount);
-        LEDGER.depositFor(account, amount);
+        LEDGER.depositFor(account, 0, amount);
     }
 
     function _bidderOf(address account) internal view returns (address bidder) {

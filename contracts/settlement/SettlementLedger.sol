@@ -341,12 +341,15 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         _deposit(msg.sender, amount);
     }
 
-    /// @notice Deposits `amount` of cash, paid by the caller, for `account` (a gift: crediting never hurts a batch;
-    ///         the auction desk credits a ledger bid's refund this way).
+    /// @notice Deposits `amount` of cash (`seriesId` 0) or of a series' option tokens, paid by the caller, for
+    ///         `account` (a gift: a credit never hurts a batch). LedgerAuctionDesk delivers a ledger bid's fill and
+    ///         refund this way. Option tokens follow depositOptions' rules.
     /// @param account The account credited.
-    /// @param amount Cash to deposit.
-    function depositFor(address account, uint256 amount) external nonReentrant {
-        _deposit(account, amount);
+    /// @param seriesId 0 for cash, else the engine series id.
+    /// @param amount Cash or option tokens to deposit.
+    function depositFor(address account, uint256 seriesId, uint256 amount) external nonReentrant {
+        if (seriesId == 0) _deposit(account, amount);
+        else _depositOptions(account, seriesId, amount);
     }
 
     function _deposit(address account, uint256 amount) internal {
@@ -404,15 +407,6 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         _depositOptions(msg.sender, seriesId, amount);
     }
 
-    /// @notice Deposits `amount` option tokens of a series, paid by the caller, for `account` (the auction desk
-    ///         delivers a ledger bid's fill this way). Refused for an unknown series and once it has expired.
-    /// @param account The account credited.
-    /// @param seriesId The engine series id.
-    /// @param amount Option tokens to deposit.
-    function depositOptionsFor(address account, uint256 seriesId, uint256 amount) external nonReentrant {
-        _depositOptions(account, seriesId, amount);
-    }
-
     function _depositOptions(address account, uint256 seriesId, uint256 amount) internal {
         (address token, uint256 expiry) = _listed(seriesId);
         if (block.timestamp >= expiry) revert SeriesExpired(seriesId, expiry);
@@ -424,12 +418,13 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
     /// @notice Requests an option withdrawal of a series, executable from readyAt = now + WITHDRAWAL_DELAY, with the
     ///         cash rules: from readyAt on every batch posted must leave it covered (challengeInventory counts it);
     ///         the batches posted before readyAt must have the caller's leaves applied before it executes. Replaces
-    ///         any earlier request of the same series. (Once the series is redeemed a request cannot execute: its
-    ///         payout is claimed instead.)
+    ///         any earlier request of the same series. An unknown series is refused (UnknownSeries). (Once the series
+    ///         is redeemed a request cannot execute: its payout is claimed instead.)
     /// @param seriesId The engine series id.
     /// @param amount Option tokens to withdraw.
     function requestOptionWithdrawal(uint256 seriesId, uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
+        _listed(seriesId); // an unknown series (or 0, the cash column) is refused: such a request could never execute
         optionWithdrawals[msg.sender][seriesId] = Withdrawal(SafeCast.toUint128(amount), uint64(block.timestamp));
         emit OptionWithdrawalRequested(msg.sender, seriesId, amount, block.timestamp + WITHDRAWAL_DELAY);
     }
@@ -560,6 +555,8 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         (address underlying,, uint64 at,,,,,,) = ENGINE.series(seriesId);
         if (underlying == address(0)) revert UnknownSeries(seriesId);
         token = ENGINE.tokenOf(seriesId);
+        // Cash is never a series: a redemption of it would burn the cash deposits.
+        if (token == address(CASH)) revert UnknownSeries(seriesId);
         _listings[seriesId] = Listing(token, at);
         emit SeriesListed(seriesId, token, at);
         return (token, at);
@@ -703,18 +700,11 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         Batch storage b = _open(id);
         bytes32 dataHash = keccak256(leaves);
         if (dataHash != b.dataHash) revert DataMismatch(dataHash, b.dataHash);
-        (bytes32 root, bytes32 leavesRoot) = dataRoot(leaves);
+        // TREES (the ledger's own BatchTrees; its public dataRoot is the same rebuild for anyone) rebuilds both roots;
+        // a call that runs out of gas reverts this challenge with it.
+        (bytes32 root, bytes32 leavesRoot) = TREES.dataRoot(leaves);
         if (root != b.root || leavesRoot != b.leavesRoot) return _revertFrom(id, "data");
         revert NoFraud();
-    }
-
-    /// @notice The Merkle-sum root and the plain root of canonical batch calldata (used by challengeData): rebuilt by
-    ///         TREES, the ledger's own BatchTrees (a call that runs out of gas reverts the caller with it).
-    /// @param leaves `abi.encode(SignedLeaf[])`, canonical (as postBatch accepts it).
-    /// @return root The Merkle-sum root.
-    /// @return leavesRoot The plain Merkle root.
-    function dataRoot(bytes calldata leaves) public view returns (bytes32 root, bytes32 leavesRoot) {
-        return TREES.dataRoot(leaves);
     }
 
     /// @notice Proves that a leaf lacks a valid co-signature of its account for this batch, posting, series, chain
@@ -848,15 +838,18 @@ contract SettlementLedger is AccessControl, EIP712, ReentrancyGuardTransient {
         for (uint256 i; i < priors.length; ++i) {
             PriorLeaf calldata p = priors[i];
             uint256 key = (p.batch << 128) | p.index;
+            if (p.batch >= id || p.index >= 1 << 128 || key <= last) revert BadPrior(i);
+            last = key;
+            // A prior applied since the challenger built its proof (anyone may apply a final leaf) is already in the
+            // balance or position: it counts as nothing, so front-running the challenge with apply_ cannot defeat it.
+            if (p.batch <= settled || _isApplied(p.batch, p.index)) continue;
             int256 debit = seriesId == 0 ? p.leaf.cash : _deltaOf(p.leaf, batches[p.batch].meta, seriesId);
             if (
-                p.batch <= settled || p.batch >= id || p.index >= 1 << 128 || key <= last || p.leaf.account != account
-                    || p.leaf.batch != p.batch || debit >= 0
+                p.leaf.account != account || p.leaf.batch != p.batch || debit >= 0
                     || !MerkleProof.verifyCalldata(
                         p.proof, batches[p.batch].leavesRoot, _plainLeaf(p.index, p.leaf, p.signatureHash)
-                    ) || _isApplied(p.batch, p.index)
+                    )
             ) revert BadPrior(i);
-            last = key;
             debits += _magnitude(debit);
         }
     }

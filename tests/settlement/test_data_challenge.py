@@ -26,9 +26,9 @@ def _synthetic(count, magnitude=10):
     ]
 
 
-def test_the_ledger_rebuilds_the_same_root_as_the_python_tree(ledger, funded, build, standard_trades):
+def test_the_ledger_rebuilds_the_same_root_as_the_python_tree(ledger, funded, build, standard_trades, project):
     leaves, tree = build(1, standard_trades)
-    assert ledger.dataRoot(batch_calldata(leaves)) == (tree.root, tree.leaves_root)
+    assert project.BatchTrees.at(ledger.TREES()).dataRoot(batch_calldata(leaves)) == (tree.root, tree.leaves_root)
 
 
 def test_an_honest_batch_survives_a_data_challenge(ledger, funded, build, standard_trades, deployer, alice):

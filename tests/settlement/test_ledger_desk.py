@@ -1,5 +1,5 @@
 """Issue 18 §3 on the ledger: bidding in the vault's BatchAuction from a SettlementLedger balance (withdrawAndCall into
-LedgerAuctionDesk) and delivering the fill and the refund into the ledger (depositOptionsFor, depositFor). Each test
+LedgerAuctionDesk) and delivering the fill and the refund into the ledger (SettlementLedger.depositFor). Each test
 asserts balances, events or the exact named revert.
 
 The auction sells PUT (series 3, paid in USDC, the ledger's cash) written by `seller`; `funded` accounts hold 10,000
@@ -269,11 +269,11 @@ def test_deposits_for_another_account_credit_it(ledger, funded, cash, accounts, 
     giver, account = accounts[5], accounts[9]
     cash.mint(giver, 50 * USDC, sender=accounts[0])
     cash.approve(ledger, 50 * USDC, sender=giver)
-    tx = ledger.depositFor(account, 50 * USDC, sender=giver)
+    tx = ledger.depositFor(account, 0, 50 * USDC, sender=giver)  # series 0: cash
     assert [(e.account, e.amount) for e in tx.events.filter(ledger.Deposited)] == [(account.address, 50 * USDC)]
     write_options(giver, PUT, 2 * ONE, deposit=False)
     option_token(project, engine, PUT).approve(ledger, 2 * ONE, sender=giver)
-    ledger.depositOptionsFor(account, PUT, 2 * ONE, sender=giver)
+    ledger.depositFor(account, PUT, 2 * ONE, sender=giver)
     assert ledger.balanceOf(account) == 50 * USDC and ledger.positionOf(account, PUT) == 2 * ONE
     assert ledger.balanceOf(giver) == 0 and ledger.positionOf(giver, PUT) == 0
 

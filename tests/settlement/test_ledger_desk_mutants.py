@@ -26,8 +26,8 @@ MUTATIONS = (
         "claim delivers the fill and the refund to whoever calls it, not to the bids' account",
         (
             (
-                "LEDGER.depositOptionsFor(account, seriesId, filled);",
-                "LEDGER.depositOptionsFor(msg.sender, seriesId, filled);",
+                "LEDGER.depositFor(account, seriesId, filled);",
+                "LEDGER.depositFor(msg.sender, seriesId, filled);",
             ),
             ("_depositCash(account, refund);\n        emit Delivered(account, auctionId, seriesId, filled", _CALLER),
         ),

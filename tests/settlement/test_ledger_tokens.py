@@ -416,11 +416,11 @@ def test_between_expiry_and_redemption_an_option_withdrawal_still_executes(
     assert option_token(project, engine, CALL).balanceOf(holder) == OPTIONS
 
 
-def test_the_batch_data_of_token_trades_rebuilds(ledger, funded, deployer, alice):
+def test_the_batch_data_of_token_trades_rebuilds(ledger, funded, deployer, alice, project):
     """challengeData rebuilds a token batch through the ledger's BatchTrees (the external rebuild)."""
     batch = _sale(ledger, funded, funded[1], funded[0], ONE, column=3, cash=10 * USDC)
     _post(ledger, batch, deployer)
-    assert ledger.dataRoot(batch.data) == (batch.tree.root, batch.tree.leaves_root)
+    assert project.BatchTrees.at(ledger.TREES()).dataRoot(batch.data) == (batch.tree.root, batch.tree.leaves_root)
     assert keccak(batch.data) == ledger.batches(1).dataHash
     with ape.reverts(ledger.NoFraud):
         ledger.challengeData(1, batch.data, sender=alice)
