@@ -4,10 +4,14 @@ the settlement sequencer with its HTTP API, clients and watcher (strikeforge.set
 
 Cast (Ape test accounts; see deployments/config/ethereum-local.yaml): alice, bob and carol deposit into the vault;
 the roll writes the epoch's 10-delta calls (DeltaStrikeSelector picks the strike and values the calls) and offers them
-in the BatchAuction at the value less the vault's discount; two market makers bid with different limits, the window
-ends, the keeper finishes the auction (anyone may) and both claim what they won; the first sells some calls through
-the sequencer to dave and erin; oracle signers 1-3 and a publisher run the node; the keeper rolls; the
-sequencer posts batches.
+in the BatchAuction at the value less the vault's discount; two market makers bid with different limits, the first
+from its wallet, the second from its SettlementLedger balance (a ready withdrawal request spent through
+LedgerAuctionDesk); the window ends, the keeper finishes the auction (anyone may), the first claims to its wallet and
+the second's fill and refund are delivered into its ledger balance. Both resell calls on the sequencer's book to dave
+and erin, in the ledger's cash (WETH: the local ledger is coin-margined), the first after depositing calls, the second
+from its ledger inventory; a batch settles. At expiry the oracle node's rounds fix the price through the router, the
+keeper rolls (settling the series), the first maker redeems its wallet's calls, the ledger redeems its calls and every
+holder's share lands in its ledger cash; everyone withdraws. Oracle signers 1-3 and a publisher run the node.
 
 Every step is checked against the chain (and the auction against a brute-force clearing of the same bids): a check
 that fails raises DemoCheckError with one line saying what differs, and the demo stops.
@@ -42,13 +46,17 @@ from strikeforge.units import format_units
 
 WAD = 10**18
 DEPOSITS = {"alice": 100, "bob": 50, "carol": 20}  # WETH
-TRADES = (("dave", 20, "60"), ("erin", 10, "62"))  # (buyer, options, USDC per option) sold by the market maker
+# (buyer, options, markup on the clearing price in bps, seller) on the sequencer's book, priced in the ledger's cash
+# (WETH: the local config's ledger is coin-margined): the first market maker resells calls it claimed to its wallet and
+# deposited, the second sells from the ledger inventory its ledger bid's fill was delivered into.
+TRADES = (("dave", 20, 1_000, "market maker"), ("erin", 10, 1_500, "market maker 2"))
+LEDGER_BIDDER = "market maker 2"  # bids from its ledger balance (LedgerAuctionDesk); the other from its wallet
 # (bidder, options, limit price in basis points of the calls' value at the roll): the first market maker's limit is
 # above the second's, the two ask for more than the 170 calls written, so the clearing price is the second's limit and
 # the second is filled in part.
 BIDS = (("market maker", 120, 9_800), ("market maker 2", 100, 9_400))
 BIDDER_WETH = 10  # WETH minted to each bidder
-BUYER_CASH = 5_000  # USDC each buyer deposits on the ledger
+BUYER_CASH = 2  # WETH each buyer deposits on the ledger
 REPLAY = Path("oracles/replay/demo-eth-usd.csv")  # offset (s from the start), price
 SECOND_SOURCE_BPS = 4  # the second replay source quotes 0.04% above the first
 IMPLIED_VOL = Decimal("0.50")  # the vol sources' annualised implied vol (1 = 100%): the delta selector's input
@@ -146,7 +154,7 @@ class EpochDemo:
         self.market_maker, self.keeper_account, self.sequencer_account = test[4], test[5], test[8]
         self.publisher = test[9]
         self.signers = [ApeSigner(test[i]) for i in (1, 2, 3)]
-        self.buyers = {name: test.generate_test_account() for name, _, _ in TRADES}
+        self.buyers = {name: test.generate_test_account() for name, _, _, _ in TRADES}
         # The auction's bidders: the market maker (who also sells on the sequencer's book) and a second one.
         self.bidders = {"market maker": self.market_maker, "market maker 2": test.generate_test_account()}
         self.epoch = Epoch()
@@ -233,6 +241,12 @@ class EpochDemo:
         self.oracle, self.feed = self.c["SignedPriceOracle"], self.c["ChainlinkFeed"]
         self.vol_oracle = self.c["SignedVolOracle"]
         self.selector, self.auction = self.c["DeltaStrikeSelector"], self.c["BatchAuction"]
+        self.desk = self.c["LedgerAuctionDesk"]
+        self.check(
+            str(self.ledger.CASH()) == str(self.weth.address),
+            "the ledger's cash is the vault's asset (WETH), so bids come from ledger balances",
+            f"the ledger's cash is {self.ledger.CASH()}, not WETH {self.weth.address} (settlement.cash: underlying)",
+        )
         self.project = project
         self.check(
             str(self.vault.AUCTION()) == str(self.auction.address),
@@ -257,11 +271,19 @@ class EpochDemo:
             if bidder != self.market_maker:  # a generated account: no ether yet
                 self.record("fund gas", name, self.deployer.transfer(bidder, 10 * WAD))
             self.record("mint WETH", name, self.weth.mint(bidder, BIDDER_WETH * WAD, sender=self.deployer))
+            if name == LEDGER_BIDDER:  # its cash sits on the ledger; the bid spends a ready withdrawal request
+                self.record("approve ledger", name, self.weth.approve(self.ledger, BIDDER_WETH * WAD, sender=bidder))
+                self.record("ledger deposit", name, self.ledger.deposit(BIDDER_WETH * WAD, sender=bidder))
+                request = self.ledger.requestWithdrawal(BIDDER_WETH * WAD, sender=bidder)
+                self.record("ledger requestWithdrawal (to bid with)", name, request)
+                self.epoch.facts["ledger_bid_ready_at"] = request.timestamp + self.config.settlement.withdrawal_delay
+                self.warp(request.timestamp + 60)  # a minute before the roll: ready while the bidding is still open
+                continue
             approve = self.weth.approve(self.auction, BIDDER_WETH * WAD, sender=bidder)
             self.record("approve auction (bid escrow)", name, approve)
         for name, buyer in self.buyers.items():
             self.record("fund gas", name, self.deployer.transfer(buyer, 10 * WAD))
-            self.record("mint USDC", name, self.usdc.mint(buyer, BUYER_CASH * 10**6, sender=self.deployer))
+            self.record("mint WETH", name, self.weth.mint(buyer, BUYER_CASH * WAD, sender=self.deployer))
 
     def start_services(self) -> None:
         from ape import chain
@@ -308,8 +330,7 @@ class EpochDemo:
         self.server = serve(Api(self.sequencer, self.now), "127.0.0.1", 0)
         url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.clients = {
-            name: SettlementClient(url, account, self.ledger)
-            for name, account in ({"market maker": self.market_maker} | self.buyers).items()
+            name: SettlementClient(url, account, self.ledger) for name, account in (self.bidders | self.buyers).items()
         }
         self.watcher = Watcher(self.ledger, self.deployer, self.work / "watcher.json")
 
@@ -485,11 +506,33 @@ class EpochDemo:
                 f"{name}'s limit is at or above the reserve",
                 f"{name}'s limit {limit} ({bps} bps of the value) is below the reserve {reserve}",
             )
-            before = int(self.weth.balanceOf(who))
-            placed = self.auction.bid(auction_id, size, limit, sender=who)
-            self.record(f"bid: {options} calls at up to {format_units(limit, 18, 6)} WETH", name, placed)
+            if name == LEDGER_BIDDER:
+                before = int(self.ledger.balanceOf(who))
+                ready_at = self.epoch.facts["ledger_bid_ready_at"]
+                self.check(
+                    ready_at < auction["end"],
+                    f"{name}'s withdrawal request is ready before bidding ends",
+                    f"{name}'s request is ready at {ready_at}, bidding ends at {auction['end']} (now {self.now()})",
+                )
+                if self.now() < ready_at:
+                    self.warp(ready_at)  # its request is ready; bidding is still open
+                placed = self.clients[name].bid_from_ledger(self.desk, auction_id, self.series, size, limit)
+                self.record(
+                    f"bid from the ledger: {options} calls at up to {format_units(limit, 18, 6)} WETH", name, placed
+                )
+                escrow = before - int(self.ledger.balanceOf(who))
+                self.check(
+                    [(e.account, e.size, e.limit) for e in placed.events.filter(self.desk.LedgerBid)]
+                    == [(who.address, size, limit)],
+                    f"{name}'s ledger bid is its own (LedgerBid)",
+                    f"LedgerBid events {list(placed.events.filter(self.desk.LedgerBid))} are not {name}'s bid",
+                )
+            else:
+                before = int(self.weth.balanceOf(who))
+                placed = self.auction.bid(auction_id, size, limit, sender=who)
+                self.record(f"bid: {options} calls at up to {format_units(limit, 18, 6)} WETH", name, placed)
+                escrow = before - int(self.weth.balanceOf(who))
             (event,) = placed.events.filter(self.auction.BidPlaced)
-            escrow = before - int(self.weth.balanceOf(who))
             self.check(
                 escrow == ceil_div(size * limit, WAD),
                 f"{name}'s bid escrowed size * limit rounded up",
@@ -558,11 +601,24 @@ class EpochDemo:
 
         for bid, fill in zip(bids, fills, strict=True):
             name, who = bid["bidder"], self.bidders[bid["bidder"]]
-            cash, calls = int(self.weth.balanceOf(who)), int(self.token.balanceOf(who))
-            claim = self.auction.claim(auction_id, [bid["bid_id"]], who, sender=who)
-            self.record("claim calls and refund", name, claim)
+            if name == LEDGER_BIDDER:  # delivered into the ledger: the fill to its inventory, the refund to its cash
+                cash, calls = int(self.ledger.balanceOf(who)), int(self.ledger.positionOf(who, self.series))
+                claim = self.clients[name].claim_auction(self.desk, auction_id, self.series, [bid["bid_id"]])
+                self.record("claim calls and refund into the ledger", name, claim)
+                refund = int(self.ledger.balanceOf(who)) - cash
+                got = int(self.ledger.positionOf(who, self.series)) - calls
+                held = (int(self.weth.balanceOf(self.desk)), int(self.token.balanceOf(self.desk)))
+                self.check(
+                    held == (0, 0),
+                    "the desk passed everything into the ledger",
+                    f"LedgerAuctionDesk still holds {held[0]} WETH and {held[1]} calls",
+                )
+            else:
+                cash, calls = int(self.weth.balanceOf(who)), int(self.token.balanceOf(who))
+                claim = self.auction.claim(auction_id, [bid["bid_id"]], who, sender=who)
+                self.record("claim calls and refund", name, claim)
+                refund, got = int(self.weth.balanceOf(who)) - cash, int(self.token.balanceOf(who)) - calls
             (claimed,) = claim.events.filter(self.auction.BidClaimed)
-            refund, got = int(self.weth.balanceOf(who)) - cash, int(self.token.balanceOf(who)) - calls
             self.check(
                 (int(claimed.filled), got) == (fill, fill) and int(claimed.refund) == refund,
                 f"{name} got its fill",
@@ -601,21 +657,31 @@ class EpochDemo:
         self.epoch.facts["premium"] = proceeds
 
     def trade(self) -> None:
+        """The winners resell calls on the sequencer's book at a markup on the clearing price, in the ledger's cash:
+        the first market maker deposits calls it claimed to its wallet, the second sells from the inventory its ledger
+        bid's fill was delivered into (the ledger trades option tokens, nothing unbacked)."""
         self.phase = "trade"
         expiry = self.now() + 86_400
-        for name, _, _ in TRADES:
-            self.record("ledger deposit", name, self.clients[name].deposit(BUYER_CASH * 10**6))
+        clearing = self.epoch.facts["auction"]["clearing_price"]
+        for name, _, _, _ in TRADES:
+            self.record("ledger deposit", name, self.clients[name].deposit(BUYER_CASH * WAD))
+        from_wallet = sum(size for _, size, _, seller in TRADES if seller != LEDGER_BIDDER) * WAD
         maker = self.clients["market maker"]
-        # The ledger trades option tokens, nothing unbacked (issue 18): the maker deposits the options it sells.
-        sold = sum(size for _, size, _ in TRADES) * WAD
-        self.record("ledger depositOptions", "market maker", maker.deposit_options(self.series, sold))
-        for name, size, price in TRADES:
-            usdc = int(Decimal(price) * 10**6)
-            maker.place_order(series=self.series, buy=False, size=size * WAD, price=usdc, expiry=expiry)
+        self.record("ledger depositOptions", "market maker", maker.deposit_options(self.series, from_wallet))
+        trades = []
+        for name, size, markup, seller in TRADES:
+            price = clearing * (10_000 + markup) // 10_000  # WETH per option
+            self.check(
+                self.clients[seller].position(self.series) >= size * WAD,
+                f"{seller} holds on the ledger the calls it sells",
+                f"{seller} holds {self.clients[seller].position(self.series)} calls on the ledger, sells {size * WAD}",
+            )
+            self.clients[seller].place_order(series=self.series, buy=False, size=size * WAD, price=price, expiry=expiry)
             answer = self.clients[name].place_order(
-                series=self.series, buy=True, size=size * WAD, price=usdc, expiry=expiry
+                series=self.series, buy=True, size=size * WAD, price=price, expiry=expiry
             )
             self.check(len(answer["fills"]) == 1, f"{name}'s order filled", f"{name}'s order did not fill: {answer}")
+            trades.append({"buyer": name, "seller": seller, "options": size * WAD, "price": price})
         cut = self.sequencer.tick(self.now())
         self.check(cut == "cut 1", "the sequencer cut batch 1", f"sequencer did not cut batch 1: {cut}")
         for client in self.clients.values():
@@ -640,9 +706,7 @@ class EpochDemo:
         )
         claim = self.ledger.claimBonds(self.sequencer_account, sender=self.sequencer_account)
         self.record("claim bond", "sequencer", claim)
-        self.epoch.facts["ledger_trades"] = [
-            {"buyer": n, "options": s * WAD, "price": int(Decimal(p) * 10**6)} for n, s, p in TRADES
-        ]
+        self.epoch.facts["ledger_trades"] = trades
 
     def chain_height(self) -> int:
         from ape import chain
@@ -680,7 +744,9 @@ class EpochDemo:
         self.check(bool(series.settled), "the expired series is settled", "the expired series is not settled")
         payouts = {}
         for name, who in self.bidders.items():
-            options = int(self.token.balanceOf(who))  # what it kept in its wallet (the maker sold 30 on the ledger)
+            options = int(self.token.balanceOf(who))  # what it kept in its wallet (the ledger bidder keeps none)
+            if options == 0:
+                continue
             payout = int(self.engine.payoutFor(self.series, options))
             before = int(self.weth.balanceOf(who))
             self.record("redeem calls", name, self.engine.redeem(self.series, options, sender=who))
@@ -692,21 +758,32 @@ class EpochDemo:
             )
             payouts[name] = payout
         self.epoch.facts |= {"settlement_price": int(series.settlementPrice), "option_payouts": payouts}
-        # The ledger's tokens of the series turn into their payout without leaving it: anyone redeems them, and
-        # each buyer claims its share (settled through batch 1: its leaf was applied at the trade).
+        # The ledger's tokens of the series turn into their payout without leaving it: anyone redeems them, and each
+        # holder's share is credited to its ledger cash (the payout asset, WETH, is the ledger's cash). Every holder
+        # is settled through batch 1: its leaf was applied at the trade.
+        held = int(self.token.balanceOf(self.ledger))
         self.record("ledger redeemExpired", "dave", self.ledger.redeemExpired(self.series, sender=self.buyers["dave"]))
+        redemption = self.ledger.redemptions(self.series)
+        self.check(
+            int(redemption.tokens) == held and int(redemption.payout) == int(self.engine.payoutFor(self.series, held)),
+            "the ledger redeemed every call it held for the engine's payout",
+            f"the ledger redeemed {redemption.tokens} calls for {redemption.payout}; it held {held}",
+        )
         claimed = {}
-        for name, _, _ in TRADES:
-            self.record("ledger claimExpired", name, self.clients[name].claim_expired(self.series))
-            claimed[name] = self.clients[name].payout(self.weth.address)
-            self.record("ledger withdrawPayout", name, self.clients[name].withdraw_payout(self.weth.address))
-        self.epoch.facts["ledger_position_value"] = claimed
-        for name, size, _ in TRADES:
+        for name, client in self.clients.items():
+            position = client.position(self.series)
+            if position == 0:
+                continue
+            before = client.balance()
+            self.record("ledger claimExpired (into ledger cash)", name, client.claim_expired(self.series))
+            claimed[name] = client.balance() - before
+            share = position * int(redemption.payout) // int(redemption.tokens)
             self.check(
-                claimed[name] <= int(self.engine.payoutFor(self.series, size * WAD)),
-                f"{name}'s ledger claim is at most its options' payout",
-                f"{name} claimed {claimed[name]}, more than its {size} options' payout",
+                claimed[name] == share and client.position(self.series) == 0,
+                f"{name}'s ledger calls turned into their payout in its ledger cash",
+                f"{name} was credited {claimed[name]} for {position} calls; its share is {share}",
             )
+        self.epoch.facts["ledger_position_value"] = claimed
 
     def claim_fees(self) -> None:
         """The rolls only owe fees (M-3: a recipient that cannot receive must not stop a roll); the recipient pulls."""

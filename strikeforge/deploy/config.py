@@ -188,6 +188,13 @@ class Settlement:
     withdrawal_delay: int
     treasury: AddressRef
     sequencer: AddressRef
+    # The ledger's cash: "strike_asset" (USDC: options quoted in dollars) or "underlying" (WETH: coin-margined, like
+    # Deribit's ETH options). A ledger whose cash is the vault's asset takes bids in the vault's auction from ledger
+    # balances (LedgerAuctionDesk) and credits expired calls' payouts straight to cash.
+    cash: str = "strike_asset"
+
+
+SETTLEMENT_CASH = ("strike_asset", "underlying")
 
 
 @dataclass(frozen=True)
@@ -611,6 +618,14 @@ def _selector(reader: _Reader, section: dict[str, Any]) -> dict[str, Any]:
 def _settlement(reader: _Reader, raw: dict[str, Any]) -> Settlement:
     section = reader.section(raw, "settlement", "")
     w = "settlement"
+    _known_keys(
+        section,
+        w,
+        {"challenge_window", "bond", "escape_period", "withdrawal_delay", "treasury", "sequencer", "cash"},
+    )
+    cash = section.get("cash", "strike_asset")
+    if cash not in SETTLEMENT_CASH:
+        raise ConfigError(f"settlement.cash: {cash!r} is not an asset of the market; write strike_asset or underlying")
     window = reader.int(section, "challenge_window", w, 1)
     delay = reader.int(section, "withdrawal_delay", w, 0)
     if delay < window:
@@ -622,6 +637,7 @@ def _settlement(reader: _Reader, raw: dict[str, Any]) -> Settlement:
         withdrawal_delay=delay,
         treasury=reader.address(section, "treasury", w),  # type: ignore[arg-type]
         sequencer=reader.address(section, "sequencer", w),  # type: ignore[arg-type]
+        cash=cash,
     )
 
 

@@ -405,7 +405,7 @@ def build(config: DeployConfig) -> list[Step]:
             "SettlementLedger",
             "SettlementLedger",
             lambda ctx: [
-                ctx.address("StrikeAsset"),
+                ctx.address("Underlying" if settlement.cash == "underlying" else "StrikeAsset"),
                 ctx.address("OptionsEngine"),  # issue 18: the ledger trades the engine's option tokens
                 settlement.challenge_window,
                 scaled(settlement.bond, 18),
@@ -414,6 +414,13 @@ def build(config: DeployConfig) -> list[Step]:
                 ctx.resolve(settlement.treasury),
                 ctx.deployer,
             ],
+        )
+    )
+    steps.append(
+        Deploy(
+            "LedgerAuctionDesk",
+            "LedgerAuctionDesk",
+            lambda ctx: [ctx.address("SettlementLedger"), ctx.address("BatchAuction")],  # bids from ledger balances
         )
     )
     steps.append(

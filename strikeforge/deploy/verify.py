@@ -116,6 +116,17 @@ def _vault_auction(run: Run) -> list[Check]:
     ]
 
 
+def _ledger_desk(run: Run) -> list[Check]:
+    """The ledger's cash is the config's asset, and LedgerAuctionDesk joins that ledger to the vault's auction."""
+    ledger, desk, config = run.at("SettlementLedger"), run.at("LedgerAuctionDesk"), run.config
+    cash = "Underlying" if config.settlement.cash == "underlying" else "StrikeAsset"
+    return [
+        Check("SettlementLedger.CASH", run.address(cash), to_checksum_address(ledger.CASH())),
+        Check("LedgerAuctionDesk.LEDGER", run.address("SettlementLedger"), to_checksum_address(desk.LEDGER())),
+        Check("LedgerAuctionDesk.AUCTION", run.address("BatchAuction"), to_checksum_address(desk.AUCTION())),
+    ]
+
+
 def _owners(run: Run) -> list[Check]:
     config = run.config
     timelock = run.address("StrikeforgeTimelock")
@@ -156,6 +167,7 @@ def _owners(run: Run) -> list[Check]:
             ),
         ]
     checks += _vault_auction(run)
+    checks += _ledger_desk(run)
     safe = config.governance.safe
     if safe.address is None:
         contract = run.at("Safe")

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from eth_abi import encode
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
@@ -277,3 +278,23 @@ class SettlementClient:
     def withdraw_payout(self, asset: str, amount: int | None = None) -> Any:
         """Withdraws claimed payout in `asset` (all of it by default): at once, no leaf can debit it."""
         return self.ledger.withdrawPayout(asset, self.payout(asset) if amount is None else amount, sender=self.account)
+
+    # ------------------------------------------------------------------------------------------------ auction
+
+    def bid_from_ledger(
+        self, desk: Any, auction_id: int, series: int, size: int, limit: int, *, replace: bool = False, slot: int = 0
+    ) -> Any:
+        """Bids in the vault's BatchAuction with ledger cash (LedgerAuctionDesk): spends exactly the bid's escrow,
+        ceil(size * limit / 1e18), from the account's ready withdrawal request (request_withdrawal at least that
+        much WITHDRAWAL_DELAY before). `replace` outbids the bid in `slot` of a full book."""
+        escrow = int(desk.escrowOf(size, limit))
+        data = encode(
+            ["uint256", "uint256", "bool", "uint256", "uint256", "uint256"],
+            [auction_id, series, replace, slot, size, limit],
+        )
+        return self.ledger.withdrawAndCall(desk, escrow, data, sender=self.account)
+
+    def claim_auction(self, desk: Any, auction_id: int, series: int, bid_ids: list[int]) -> Any:
+        """Delivers the account's settled ledger bids into the ledger: the fill into its inventory of `series`, the
+        refund into its cash (anyone may do this for any account)."""
+        return desk.claim(self.account.address, auction_id, series, bid_ids, sender=self.account)

@@ -32,7 +32,7 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert {"Safe", "StrikeforgeTimelock", "ThetaVault", "OptionsEngine", "SettlementLedger", "BatchAuction"} <= set(
         summary["contracts"]
     )
-    assert summary["deployment_checks"] == 49
+    assert summary["deployment_checks"] == 53
     # Deposits of 100 + 50 + 20 WETH are all written as calls; the strike is the listed one (100 grid) closest to
     # 10-delta at the published 50% vol (the demo checks it against the selector's quote at the roll).
     assert summary["series"]["options_written"] == 170 * WAD
@@ -62,31 +62,48 @@ def test_demo_runs_an_epoch_and_writes_its_summary(provider):
     assert auction["proceeds"] + auction["refunds"] == auction["escrow"] and auction["finished_by"] == "keeper"
     assert summary["settlement_price"] > summary["series"]["strike"]  # the replay path ends in the money
     strike, settled = summary["series"]["strike"], summary["settlement_price"]
-    # 30 of the first maker's 120 calls were sold on the ledger (deposited there, issue 18): it redeems the other 90
-    # and the buyers claim their shares of the ledger's redemption.
-    assert summary["payouts"]["options"] == {
-        "market maker": 90 * WAD * (settled - strike) // settled,
-        "market maker 2": 50 * WAD * (settled - strike) // settled,
-    }
-    claims = summary["payouts"]["ledger_positions"]  # shares of the redeemed 30, rounded down: a wei below at most
-    for name, options in (("dave", 20), ("erin", 10)):
+    # The first maker claimed its 120 calls to its wallet and sold 20 of them on the ledger (deposited there): it
+    # redeems the other 100. The second bid from its ledger cash: its 50 calls were delivered into its ledger
+    # inventory; it sold 10 there. The ledger's 70 calls turned into their payout in the holders' ledger cash (WETH),
+    # shares rounded down: a wei below at most.
+    assert summary["payouts"]["options"] == {"market maker": 100 * WAD * (settled - strike) // settled}
+    claims = summary["payouts"]["ledger_positions"]
+    for name, options in (("dave", 20), ("erin", 10), ("market maker 2", 40)):
         assert 0 <= options * WAD * (settled - strike) // settled - claims[name] <= 1
+    trades = {t["buyer"]: t for t in summary["ledger_trades"]}
+    assert {(n, t["seller"], t["options"]) for n, t in trades.items()} == {
+        ("dave", "market maker", 20 * WAD),
+        ("erin", "market maker 2", 10 * WAD),
+    }
+    assert trades["dave"]["price"] == price * 11_000 // 10_000 and trades["erin"]["price"] == price * 11_500 // 10_000
+    cost = {n: t["options"] * t["price"] // WAD for n, t in trades.items()}  # netted: size x price, rounded down
     assert summary["fees"] > 0  # owed at the rolls, then claimed by the recipient (a pull)
     assert "claim fees (pulled by the recipient)" in {step["name"] for step in summary["steps"]}
     assert 0 < summary["alice_withdrawn"] < 100 * WAD  # she bore her share of the in-the-money payout
-    assert summary["balances"]["dave"]["usdc"] == 5_000 * 10**6 - 20 * 60 * 10**6
-    assert summary["balances"]["market maker"]["usdc"] == 20 * 60 * 10**6 + 10 * 62 * 10**6
-    payout = summary["payouts"]["options"]["market maker 2"]  # its only moves: the premium out, the payout in
-    assert summary["balances"]["market maker 2"]["weth"] == 10 * WAD - low["paid"] + payout
+    # Everyone withdrew its ledger cash at the end: the wallets hold what each epoch's moves left.
+    balances = summary["balances"]
+    assert balances["dave"]["weth"] == 2 * WAD - cost["dave"] + claims["dave"]
+    assert balances["erin"]["weth"] == 2 * WAD - cost["erin"] + claims["erin"]
+    assert (
+        balances["market maker"]["weth"]
+        == 10 * WAD - high["paid"] + cost["dave"] + summary["payouts"]["options"]["market maker"]
+    )
+    assert balances["market maker 2"]["weth"] == 10 * WAD - low["paid"] + cost["erin"] + claims["market maker 2"]
+    assert all(row["usdc"] == 0 for name, row in balances.items() if name in ("dave", "erin", "market maker 2"))
     phases = {step["phase"] for step in summary["steps"]}
     assert phases == {"deploy", "fund", "epoch 1", "auction", "trade", "expiry", "withdraw"}
     for held in (
         "auction: proceeds + refunds == escrow",
         "auction: market maker paid its fill times the clearing price, rounded up",
         "auction: market maker 2 paid its fill times the clearing price, rounded up",
+        "auction: market maker 2's ledger bid is its own (LedgerBid)",
+        "auction: the desk passed everything into the ledger",
         "auction: the vault's totalAssets grew by the proceeds",
         "auction: unsold calls were burned (the token's supply is what was sold)",
         "epoch 1: the reserve is the selector's value less the discount",
+        "trade: market maker 2 holds on the ledger the calls it sells",
+        "expiry: the ledger redeemed every call it held for the engine's payout",
+        "expiry: market maker 2's ledger calls turned into their payout in its ledger cash",
     ):
         assert held in summary["checks"]
     assert summary["total_gas"] == sum(step["gas_used"] for step in summary["steps"])

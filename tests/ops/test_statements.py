@@ -14,7 +14,7 @@ from strikeforge.ops.denylist import Denylist
 from strikeforge.ops.index import IndexSyncError
 from strikeforge.ops.statement import StatementError, Statements, parse_time, to_csv, to_json
 
-USDC = 10**6
+WAD = 10**18
 FAR = 4_000_000_000  # 2096: after everything
 
 
@@ -34,7 +34,7 @@ def bid_of(demo, name):
     return next(b for b in demo.epoch.facts["auction"]["bids"] if b["bidder"] == name)
 
 
-@pytest.mark.parametrize("name", ["market maker", "market maker 2"])
+@pytest.mark.parametrize("name", ["market maker"])  # the wallet bidder (the other bids from the ledger: below)
 def test_a_bidders_premium_is_its_escrow_less_its_refund_and_its_options_arrive_at_the_claim(index, epoch, name):
     demo = epoch.demo
     bid, series = bid_of(demo, name), demo.epoch.facts["series"]
@@ -55,10 +55,36 @@ def test_a_bidders_premium_is_its_escrow_less_its_refund_and_its_options_arrive_
     assert "premium" not in rows and "options written" not in rows  # the vault writes, to itself
 
 
+def _paid(demo, buyer):
+    (trade,) = [t for t in demo.epoch.facts["ledger_trades"] if t["buyer"] == buyer]
+    return trade["options"] * trade["price"] // WAD  # netted: size x price, rounded down
+
+
 def test_the_market_makers_statement_has_its_trades_on_the_ledger(index, epoch):
     statement = Statements(index).build(epoch.demo.market_maker.address, 0, FAR)
     (trade,) = [int(r.amount) for r in statement.rows if r.kind == "trade settlement"]
-    assert trade == 20 * 60 * USDC + 10 * 62 * USDC  # what dave and erin paid, netted into one leaf
+    assert trade == _paid(epoch.demo, "dave")  # what dave paid for its 20 calls, netted into one leaf
+
+
+def test_the_ledger_bidders_cash_funds_its_bid_and_receives_refund_sales_and_payout(index, epoch):
+    """market maker 2 bid from its ledger cash (LedgerAuctionDesk): the escrow leaves as a withdrawal, the refund
+    comes back as a deposit, its ledger sale to erin and its ledger calls' expiry payout credit the same balance, and
+    it withdraws the rest; nothing of the auction passes through its wallet."""
+    demo = epoch.demo
+    bid, who = bid_of(demo, "market maker 2"), demo.bidders["market maker 2"]
+    claim = demo.epoch.facts["ledger_position_value"]["market maker 2"]
+    statement = Statements(index).build(who.address, 0, FAR)
+    cash = [(r.kind, int(r.amount)) for r in statement.rows if r.balance == "ledger_cash"]
+    rest = 10 * WAD - bid["paid"] + _paid(demo, "erin") + claim
+    assert cash == [
+        ("deposit", 10 * WAD),
+        ("withdrawal", -bid["escrow"]),  # withdrawAndCall: the bid's escrow
+        ("deposit", bid["refund"]),  # delivered by the desk
+        ("trade settlement", _paid(demo, "erin")),
+        ("expiry payout", claim),
+        ("withdrawal", -rest),
+    ]
+    assert "auction bid" not in kinds(statement) and statement.reconciled
 
 
 def test_the_vaults_statement_books_the_auctions_proceeds_as_its_premium(index, epoch):
@@ -76,7 +102,13 @@ def test_the_vaults_statement_books_the_auctions_proceeds_as_its_premium(index, 
 def test_a_buyers_ledger_cash_moves_by_deposit_trade_and_withdrawal(index, epoch):
     statement = Statements(index).build(epoch.demo.buyers["dave"].address, 0, FAR)
     cash = [(r.kind, int(r.amount)) for r in statement.rows if r.balance == "ledger_cash"]
-    assert cash == [("deposit", 5_000 * USDC), ("trade settlement", -1_200 * USDC), ("withdrawal", -3_800 * USDC)]
+    paid, claim = _paid(epoch.demo, "dave"), epoch.demo.epoch.facts["ledger_position_value"]["dave"]
+    assert cash == [
+        ("deposit", 2 * WAD),
+        ("trade settlement", -paid),
+        ("expiry payout", claim),  # its calls' share of the ledger's redemption, in its ledger cash (WETH)
+        ("withdrawal", -(2 * WAD - paid + claim)),
+    ]
     total = statement.totals["ledger_cash"]
     assert (total.opening, total.change, total.closing, total.chain) == (0, 0, 0, 0)
 
@@ -87,7 +119,7 @@ def test_a_statement_ending_mid_epoch_reconciles_to_the_chain_at_that_block(inde
     statement = Statements(index).build(dave, 0, applied.timestamp)
     assert statement.end_block >= applied.event.block
     total = statement.totals["ledger_cash"]
-    assert total.closing == total.chain == 3_800 * USDC
+    assert total.closing == total.chain == 2 * WAD - _paid(epoch.demo, "dave")
 
 
 def test_a_later_period_opens_with_what_came_before(index, epoch):
@@ -95,7 +127,8 @@ def test_a_later_period_opens_with_what_came_before(index, epoch):
     applied = next(s for s in index.events(account=dave) if s.event.name == "LeafApplied")
     statement = Statements(index).build(dave, applied.timestamp + 1, FAR)
     total = statement.totals["ledger_cash"]
-    assert total.opening == 3_800 * USDC and total.change == -3_800 * USDC and total.ok
+    left = 2 * WAD - _paid(epoch.demo, "dave")
+    assert total.opening == left and total.change == -left and total.ok
     assert "deposit" not in kinds(statement) and "withdrawal" in kinds(statement)
 
 
