@@ -182,7 +182,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
     {
         IERC20 sold = _checkAuction(auctionId, seriesId);
         (filled, refund) = LedgerBidder(_bidderOf(account)).claim(auctionId, bidIds);
-        bool owed;
+        bool owed = false;
         if (filled != 0) {
             (,, uint64 expiry,,,,,,) = ENGINE.series(seriesId);
             owed = block.timestamp >= expiry;
@@ -260,7 +260,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
 
     function _bidderFor(address account) internal returns (address bidder) {
         bidder = bidderOf(account);
-        if (bidder.code.length == 0) Clones.cloneDeterministic(BIDDER, _salt(account));
+        if (bidder.code.length == 0) bidder = Clones.cloneDeterministic(BIDDER, _salt(account));
     }
 
     function _salt(address account) internal pure returns (bytes32) {

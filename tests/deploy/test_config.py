@@ -284,6 +284,25 @@ def test_the_pricer_needs_the_vol_feed_whichever_strike_selector():
         parse(raw)
 
 
+def test_the_ledgers_cash_is_the_strike_asset_unless_the_config_says_underlying():
+    raw = local()
+    assert parse(raw).settlement.cash == "underlying"  # the local ledger is coin-margined (the demo bids from it)
+    del raw["settlement"]["cash"]
+    assert parse(raw).settlement.cash == "strike_asset"
+    raw["settlement"]["cash"] = "WETH"
+    with pytest.raises(
+        ConfigError, match=r"^settlement\.cash: 'WETH' is not an asset of the market; write strike_asset"
+    ):
+        parse(raw)
+
+
+def test_an_unknown_settlement_key_is_refused():
+    raw = local()
+    raw["settlement"]["withdraw_delay"] = 3_600  # a typo of withdrawal_delay must not be ignored
+    with pytest.raises(ConfigError, match=r"^settlement\.withdraw_delay: unknown key; use only bond, cash,"):
+        parse(raw)
+
+
 def test_unknown_section_is_refused():
     raw = local() | {"vaults": {}}
     with pytest.raises(ConfigError, match=r"^vaults: unknown section"):
