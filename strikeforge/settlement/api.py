@@ -9,6 +9,7 @@
     POST /batches/{id}/cosign             {"account", "signature"} (65 bytes, canonical: low s, v 27 or 28)
     GET  /batches/{id}/proofs/{account}   a posted batch's leaf, index and plain proof (apply_'s arguments)
     GET  /batches/{id}/settlement/{account}  the proven leaves settleAccount takes for the account in a posted batch
+    GET  /accounts/{account}/inventory/{series}  option tokens held on the ledger, sales not applied yet, and free
     GET  /health
 
 Numbers travel as decimal strings (uint256 and int256 do not fit JSON numbers), bytes as 0x hex. A refused request
@@ -68,6 +69,7 @@ class Api:
             ("POST", re.compile(r"/batches/(\d+)/cosign"), self.post_cosign),
             ("GET", re.compile(r"/batches/(\d+)/proofs/(0x[0-9a-fA-F]{40})"), self.get_proof),
             ("GET", re.compile(r"/batches/(\d+)/settlement/(0x[0-9a-fA-F]{40})"), self.get_settlement),
+            ("GET", re.compile(r"/accounts/(0x[0-9a-fA-F]{40})/inventory/(\d+)"), self.get_inventory),
             ("GET", re.compile(r"/health"), self.get_health),
         ]
 
@@ -180,6 +182,10 @@ class Api:
                 for index, leaf, proof in proven
             ],
         }
+
+    def get_inventory(self, account: str, series: str, body: dict[str, Any]) -> tuple[int, Any]:
+        counts = self.seq.inventory(account, int(series))
+        return 200, {"account": account.lower(), "series": series} | {k: str(v) for k, v in counts.items()}
 
     def get_health(self, body: dict[str, Any]) -> tuple[int, Any]:
         latest = self.seq.store.latest_batch()

@@ -257,6 +257,12 @@ class SettlementClient:
     def withdraw_options(self, series: int, amount: int) -> Any:
         return self.ledger.withdrawOptions(series, amount, sender=self.account)
 
+    def inventory(self, series: int) -> dict[str, int]:
+        """The sequencer's count of the account's options of `series`: held (on the ledger, net of a pending option
+        withdrawal), posted and unposted sales not applied yet, and free (what its sell orders may still sell)."""
+        answer = self._call("GET", f"/accounts/{self.address}/inventory/{series}")
+        return {k: int(answer[k]) for k in ("held", "posted", "unposted", "free")}
+
     def position(self, series: int) -> int:
         """The account's option tokens of `series` on the ledger."""
         return int(self.ledger.positionOf(self.account, series))

@@ -233,17 +233,24 @@ class Sequencer:
         (less a pending option withdrawal request), less its sales in posted batches not applied yet and in fills
         not posted yet. Tokens bought count once their leaf is applied."""
         account = order.account.lower()
-        free = self.ledger.free_inventory(account, order.series)
-        free -= self._outstanding()[1].get((account, order.series), 0)
-        free -= sum(
-            fill.size for fill in self._unposted_fills() if fill.seller == account and fill.series == order.series
-        )
+        free = self.inventory(account, order.series)["free"]
         if order.size > free:
             raise OrderError(
                 f"size: sells {order.size} of series {order.series}, but {account} has {max(free, 0)} free on the"
                 " ledger (option tokens deposited, less a pending option withdrawal and sales not applied yet);"
                 " deposit the options first (depositOptions)"
             )
+
+    def inventory(self, account: str, series: int) -> dict[str, int]:
+        """An account's option tokens of `series` as the sequencer counts them for its sell orders: `held` on the
+        ledger net of a pending option withdrawal, `posted` sales in posted batches not applied yet, `unposted` sales
+        in fills not posted yet, and `free` = held - posted - unposted (what it may still sell)."""
+        with self.lock:
+            account = account.lower()
+            held = self.ledger.free_inventory(account, series)
+            posted = self._outstanding()[1].get((account, series), 0)
+            unposted = sum(f.size for f in self._unposted_fills() if f.seller == account and f.series == series)
+            return {"held": held, "posted": posted, "unposted": unposted, "free": held - posted - unposted}
 
     def _unposted_fills(self) -> list[Fill]:
         """Live fills not in a posted batch yet: the pool and the batches gathering co-signatures or posting."""

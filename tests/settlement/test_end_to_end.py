@@ -367,10 +367,14 @@ def test_a_client_deposits_withdraws_and_claims_option_tokens(
     assert a.position(1) == OPTIONS + 2 * WAD
     a.place_order(series=1, buy=False, size=3 * WAD, price=100 * USDC)
     b.place_order(series=1, buy=True, size=3 * WAD, price=100 * USDC)
+    held = OPTIONS + 2 * WAD  # the API's inventory: the sale counts from its fill, as the sequencer counts it
+    assert a.inventory(1) == {"held": held, "posted": 0, "unposted": 3 * WAD, "free": held - 3 * WAD}
+    assert b.inventory(1) == {"held": OPTIONS, "posted": 0, "unposted": 0, "free": OPTIONS}  # bought: not yet
     assert sequencer.tick(_now(chain)) == "cut 1"
     a.cosign_pending(1)
     b.cosign_pending(1)
     assert sequencer.tick(_now(chain)) == "posted 1"
+    assert a.inventory(1) == {"held": held, "posted": 3 * WAD, "unposted": 0, "free": held - 3 * WAD}
     a.request_option_withdrawal(1, 9 * WAD)
     chain.mine(1, timestamp=chain.pending_timestamp + WINDOW)
     with pytest.raises(ape.exceptions.ContractLogicError):  # a's sale is not applied yet
