@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {BatchAuction} from "../auction/BatchAuction.sol";
@@ -38,11 +38,15 @@ contract LedgerBidder {
     /// @notice Bids (or, with `replace`, outbids the bid in `slot` of a full book) with the `escrow` cash the desk
     ///         has just sent. Desk only.
     /// @return id The bid id (or the outbid index of the replaced bid).
-    function bid(IERC20 cash, uint256 auctionId, bool replace, uint256 slot, uint256 size, uint256 limit, uint256 escrow)
-        external
-        onlyDesk
-        returns (uint256 id)
-    {
+    function bid(
+        IERC20 cash,
+        uint256 auctionId,
+        bool replace,
+        uint256 slot,
+        uint256 size,
+        uint256 limit,
+        uint256 escrow
+    ) external onlyDesk returns (uint256 id) {
         cash.forceApprove(address(AUCTION), escrow);
         id = replace ? AUCTION.outbid(auctionId, slot, size, limit) : AUCTION.bid(auctionId, size, limit);
     }
