@@ -90,8 +90,8 @@ contract LedgerBidder {
 ///        immutable contracts.
 /// @custom:invariants The desk holds, per token, at least the sum of owedOf over accounts (between transactions it
 ///                    holds nothing else, except tokens sent to it by mistake); a LedgerBidder holds nothing between
-///                    transactions; cash leaves an account's ledger balance only by its own withdrawAndCall, for
-///                    exactly its bid's escrow.
+///                    transactions; the desk takes cash from an account's ledger balance only through that
+///                    account's own withdrawAndCall, for exactly its bid's escrow.
 contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -109,12 +109,15 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
     /// @notice What the desk could not deliver into the ledger, per account and token, for the account to pull.
     mapping(address account => mapping(IERC20 token => uint256)) public owedOf;
 
+    /// @param bidId The account's bid (its slot in the book; for `replace`, the slot it took over).
+    /// @param outbidIndex For `replace`, the outbid index of the bid it pushed out (someone else's); else 0.
     event LedgerBid(
         address indexed account,
         uint256 indexed auctionId,
         uint256 seriesId,
         bool replace,
-        uint256 id,
+        uint256 bidId,
+        uint256 outbidIndex,
         uint256 size,
         uint256 limit,
         uint256 escrow
@@ -131,6 +134,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
     error TooLarge();
     error NoBidder(address account);
     error NothingOwed();
+    error NoBids();
 
     /// @param ledger The SettlementLedger (its CASH and ENGINE are read once).
     /// @param auction The BatchAuction the vault sells in.
@@ -165,14 +169,17 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
         address bidder = _bidderFor(account);
         CASH.safeTransfer(bidder, escrow);
         uint256 id = LedgerBidder(bidder).bid(CASH, auctionId, replace, slot, size, limit, escrow);
-        emit LedgerBid(account, auctionId, seriesId, replace, id, size, limit, escrow);
+        emit LedgerBid(
+            account, auctionId, seriesId, replace, replace ? slot : id, replace ? id : 0, size, limit, escrow
+        );
         return ILedgerWithdrawalReceiver.onLedgerWithdrawal.selector;
     }
 
     // ------------------------------------------------------------------------------------------------ delivery
 
     /// @notice Claims `account`'s settled bids and delivers them into the ledger: the fill into its inventory of the
-    ///         series (owed here instead once the series has expired), the refund into its cash. Anyone.
+    ///         series (owed here instead once the series has expired), the refund into its cash. Anyone; at least
+    ///         one bid (NoBids), so every Delivered event is a real delivery.
     /// @param account The bids' ledger account.
     /// @param auctionId The auction.
     /// @param seriesId The engine series the auction sells (checked).
@@ -184,6 +191,7 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
         nonReentrant
         returns (uint256 filled, uint256 refund)
     {
+        if (bidIds.length == 0) revert NoBids();
         IERC20 sold = _checkAuction(auctionId, seriesId);
         (filled, refund) = LedgerBidder(_bidderOf(account)).claim(auctionId, bidIds);
         bool owed = false;
@@ -201,7 +209,8 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
         emit Delivered(account, auctionId, seriesId, filled, refund, owed);
     }
 
-    /// @notice Claims the whole escrow of `account`'s outbid bids into its ledger cash. Anyone.
+    /// @notice Claims the whole escrow of `account`'s outbid bids into its ledger cash (an auction in the ledger's
+    ///         cash; at least one index). Anyone.
     /// @param account The bids' ledger account.
     /// @param auctionId The auction.
     /// @param outbidIndexes The outbid indexes (BidOutbid's), each once.
@@ -211,6 +220,8 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
         nonReentrant
         returns (uint256 refund)
     {
+        if (outbidIndexes.length == 0) revert NoBids();
+        _auctionInCash(auctionId);
         refund = LedgerBidder(_bidderOf(account)).claimOutbid(auctionId, outbidIndexes);
         _depositCash(account, refund);
         emit Delivered(account, auctionId, 0, 0, refund, false);
@@ -245,10 +256,14 @@ contract LedgerAuctionDesk is ILedgerWithdrawalReceiver, ReentrancyGuardTransien
 
     /// @dev The auction's sold token, checked: the auction is in the ledger's cash and sells `seriesId`'s token.
     function _checkAuction(uint256 auctionId, uint256 seriesId) internal view returns (IERC20 sold) {
-        BatchAuction.Auction memory a = AUCTION.auctionOf(auctionId);
-        if (address(a.cash) != address(CASH)) revert WrongCash(auctionId, address(a.cash));
-        sold = a.sold;
+        sold = _auctionInCash(auctionId).sold;
         if (seriesId == 0 || ENGINE.tokenOf(seriesId) != address(sold)) revert WrongSeries(auctionId, seriesId);
+    }
+
+    /// @dev The auction, checked to exist and to be in the ledger's cash (what the desk deposits its refunds as).
+    function _auctionInCash(uint256 auctionId) internal view returns (BatchAuction.Auction memory a) {
+        a = AUCTION.auctionOf(auctionId);
+        if (address(a.cash) != address(CASH)) revert WrongCash(auctionId, address(a.cash));
     }
 
     function _depositCash(address account, uint256 amount) internal {

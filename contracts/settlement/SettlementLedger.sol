@@ -74,8 +74,11 @@ interface ILedgerWithdrawalReceiver {
 ///                        a valid batch not applied yet (a batch nets to zero, so applying moves cash between
 ///                        balances only) plus, for every redeemed series paid in cash, its payout less the shares
 ///                        claimed; the ETH balance == BOND per valid unreleased batch plus every bond owed.
-///                    (2) An account's balance changes only by its own deposit or withdrawal, or by applying a leaf
-///                        of its own that it co-signed for that posting.
+///                    (2) An account's balance falls only by its own withdrawal or by applying a leaf of its own
+///                        that it co-signed for that posting; it rises by deposits, its own or anyone's (depositFor: a
+///                        credit, so it never makes a batch unappliable; it can also cover a shortfall in front of a
+///                        collateral proof, which then finds no fraud: nobody loses, the leaf applies, but such a
+///                        sequencer risks only the shortfall, not its bond), by such leaves and by expiry shares.
 ///                    (3) Every leaf of a batch past its window applies: a debit never exceeds what its account holds
 ///                        then, whatever order leaves are applied in and whatever the account did since posting.
 ///                    (4) A batch is reverted only by a proven fraud in it or in an earlier batch; a valid batch of

@@ -603,15 +603,17 @@ class EpochDemo:
             name, who = bid["bidder"], self.bidders[bid["bidder"]]
             if name == LEDGER_BIDDER:  # delivered into the ledger: the fill to its inventory, the refund to its cash
                 cash, calls = int(self.ledger.balanceOf(who)), int(self.ledger.positionOf(who, self.series))
+                desk_before = (int(self.weth.balanceOf(self.desk)), int(self.token.balanceOf(self.desk)))
                 claim = self.clients[name].claim_auction(self.desk, auction_id, self.series, [bid["bid_id"]])
+                self.check(claim is not None, f"{name}'s bid was delivered", f"{name}'s bid was already claimed")
                 self.record("claim calls and refund into the ledger", name, claim)
                 refund = int(self.ledger.balanceOf(who)) - cash
                 got = int(self.ledger.positionOf(who, self.series)) - calls
                 held = (int(self.weth.balanceOf(self.desk)), int(self.token.balanceOf(self.desk)))
                 self.check(
-                    held == (0, 0),
+                    held == desk_before,
                     "the desk passed everything into the ledger",
-                    f"LedgerAuctionDesk still holds {held[0]} WETH and {held[1]} calls",
+                    f"LedgerAuctionDesk's WETH and calls went from {desk_before} to {held}",
                 )
             else:
                 cash, calls = int(self.weth.balanceOf(who)), int(self.token.balanceOf(who))

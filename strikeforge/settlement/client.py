@@ -54,6 +54,11 @@ def _function(name: str, inputs: list[tuple[str, str]], outputs: list[str], muta
 
 
 _ENGINE_ABI = [_function("tokenOf", [("seriesId", "uint256")], ["address"], "view")]
+_AUCTION_ABI = [
+    _function(
+        "bidOf", [("auctionId", "uint256"), ("bidId", "uint256")], ["uint256", "uint256", "uint256", "bool"], "view"
+    )
+]
 _ERC20_ABI = [
     _function("allowance", [("owner", "address"), ("spender", "address")], ["uint256"], "view"),
     _function("approve", [("spender", "address"), ("amount", "uint256")], ["bool"], "nonpayable"),
@@ -302,5 +307,15 @@ class SettlementClient:
 
     def claim_auction(self, desk: Any, auction_id: int, series: int, bid_ids: list[int]) -> Any:
         """Delivers the account's settled ledger bids into the ledger: the fill into its inventory of `series`, the
-        refund into its cash (anyone may do this for any account)."""
-        return desk.claim(self.account.address, auction_id, series, bid_ids, sender=self.account)
+        refund into its cash. Anyone may deliver any account's bids, so bids already delivered are skipped; returns
+        None when nothing is left to deliver."""
+        from ape.contracts import ContractInstance
+        from ethpm_types import ContractType
+
+        # Not ape.Contract(address, abi=...): that would cache this partial ABI for the auction's address process-wide,
+        # and its events (BidClaimed, ...) would no longer decode in any receipt.
+        auction = ContractInstance(desk.AUCTION(), ContractType.model_validate({"abi": _AUCTION_ABI}))
+        todo = [bid for bid in bid_ids if not auction.bidOf(auction_id, bid)[3]]
+        if not todo:
+            return None
+        return desk.claim(self.account.address, auction_id, series, todo, sender=self.account)

@@ -182,6 +182,23 @@ MUTATIONS = (
 )
 
 
+def mutant_budget(examples: int, steps: int):
+    """Hypothesis settings for hunting a mutant: derandomized (reproducible), generation only (finding it is the
+    proof; shrinking a mutant's example costs minutes of CI for nothing), no database, no deadline."""
+    from hypothesis import HealthCheck, Phase, settings
+
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+
+
 def mutated_source(mutation: Mutation) -> str:
     source = LEDGER.read_text()
     for old, new in mutation.edits:

@@ -89,7 +89,8 @@ def test_a_ledger_bid_escrows_a_matured_withdrawal_and_the_fill_lands_in_the_led
     tx = _ledger_bid(ledger, desk, a, auction_id, 4 * ONE, 120 * USDC, chain)
     bidder = desk.bidderOf(a)
     assert [
-        (e.account, e.auctionId, e.seriesId, e.id, e.size, e.limit, e.escrow) for e in tx.events.filter(desk.LedgerBid)
+        (e.account, e.auctionId, e.seriesId, e.bidId, e.size, e.limit, e.escrow)
+        for e in tx.events.filter(desk.LedgerBid)
     ] == [(a.address, auction_id, PUT, 0, 4 * ONE, 120 * USDC, 480 * USDC)]
     assert [(e.bidder, e.size) for e in tx.events.filter(auction.BidPlaced)] == [(bidder, 4 * ONE)]
     assert ledger.balanceOf(a) == 10_000 * USDC - 480 * USDC
@@ -235,7 +236,8 @@ def test_a_ledger_bid_can_outbid_a_full_book(ledger, desk, auction, sale, funded
     for _ in range(MAX_BIDS):
         auction.bid(auction_id, ONE, RESERVE, sender=b)
     tx = _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, RESERVE + USDC, chain, replace=True, slot=2)
-    assert [(e.replace, e.id) for e in tx.events.filter(desk.LedgerBid)] == [(True, 0)]  # outbid index 0
+    # its bid took slot 2; the wallet bid it pushed out is outbid index 0
+    assert [(e.replace, e.bidId, e.outbidIndex) for e in tx.events.filter(desk.LedgerBid)] == [(True, 2, 0)]
     assert auction.bidOf(auction_id, 2).bidder == auction.bidderId(desk.bidderOf(a))
 
 

@@ -8,11 +8,10 @@ check is reproducible; the failure Hypothesis reports is printed as the proof.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from strikeforge.fuzz.errors import RevertError
-from tests.settlement.mutants import ROOT, compile_source
+from tests.settlement.mutants import ROOT, compile_source, mutant_budget
 from tests.settlement.test_ledger_desk_machine import LedgerDeskMachine
 
 DESK = "contracts/settlement/LedgerAuctionDesk.sol"
@@ -84,16 +83,7 @@ def test_the_desk_machine_finds_the_broken_rule(mutation, capsys):
         "LedgerBidder",
     )
     machine.types = {**{n: LedgerDeskMachine.contract_type(n) for n in others}, "LedgerAuctionDesk": mutant}
-    budget = settings(
-        max_examples=BUDGET,
-        stateful_step_count=30,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=(Phase.generate,),  # found is enough: shrinking a mutant's example costs minutes of CI for nothing
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
+    budget = mutant_budget(BUDGET, 30)
     # The machine's own assertions, a call it expected to revert that succeeded (pytest.raises' Failed), or one it
     # expected to succeed that reverted.
     with pytest.raises((AssertionError, RevertError, pytest.fail.Exception)) as found:

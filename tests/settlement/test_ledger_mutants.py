@@ -9,10 +9,9 @@ check is reproducible; the failure Hypothesis reports (shrunk, with the transact
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.settlement.mutants import MUTATIONS, compile_mutant
+from tests.settlement.mutants import MUTATIONS, compile_mutant, mutant_budget
 from tests.settlement.test_ledger_adversarial import AdversarialLedgerMachine
 
 # Examples of 50 steps each: enough for every mutant with the seed Hypothesis derives from the machine (measured in
@@ -33,16 +32,7 @@ def test_the_adversarial_machine_finds_the_reverted_fix(mutation, capsys):
         **{name: AdversarialLedgerMachine.contract_type(name) for name in others},
         "SettlementLedger": mutant,
     }
-    budget = settings(
-        max_examples=BUDGET,
-        stateful_step_count=50,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=(Phase.generate,),  # found is enough: shrinking a mutant's example costs minutes of CI for nothing
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
+    budget = mutant_budget(BUDGET, 50)
     with pytest.raises(Exception) as found:  # any invariant, assertion or revert the machine raises
         run_state_machine_as_test(machine, settings=budget)
     print(f"{mutation.finding} ({mutation.description}): {type(found.value).__name__}: {found.value}")
