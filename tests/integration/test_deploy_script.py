@@ -31,7 +31,7 @@ def test_deploy_on_anvil_verifies_every_check(tmp_path):
     assert "all checks ok" in result.stdout
     document = json.loads(outcome.read_text())
     assert document["network"] == "ethereum:local"
-    assert len(document["checks"]) == 49 and all(check["ok"] for check in document["checks"])
+    assert len(document["checks"]) == 53 and all(check["ok"] for check in document["checks"])
     # Verification covers the vault's auction: its AUCTION, the auction's bid cap, the pricer and the terms.
     subjects = {check["subject"] for check in document["checks"]}
     assert {
