@@ -169,3 +169,41 @@ def store_spec(request, tmp_path):
     if request.param == "sqlite":
         return tmp_path / "sequencer.db"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+# ------------------------------------------------------------------------------------------------ the auction desk
+
+
+@pytest.fixture
+def auction(project, deployer):
+    """A BatchAuction with a small bid cap (tests/settlement/desk.py's MAX_BIDS), so books fill."""
+    from tests.settlement.desk import MAX_BIDS
+
+    return project.BatchAuction.deploy(MAX_BIDS, sender=deployer)
+
+
+@pytest.fixture
+def desk(project, deployer, ledger, auction):
+    return project.LedgerAuctionDesk.deploy(ledger, auction, sender=deployer)
+
+
+@pytest.fixture
+def seller(accounts):
+    return accounts[6]
+
+
+@pytest.fixture
+def sale(auction, seller, write_options, project, engine, cash, chain, ledger):
+    """create(series=PUT, sold_cash=the ledger's cash, supply=SUPPLY): the seller writes and auctions options, open
+    for five withdrawal delays; returns (auction id, end)."""
+    from tests.settlement.desk import PUT, RESERVE, SUPPLY
+
+    def create(series=PUT, sold_cash=None, supply=SUPPLY):
+        write_options(seller, series, supply, deposit=False)
+        token = option_token(project, engine, series)
+        token.approve(auction, supply, sender=seller)
+        end = chain.pending_timestamp + 5 * int(ledger.WITHDRAWAL_DELAY())
+        tx = auction.createAuction(token, sold_cash or cash, supply, RESERVE, ONE, end, sender=seller)
+        return int(tx.events.filter(auction.AuctionCreated)[0].auctionId), end
+
+    return create

@@ -8,72 +8,13 @@ USDC and OPTIONS tokens of each series on the ledger (tests/settlement/conftest.
 from __future__ import annotations
 
 import ape
-import pytest
-from eth_abi import encode
 
 from tests.options.fixtures import ONE
 from tests.settlement.conftest import OPTIONS, SERIES, USDC, WINDOW, option_token
+from tests.settlement.desk import MAX_BIDS, RESERVE, bid_data, escrow_of, ledger_bid, settle_auction
 from tests.settlement.review.helpers import warp
 
 CALL, _, PUT, PUT_LOW = SERIES
-SUPPLY = 10 * ONE
-RESERVE = 100 * USDC  # USDC base units per 1e18 option units: 100 USDC an option
-DURATION = 5 * WINDOW  # the bidding window outlasts several withdrawal delays
-MAX_BIDS = 3
-
-
-def _data(auction_id, series, size, limit, replace=False, slot=0) -> bytes:
-    return encode(
-        ["uint256", "uint256", "bool", "uint256", "uint256", "uint256"],
-        [auction_id, series, replace, slot, size, limit],
-    )
-
-
-def _escrow(size, limit) -> int:
-    return -(-size * limit // ONE)
-
-
-@pytest.fixture
-def auction(project, deployer):
-    return project.BatchAuction.deploy(MAX_BIDS, sender=deployer)
-
-
-@pytest.fixture
-def desk(project, deployer, ledger, auction):
-    return project.LedgerAuctionDesk.deploy(ledger, auction, sender=deployer)
-
-
-@pytest.fixture
-def seller(accounts):
-    return accounts[6]
-
-
-@pytest.fixture
-def sale(auction, seller, write_options, project, engine, cash, chain):
-    """An auction of SUPPLY puts (series PUT) for USDC, open for DURATION: (auction id, end)."""
-
-    def create(series=PUT, sold_cash=None, supply=SUPPLY):
-        write_options(seller, series, supply, deposit=False)
-        token = option_token(project, engine, series)
-        token.approve(auction, supply, sender=seller)
-        end = chain.pending_timestamp + DURATION
-        tx = auction.createAuction(token, sold_cash or cash, supply, RESERVE, ONE, end, sender=seller)
-        return int(tx.events.filter(auction.AuctionCreated)[0].auctionId), end
-
-    return create
-
-
-def _ledger_bid(ledger, desk, account, auction_id, size, limit, chain, series=PUT, replace=False, slot=0):
-    """account requests a withdrawal of the escrow, waits the delay, and bids with it through the desk."""
-    escrow = _escrow(size, limit)
-    ledger.requestWithdrawal(escrow, sender=account)
-    warp(chain, WINDOW)
-    return ledger.withdrawAndCall(desk, escrow, _data(auction_id, series, size, limit, replace, slot), sender=account)
-
-
-def _settle(auction, auction_id, end, chain, settler):
-    chain.mine(1, timestamp=max(chain.pending_timestamp, end))
-    auction.settle(auction_id, auction.clearingPriceOf(auction_id), sender=settler)
 
 
 # ------------------------------------------------------------------------------------------------ bidding
@@ -86,7 +27,7 @@ def test_a_ledger_bid_escrows_a_matured_withdrawal_and_the_fill_lands_in_the_led
     ledger inventory and its refund (480 - 440 = 40 USDC) to its ledger cash, delivered by a third party."""
     a, b, stranger = funded[0], accounts[5], accounts[7]
     auction_id, end = sale()
-    tx = _ledger_bid(ledger, desk, a, auction_id, 4 * ONE, 120 * USDC, chain)
+    tx = ledger_bid(ledger, desk, a, auction_id, 4 * ONE, 120 * USDC, chain)
     bidder = desk.bidderOf(a)
     assert [
         (e.account, e.auctionId, e.seriesId, e.bidId, e.size, e.limit, e.escrow)
@@ -98,7 +39,7 @@ def test_a_ledger_bid_escrows_a_matured_withdrawal_and_the_fill_lands_in_the_led
     cash.mint(b, 880 * USDC, sender=accounts[0])
     cash.approve(auction, 880 * USDC, sender=b)
     auction.bid(auction_id, 8 * ONE, 110 * USDC, sender=b)
-    _settle(auction, auction_id, end, chain, seller)
+    settle_auction(auction, auction_id, end, chain, seller)
     assert auction.statusOf(auction_id).clearingPrice == 110 * USDC
     delivered = desk.claim(a, auction_id, PUT, [0], sender=stranger)
     assert [(e.filled, e.refund, e.owed) for e in delivered.events.filter(desk.Delivered)] == [
@@ -119,8 +60,8 @@ def test_a_ledger_bid_needs_a_ready_withdrawal_request(ledger, desk, sale, funde
     """Spending ledger cash at once could leave an honest posted batch unpayable: a bid waits out the delay."""
     a = funded[0]
     auction_id, _ = sale()
-    escrow = _escrow(2 * ONE, 150 * USDC)
-    data = _data(auction_id, PUT, 2 * ONE, 150 * USDC)
+    escrow = escrow_of(2 * ONE, 150 * USDC)
+    data = bid_data(auction_id, PUT, 2 * ONE, 150 * USDC)
     with ape.reverts(ledger.WithdrawalNotReady):
         ledger.withdrawAndCall(desk, escrow, data, sender=a)
     request = ledger.requestWithdrawal(escrow, sender=a)
@@ -132,13 +73,13 @@ def test_a_ledger_bid_needs_a_ready_withdrawal_request(ledger, desk, sale, funde
 def test_the_withdrawal_must_be_exactly_the_escrow(ledger, desk, sale, funded, chain):
     a = funded[0]
     auction_id, _ = sale()
-    escrow = _escrow(3 * ONE, 101 * USDC)
+    escrow = escrow_of(3 * ONE, 101 * USDC)
     ledger.requestWithdrawal(escrow + 1, sender=a)
     warp(chain, WINDOW)
     with ape.reverts(desk.WrongEscrow, sent=escrow + 1, escrow=escrow):
-        ledger.withdrawAndCall(desk, escrow + 1, _data(auction_id, PUT, 3 * ONE, 101 * USDC), sender=a)
+        ledger.withdrawAndCall(desk, escrow + 1, bid_data(auction_id, PUT, 3 * ONE, 101 * USDC), sender=a)
     assert ledger.balanceOf(a) == 10_000 * USDC and ledger.withdrawals(a).amount == escrow + 1  # nothing moved
-    ledger.withdrawAndCall(desk, escrow, _data(auction_id, PUT, 3 * ONE, 101 * USDC), sender=a)
+    ledger.withdrawAndCall(desk, escrow, bid_data(auction_id, PUT, 3 * ONE, 101 * USDC), sender=a)
     assert ledger.withdrawals(a).amount == 1
 
 
@@ -146,13 +87,13 @@ def test_auction_rules_hold_for_ledger_bids(ledger, desk, auction, sale, funded,
     """Below the reserve: the auction's own named revert, and the account's cash stays on the ledger."""
     a = funded[0]
     auction_id, _ = sale()
-    escrow = _escrow(2 * ONE, RESERVE - 1)
+    escrow = escrow_of(2 * ONE, RESERVE - 1)
     ledger.requestWithdrawal(escrow, sender=a)
     warp(chain, WINDOW)
     with ape.reverts(auction.BelowReserve, limitPrice=RESERVE - 1, reserve=RESERVE):
-        ledger.withdrawAndCall(desk, escrow, _data(auction_id, PUT, 2 * ONE, RESERVE - 1), sender=a)
+        ledger.withdrawAndCall(desk, escrow, bid_data(auction_id, PUT, 2 * ONE, RESERVE - 1), sender=a)
     with ape.reverts(desk.TooLarge):
-        ledger.withdrawAndCall(desk, escrow, _data(auction_id, PUT, 2**112, RESERVE), sender=a)
+        ledger.withdrawAndCall(desk, escrow, bid_data(auction_id, PUT, 2**112, RESERVE), sender=a)
     assert ledger.balanceOf(a) == 10_000 * USDC
 
 
@@ -160,15 +101,15 @@ def test_an_auction_in_another_cash_or_of_another_series_is_refused(ledger, desk
     a = funded[0]
     weth_auction, _ = sale(series=CALL, sold_cash=weth)
     usdc_auction, _ = sale()
-    escrow = _escrow(ONE, RESERVE)
+    escrow = escrow_of(ONE, RESERVE)
     ledger.requestWithdrawal(escrow, sender=a)
     warp(chain, WINDOW)
     with ape.reverts(desk.WrongCash, auctionId=weth_auction, cash=weth.address):
-        ledger.withdrawAndCall(desk, escrow, _data(weth_auction, CALL, ONE, RESERVE), sender=a)
+        ledger.withdrawAndCall(desk, escrow, bid_data(weth_auction, CALL, ONE, RESERVE), sender=a)
     with ape.reverts(desk.WrongSeries, auctionId=usdc_auction, seriesId=PUT_LOW):
-        ledger.withdrawAndCall(desk, escrow, _data(usdc_auction, PUT_LOW, ONE, RESERVE), sender=a)
+        ledger.withdrawAndCall(desk, escrow, bid_data(usdc_auction, PUT_LOW, ONE, RESERVE), sender=a)
     with ape.reverts(desk.WrongCash, auctionId=99, cash=ZERO_ADDRESS):
-        ledger.withdrawAndCall(desk, escrow, _data(99, PUT, ONE, RESERVE), sender=a)
+        ledger.withdrawAndCall(desk, escrow, bid_data(99, PUT, ONE, RESERVE), sender=a)
     assert ledger.balanceOf(a) == 10_000 * USDC
 
 
@@ -183,8 +124,8 @@ def test_only_the_ledger_calls_the_desk_and_only_the_desk_commands_a_bidder(
     cash.mint(attacker, 1_000 * USDC, sender=accounts[0])
     cash.transfer(desk, 200 * USDC, sender=attacker)  # even with the escrow sent along
     with ape.reverts(desk.NotLedger, caller=attacker.address):
-        desk.onLedgerWithdrawal(a, 200 * USDC, _data(auction_id, PUT, 2 * ONE, RESERVE), sender=attacker)
-    _ledger_bid(ledger, desk, a, auction_id, ONE, RESERVE, chain)
+        desk.onLedgerWithdrawal(a, 200 * USDC, bid_data(auction_id, PUT, 2 * ONE, RESERVE), sender=attacker)
+    ledger_bid(ledger, desk, a, auction_id, ONE, RESERVE, chain)
     bidder = project.LedgerBidder.at(desk.bidderOf(a))
     with ape.reverts(bidder.NotDesk):
         bidder.claim(auction_id, [0], sender=attacker)
@@ -195,12 +136,12 @@ def test_only_the_ledger_calls_the_desk_and_only_the_desk_commands_a_bidder(
 def test_another_accounts_bids_cannot_be_claimed_into_your_ledger(ledger, desk, auction, sale, funded, chain, seller):
     a, c = funded[0], funded[2]
     auction_id, end = sale()
-    _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, RESERVE, chain)
-    _settle(auction, auction_id, end, chain, seller)
+    ledger_bid(ledger, desk, a, auction_id, 2 * ONE, RESERVE, chain)
+    settle_auction(auction, auction_id, end, chain, seller)
     with ape.reverts(desk.NoBidder, account=c.address):  # c never bid from the ledger
         desk.claim(c, auction_id, PUT, [0], sender=c)
     second, _ = sale()  # c bids in a second auction, then tries a's bid of the first
-    _ledger_bid(ledger, desk, c, second, ONE, RESERVE, chain)
+    ledger_bid(ledger, desk, c, second, ONE, RESERVE, chain)
     with ape.reverts(auction.NotYourBid, bidId=0):
         desk.claim(c, auction_id, PUT, [0], sender=c)
     with ape.reverts(desk.WrongSeries, auctionId=auction_id, seriesId=CALL):
@@ -216,7 +157,7 @@ def test_an_outbid_ledger_bid_is_refunded_into_the_ledger(ledger, desk, auction,
     a, b = funded[0], accounts[5]
     auction_id, _ = sale()
     for _ in range(MAX_BIDS):
-        _ledger_bid(ledger, desk, a, auction_id, ONE, RESERVE, chain)
+        ledger_bid(ledger, desk, a, auction_id, ONE, RESERVE, chain)
     assert ledger.balanceOf(a) == 10_000 * USDC - 3 * 100 * USDC
     cash.mint(b, 1_000 * USDC, sender=accounts[0])
     cash.approve(auction, 1_000 * USDC, sender=b)
@@ -235,7 +176,7 @@ def test_a_ledger_bid_can_outbid_a_full_book(ledger, desk, auction, sale, funded
     cash.approve(auction, 1_000 * USDC, sender=b)
     for _ in range(MAX_BIDS):
         auction.bid(auction_id, ONE, RESERVE, sender=b)
-    tx = _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, RESERVE + USDC, chain, replace=True, slot=2)
+    tx = ledger_bid(ledger, desk, a, auction_id, 2 * ONE, RESERVE + USDC, chain, replace=True, slot=2)
     # its bid took slot 2; the wallet bid it pushed out is outbid index 0
     assert [(e.replace, e.bidId, e.outbidIndex) for e in tx.events.filter(desk.LedgerBid)] == [(True, 2, 0)]
     assert auction.bidOf(auction_id, 2).bidder == auction.bidderId(desk.bidderOf(a))
@@ -248,8 +189,8 @@ def test_a_fill_claimed_after_expiry_is_owed_and_pulled(
     address it names; the refund still lands in its ledger cash."""
     a, recipient = funded[0], accounts[9]
     auction_id, end = sale()
-    _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 150 * USDC, chain)
-    _settle(auction, auction_id, end, chain, seller)
+    ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 150 * USDC, chain)
+    settle_auction(auction, auction_id, end, chain, seller)
     chain.mine(1, timestamp=series_expiry)
     tx = desk.claim(a, auction_id, PUT, [0], sender=a)
     token = option_token(project, engine, PUT)

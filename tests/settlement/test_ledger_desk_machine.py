@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-from eth_abi import encode
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
@@ -36,6 +35,7 @@ from strikeforge.fuzz.chain import Contract
 from strikeforge.fuzz.errors import RevertError
 from strikeforge.fuzz.machine import ChainMachine
 from tests.options.fixtures import ONE, engine_options_stack, next_expiry
+from tests.settlement.desk import bid_data, escrow_of
 
 WINDOW = 3_600
 DELAY = 2 * WINDOW
@@ -47,17 +47,6 @@ MAX_BIDS = 4
 ACCOUNTS = ("l0", "l1", "l2")
 FAR_PUT, NEAR_PUT, CALL = 1, 2, 3
 CASH = 10**12 * USDC  # each account's ledger deposit
-
-
-def _data(auction_id, series, replace, slot, size, limit) -> bytes:
-    return encode(
-        ["uint256", "uint256", "bool", "uint256", "uint256", "uint256"],
-        [auction_id, series, replace, slot, size, limit],
-    )
-
-
-def _escrow(size, limit) -> int:
-    return -(-size * limit // ONE)
 
 
 class LedgerDeskMachine(ChainMachine):
@@ -189,7 +178,7 @@ class LedgerDeskMachine(ChainMachine):
         a = self.auctions[max(self.auctions)]
         size = max(a["min"], a["min"] * size_share)
         limit = a["reserve"] + step
-        amount = max(1, _escrow(size, limit) + extra) if planned else max(1, extra)
+        amount = max(1, escrow_of(size, limit) + extra) if planned else max(1, extra)
         if amount >= 2**128:
             self.expect_revert(self.c.ledger.requestWithdrawal, amount, sender=self.who(who))
             return
@@ -215,7 +204,7 @@ class LedgerDeskMachine(ChainMachine):
         size = {"min": a["min"], "double": 2 * a["min"], "dust": a["min"] - 1, "huge": 2**112}.get(size_mode)
         if size is None:  # the largest size the request pays for at this limit
             size = self.requests[who][0] * ONE // max(1, limit)
-        escrow = _escrow(size, limit) if size < 2**112 and limit < 2**104 else 0
+        escrow = escrow_of(size, limit) if size < 2**112 and limit < 2**104 else 0
         amount = {"escrow": escrow, "plus": escrow + 1, "minus": max(0, escrow - 1)}[amount_mode]
         series = {"right": a["series"], "other": CALL if a["series"] != CALL else FAR_PUT, "zero": 0, "unknown": 9}[
             series_mode
@@ -242,7 +231,7 @@ class LedgerDeskMachine(ChainMachine):
         old = a["slots"][slot] if full else (None, 0, 0, False)
         size = max(a["min"] * size_share, old[1])
         limit = max(a["reserve"], old[2] + 1 if full else 0) + step * max(1, a["reserve"] // 4)
-        escrow = _escrow(size, limit)
+        escrow = escrow_of(size, limit)
         if escrow == 0 or escrow >= 2**128:
             return
         self.c.ledger.requestWithdrawal(escrow + overpay, sender=self.who(who))
@@ -255,8 +244,8 @@ class LedgerDeskMachine(ChainMachine):
         """withdrawAndCall into the desk: it succeeds exactly when the request is ready and covers the exact escrow,
         the account holds it, and the bid is valid in an auction in the ledger's cash of that series."""
         a = self.auctions[aid]
-        escrow = _escrow(size, limit) if size < 2**112 and limit < 2**104 else 0
-        data = _data(aid, series, replace, slot, size, limit)
+        escrow = escrow_of(size, limit) if size < 2**112 and limit < 2**104 else 0
+        data = bid_data(aid, series, size, limit, replace, slot)
         requested, at = self.requests[who]
         full = len(a["slots"]) >= MAX_BIDS
         old = a["slots"][slot] if replace and slot < len(a["slots"]) else None
@@ -418,7 +407,7 @@ class LedgerDeskMachine(ChainMachine):
             return
         self.c.desk.claimOutbid(self.who(account), aid, todo, sender=self.who(caller))
         a["outbid_claimed"].update(todo)
-        self.cash[account] += sum(_escrow(a["outbids"][k][1], a["outbids"][k][2]) for k in todo)
+        self.cash[account] += sum(escrow_of(a["outbids"][k][1], a["outbids"][k][2]) for k in todo)
         event("outbid refunded into the ledger")
 
     @rule(who=st.sampled_from(["stranger", *ACCOUNTS]), series=st.sampled_from([FAR_PUT, NEAR_PUT, CALL]))
@@ -441,10 +430,10 @@ class LedgerDeskMachine(ChainMachine):
         aid = max(self.auctions)
         a = self.auctions[aid]
         if amount is None:
-            amount = _escrow(a["min"], a["reserve"])
+            amount = escrow_of(a["min"], a["reserve"])
         self.c.cash.transfer(self.c.desk, amount, sender=self.who("stranger"))
         self.strays["cash"] += amount
-        data = _data(aid, a["series"], False, 0, a["min"], a["reserve"])
+        data = bid_data(aid, a["series"], a["min"], a["reserve"])
         self.expect_revert(self.c.desk.onLedgerWithdrawal, self.who(victim), amount, data, sender=self.who("stranger"))
 
     @precondition(lambda self: any(s[3] for a in self.auctions.values() for s in a["slots"]))

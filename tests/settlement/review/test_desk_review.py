@@ -17,76 +17,14 @@ regressions. D-4 (acknowledged, documented in the ledger's invariant 2) and S-1 
 from __future__ import annotations
 
 import ape
-import pytest
-from eth_abi import encode
 
 from strikeforge.settlement.client import SettlementClient
 from tests.options.fixtures import ONE
-from tests.settlement.conftest import SERIES, option_token
+from tests.settlement.conftest import SERIES
+from tests.settlement.desk import ledger_bid, settle_auction, wallet_bid
 from tests.settlement.review.helpers import DELAY, USDC, WINDOW, apply_all, frauds, keys_for, make_batch, post, warp
 
 CALL, _, PUT, _ = SERIES
-SUPPLY = 10 * ONE
-RESERVE = 100 * USDC
-DURATION = 5 * DELAY
-MAX_BIDS = 3
-
-
-def _data(auction_id, series, size, limit, replace=False, slot=0) -> bytes:
-    return encode(
-        ["uint256", "uint256", "bool", "uint256", "uint256", "uint256"],
-        [auction_id, series, replace, slot, size, limit],
-    )
-
-
-def _escrow(size, limit) -> int:
-    return -(-size * limit // ONE)
-
-
-@pytest.fixture
-def auction(project, deployer):
-    return project.BatchAuction.deploy(MAX_BIDS, sender=deployer)
-
-
-@pytest.fixture
-def desk(project, deployer, ledger, auction):
-    return project.LedgerAuctionDesk.deploy(ledger, auction, sender=deployer)
-
-
-@pytest.fixture
-def seller(accounts):
-    return accounts[6]
-
-
-@pytest.fixture
-def sale(auction, seller, write_options, project, engine, cash, chain):
-    def create(series=PUT, supply=SUPPLY):
-        write_options(seller, series, supply, deposit=False)
-        token = option_token(project, engine, series)
-        token.approve(auction, supply, sender=seller)
-        end = chain.pending_timestamp + DURATION
-        tx = auction.createAuction(token, cash, supply, RESERVE, ONE, end, sender=seller)
-        return int(tx.events.filter(auction.AuctionCreated)[0].auctionId), end
-
-    return create
-
-
-def _ledger_bid(ledger, desk, account, auction_id, size, limit, chain, replace=False, slot=0):
-    escrow = _escrow(size, limit)
-    ledger.requestWithdrawal(escrow, sender=account)
-    warp(chain, DELAY)
-    return ledger.withdrawAndCall(desk, escrow, _data(auction_id, PUT, size, limit, replace, slot), sender=account)
-
-
-def _settle(auction, auction_id, end, chain, settler):
-    chain.mine(1, timestamp=max(chain.pending_timestamp, end))
-    auction.settle(auction_id, auction.clearingPriceOf(auction_id), sender=settler)
-
-
-def _wallet_bid(auction, cash, accounts, who, auction_id, size, limit):
-    cash.mint(who, _escrow(size, limit), sender=accounts[0])
-    cash.approve(auction, _escrow(size, limit), sender=who)
-    return auction.bid(auction_id, size, limit, sender=who)
 
 
 # ------------------------------------------------------------------------------------------------ D-1
@@ -99,14 +37,14 @@ def test_d1_deliveries_for_auctions_never_bid_in_are_refused(
     `Delivered` for a real one. Indexers/statements keyed on Delivered see deliveries that never happened."""
     a, stranger = funded[0], accounts[8]
     auction_id, end = sale()
-    _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 120 * USDC, chain)
+    ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 120 * USDC, chain)
     before = ledger.balanceOf(a)
     # Safe behaviour: nothing to deliver (no such auction, no bid named) reverts.
     with ape.reverts(desk.NoBids):  # fixed: at least one bid, and an auction in the ledger's cash
         desk.claimOutbid(a, 999, [], sender=stranger)
     with ape.reverts(desk.WrongCash, auctionId=999):
         desk.claimOutbid(a, 999, [0], sender=stranger)
-    _settle(auction, auction_id, end, chain, seller)
+    settle_auction(auction, auction_id, end, chain, seller)
     with ape.reverts(desk.NoBids):
         desk.claim(a, auction_id, PUT, [], sender=stranger)
     assert ledger.balanceOf(a) == before
@@ -122,12 +60,12 @@ def test_d2_a_replace_bid_reports_the_slot_it_holds(ledger, desk, auction, sale,
     a, others = funded[0], accounts[5:8]
     auction_id, end = sale()
     for who in others:
-        _wallet_bid(auction, cash, accounts, who, auction_id, 2 * ONE, 110 * USDC)
-    tx = _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 130 * USDC, chain, replace=True, slot=2)
+        wallet_bid(auction, cash, accounts[0], who, auction_id, 2 * ONE, 110 * USDC)
+    tx = ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 130 * USDC, chain, replace=True, slot=2)
     (placed,) = tx.events.filter(auction.BidPlaced)
     (bid,) = tx.events.filter(desk.LedgerBid)
     assert placed.bidId == 2 and placed.bidder == desk.bidderOf(a)
-    _settle(auction, auction_id, end, chain, seller)
+    settle_auction(auction, auction_id, end, chain, seller)
     # Safe behaviour: the desk's event names the account's bid (or carries the slot).
     assert bid.bidId == placed.bidId == 2 and bid.outbidIndex == 0  # fixed: its slot, and the replaced bid's index
     desk.claim(a, auction_id, PUT, [bid.bidId], sender=accounts[8])
@@ -142,8 +80,8 @@ def test_d3_the_clients_claim_survives_a_front_run_claim(ledger, desk, auction, 
     already-delivered bid as done."""
     a, stranger = funded[0], accounts[8]
     auction_id, end = sale()
-    _ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 120 * USDC, chain)
-    _settle(auction, auction_id, end, chain, seller)
+    ledger_bid(ledger, desk, a, auction_id, 2 * ONE, 120 * USDC, chain)
+    settle_auction(auction, auction_id, end, chain, seller)
     desk.claim(a, auction_id, PUT, [0], sender=stranger)  # front-run: delivered into a's ledger balance
     client = SettlementClient("http://127.0.0.1:9", a, ledger)
     position = ledger.positionOf(a, PUT)
