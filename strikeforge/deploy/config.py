@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from eth_utils import is_checksum_address
+
+from strikeforge.config_keys import unknown_key_message
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 TEST = re.compile(r"^test:(\d+)$")
@@ -280,6 +283,16 @@ class _Reader:
         return self.address_value(value, _join(where, key))
 
     def address_value(self, value: Any, path: str) -> AddressRef:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ConfigError(
+                f'{path}: {value} is a number: YAML reads an unquoted 0x... as an integer; quote the address ("0x...")'
+            )
+        mixed_case = isinstance(value, str) and value[2:] not in (value[2:].lower(), value[2:].upper())
+        if mixed_case and ADDRESS.match(value) and not is_checksum_address(value):
+            raise ConfigError(
+                f"{path}: {value!r} fails its EIP-55 checksum (a typo, or a corrupted copy); copy the address again"
+                " from its source, or write it all in lower case to skip the check"
+            )
         if not isinstance(value, str) or not (ADDRESS.match(value) or TEST.match(value) or ENV.match(value)):
             raise ConfigError(f"{path}: {value!r} is not an address; write 0x + 40 hex digits, test:N or env:NAME")
         if TEST.match(value) and not self.local:
@@ -519,16 +532,14 @@ REMOVED_VAULT_KEYS = {"buyer", "premium"}
 
 
 def _known_keys(section: dict[str, Any], where: str, known: set[str]) -> None:
-    """Refuses a key the section does not have (a typo would otherwise be silently ignored)."""
-    for key in sorted(section, key=str):
-        if key in known:
-            continue
-        if where == "vault" and key in REMOVED_VAULT_KEYS:
-            raise ConfigError(
-                f"vault.{key}: no longer a setting: the vault sells each epoch's options by batch auction; delete it"
-                " and set vault.reserve_discount_bps, vault.auction_duration and vault.min_bid_bps"
-            )
-        raise ConfigError(f"{where}.{key}: unknown key; use only {', '.join(sorted(known))}")
+    """Refuses a key the section does not have (a typo would otherwise be silently ignored), naming the closest."""
+    if where == "vault" and (removed := sorted(REMOVED_VAULT_KEYS & set(section))):
+        raise ConfigError(
+            f"vault.{removed[0]}: no longer a setting: the vault sells each epoch's options by batch auction; delete it"
+            " and set vault.reserve_discount_bps, vault.auction_duration and vault.min_bid_bps"
+        )
+    if message := unknown_key_message(section, where, known):
+        raise ConfigError(message)
 
 
 def _auction(reader: _Reader, raw: dict[str, Any]) -> Auction:

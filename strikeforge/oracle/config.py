@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from strikeforge.config_keys import unknown_key_message
+
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
@@ -100,6 +102,18 @@ def _require(mapping: dict[str, Any], key: str, where: str, fix: str) -> Any:
     return mapping[key]
 
 
+def _known(raw: dict[str, Any], where: str, keys: tuple[str, ...]) -> None:
+    if message := unknown_key_message(raw, where, keys):
+        raise ConfigError(message)
+
+
+SOURCE_KEYS = {
+    "http": ("type", "name", "url", "path", "timestamp_path", "timeout", "scale"),
+    "chainlink": ("type", "name", "feed", "scale"),
+    "replay": ("type", "name", "file", "scale"),
+}
+
+
 def _int(value: Any, where: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{where}: {value!r} is not an integer >= {minimum}; write a whole number")
@@ -136,6 +150,8 @@ def _source(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
 
 def _source_kind(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
     kind = _require(raw, "type", where, "use one of: http, chainlink, replay")
+    if kind in SOURCE_KEYS:
+        _known(raw, where, SOURCE_KEYS[kind])
     name = str(raw.get("name") or f"{where}")
     if kind == "http":
         url = _require(raw, "url", where, "give the endpoint's URL")
@@ -178,8 +194,7 @@ FEED_KEYS = (
 def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: must be a mapping with name, oracle and sources")
-    if unknown := sorted(set(raw) - set(FEED_KEYS)):
-        raise ConfigError(f"{where}.{unknown[0]}: unknown key; use only {', '.join(FEED_KEYS)}")
+    _known(raw, where, FEED_KEYS)
     sources_raw = _require(raw, "sources", where, "list at least one source")
     if not isinstance(sources_raw, list):
         raise ConfigError(f"{where}.sources: must be a list")
@@ -217,6 +232,7 @@ def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
 def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
     if "private_key" in raw or "key" in raw:
         raise ConfigError(f"{where}: plaintext keys are refused; use an encrypted keystore or an Ape account")
+    _known(raw, where, ("keystore", "password_env", "ape_account"))
     if raw.get("keystore"):
         path = base_dir / str(raw["keystore"])  # read (and its absence reported) when the signer loads
         env = _require(raw, "password_env", where, "name the environment variable holding the keystore password")
@@ -229,6 +245,7 @@ def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
 def _publisher(raw: dict[str, Any], where: str) -> PublisherConfig:
     if "private_key" in raw or "key" in raw:
         raise ConfigError(f"{where}: plaintext keys are refused; use an Ape account")
+    _known(raw, where, ("ape_account", "test_account", "password_env", "gas_price_cap_gwei", "retries", "backoff"))
     alias, index = raw.get("ape_account"), raw.get("test_account")
     if (alias is None) == (index is None):
         raise ConfigError(f"{where}: give exactly one of ape_account (an alias) or test_account (local networks)")
@@ -255,7 +272,9 @@ def parse(raw: Any, base_dir: Path, source: Path | None = None) -> NodeConfig:
     if not isinstance(feeds_raw, list):
         raise ConfigError("config.feeds: must be a list")
     feeds = tuple(_feed(f, f"feeds[{i}]", base_dir) for i, f in enumerate(feeds_raw))
+    _known(raw, "", ("feeds", "signers", "publisher", "node"))
     node = raw.get("node") or {}
+    _known(node, "node", ("state", "poll_interval"))
     return NodeConfig(
         feeds=feeds,
         signers=signers,

@@ -269,7 +269,10 @@ def test_the_buyer_and_premium_of_the_pre_auction_vault_are_refused_not_ignored(
 def test_an_unknown_vault_key_is_refused():
     raw = local()
     raw["vault"]["reserve_discount"] = 1_000  # a typo of reserve_discount_bps must not be ignored
-    with pytest.raises(ConfigError, match=r"^vault\.reserve_discount: unknown key; use only auction_duration, cap,"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^vault\.reserve_discount: unknown key; did you mean reserve_discount_bps\? use only auction_duration,",
+    ):
         parse(raw)
 
 
@@ -299,7 +302,31 @@ def test_the_ledgers_cash_is_the_strike_asset_unless_the_config_says_underlying(
 def test_an_unknown_settlement_key_is_refused():
     raw = local()
     raw["settlement"]["withdraw_delay"] = 3_600  # a typo of withdrawal_delay must not be ignored
-    with pytest.raises(ConfigError, match=r"^settlement\.withdraw_delay: unknown key; use only bond, cash,"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^settlement\.withdraw_delay: unknown key; did you mean withdrawal_delay\? use only bond, cash,",
+    ):
+        parse(raw)
+
+
+def test_an_address_failing_its_checksum_is_refused_naming_the_field():
+    """EIP-55: a mixed-case address is a checksum; one wrong letter case means a typo or a corrupted copy."""
+    raw = local()
+    raw["settlement"]["treasury"] = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55's own example: valid
+    assert parse(raw).settlement.treasury.spec == "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+    raw["settlement"]["treasury"] = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  # the last letter's case flipped
+    with pytest.raises(ConfigError, match=r"^settlement\.treasury: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' fails"
+                       r" its EIP-55 checksum"):  # fmt: skip
+        parse(raw)
+    raw["settlement"]["treasury"] = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"  # lower case: no checksum to check
+    assert parse(raw).settlement.treasury.spec == "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+
+
+def test_an_unquoted_address_read_as_a_number_says_quote_it():
+    raw = local()
+    raw["settlement"]["treasury"] = 0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED  # what YAML makes of 0x... unquoted
+    with pytest.raises(ConfigError, match=r"^settlement\.treasury: \d+ is a number: YAML reads an unquoted 0x\.\.\."
+                       r" as an integer; quote the address"):  # fmt: skip
         parse(raw)
 
 

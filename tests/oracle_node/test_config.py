@@ -56,8 +56,17 @@ def test_a_valid_config_parses(tmp_path):
         ({"feeds__0__heartbeat": 0}, "feeds[0].heartbeat: 0 is not an integer >= 1"),
         ({"feeds__0__interval": 7}, "feeds[0].interval: 7 does not divide 3600; use a divisor"),
         ({"feeds__0__interval": 0}, "feeds[0].interval: 0 is not an integer >= 1"),
-        ({"feeds__0__intervall": 60}, "feeds[0].intervall: unknown key; use only name, oracle"),
+        (
+            {"feeds__0__intervall": 60},
+            "feeds[0].intervall: unknown key; did you mean interval? use only",
+        ),
+        ({"feeds__0__santiy_bps": 500}, "feeds[0].santiy_bps: unknown key; did you mean sanity_bps?"),
         ({"feeds__0__max_faulty": 1}, "feeds[0].max_faulty: unknown key"),
+        ({"feeds__0__sources__0__timeuot": "3"}, "feeds[0].sources[0].timeuot: unknown key; did you mean timeout?"),
+        ({"publisher__retry": 3}, "publisher.retry: unknown key; did you mean retries?"),
+        ({"node": {"poll_intervall": "10"}}, "node.poll_intervall: unknown key; did you mean poll_interval?"),
+        ({"signers": [{"ape_account": "s", "pasword_env": "X"}]}, "signers[0].pasword_env: unknown key; did you mean"),
+        ({"feed": []}, "feed: unknown key; did you mean feeds?"),
     ],
 )
 def test_mistakes_are_named(tmp_path, changes, message):
