@@ -51,7 +51,14 @@ class AddressRef:
         if match := TEST.match(self.spec):
             if test_accounts is None:
                 raise ConfigError(f"{self.spec}: test accounts exist on local networks only")
-            return str(test_accounts[int(match.group(1))].address)
+            index = int(match.group(1))
+            if index >= len(test_accounts):
+                raise ConfigError(
+                    f"{self.spec}: the local network has {len(test_accounts)} test accounts (test:0 to"
+                    f" test:{len(test_accounts) - 1}); use one of them, or raise test.number_of_accounts in"
+                    " ape-config.yaml"
+                )
+            return str(test_accounts[index].address)
         if match := ENV.match(self.spec):
             value = os.environ.get(match.group(1), "")
             if not ADDRESS.match(value):

@@ -330,6 +330,15 @@ def test_an_unquoted_address_read_as_a_number_says_quote_it():
         parse(raw)
 
 
+def test_a_test_account_beyond_the_local_networks_is_named():
+    from strikeforge.deploy.config import AddressRef
+
+    ten = [type("Account", (), {"address": f"0x{i:040x}"})() for i in range(10)]
+    assert AddressRef("test:9").resolve(ten) == "0x" + "0" * 39 + "9"
+    with pytest.raises(ConfigError, match=r"^test:99: the local network has 10 test accounts \(test:0 to test:9\);"):
+        AddressRef("test:99").resolve(ten)
+
+
 def test_unknown_section_is_refused():
     raw = local() | {"vaults": {}}
     with pytest.raises(ConfigError, match=r"^vaults: unknown section"):
