@@ -161,9 +161,9 @@ def oracle_run(
         config = load(Path(config_path))
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    from ape import networks
+    from strikeforge.rpc import connected_to
 
-    with networks.parse_network_choice(network):
+    with connected_to(network):
         try:
             node, state = build_node(config, clock=_clock(clock))
         except (AccountError, SignerError) as exc:
@@ -260,9 +260,11 @@ def _connected(network: str, alias: str | None, test_account: int | None) -> Ite
     """Console logging on, the account options checked, then connected to `network`: yields (account, project)."""
     _console_logging()
     _one_account(alias, test_account)
-    from ape import networks, project
+    from ape import project
 
-    with networks.parse_network_choice(network):
+    from strikeforge.rpc import connected_to
+
+    with connected_to(network):
         yield _load_account(alias, test_account), project
 
 

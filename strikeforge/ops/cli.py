@@ -57,13 +57,12 @@ def _index_option(function: Any) -> Any:
 @contextmanager
 def _session(network: str, manifest_path: str | None, db_spec: str | None) -> Iterator[tuple[dict, Path, Any]]:
     """Connected to `network`, with the manifest and the event index following it: yields (manifest, path, index)."""
-    from ape import networks
-
     from strikeforge.ops.index import EventIndex, follow_manifest
+    from strikeforge.rpc import connected_to
 
     path = Path(manifest_path) if manifest_path else default_manifest(network)
     spec = db_spec or str(Path(".cache/ops") / f"index-{network.replace(':', '-')}.sqlite")
-    with networks.parse_network_choice(network):
+    with connected_to(network):
         manifest = load_manifest(path)
         index = EventIndex(spec)
         try:
@@ -266,10 +265,9 @@ def sentinel_run(
 ) -> None:
     """Watch roles, ownership, timelock operations, pauses, upgrades, oracle signers, outflows and price moves; print
     each alert as one JSON line on standard output."""
-    from ape import networks
-
     from strikeforge.ops.observe import SentinelObserver, sentinel_tick
     from strikeforge.ops.sentinel import Alert, Limits, Sentinel, manifest_contracts
+    from strikeforge.rpc import connected_to
 
     try:
         limits = Limits(outflow_share_bps, outflow_window)
@@ -284,7 +282,7 @@ def sentinel_run(
             with Path(alerts_path).open("a") as handle:
                 handle.write(line + "\n")
 
-    with networks.parse_network_choice(network):
+    with connected_to(network):
         contracts, first = manifest_contracts(load_manifest(path))
         watcher = Sentinel(contracts, Path(state_path), limits, first, emit)
         with monitored("sentinel", interval, metrics_host, metrics_port) as metrics:
