@@ -133,6 +133,10 @@ def _decimal(value: Any, where: str) -> Decimal:
 
 
 def _address(value: Any, where: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ConfigError(
+            f'{where}: {value} is a number: YAML reads an unquoted 0x... as an integer; quote it ("0x...")'
+        )
     if not isinstance(value, str) or not ADDRESS.match(value):
         raise ConfigError(f"{where}: {value!r} is not an address; write 0x followed by 40 hex digits")
     return value

@@ -44,6 +44,10 @@ def test_a_valid_config_parses(tmp_path):
     ("changes", "message"),
     [
         ({"feeds__0__oracle": "0x1234"}, "feeds[0].oracle: '0x1234' is not an address"),
+        (
+            {"feeds__0__oracle": 0x1234},
+            "feeds[0].oracle: 4660 is a number: YAML reads an unquoted 0x... as an integer;",
+        ),
         ({"feeds__0__min_sources": 2}, "feeds[0].min_sources: 2 but only 1 sources"),
         ({"feeds__0__sources__0__url": "file:///etc/passwd"}, "is not an http(s) URL"),
         ({"feeds__0__sources__0__type": "ftp"}, "feeds[0].sources[0].type: 'ftp' is unknown"),
