@@ -203,6 +203,11 @@ class Settlement:
     # balances (LedgerAuctionDesk) and credits expired calls' payouts straight to cash.
     cash: str = "strike_asset"
 
+    @property
+    def cash_contract(self) -> str:
+        """The manifest key of the ledger's cash token: Underlying or StrikeAsset."""
+        return "Underlying" if self.cash == "underlying" else "StrikeAsset"
+
 
 SETTLEMENT_CASH = ("strike_asset", "underlying")
 

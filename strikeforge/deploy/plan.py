@@ -405,7 +405,7 @@ def build(config: DeployConfig) -> list[Step]:
             "SettlementLedger",
             "SettlementLedger",
             lambda ctx: [
-                ctx.address("Underlying" if settlement.cash == "underlying" else "StrikeAsset"),
+                ctx.address(settlement.cash_contract),
                 ctx.address("OptionsEngine"),  # issue 18: the ledger trades the engine's option tokens
                 settlement.challenge_window,
                 scaled(settlement.bond, 18),

@@ -119,9 +119,10 @@ def _vault_auction(run: Run) -> list[Check]:
 def _ledger_desk(run: Run) -> list[Check]:
     """The ledger's cash is the config's asset, and LedgerAuctionDesk joins that ledger to the vault's auction."""
     ledger, desk, config = run.at("SettlementLedger"), run.at("LedgerAuctionDesk"), run.config
-    cash = "Underlying" if config.settlement.cash == "underlying" else "StrikeAsset"
     return [
-        Check("SettlementLedger.CASH", run.address(cash), to_checksum_address(ledger.CASH())),
+        Check(
+            "SettlementLedger.CASH", run.address(config.settlement.cash_contract), to_checksum_address(ledger.CASH())
+        ),
         Check("LedgerAuctionDesk.LEDGER", run.address("SettlementLedger"), to_checksum_address(desk.LEDGER())),
         Check("LedgerAuctionDesk.AUCTION", run.address("BatchAuction"), to_checksum_address(desk.AUCTION())),
     ]

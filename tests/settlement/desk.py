@@ -6,12 +6,12 @@ from __future__ import annotations
 from eth_abi import encode
 
 from tests.options.fixtures import ONE
+from tests.settlement.conftest import SERIES, USDC
 
-USDC = 10**6
 SUPPLY = 10 * ONE  # options an auction of the `sale` fixture sells
 RESERVE = 100 * USDC  # USDC base units per 1e18 option units: 100 USDC an option
 MAX_BIDS = 3  # the `auction` fixture's bid cap (small, so books fill)
-PUT = 3  # the conftest's first put series, paid in USDC (the ledger's cash)
+PUT = SERIES[2]  # the conftest's first put series, paid in USDC (the ledger's cash)
 
 
 def bid_data(auction_id, series, size, limit, replace=False, slot=0) -> bytes:
