@@ -12,6 +12,7 @@ DEMO_NETWORK ?= foundry
 NETWORK ?= ethereum:local:foundry
 DEPLOY_ARGS ?=
 PYTEST_ARGS ?=
+TESTS ?= tests
 # The contract tests behind the release report's coverage and gas tables (the invariant machines and their mutation
 # checks run separately).
 AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py %_mutants.py,$(wildcard tests/options/test_*.py \
@@ -21,7 +22,8 @@ AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py %_mutants.py,$(wildc
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: help install demo deploy test fuzz-ci lint audit audit-tests audit-report release fmt bench compile doctor lock clean
+.PHONY: help install demo deploy test fuzz-ci lint audit audit-tests audit-report prove release fmt bench compile doctor lock \
+	clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +38,7 @@ deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_AR
 	ape run deploy --network $(NETWORK) $(DEPLOY_ARGS)
 
 test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
-	ape test tests $(PYTEST_ARGS)
+	ape test $(TESTS) $(PYTEST_ARGS)
 
 # The settlement ledger's machines at CI depth, on both cores (issue 16: the `ci` profile's 3,000 steps let a real
 # failing sequence through): 1,000 examples x 50 steps of each, the adversarial machine and the honest one.
@@ -65,17 +67,23 @@ audit-tests: install ## Coverage and gas for the release report: ape test --cove
 	STRIKEFORGE_TEST_EXPORT=.build/audit/tests.json ape test $(AUDIT_TESTS) --coverage --gas -q \
 		-p strikeforge.audit.ape_export
 
+# halmos runs from its own venv (.venv/tools/halmos, from requirements-halmos.lock; strikeforge prove installs it once).
+prove: install ## Symbolic checks (halmos) of tests/symbolic/ -> .build/audit/prove.json.
+	strikeforge prove --json .build/audit/prove.json
+
 audit-report: install ## The per-release report (RELEASE=X.Y.Z): audits/vX.Y.Z/, after make audit-tests.
 	@test -n "$(RELEASE)" || { echo "make audit-report: set RELEASE=X.Y.Z" >&2; exit 2; }
 	strikeforge audit report --release $(RELEASE)
 
-release: install ## Cut VERSION=X.Y.Z: tests, audit, audits/vX.Y.Z/, CHANGELOG.md, a commit and the tag vX.Y.Z.
+release: install ## Cut VERSION=X.Y.Z: tests, audit, report, audit-power gate, CHANGELOG.md, a commit and tag vX.Y.Z.
 	@test -n "$(VERSION)" || { echo "make release: set VERSION=X.Y.Z" >&2; exit 2; }
 	strikeforge release check $(VERSION)
 	$(MAKE) test
 	$(MAKE) audit
 	$(MAKE) audit-tests
 	$(MAKE) audit-report RELEASE=$(VERSION)
+	python bench/audit_power.py --json .build/audit/audit_power.json
+	strikeforge release gate $(VERSION)
 	strikeforge release finish $(VERSION)
 
 fmt: install ## Format Python, Solidity and Vyper in place.

@@ -50,6 +50,46 @@ def check(root: Path, version: str) -> None:
         raise ReleaseError(f"CHANGELOG.md: the '{UNRELEASED}' section is empty; list what this release changes")
 
 
+POWER = Path(".build/audit/audit_power.json")
+
+
+def previous_release(root: Path, version: str) -> Path | None:
+    """The newest audits/vX.Y.Z/ below ``version`` that holds an audit-power record, or None."""
+
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.split("."))
+
+    found = [
+        d
+        for d in (root / "audits").glob("v*")
+        if VERSION.match(d.name[1:]) and key(d.name[1:]) < key(version) and (d / "audit_power.json").is_file()
+    ]
+    return max(found, key=lambda d: key(d.name[1:])) if found else None
+
+
+def power_gate(root: Path, version: str) -> list[str]:
+    """Refuse a release whose audit power regressed: fewer review findings or corpus bugs found, or more false
+    positives, than the previous release recorded. Records this release's figures in audits/vX.Y.Z/."""
+    import json
+
+    from strikeforge.audit.power import regressions
+
+    measured = root / POWER
+    if not measured.is_file():
+        raise ReleaseError(f"{POWER} is missing; run python bench/audit_power.py --json {POWER}")
+    current = json.loads(measured.read_text())
+    previous = previous_release(root, version)
+    worse = regressions(current, json.loads((previous / "audit_power.json").read_text())) if previous else []
+    if worse:
+        raise ReleaseError(
+            f"audit power regressed since {previous.name}: " + "; ".join(worse) + " (fix the detectors, or explain)"
+        )
+    target = root / "audits" / f"v{version}"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "audit_power.json").write_text(measured.read_text())
+    return [f"audit power: {current}", f"compared with {previous.name if previous else 'no earlier record'}"]
+
+
 def stamp(changelog: str, version: str, today: dt.date) -> str:
     """The changelog with the Unreleased notes moved under the version's heading, and a new empty Unreleased."""
     notes = unreleased_notes(changelog)
@@ -87,6 +127,17 @@ def release_check(version: str) -> None:
     except ReleaseError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"release v{version}: ready (tests and audit next)")
+
+
+@release.command("gate")
+@click.argument("version")
+def release_gate(version: str) -> None:
+    """Refuse VERSION if the audit-power benchmark regressed against the previous release."""
+    try:
+        for line in power_gate(find_project_root(), version):
+            click.echo(line)
+    except ReleaseError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @release.command("finish")

@@ -38,6 +38,7 @@ class SolidityResult:
     """Slither's detector results (its JSON shape) and what the compilation saw."""
 
     findings: list[dict[str, Any]] = field(default_factory=list)
+    refined: list[dict[str, Any]] = field(default_factory=list)  # stock findings set aside, with the reason
     contracts: dict[str, str] = field(default_factory=dict)  # contract name -> file (scope only)
     warnings: list[str] = field(default_factory=list)
     slither: Any = None
@@ -118,6 +119,9 @@ def analyze(
         slither.register_detector(detector)
     with contextlib.redirect_stdout(io.StringIO()):
         findings = [f for batch in slither.run_detectors() for f in batch]
+    from strikeforge.audit.refine import refine
+
+    findings, refined = refine(findings, slither)
     in_scope = {str(p) for p in scope.solidity}
     contracts = {
         c.name: c.source_mapping.filename.absolute
@@ -126,4 +130,4 @@ def analyze(
         if c.source_mapping and c.source_mapping.filename.absolute in in_scope
     }
     warnings = [line for line in log.getvalue().splitlines() if "ERROR" in line or "Impossible" in line]
-    return SolidityResult(findings=findings, contracts=contracts, warnings=warnings, slither=slither)
+    return SolidityResult(findings=findings, refined=refined, contracts=contracts, warnings=warnings, slither=slither)

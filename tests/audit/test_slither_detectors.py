@@ -25,6 +25,13 @@ POSITIVE = [
     ("merkle-claim-not-marked", "MerkleBad", {"claim"}),
     ("missing-access-control", "AccessBad", {"setOracle", "setFee"}),
     ("erc4626-share-inflation", "NaiveVault", {"deposit"}),
+    ("signed-min-negation", "ReviewBad", {"challenge"}),
+    ("same-timestamp-race", "ReviewBad", {"counts"}),
+    ("push-payment-dos", "ReviewBad", {"challengeData"}),
+    ("unbounded-committed-data", "ReviewBad", {"challengeData"}),
+    ("signature-unbound-value", "BindingBad", {"claim"}),
+    ("unbounded-privileged-setter", "BindingBad", {"dispute"}),
+    ("uncapped-calldata-loop", "BindingBad", {"markAll"}),
 ]
 NEGATIVE = [
     ("chainlink-stale-price", "ChainlinkGood"),
@@ -38,6 +45,13 @@ NEGATIVE = [
     ("missing-access-control", "AccessGood"),
     ("erc4626-share-inflation", "OffsetVault"),
     ("erc4626-share-inflation", "OzVault"),
+    ("signed-min-negation", "ReviewGood"),
+    ("same-timestamp-race", "ReviewGood"),
+    ("push-payment-dos", "ReviewGood"),
+    ("unbounded-committed-data", "ReviewGood"),
+    ("signature-unbound-value", "BindingGood"),
+    ("unbounded-privileged-setter", "BindingGood"),
+    ("uncapped-calldata-loop", "BindingGood"),
 ]
 
 

@@ -27,6 +27,13 @@ POSITIVE = [
     ("chainlink_bad.vy", "vyper-chainlink-unchecked-answer", {"price"}),
     ("chainlink_bad.vy", "vyper-chainlink-hardcoded-decimals", {"price"}),
     ("chainlink_bad.vy", "vyper-chainlink-missing-sequencer-check", {"price"}),
+    ("review_bad.vy", "vyper-signed-min-negation", {"challenge"}),
+    ("review_bad.vy", "vyper-push-payment-dos", {"bid"}),
+    ("review_bad.vy", "vyper-unbounded-privileged-setter", {"set_price"}),
+    ("review_bad.vy", "vyper-same-timestamp-race", {"settles"}),
+    ("review_bad.vy", "vyper-merkle-second-preimage", {"claim"}),
+    ("review_bad.vy", "vyper-signature-unbound-value", {"redeem"}),
+    ("review_bad.vy", "vyper-uncapped-calldata-loop", {"mark_all"}),
 ]
 NEGATIVE = [
     "reentrancy_good.vy",
@@ -35,6 +42,7 @@ NEGATIVE = [
     "divide_before_multiply_good.vy",
     "access_control_good.vy",
     "chainlink_good.vy",
+    "review_good.vy",
 ]
 
 

@@ -82,3 +82,61 @@ def test_finish_commits_the_report_and_changelog_and_tags(repo):
     assert "## [0.1.0] - 2026-11-22" in (repo / "CHANGELOG.md").read_text()
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
     assert status == ""
+
+
+def _power(found: int = 47, fps: int = 10, flagged: int = 6) -> dict:
+    return {
+        "review_flagged": flagged,
+        "review_flagged_and_silent_on_fix": flagged,
+        "review_total": 6,
+        "corpus_found": found,
+        "corpus_bugs": 48,
+        "corpus_clean_files_flagged": fps,
+        "corpus_clean_files": 62,
+        "corpus_medium_up_false_positives": fps,
+    }
+
+
+def _record(root, figures: dict, where: str = ".build/audit/audit_power.json") -> None:
+    import json
+
+    path = root / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures))
+
+
+def test_the_release_gate_refuses_an_audit_that_finds_less_than_the_previous_release(tmp_path):
+    from strikeforge.release import power_gate
+
+    _record(tmp_path, _power(found=47), "audits/v0.1.0/audit_power.json")
+    _record(tmp_path, _power(found=45))
+    with pytest.raises(ReleaseError, match="corpus_found: 45 < 47 at the previous release"):
+        power_gate(tmp_path, "0.2.0")
+    assert not (tmp_path / "audits" / "v0.2.0" / "audit_power.json").exists()
+
+
+def test_the_release_gate_refuses_more_false_positives_and_fewer_review_findings(tmp_path):
+    from strikeforge.release import power_gate
+
+    _record(tmp_path, _power(fps=10, flagged=6), "audits/v0.1.0/audit_power.json")
+    _record(tmp_path, _power(fps=11, flagged=5))
+    with pytest.raises(ReleaseError) as raised:
+        power_gate(tmp_path, "0.2.0")
+    assert "corpus_medium_up_false_positives: 11 > 10" in str(raised.value)
+    assert "review_flagged: 5 < 6" in str(raised.value)
+
+
+def test_the_release_gate_records_figures_that_held(tmp_path):
+    from strikeforge.release import power_gate
+
+    _record(tmp_path, _power(found=47), "audits/v0.1.0/audit_power.json")
+    _record(tmp_path, _power(found=48, fps=9))
+    power_gate(tmp_path, "0.2.0")
+    assert '"corpus_found": 48' in (tmp_path / "audits" / "v0.2.0" / "audit_power.json").read_text()
+
+
+def test_the_release_gate_needs_the_benchmark_run(tmp_path):
+    from strikeforge.release import power_gate
+
+    with pytest.raises(ReleaseError, match=r"bench/audit_power\.py"):
+        power_gate(tmp_path, "0.2.0")

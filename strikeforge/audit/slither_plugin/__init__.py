@@ -7,6 +7,7 @@ Slither's own.
 from __future__ import annotations
 
 from strikeforge.audit.slither_plugin.access_control import MissingAccessControl
+from strikeforge.audit.slither_plugin.calldata_cost import UnboundedCommittedData, UncappedCalldataLoop
 from strikeforge.audit.slither_plugin.chainlink import (
     ChainlinkHardcodedDecimals,
     ChainlinkMissingSequencerCheck,
@@ -15,7 +16,12 @@ from strikeforge.audit.slither_plugin.chainlink import (
 )
 from strikeforge.audit.slither_plugin.erc4626 import Erc4626ShareInflation
 from strikeforge.audit.slither_plugin.merkle import MerkleClaimNotMarked, MerkleSecondPreimage
+from strikeforge.audit.slither_plugin.negation import SignedMinNegation
+from strikeforge.audit.slither_plugin.push_payment import PushPaymentDos
+from strikeforge.audit.slither_plugin.setter_bounds import UnboundedPrivilegedSetter
+from strikeforge.audit.slither_plugin.signature_binding import SignatureUnboundValue
 from strikeforge.audit.slither_plugin.signatures import EcrecoverUncheckedZero, SignatureReplay
+from strikeforge.audit.slither_plugin.timestamp_race import TimestampRace
 
 DETECTORS = [
     ChainlinkStalePrice,
@@ -28,6 +34,13 @@ DETECTORS = [
     MerkleClaimNotMarked,
     MissingAccessControl,
     Erc4626ShareInflation,
+    SignedMinNegation,
+    PushPaymentDos,
+    SignatureUnboundValue,
+    TimestampRace,
+    UnboundedCommittedData,
+    UncappedCalldataLoop,
+    UnboundedPrivilegedSetter,
 ]
 
 

@@ -9,19 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from slither.core.declarations import Function, SolidityFunction
+from slither.core.declarations import Function, SolidityFunction, SolidityVariableComposed
+from slither.core.variables.state_variable import StateVariable
 from slither.slithir.operations import (
+    Assignment,
     Binary,
     BinaryType,
     HighLevelCall,
+    Index,
     InternalCall,
     LibraryCall,
+    Member,
     Operation,
     SolidityCall,
+    TypeConversion,
     Unpack,
 )
+from slither.slithir.variables import Constant
 
 MAX_DEPTH = 4
+SENDER = SolidityVariableComposed("msg.sender")
+SENDER_CHECKS = frozenset({"_checkOwner", "_checkRole", "_checkCanCall", "_checkAuthorized", "_authorizeUpgrade"})
 COMPARISONS = frozenset(
     {
         BinaryType.GREATER,
@@ -139,4 +147,199 @@ def calls_function_named(function: Function, names: Iterable[str]) -> bool:
                 return True
             if isinstance(ir, HighLevelCall) and str(ir.function_name) in wanted:
                 return True
+    return False
+
+
+def definition(function: Function, value: Any) -> Any:
+    """The first operation of ``function`` (in node order) that assigns ``value``, or None. A reference's first
+    definition is the index or member access that makes it; later ones are writes through it."""
+    for _, ir in irs(function):
+        if getattr(ir, "lvalue", None) == value:
+            return ir
+    return None
+
+
+def origin(function: Function, value: Any) -> Any:
+    """The operation that computed ``value``, through plain assignments and conversions (None for a parameter)."""
+    seen: set[int] = set()
+    ir = definition(function, value)
+    while isinstance(ir, Assignment | TypeConversion) and id(ir) not in seen:
+        seen.add(id(ir))
+        source = ir.rvalue if isinstance(ir, Assignment) else ir.variable
+        ir = definition(function, source)
+    return ir
+
+
+def root_value(function: Function, value: Any) -> Any:
+    """``value`` followed back through plain assignments and conversions to the variable first holding it."""
+    seen: set[int] = set()
+    ir = definition(function, value)
+    while isinstance(ir, Assignment | TypeConversion) and id(ir) not in seen:
+        seen.add(id(ir))
+        value = ir.rvalue if isinstance(ir, Assignment) else ir.variable
+        ir = definition(function, value)
+    return value
+
+
+def backward_slice(function: Function, value: Any) -> set[Any]:
+    """Every variable of ``function`` that ``value`` is computed from (reverse data flow, to a fixpoint)."""
+    defs: dict[Any, list[Operation]] = {}
+    for _, ir in irs(function):
+        lvalue = getattr(ir, "lvalue", None)
+        if lvalue is not None:
+            defs.setdefault(lvalue, []).append(ir)
+    found = {value}
+    frontier = [value]
+    while frontier:
+        current = frontier.pop()
+        if isinstance(current, StateVariable):
+            continue  # a read of storage: later writes in the function are not where it came from
+        for ir in defs.get(current, []):
+            for read in ir.read:
+                if read not in found:
+                    found.add(read)
+                    frontier.append(read)
+    return found
+
+
+def storage_location(function: Function, value: Any) -> tuple[Any, str | None] | None:
+    """(state variable, struct field or None) that ``value`` reads or writes, through indexes, members and
+    storage pointers; None when it is not storage."""
+    seen: set[int] = set()
+    field_name: str | None = None
+    while id(value) not in seen:
+        seen.add(id(value))
+        if isinstance(value, StateVariable):
+            return value, field_name
+        ir = definition(function, value)
+        if isinstance(ir, Member):
+            if field_name is None:
+                field_name = str(ir.variable_right)
+            value = ir.variable_left
+        elif isinstance(ir, Index):
+            value = ir.variable_left
+        elif isinstance(ir, Assignment):
+            value = ir.rvalue
+        elif isinstance(ir, TypeConversion):
+            value = ir.variable
+        elif isinstance(ir, InternalCall) and isinstance(ir.function, Function) and ir.function.returns:
+            # a storage pointer returned by a helper (``Batch storage b = _open(id)``)
+            callee = ir.function
+            found = storage_location(callee, callee.returns[0])
+            if found is None:
+                for _, inner in irs(callee):
+                    if type(inner).__name__ == "Return" and inner.values:
+                        found = storage_location(callee, inner.values[0])
+                        if found is not None:
+                            break
+            if found is None:
+                return None
+            return found[0], field_name or found[1]
+        else:
+            return None
+    return None
+
+
+def is_zero(value: Any) -> bool:
+    return isinstance(value, Constant) and str(value.value) in ("0", "False", "false")
+
+
+def sender_checked(entry: Function) -> bool:
+    """True when ``entry`` (or what it reaches) guards on its sender: a modifier, a role check or a comparison of
+    msg.sender."""
+    if entry.is_protected():
+        return True
+    reach = reachable(entry)
+    for fn in reach:
+        if fn.name.startswith("only") or fn.name in SENDER_CHECKS:
+            return True
+        if SENDER in fn.all_conditional_solidity_variables_read(include_loop=False):
+            return True
+        for _, ir in irs(fn):
+            if isinstance(ir, Binary) and ir.type in COMPARISONS and SENDER in ir.read:
+                return True
+            callee = internal_callees(ir)
+            conditional = fn.all_conditional_solidity_variables_read(include_loop=False)
+            if callee is not None and callee.name == "_msgSender" and ir.lvalue in conditional:
+                return True
+    return False
+
+
+def in_loop(node: Any) -> bool:
+    """True when ``node`` lies on a cycle through a loop header (inside a loop body or its condition)."""
+    from slither.core.cfg.node import NodeType
+
+    def reaches(start: Any, goal: Any) -> bool:
+        seen: set[int] = set()
+        frontier = [start]
+        while frontier:
+            current = frontier.pop()
+            if current is goal:
+                return True
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            frontier.extend(current.sons)
+        return False
+
+    function = node.function
+    for header in function.nodes:
+        if (
+            header.type == NodeType.IFLOOP
+            and header is not node
+            and reaches(node, header)
+            and any(reaches(s, node) for s in header.sons)
+        ):
+            return True
+    return False
+
+
+GUARD_WORDS = ("only", "auth", "role", "owner", "admin", "govern", "_check")
+
+
+def role_guarded(entry: Function) -> bool:
+    """True when ``entry`` admits only a role: a guard modifier or role check, or msg.sender compared with a stored
+    address (``msg.sender == owner``) or looked up in a stored allow-list. Checks of the caller's own balance or
+    record do not count."""
+    from slither.core.solidity_types import ElementaryType
+
+    for modifier in entry.modifiers:
+        if any(w in modifier.name.lower() for w in GUARD_WORDS):
+            return True
+    for fn in reachable(entry):
+        if fn.name in SENDER_CHECKS or fn.name.startswith(("only", "_only", "_check")):
+            return True
+        senders = {SENDER}
+        for _, ir in irs(fn):
+            callee = internal_callees(ir)
+            if callee is not None and callee.name == "_msgSender" and ir.lvalue is not None:
+                senders.add(ir.lvalue)
+        for _, ir in irs(fn):
+            if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+                other = None
+                if ir.variable_left in senders:
+                    other = ir.variable_right
+                elif ir.variable_right in senders:
+                    other = ir.variable_left
+                if other is not None and storage_location(fn, root_value(fn, other)) is not None:
+                    return True
+            if isinstance(ir, Index) and ir.variable_right in senders:
+                value_type = getattr(ir.lvalue, "type", None)
+                is_bool = isinstance(value_type, ElementaryType) and value_type.name == "bool"
+                if is_bool and (ir.lvalue in fn.all_conditional_state_variables_read() or _in_condition(fn, ir.lvalue)):
+                    return True
+    return False
+
+
+def _in_condition(function: Function, value: Any) -> bool:
+    tainted = taint(function, [value])
+    for _, ir in irs(function):
+        if (
+            isinstance(ir, SolidityCall)
+            and ir.function.name.startswith("require")
+            and any(v in tainted for v in ir.read)
+        ):
+            return True
+        if type(ir).__name__ == "Condition" and any(v in tainted for v in ir.read):
+            return True
     return False

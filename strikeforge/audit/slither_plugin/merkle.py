@@ -54,9 +54,18 @@ def _encoded_size(arguments: list[Any], packed: bool) -> int | None:
     return size
 
 
-def leaf_preimage_size(function: Function, leaf: Any) -> int | None:
-    """The byte length hashed once to make ``leaf`` when it is ``keccak256(abi.encode[Packed](static args))``."""
+def leaf_preimage_size(function: Function, leaf: Any, depth: int = 2) -> int | None:
+    """The byte length hashed once to make ``leaf`` when it is ``keccak256(abi.encode[Packed](static args))``,
+    directly or returned by a helper."""
     keccak = _origin(function, leaf)
+    callee = _ir.internal_callees(keccak) if keccak is not None else None
+    if callee is not None and depth > 0:
+        for _, ir in _ir.irs(callee):
+            if type(ir).__name__ == "Return" and ir.values:
+                return leaf_preimage_size(callee, ir.values[0], depth - 1)
+        if callee.returns:
+            return leaf_preimage_size(callee, callee.returns[0], depth - 1)
+        return None
     if _ir.solidity_call_name(keccak) != KECCAK:
         return None
     encode = _origin(function, keccak.arguments[0])
@@ -66,14 +75,56 @@ def leaf_preimage_size(function: Function, leaf: Any) -> int | None:
     return _encoded_size(encode.arguments, ENCODERS[name])
 
 
+def _keccak_reads(function: Function, value: Any) -> set[Any]:
+    """The values hashed (through abi.encode/encodePacked/bytes.concat) into ``value``, if it is a keccak256."""
+    keccak = _origin(function, value)
+    if _ir.solidity_call_name(keccak) != KECCAK:
+        return set()
+    encoded = _origin(function, keccak.arguments[0])
+    arguments = getattr(encoded, "arguments", None) or [keccak.arguments[0]]
+    return set(arguments) | {_ir.root_value(function, a) for a in arguments}
+
+
+def handrolled_leaves(function: Function) -> list[tuple[Any, Any]]:
+    """(node, leaf) for each Merkle verification written by hand in ``function``: a variable that a loop replaces
+    with the hash of itself and a proof element, starting from the leaf."""
+    found = []
+    accumulators = set()
+    for node, ir in _ir.irs(function):
+        if type(ir).__name__ != "Assignment" or not _ir.in_loop(node):
+            continue
+        variable = ir.lvalue
+        if variable in _keccak_reads(function, ir.rvalue):
+            accumulators.add(variable)
+    for variable in accumulators:
+        if variable in function.parameters:
+            found.append((function.nodes[0] if function.nodes else None, variable))
+            continue
+        for node, ir in _ir.irs(function):
+            if type(ir).__name__ == "Assignment" and ir.lvalue == variable and not _ir.in_loop(node):
+                found.append((node, ir.rvalue))
+                break
+    return found
+
+
 def verifications(function: Function) -> Iterator[tuple[Any, Any, Any]]:
-    """(node, call, leaf) for every MerkleProof verification in ``function``."""
+    """(node, call, leaf) for every Merkle verification in ``function``: OpenZeppelin's MerkleProof, a hand-written
+    loop here, or a call passing the leaf to a helper that verifies by hand."""
     for node, ir in _ir.irs(function):
         callee = _ir.internal_callees(ir)
         if callee is not None and callee.name in VERIFIERS and "merkle" in str(callee.contract.name).lower():
             position = VERIFIERS[callee.name]
             if position < len(ir.arguments):
                 yield node, ir, ir.arguments[position]
+        elif callee is not None and callee.is_implemented:
+            for _, leaf in handrolled_leaves(callee):
+                if leaf in callee.parameters:
+                    position = callee.parameters.index(leaf)
+                    if position < len(ir.arguments):
+                        yield node, ir, ir.arguments[position]
+    for node, leaf in handrolled_leaves(function):
+        if leaf not in function.parameters and node is not None:
+            yield node, None, leaf
 
 
 class MerkleSecondPreimage(StrikeforgeDetector):

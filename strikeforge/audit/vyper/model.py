@@ -62,7 +62,9 @@ class VyperModule:
 
 
 def search_paths(path: Path, root: Path) -> list[Path]:
-    paths = [path.parent, Path.cwd(), root, root / "contracts"]
+    # The file's own folder and its ancestors first (an auditor's tree imports ``interfaces.X`` from its root), then
+    # the working directory and the project.
+    paths = [path.parent, *path.parent.parents, Path.cwd(), root, root / "contracts"]
     return [*paths, *(Path(p) for p in site.getsitepackages())]
 
 
@@ -248,3 +250,84 @@ def tainted_names(fn: vy.FunctionDef, seeds: set[str]) -> set[str]:
                     tainted.add(t.id)
                     changed = True
     return tainted
+
+
+def expr_type(node: vy.VyperNode) -> Any:
+    """The compiler's type of an expression, or None."""
+    t = node._metadata.get("type")
+    if t is None:
+        try:
+            t = get_expr_info(node).typ
+        except Exception:
+            return None
+    return t
+
+
+def signed_bits(node: vy.VyperNode) -> int | None:
+    t = expr_type(node)
+    if getattr(t, "is_signed", False) and hasattr(t, "bits"):
+        return int(t.bits)
+    return None
+
+
+def is_zero(node: vy.VyperNode) -> bool:
+    return isinstance(node, vy.Int) and node.value == 0
+
+
+def is_constant(node: vy.VyperNode) -> bool:
+    """A literal, or a name or ``self.x`` that is a constant or immutable."""
+    if isinstance(node, vy.Int | vy.Decimal | vy.Hex | vy.NameConstant):
+        return True
+    try:
+        info = get_expr_info(node)
+    except Exception:
+        return False
+    return str(getattr(info, "modifiability", "")).endswith(("CONSTANT", "RUNTIME_CONSTANT"))
+
+
+def local_assignments(fn: vy.FunctionDef) -> dict[str, list[vy.VyperNode]]:
+    """local name -> the expressions assigned to it in ``fn``."""
+    found: dict[str, list[vy.VyperNode]] = {}
+    for stmt in fn.get_descendants((vy.Assign, vy.AnnAssign, vy.AugAssign)):
+        if stmt.value is None:
+            continue
+        targets = stmt.target.elements if isinstance(stmt.target, vy.Tuple) else [stmt.target]
+        for t in targets:
+            if isinstance(t, vy.Name):
+                found.setdefault(t.id, []).append(stmt.value)
+    return found
+
+
+def strip_convert(node: vy.VyperNode) -> vy.VyperNode:
+    """``convert(x, T)`` and interface casts ``IToken(x)`` -> ``x`` (repeatedly)."""
+    while isinstance(node, vy.Call) and node.args:
+        name = builtin_name(node)
+        if name == "convert" or (name is not None and name[:1].isupper() and len(node.args) == 1):
+            node = node.args[0]
+        else:
+            break
+    return node
+
+
+def slot_of(fn: vy.FunctionDef, node: vy.VyperNode, depth: int = 4) -> tuple[str, str | None] | None:
+    """(state variable, struct field or None) an expression reads, through subscripts, fields, conversions and
+    locals copied from storage; None when it is not a plain storage read."""
+    node = strip_convert(node)
+    field_name: str | None = None
+    while depth >= 0:
+        if isinstance(node, vy.Attribute) and isinstance(node.value, vy.Name) and node.value.id == "self":
+            return node.attr, field_name
+        if isinstance(node, vy.Attribute):
+            field_name = field_name or node.attr
+            node = node.value
+        elif isinstance(node, vy.Subscript):
+            node = node.value
+        elif isinstance(node, vy.Name):
+            values = local_assignments(fn).get(node.id, [])
+            if len(values) != 1:
+                return None
+            node = strip_convert(values[0])
+            depth -= 1
+        else:
+            return None
+    return None

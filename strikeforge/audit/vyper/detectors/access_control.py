@@ -63,17 +63,149 @@ class VyperMissingAccessControl(VyperDetector):
 
     def detect(self) -> list[dict[str, Any]]:
         results = []
+        inferred = inferred_privileged(self.module)
         for fn in self.module.functions():
             if not model.is_entry(fn):
                 continue
-            written = privileged_writes(fn)
+            reach = model.reachable(fn)
+            chosen = _caller_chosen_writes(fn, reach)
+            written = {v for v in privileged_writes(fn) if not _accumulates(reach, v) and v in chosen}
+            signed = any(model.builtin_name(c) == "ecrecover" for f in reach for c in f.get_descendants(vy.Call))
+            if not role_guarded(reach) and not signed:
+                written |= {v for v in chosen if v in inferred}
             if not written:
                 continue
-            reach = model.reachable(fn)
             exposed = written - _self_service(reach, written)
-            if exposed and not sender_checked(reach):
+            if exposed and not role_guarded(reach) and not (exposed <= privileged_writes(fn) and sender_checked(reach)):
                 names = ", ".join(sorted(exposed))
                 results.append(
                     self.finding([self.module.function_element(fn), f" writes {names} without checking msg.sender\n"])
                 )
         return results
+
+
+GUARD_WORDS = ("only", "auth", "role", "owner", "admin", "govern", "check")
+
+
+def role_guarded(reach: list[vy.FunctionDef]) -> bool:
+    """msg.sender compared with a stored address (``msg.sender == self.owner``), looked up in a stored allow-list
+    inside a test, or a role-check call (snekmate's ``ownable._check_owner()``). The caller's own balance does not
+    count."""
+    for fn in reach:
+        for call in fn.get_descendants(vy.Call):
+            name = call.func.attr if isinstance(call.func, vy.Attribute) else model.builtin_name(call) or ""
+            if any(w in name.lower() for w in GUARD_WORDS) and not isinstance(call.get_ancestor(), vy.ExtCall):
+                return True
+        for sender in model.sender_values(fn):
+            compare = model.within(sender, (vy.Compare,))
+            if compare is not None and isinstance(compare.op, vy.Eq | vy.NotEq):
+                other = compare.right if sender in [compare.left, *compare.left.get_descendants()] else compare.left
+                if model.slot_of(fn, other) is not None:
+                    return True
+            subscript = model.within(sender, (vy.Subscript,))
+            if subscript is not None and model.in_condition(sender):
+                t = model.expr_type(subscript)
+                if t is not None and str(t) == "bool":
+                    return True
+    return False
+
+
+def _scalar(module: Any, name: str) -> bool:
+    for node in module.ast.body:
+        if isinstance(node, vy.VariableDecl) and node.target.id == name:
+            t = node.target._metadata.get("type") or model.expr_type(node.annotation)
+            text = node.annotation.node_source_code
+            return (not text.startswith(("HashMap", "DynArray")) and "[" not in text and t is not None) or (
+                t is None and not text.startswith(("HashMap", "DynArray"))
+            )
+    return False
+
+
+def inferred_privileged(module: Any) -> set[str]:
+    """Storage the module itself treats as privileged: written by a role-guarded entry point, checked against
+    msg.sender, or used as a call target or payment recipient (only in a module that guards anything)."""
+    entries = [fn for fn in module.functions() if model.is_entry(fn)]
+    guarded = [fn for fn in entries if role_guarded(model.reachable(fn))]
+    if not guarded:
+        return set()
+    found: set[str] = set()
+    for fn in guarded:
+        for inner in model.reachable(fn):
+            for stmt in inner.get_descendants((vy.Assign, vy.AnnAssign, vy.AugAssign)):
+                found |= {name for name, _ in model.writes(stmt)}
+    for fn in module.functions():
+        for sender in model.sender_values(fn):
+            compare = model.within(sender, (vy.Compare,))
+            if compare is not None:
+                for side in (compare.left, compare.right):
+                    slot = model.slot_of(fn, side)
+                    if slot is not None:
+                        found.add(slot[0])
+        moves_value = (
+            bool(fn.get_descendants(vy.AugAssign))
+            or any(model.builtin_name(c) in ("send", "raw_call") for c in fn.get_descendants(vy.Call))
+            or bool(fn.get_descendants(vy.ExtCall))
+        )
+        if moves_value:  # a rate or fee that scales what the function pays or credits
+            for binop in fn.get_descendants(vy.BinOp):
+                if isinstance(binop.op, vy.Mult | vy.FloorDiv | vy.Div):
+                    for side in (binop.left, binop.right):
+                        slot = model.slot_of(fn, side)
+                        if slot is not None and slot[1] is None and not model.is_constant(side):
+                            found.add(slot[0])
+        for call in fn.get_descendants((vy.ExtCall, vy.StaticCall)):
+            inner = call.value
+            if isinstance(inner, vy.Call) and isinstance(inner.func, vy.Attribute):
+                slot = model.slot_of(fn, inner.func.value)
+                if slot is not None:
+                    found.add(slot[0])
+                if inner.func.attr in ("transfer",) and inner.args:
+                    slot = model.slot_of(fn, inner.args[0])
+                    if slot is not None:
+                        found.add(slot[0])
+        for call in fn.get_descendants(vy.Call):
+            if model.builtin_name(call) in ("send", "raw_call") and call.args:
+                slot = model.slot_of(fn, call.args[0])
+                if slot is not None:
+                    found.add(slot[0])
+    return {name for name in found if _scalar(module, name)}
+
+
+def _accumulates(reach: list[vy.FunctionDef], name: str) -> bool:
+    """Every write of ``name`` reads its old value (x += y): accounting, not configuration."""
+    writes = [
+        stmt
+        for fn in reach
+        for stmt in fn.get_descendants((vy.Assign, vy.AugAssign))
+        if any(n == name for n, _ in model.writes(stmt))
+    ]
+    return bool(writes) and all(
+        isinstance(stmt, vy.AugAssign) or name in model.attributes_in(stmt.value) for stmt in writes
+    )
+
+
+def _caller_chosen_writes(
+    fn: vy.FunctionDef, reach: list[vy.FunctionDef], params: set[str] | None = None, depth: int = 2
+) -> set[str]:
+    """Storage ``fn`` writes from its parameters (through internal calls), or with a bool/address literal."""
+    params = {a.arg for a in fn.args.args} if params is None else params
+    tainted = model.tainted_names(fn, params)
+    found: set[str] = set()
+    if depth > 0:
+        for call in fn.get_descendants(vy.Call):
+            t = model.callee(call)
+            if t is None:
+                continue
+            inner = {
+                a.arg for a, v in zip(t.decl_node.args.args, call.args, strict=False) if model.names_in(v) & tainted
+            }
+            if inner:
+                found |= _caller_chosen_writes(t.decl_node, reach, inner, depth - 1)
+    for stmt in fn.get_descendants((vy.Assign, vy.AnnAssign)):
+        if stmt.value is None:
+            continue
+        chosen = bool(model.names_in(stmt.value) & tainted) or isinstance(stmt.value, vy.NameConstant)
+        chosen = chosen or (isinstance(stmt.value, vy.Call) and model.builtin_name(stmt.value) == "empty")
+        if chosen:
+            found |= {name for name, _ in model.writes(stmt)}
+    return found

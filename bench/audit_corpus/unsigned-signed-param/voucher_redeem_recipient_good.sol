@@ -1,0 +1,32 @@
+// [audit-corpus] unsigned-signed-param | GOOD | The issuer's digest covers `to` as well as amount, nonce, contract and chain, so a voucher can only pay the address it was issued for.
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+interface IERC20Min {
+    function transfer(address to, uint256 amount) external returns (bool);
+}
+
+/// Off-chain issued payout vouchers (e.g. bug-bounty or rebate payouts).
+contract VoucherDesk {
+    IERC20Min public immutable token;
+    address public immutable issuer;
+    mapping(uint256 => bool) public spent;
+
+    event Redeemed(uint256 indexed nonce, address indexed to, uint256 amount);
+
+    constructor(IERC20Min token_, address issuer_) {
+        token = token_;
+        issuer = issuer_;
+    }
+
+    function redeem(address to, uint256 amount, uint256 nonce, uint8 v, bytes32 r, bytes32 s) external {
+        require(!spent[nonce], "spent");
+        bytes32 h = keccak256(abi.encode(to, amount, nonce, address(this), block.chainid));
+        bytes32 ethHash = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", h));
+        address who = ecrecover(ethHash, v, r, s);
+        require(who != address(0) && who == issuer, "bad sig");
+        spent[nonce] = true;
+        require(token.transfer(to, amount), "transfer");
+        emit Redeemed(nonce, to, amount);
+    }
+}
