@@ -32,6 +32,7 @@ def audit() -> None:
     """Static audit: Slither (Solidity) and the Strikeforge Vyper analyzer, triaged; and the per-release report.
 
     strikeforge audit [PATH ...] [--json F] [--sarif F] [--md F] [--fail-on high|medium|low|none]
+    [--fuzz [--fuzz-seed N] [--fuzz-calls N] [--fuzz-recipe FILE]]
 
     strikeforge audit report --release X.Y.Z
     """
@@ -55,6 +56,12 @@ def audit() -> None:
     type=click.Path(path_type=Path),
     help="Triage file (default: the project's audits/triage.yaml when auditing the project; none for given PATHs).",
 )
+@click.option("--fuzz", is_flag=True, help="Then deploy the audited contracts in-process and fuzz them from their ABI.")
+@click.option("--fuzz-seed", default=0, show_default=True, help="Seed of the fuzz campaign (same seed, same calls).")
+@click.option("--fuzz-calls", default=2_000, show_default=True, help="Calls per fuzz campaign.")
+@click.option(
+    "--fuzz-recipe", type=click.Path(path_type=Path), help="Deployment recipe (YAML/JSON); default: deploy each alone."
+)
 def run_command(
     paths: tuple[Path, ...],
     json_path: Path | None,
@@ -62,6 +69,10 @@ def run_command(
     md_path: Path | None,
     fail_on: str,
     triage_path: Path | None,
+    fuzz: bool,
+    fuzz_seed: int,
+    fuzz_calls: int,
+    fuzz_recipe: Path | None,
 ) -> None:
     """Audit PATHs (Solidity and Vyper files or folders; default: the project's contracts/ without mocks)."""
     from strikeforge.audit.console import summarize
@@ -74,6 +85,11 @@ def run_command(
         triage_path = root / TRIAGE_FILE
     try:
         result = run(list(paths), root, triage_path)
+        if fuzz:
+            from strikeforge.audit.abifuzz.audit import fuzz_audit
+
+            for line in fuzz_audit(result, root, triage_path, fuzz_seed, fuzz_calls, fuzz_recipe):
+                click.echo(line, err=True)
     except (AuditInputError, TriageError) as exc:
         raise click.ClickException(str(exc)) from exc
     write_outputs(result, json_path, sarif_path, md_path)
