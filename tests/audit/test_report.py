@@ -48,6 +48,28 @@ def test_the_markdown_has_every_section(first):
         assert f"\n## {section}\n" in text, section
 
 
+def test_a_stage_that_did_not_run_is_named_as_not_run(gathered, root, tmp_path):
+    result, data = gathered
+    quiet = {**data, "prove": None, "audit_power": None}
+    write(tmp_path / "v0.1.0", result, quiet, {}, root)
+    text = (tmp_path / "v0.1.0" / "report.md").read_text()
+    symbolic = text.split("## Symbolic checks")[1].split("\n## ")[0]
+    assert "Not run for this report" in symbolic and "Nothing here is proved" in symbolic
+    limits = text.split("## Limitations")[1].split("\n## ")[0]
+    assert "symbolic checks: not run for this report" in limits
+    assert "audit power benchmark: not run" in limits
+
+
+def test_limitations_state_the_measured_audit_power_when_it_ran(gathered, root, tmp_path):
+    result, data = gathered
+    power = {"review_flagged": 6, "review_total": 6, "corpus_found": 47, "corpus_bugs": 48}
+    proved = [{"contract": "OptionsEngine", "check": "check_payout", "result": "proved", "seconds": 0.2}]
+    write(tmp_path / "v0.1.0", result, {**data, "audit_power": power, "prove": proved}, {}, root)
+    text = (tmp_path / "v0.1.0" / "report.md").read_text()
+    assert "6/6 outside-review findings flagged" in text
+    assert "check_payout" in text.split("## Symbolic checks")[1].split("\n## ")[0]
+
+
 def test_scope_lists_every_production_file_with_its_hash(first, root):
     """Exactly the tracked contracts outside mocks/ (not Ape's dependency cache under contracts/.cache)."""
     text = (first / "report.md").read_text()

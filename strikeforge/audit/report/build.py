@@ -32,6 +32,8 @@ SECTIONS = [
     "Findings",
     "Changes since the previous release",
     "Fuzz campaigns",
+    "Symbolic checks",
+    "Limitations",
     "Test coverage",
     "Gas per external function",
     "Contract sizes",
@@ -170,8 +172,22 @@ def gather(root: Path, release: str, tests: dict[str, Any], fuzz_examples: int) 
         "fuzz": [c.to_dict() for c in campaigns],
         "timings": {"audit_seconds": round(audit_seconds, 1), "fuzz_seconds": round(fuzz_seconds, 1)},
         "warnings": [w.rstrip(":") for w in result.warnings],
+        "refined": [
+            {"check": f["check"], "reason": f["strikeforge_refined"], "where": f["description"].strip()[:160]}
+            for f in (result.solidity.refined if result.solidity else [])
+        ],
+        "prove": _read_json(root / ".build" / "audit" / "prove.json"),
+        "audit_power": _read_json(root / ".build" / "audit" / "audit_power.json"),
     }
     return result, data
+
+
+def _read_json(path: Path) -> Any:
+    """A stage's output if it ran (None when it did not: the report says so instead of implying a pass)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def write(folder: Path, result: AuditResult, data: dict[str, Any], before: dict[str, Any], root: Path) -> None:
@@ -204,6 +220,8 @@ def _blocks(root: Path, result: AuditResult, data: dict[str, Any], before: dict[
     blocks += _findings(result)
     blocks += _changes(data, before)
     blocks += _fuzz(data)
+    blocks += _symbolic(data)
+    blocks += _limitations(data)
     blocks += _coverage(data)
     blocks += _gas(data, before)
     blocks += _sizes(data, before)
@@ -249,12 +267,16 @@ def _methodology(data: dict[str, Any]) -> list[Block]:
         Bullets(
             [
                 "Solidity: Slither with every stock detector plus the Strikeforge plugin detectors (Chainlink "
-                "staleness, answer sign, decimals and L2 sequencer; signature replay; ecrecover zero; Merkle second "
-                "preimage and claim order; missing access control; ERC-4626 share inflation), over one standard-JSON "
-                "compilation.",
+                "staleness, answer sign, decimals and L2 sequencer; signature replay and values outside the signed "
+                "digest; ecrecover zero; Merkle second preimage (library or hand-written) and claim order; missing "
+                "access control with privilege inferred from the contract; ERC-4626 share inflation; negation of a "
+                "signed minimum; push payments a recipient can block; same-timestamp races; committed data and "
+                "loops whose cost the caller sets; unbounded privileged setters), over one standard-JSON "
+                "compilation. Stock findings that the code shows to be wrong are set aside with the reason (listed "
+                "under Limitations).",
                 "Vyper 0.4: the Strikeforge analyzer over the Vyper compiler's annotated AST (Slither cannot parse "
                 "Vyper 0.4, crytic/slither#2528): reentrancy, unchecked raw_call, tx.origin, divide before multiply, "
-                "missing access control and the Chainlink checks.",
+                "missing access control, the Chainlink checks and the review classes above.",
                 "Triage: every finding has a stable id; `audits/triage.yaml` records each accepted one with a status "
                 "and a justification. CI fails on any untriaged Medium or High finding.",
                 f"Stateful fuzzing: each contract's Hypothesis state machine on the in-process EVM "
@@ -373,6 +395,75 @@ def _fuzz(data: dict[str, Any]) -> list[Block]:
         Heading(2, "Fuzz campaigns"),
         Table(["Machine", "Invariants", "Examples", "EVM calls", "Seconds", "Failures"], rows, numeric={2, 3, 4}),
     ]
+
+
+def _symbolic(data: dict[str, Any]) -> list[Block]:
+    checks = data.get("prove")
+    if not checks:
+        return [
+            Heading(2, "Symbolic checks"),
+            Paragraph(
+                "Not run for this report: `.build/audit/prove.json` is missing (run `make prove` first). Nothing "
+                "here is proved."
+            ),
+        ]
+    rows = [
+        [
+            str(c.get("contract", "")),
+            str(c.get("check", "")),
+            str(c.get("result", "")),
+            str(c.get("counterexample") or c.get("paths") or ""),
+            str(c.get("seconds", "")),
+        ]
+        for c in (checks if isinstance(checks, list) else checks.get("checks", []))
+    ]
+    return [
+        Heading(2, "Symbolic checks"),
+        Paragraph("halmos over tests/symbolic (`make prove`): proved, a counterexample with its inputs, or a timeout."),
+        Table(["Contract", "Check", "Result", "Counterexample / paths", "Seconds"], rows, numeric={4}),
+    ]
+
+
+def _limitations(data: dict[str, Any]) -> list[Block]:
+    """What was and was not checked: never a clean bill of health for a stage that did not run."""
+    ran = [
+        "static analysis (Slither and the Vyper analyzer) over the scope above",
+        f"{len(data['fuzz'])} stateful fuzz campaigns (below their example budgets, not exhaustively)",
+    ]
+    missing = []
+    if data.get("prove"):
+        ran.append("symbolic checks (halmos) of the properties listed, under their stated input bounds")
+    else:
+        missing.append("symbolic checks: not run for this report")
+    power = data.get("audit_power")
+    if power:
+        ran.append(
+            f"audit power measured: {power.get('review_flagged')}/{power.get('review_total')} outside-review findings "
+            f"flagged on the pre-fix code; {power.get('corpus_found')}/{power.get('corpus_bugs')} corpus bugs found "
+            f"with {power.get('corpus_medium_up_false_positives')} Medium+ findings on clean files"
+        )
+    else:
+        missing.append("audit power benchmark: not run for this report (python bench/audit_power.py)")
+    missing += [
+        "`strikeforge audit --fuzz` (generic ABI campaign) is not part of this report: it cannot build the Merkle "
+        "proofs and signatures the ledger's interesting paths need, and found none of the review's findings",
+        "economic and cross-contract attacks beyond the modelled actors (oracle manipulation across blocks, MEV "
+        "bundles, governance capture) are reasoned about in the contract READMEs' threat models, not proven",
+        "the deployed bytecode is the compiler's: compiler bugs and the EVM are trusted",
+    ]
+    blocks: list[Block] = [
+        Heading(2, "Limitations"),
+        Paragraph("Checked for this release:"),
+        Bullets(ran),
+        Paragraph("Not checked, or checked only in part:"),
+        Bullets(missing),
+    ]
+    if data.get("refined"):
+        blocks += [
+            Paragraph("Stock Slither findings set aside because the code shows them wrong (check: reason):"),
+            Bullets(sorted({f"{r['check']}: {r['reason']}" for r in data["refined"]})),
+        ]
+    return blocks
 
 
 def _coverage(data: dict[str, Any]) -> list[Block]:
