@@ -214,11 +214,13 @@ def checkout(commit: str, root: Path, into: Path) -> Path:
     return into
 
 
-def review_table(root: Path) -> list[dict[str, Any]]:
-    """Per review finding: the checks that flag it on the pre-fix code, and what those checks say on today's."""
+def review_table(root: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per review finding (or those named in ``only``): the checks that flag it on the pre-fix code, and what those
+    checks say on today's."""
+    chosen = [f for f in REVIEW if only is None or f.ident in only]
     by_file: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="audit-power-") as tmp:
-        for finding in REVIEW:
+        for finding in chosen:
             for commit in (finding.prefix_commit, "HEAD"):
                 key = (commit, finding.path)
                 if key in by_file:
@@ -232,7 +234,7 @@ def review_table(root: Path) -> list[dict[str, Any]]:
                     path = folder / finding.path
                 by_file[key] = audit_files([path], root)
     rows = []
-    for finding in REVIEW:
+    for finding in chosen:
         before = by_file[(finding.prefix_commit, finding.path)]
         after = by_file[("HEAD", finding.path)]
         hits = [f for f in before if f["check"] in finding.checks and finding.function in f["description"]]
