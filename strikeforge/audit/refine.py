@@ -94,7 +94,8 @@ def _fixed_token_calls(function: Any) -> bool:
 def _zero_equality(finding: dict[str, Any]) -> bool:
     description = finding.get("description", "")
     lines = [line for line in description.splitlines() if "==" in line]
-    return bool(lines) and all("== 0" in line or "== 0)" in line for line in lines)
+    # A balance anyone can change (a 1-wei donation) is exactly what the stock check is for: keep those.
+    return bool(lines) and all(("== 0" in line) and "balance" not in line.lower() for line in lines)
 
 
 def _value_type_local(slither: Any, finding: dict[str, Any]) -> bool:
@@ -110,7 +111,9 @@ def _value_type_local(slither: Any, finding: dict[str, Any]) -> bool:
             return False
         for local in holder.local_variables:
             if local.name == element.get("name"):
-                return isinstance(local.type, ElementaryType) and str(local.type).startswith(VALUE_TYPES)
+                written = any(getattr(ir, "lvalue", None) == local for node in holder.nodes for ir in node.irs)
+                # an accumulator (total += x) starts at zero by design; a local never written is a real omission
+                return written and isinstance(local.type, ElementaryType) and str(local.type).startswith(VALUE_TYPES)
     return False
 
 

@@ -294,7 +294,7 @@ def in_loop(node: Any) -> bool:
     return False
 
 
-GUARD_WORDS = ("only", "auth", "role", "owner", "admin", "govern", "_check")
+ROLE_LOOKUPS = frozenset({"hasRole", "hasAnyRole", "isAuthorized", "canCall", "isOwner", "isAdmin", "isKeeper"})
 
 
 def role_guarded(entry: Function) -> bool:
@@ -303,11 +303,8 @@ def role_guarded(entry: Function) -> bool:
     record do not count."""
     from slither.core.solidity_types import ElementaryType
 
-    for modifier in entry.modifiers:
-        if any(w in modifier.name.lower() for w in GUARD_WORDS):
-            return True
     for fn in reachable(entry):
-        if fn.name in SENDER_CHECKS or fn.name.startswith(("only", "_only", "_check")):
+        if fn.name in SENDER_CHECKS:
             return True
         senders = {SENDER}
         for _, ir in irs(fn):
@@ -315,6 +312,9 @@ def role_guarded(entry: Function) -> bool:
             if callee is not None and callee.name == "_msgSender" and ir.lvalue is not None:
                 senders.add(ir.lvalue)
         for _, ir in irs(fn):
+            name = str(getattr(ir, "function_name", "") or getattr(getattr(ir, "function", None), "name", ""))
+            if name in ROLE_LOOKUPS and any(a in senders for a in getattr(ir, "arguments", [])):
+                return True
             if isinstance(ir, Binary) and ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
                 other = None
                 if ir.variable_left in senders:

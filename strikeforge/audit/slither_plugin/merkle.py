@@ -57,6 +57,8 @@ def _encoded_size(arguments: list[Any], packed: bool) -> int | None:
 def leaf_preimage_size(function: Function, leaf: Any, depth: int = 2) -> int | None:
     """The byte length hashed once to make ``leaf`` when it is ``keccak256(abi.encode[Packed](static args))``,
     directly or returned by a helper."""
+    if sum(1 for _, ir in _ir.irs(function) if getattr(ir, "lvalue", None) == leaf) > 1:
+        return None  # reassigned (leaf = keccak256(leaf) re-hashes it): not one hash of its preimage
     keccak = _origin(function, leaf)
     callee = _ir.internal_callees(keccak) if keccak is not None else None
     if callee is not None and depth > 0:

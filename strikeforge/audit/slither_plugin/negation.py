@@ -38,14 +38,35 @@ def negations(function: Function) -> list[tuple[Any, Binary]]:
     """(node, operation) for every ``-x`` (Slither's ``0 - x``) of a signed, non-constant ``x`` in ``function``."""
     found = []
     for node, ir in _ir.irs(function):
-        if not (isinstance(ir, Binary) and ir.type == BinaryType.SUBTRACTION and _ir.is_zero(ir.variable_left)):
+        if not isinstance(ir, Binary):
             continue
-        operand = ir.variable_right
+        if ir.type == BinaryType.SUBTRACTION and _ir.is_zero(ir.variable_left):
+            operand = ir.variable_right
+        elif ir.type in (BinaryType.MULTIPLICATION, BinaryType.DIVISION) and _minus_one(ir.variable_right):
+            operand = ir.variable_left  # x * -1 and x / -1 negate too
+        elif ir.type == BinaryType.MULTIPLICATION and _minus_one(ir.variable_left):
+            operand = ir.variable_right
+        else:
+            continue
         if isinstance(operand, Constant) or getattr(operand, "is_constant", False):
             continue
         if signed_bits(getattr(operand, "type", None)) is not None:
             found.append((node, ir))
     return found
+
+
+def _minus_one(value: Any) -> bool:
+    return isinstance(value, Constant) and str(value.value) == "-1"
+
+
+def _lower_bound(ir: Binary, mine: Any) -> bool:
+    """The comparison keeps ``mine`` above something (x > c, x >= c, c < x, c <= x) or away from a value (x != c,
+    x == c): only those exclude the minimum. ``x < c`` does not."""
+    if ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
+        return True
+    if ir.variable_left is mine:
+        return ir.type in (BinaryType.GREATER, BinaryType.GREATER_EQUAL)
+    return ir.type in (BinaryType.LESS, BinaryType.LESS_EQUAL)
 
 
 def _key(function: Function, value: Any) -> Any:
@@ -185,12 +206,14 @@ def bounded(function: Function, operand: Any, depth: int = 1) -> bool:
         return True
     slice_ = value_slice(function, operand)
     keys = {_key(function, v) for v in slice_}
-    for _, ir in _ir.irs(function):
-        if isinstance(ir, Binary) and ir.type in CHECKS:
-            left, right = ir.variable_left, ir.variable_right
-            for mine, other in ((left, right), (right, left)):
-                if _key(function, mine) in keys and not _ir.is_zero(other):
-                    return True
+    scanned = [function, *(m for m in getattr(function, "modifiers", []) if isinstance(m, Function))]
+    for holder in scanned:
+        for _, ir in _ir.irs(holder):
+            if isinstance(ir, Binary) and ir.type in CHECKS:
+                left, right = ir.variable_left, ir.variable_right
+                for mine, other in ((left, right), (right, left)):
+                    if _key(holder, mine) in keys and not _ir.is_zero(other) and _lower_bound(ir, mine):
+                        return True
         if isinstance(ir, InternalCall | LibraryCall) and isinstance(ir.function, Function):
             name = ir.function.name.lower()
             if name.startswith("toint") and any(a in slice_ for a in ir.arguments):

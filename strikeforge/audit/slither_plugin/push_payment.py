@@ -69,7 +69,9 @@ def payments(function: Function) -> Iterator[tuple[Any, Any, Any, str]]:
         if isinstance(ir, Transfer | Send) or valued:
             yield node, ir, ir.destination, "ETH"
         elif isinstance(ir, HighLevelCall) and str(ir.function_name) in TOKEN_PUSHES:
-            position = TOKEN_PUSHES[str(ir.function_name)] + (1 if isinstance(ir, LibraryCall) else 0)
+            name = str(ir.function_name)
+            # A library call takes the bound value first: the token for SafeERC20, the recipient for Address.
+            position = TOKEN_PUSHES[name] + (1 if isinstance(ir, LibraryCall) and name != "sendValue" else 0)
             if position < len(ir.arguments):
                 yield node, ir, ir.arguments[position], "tokens"
 

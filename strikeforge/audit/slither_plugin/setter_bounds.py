@@ -58,8 +58,9 @@ def is_bounded(function: Function, tainted: set[Any]) -> bool:
     clamped, in ``function``."""
     for _, ir in _ir.irs(function):
         if isinstance(ir, Binary) and any(v in tainted for v in ir.read):
-            if ir.type in ORDERINGS:
-                return True
+            other = ir.variable_right if ir.variable_left in tainted else ir.variable_left
+            if ir.type in ORDERINGS and not _ir.is_zero(other):
+                return True  # `> 0` only says "set", not "bounded"
             if ir.type in (BinaryType.EQUAL, BinaryType.NOT_EQUAL):
                 other = ir.variable_right if ir.variable_left in tainted else ir.variable_left
                 if not _ir.is_zero(other):

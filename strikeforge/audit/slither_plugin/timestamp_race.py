@@ -15,7 +15,8 @@ from strikeforge.audit.slither_plugin.classification import MEDIUM
 
 NOW = SolidityVariableComposed("block.timestamp")
 NUMBER = SolidityVariableComposed("block.number")
-ORDERINGS = frozenset({BinaryType.GREATER, BinaryType.GREATER_EQUAL, BinaryType.LESS, BinaryType.LESS_EQUAL})
+# Non-strict only: `user < operator` (strictly before) is the delayed-order guard; `<=` lets the same second count.
+ORDERINGS = frozenset({BinaryType.GREATER_EQUAL, BinaryType.LESS_EQUAL})
 
 Slot = tuple[Any, str | None]  # (state variable, struct field or None)
 

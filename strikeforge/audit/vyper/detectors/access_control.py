@@ -84,7 +84,7 @@ class VyperMissingAccessControl(VyperDetector):
         return results
 
 
-GUARD_WORDS = ("only", "auth", "role", "owner", "admin", "govern", "check")
+GUARD_CALLS = ("_check_owner", "check_owner", "_check_role", "check_role", "_only_", "only_", "has_role")
 
 
 def role_guarded(reach: list[vy.FunctionDef]) -> bool:
@@ -94,14 +94,18 @@ def role_guarded(reach: list[vy.FunctionDef]) -> bool:
     for fn in reach:
         for call in fn.get_descendants(vy.Call):
             name = call.func.attr if isinstance(call.func, vy.Attribute) else model.builtin_name(call) or ""
-            if any(w in name.lower() for w in GUARD_WORDS) and not isinstance(call.get_ancestor(), vy.ExtCall):
+            guard = name.lower().startswith(GUARD_CALLS) or name.lower() in ("_check_owner", "_check_role")
+            if guard and not isinstance(call.get_ancestor(), vy.ExtCall):
                 return True
         for sender in model.sender_values(fn):
-            compare = model.within(sender, (vy.Compare,))
-            if compare is not None and isinstance(compare.op, vy.Eq | vy.NotEq):
-                other = compare.right if sender in [compare.left, *compare.left.get_descendants()] else compare.left
-                if model.slot_of(fn, other) is not None:
-                    return True
+            compare = sender.get_ancestor()
+            if isinstance(compare, vy.Compare) and isinstance(compare.op, vy.Eq | vy.NotEq):
+                other = compare.right if compare.left is sender else compare.left
+                literal = isinstance(other, vy.Int | vy.Hex | vy.NameConstant) or (
+                    isinstance(other, vy.Call) and model.builtin_name(other) == "empty"
+                )
+                if not literal and (model.slot_of(fn, other) is not None or model.is_constant(other)):
+                    return True  # msg.sender == a stored or immutable admin
             subscript = model.within(sender, (vy.Subscript,))
             if subscript is not None and model.in_condition(sender):
                 t = model.expr_type(subscript)

@@ -51,6 +51,15 @@ def narrowed(fn: vy.FunctionDef, operand: vy.VyperNode) -> bool:
     return False
 
 
+def _minus_one(node: vy.VyperNode) -> bool:
+    return (isinstance(node, vy.Int) and node.value == -1) or (
+        isinstance(node, vy.UnaryOp)
+        and isinstance(node.op, vy.USub)
+        and isinstance(node.operand, vy.Int)
+        and node.operand.value == 1
+    )
+
+
 def _offset(operand: vy.VyperNode) -> bool:
     """``x + c`` with a positive literal c."""
     return (
@@ -95,7 +104,11 @@ def bounded(fn: vy.FunctionDef, operand: vy.VyperNode, module: Any = None) -> bo
         for mine, other in ((compare.left, compare.right), (compare.right, compare.left)):
             text = model.strip_convert(mine).node_source_code
             if (text in sources or mine.node_source_code in sources) and not model.is_zero(other):
-                return True
+                if isinstance(compare.op, vy.Eq | vy.NotEq):
+                    return True
+                above = (vy.Gt, vy.GtE) if mine is compare.left else (vy.Lt, vy.LtE)
+                if isinstance(compare.op, above):
+                    return True  # x > c keeps x above the minimum; x < c does not
     for call in fn.get_descendants(vy.Call):
         if model.builtin_name(call) in ("min", "max") and any(a.node_source_code in sources for a in call.args):
             return True
@@ -123,6 +136,13 @@ class VyperSignedMinNegation(VyperDetector):
             negations += [
                 (n, n.args[0]) for n in fn.get_descendants(vy.Call) if model.builtin_name(n) == "abs" and n.args
             ]
+            for n in fn.get_descendants(vy.BinOp):
+                if isinstance(n.op, vy.Sub) and model.is_zero(n.left):
+                    negations.append((n, n.right))  # 0 - x
+                elif isinstance(n.op, vy.Mult | vy.FloorDiv) and _minus_one(n.right):
+                    negations.append((n, n.left))  # x * -1
+                elif isinstance(n.op, vy.Mult) and _minus_one(n.left):
+                    negations.append((n, n.right))
             for node, operand in negations:
                 bits = model.signed_bits(operand)
                 if bits is None or model.is_constant(operand) or bounded(fn, operand, self.module):

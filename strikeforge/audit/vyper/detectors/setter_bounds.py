@@ -27,12 +27,9 @@ def _bounded(fn: vy.FunctionDef, names: set[str]) -> bool:
         sides = (compare.left, compare.right)
         if not any(model.names_in(s) & names for s in sides):
             continue
-        if isinstance(compare.op, ORDERINGS):
-            return True
-        if isinstance(compare.op, vy.Eq | vy.NotEq):
-            other = compare.right if model.names_in(compare.left) & names else compare.left
-            if not model.is_zero(other):
-                return True
+        other = compare.right if model.names_in(compare.left) & names else compare.left
+        if isinstance(compare.op, (*ORDERINGS, vy.Eq, vy.NotEq)) and not model.is_zero(other):
+            return True  # `> 0` only says "set", not "bounded"
     for call in fn.get_descendants(vy.Call):
         if model.builtin_name(call) in ("min", "max") and any(model.names_in(a) & names for a in call.args):
             return True

@@ -10,7 +10,7 @@ from strikeforge.audit.vyper import model
 from strikeforge.audit.vyper.detectors._base import VyperDetector
 from strikeforge.audit.vyper.detectors.access_control import role_guarded
 
-ORDERINGS = (vy.Lt, vy.LtE, vy.Gt, vy.GtE)
+ORDERINGS = (vy.LtE, vy.GtE)  # non-strict: the same second (or block) lands on the user's side
 Slot = tuple[str, str | None]
 
 
