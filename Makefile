@@ -80,10 +80,11 @@ release: install ## Cut VERSION=X.Y.Z: tests, audit, report, audit-power gate, C
 	strikeforge release check $(VERSION)
 	$(MAKE) test
 	$(MAKE) audit
+	$(MAKE) prove
 	$(MAKE) audit-tests
-	$(MAKE) audit-report RELEASE=$(VERSION)
 	python bench/audit_power.py --json .build/audit/audit_power.json
 	strikeforge release gate $(VERSION)
+	$(MAKE) audit-report RELEASE=$(VERSION)
 	strikeforge release finish $(VERSION)
 
 fmt: install ## Format Python, Solidity and Vyper in place.

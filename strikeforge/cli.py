@@ -426,5 +426,17 @@ def _register_release() -> None:
 
 _register_release()
 
+
+@main.command(
+    "prove", context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+)
+@click.pass_context
+def prove(ctx: click.Context) -> None:
+    """Symbolic checks of the contracts with halmos (tests/symbolic/); --help for the options."""
+    from strikeforge.audit.prove.cli import prove as command
+
+    command.main(args=ctx.args, prog_name="strikeforge prove", standalone_mode=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

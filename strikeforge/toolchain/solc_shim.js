@@ -12,6 +12,10 @@
 // The solc-js module is found through STRIKEFORGE_SOLCJS (a directory holding the `solc` npm package), else through
 // Node's ordinary resolution from this file. The result is written with process.exitCode set and no process.exit():
 // exiting right after a large write to a pipe cuts the output at 128 KiB.
+//
+// The AST is made to match native solc's: solc-js writes the ids of built-ins (msg, block, tx, require, ...) in
+// `referencedDeclaration` and `overloadedDeclarations` as unsigned 32-bit numbers (4294967278) where native solc writes
+// their signed values (-18); tools that read the AST (halmos, Slither, Wake) look built-ins up by the negative id.
 "use strict";
 
 const fs = require("fs");
@@ -112,6 +116,27 @@ function makeImportCallback(opts) {
   };
 }
 
+// Built-in declarations have negative ids; solc-js prints them as their unsigned 32-bit two's complement.
+const UINT32 = 2 ** 32;
+const INT32_MIN_AS_UINT = 2 ** 31;
+
+function signedId(text) {
+  const id = Number(text);
+  return id >= INT32_MIN_AS_UINT && id < UINT32 ? String(id - UINT32) : text;
+}
+
+// Rewrites the ids in the JSON text itself (no parse and re-serialisation: key order and everything else stay as
+// solc-js wrote them). Escaped occurrences inside strings (\"referencedDeclaration\") never match.
+function nativeBuiltinIds(output) {
+  if (!output.includes("42949")) return output;
+  return output
+    .replace(/"referencedDeclaration":(\s*)(\d+)/g, (_, space, id) => `"referencedDeclaration":${space}${signedId(id)}`)
+    .replace(
+      /"overloadedDeclarations":(\s*)\[([\d,\s]*)\]/g,
+      (_, space, ids) => `"overloadedDeclarations":${space}[${ids.replace(/\d+/g, signedId)}]`,
+    );
+}
+
 function readInput(file) {
   return file === null ? fs.readFileSync(0, "utf8") : fs.readFileSync(file, "utf8");
 }
@@ -138,7 +163,7 @@ function main(argv) {
     return fail(`cannot read the standard JSON input: ${err.message}`);
   }
   const solc = loadSolc();
-  const output = solc.compile(input, { import: makeImportCallback(opts) });
+  const output = nativeBuiltinIds(solc.compile(input, { import: makeImportCallback(opts) }));
   process.stdout.write(output.endsWith("\n") ? output : output + "\n");
 }
 
