@@ -161,13 +161,7 @@ def definition(function: Function, value: Any) -> Any:
 
 def origin(function: Function, value: Any) -> Any:
     """The operation that computed ``value``, through plain assignments and conversions (None for a parameter)."""
-    seen: set[int] = set()
-    ir = definition(function, value)
-    while isinstance(ir, Assignment | TypeConversion) and id(ir) not in seen:
-        seen.add(id(ir))
-        source = ir.rvalue if isinstance(ir, Assignment) else ir.variable
-        ir = definition(function, source)
-    return ir
+    return definition(function, root_value(function, value))
 
 
 def root_value(function: Function, value: Any) -> Any:
@@ -179,6 +173,16 @@ def root_value(function: Function, value: Any) -> Any:
         value = ir.rvalue if isinstance(ir, Assignment) else ir.variable
         ir = definition(function, value)
     return value
+
+
+def internal_call_sites(function: Function) -> list[tuple[Function, Any]]:
+    """(caller, call) for every internal or library call of ``function`` in its contract (where it is declared)."""
+    return [
+        (caller, ir)
+        for caller in function.contract.functions_and_modifiers
+        for _, ir in irs(caller)
+        if isinstance(ir, InternalCall | LibraryCall) and ir.function is function
+    ]
 
 
 def backward_slice(function: Function, value: Any) -> set[Any]:

@@ -159,12 +159,7 @@ def _callers_bound(function: Function, operand: Any) -> bool:
     if value not in function.parameters or function.visibility in ("public", "external"):
         return False
     position = function.parameters.index(value)
-    calls = [
-        (caller, ir)
-        for caller in function.contract.functions_and_modifiers
-        for _, ir in _ir.irs(caller)
-        if isinstance(ir, InternalCall | LibraryCall) and ir.function is function
-    ]
+    calls = _ir.internal_call_sites(function)
     return bool(calls) and all(
         position < len(ir.arguments) and bounded(caller, ir.arguments[position], depth=0) for caller, ir in calls
     )
@@ -181,12 +176,7 @@ def narrow_sum(function: Function, value: Any, depth: int = 2) -> bool:
         return narrow_sum(function, ir.variable_left, depth) and narrow_sum(function, ir.variable_right, depth)
     if depth > 0 and root in function.parameters and function.visibility not in ("public", "external"):
         position = function.parameters.index(root)
-        calls = [
-            (caller, call)
-            for caller in function.contract.functions_and_modifiers
-            for _, call in _ir.irs(caller)
-            if isinstance(call, InternalCall | LibraryCall) and call.function is function
-        ]
+        calls = _ir.internal_call_sites(function)
         return bool(calls) and all(
             position < len(c.arguments) and narrow_sum(caller, c.arguments[position], depth - 1) for caller, c in calls
         )
