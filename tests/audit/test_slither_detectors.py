@@ -42,6 +42,7 @@ NEGATIVE = [
     ("ecrecover-unchecked-zero", "SignaturesGood"),
     ("merkle-second-preimage", "MerkleGood"),
     ("merkle-claim-not-marked", "MerkleGood"),
+    ("merkle-claim-not-marked", "MerkleCumulativeGood"),
     ("missing-access-control", "AccessGood"),
     ("erc4626-share-inflation", "OffsetVault"),
     ("erc4626-share-inflation", "OzVault"),

@@ -172,6 +172,40 @@ def _events(function: Function, depth: int = _ir.MAX_DEPTH) -> Iterator[tuple[st
                 yield from _events(callee, depth - 1)
 
 
+def _keyed_by_leaf(entry: Function, reach: list[Function]) -> set[Any]:
+    """State written under a key that is part of the proven leaf (``taken[account] = cumulative``): a per-claim
+    record, even when it guards by arithmetic (the next claim pays cumulative - taken) instead of a condition."""
+    from slither.slithir.operations import Index
+
+    leaf_values: set[Any] = set()
+    for fn in reach:
+        for _, _call, leaf in verifications(fn):
+            leaf_values |= {
+                v
+                for v in _ir.backward_slice(fn, leaf)
+                if v in entry.parameters or v in fn.parameters or v == _ir.SENDER
+            }
+    found: set[Any] = set()
+    for fn in reach:
+        for _, ir in _ir.irs(fn):
+            if isinstance(ir, Index) and _ir.root_value(fn, ir.variable_right) in leaf_values:
+                location = _ir.storage_location(fn, ir.variable_left)
+                if location is not None and _written_through(fn, ir.lvalue):
+                    found.add(location[0])
+    return found
+
+
+def _written_through(function: Function, reference: Any) -> bool:
+    refs = {reference}
+    for _, ir in _ir.irs(function):
+        if type(ir).__name__ in ("Index", "Member") and ir.variable_left in refs:
+            refs.add(ir.lvalue)
+    return any(
+        getattr(ir, "lvalue", None) in refs and type(ir).__name__ not in ("Index", "Member")
+        for _, ir in _ir.irs(function)
+    )
+
+
 class MerkleClaimNotMarked(StrikeforgeDetector):
     """A Merkle-proven claim that pays out before (or without) recording the claim."""
 
@@ -190,6 +224,7 @@ class MerkleClaimNotMarked(StrikeforgeDetector):
             if not any(True for fn in reach for _ in verifications(fn)):
                 continue
             checked = {v for fn in reach for v in fn.all_conditional_state_variables_read(include_loop=False)}
+            checked |= _keyed_by_leaf(entry, reach)
             marked, payout = False, None
             for kind, variable, node in _events(entry):
                 if kind == "write" and variable in checked:
