@@ -347,3 +347,18 @@ def _in_condition(function: Function, value: Any) -> bool:
         if type(ir).__name__ == "Condition" and any(v in tainted for v in ir.read):
             return True
     return False
+
+
+def written_through(function: Function, reference: Any, tainted: set[Any] | None = None) -> bool:
+    """True when ``function`` writes the storage reached through ``reference`` (possibly further indexed or
+    member-accessed), from a value in ``tainted`` when that is given."""
+    refs = {reference}
+    for _, ir in irs(function):
+        if isinstance(ir, Index | Member) and ir.variable_left in refs:
+            refs.add(ir.lvalue)
+    return any(
+        getattr(ir, "lvalue", None) in refs
+        and not isinstance(ir, Index | Member)
+        and (tainted is None or any(v in tainted for v in ir.read))
+        for _, ir in irs(function)
+    )

@@ -190,20 +190,9 @@ def _keyed_by_leaf(entry: Function, reach: list[Function]) -> set[Any]:
         for _, ir in _ir.irs(fn):
             if isinstance(ir, Index) and _ir.root_value(fn, ir.variable_right) in leaf_values:
                 location = _ir.storage_location(fn, ir.variable_left)
-                if location is not None and _written_through(fn, ir.lvalue):
+                if location is not None and _ir.written_through(fn, ir.lvalue):
                     found.add(location[0])
     return found
-
-
-def _written_through(function: Function, reference: Any) -> bool:
-    refs = {reference}
-    for _, ir in _ir.irs(function):
-        if type(ir).__name__ in ("Index", "Member") and ir.variable_left in refs:
-            refs.add(ir.lvalue)
-    return any(
-        getattr(ir, "lvalue", None) in refs and type(ir).__name__ not in ("Index", "Member")
-        for _, ir in _ir.irs(function)
-    )
 
 
 class MerkleClaimNotMarked(StrikeforgeDetector):

@@ -124,7 +124,7 @@ def _caller_has_stake(entry: Function) -> bool:
             if not any(v in senders for v in ir.read):
                 continue
             if isinstance(ir, Index) and ir.variable_right in senders:
-                if _written_through(fn, ir.lvalue):
+                if _ir.written_through(fn, ir.lvalue):
                     return True
             elif type(ir).__name__ == "NewStructure" or (
                 type(ir).__name__ == "Assignment" and _ir.storage_location(fn, ir.lvalue) is not None
@@ -134,17 +134,6 @@ def _caller_has_stake(entry: Function) -> bool:
             if recipient in senders or _is_caller(fn, recipient):
                 return True
     return False
-
-
-def _written_through(function: Function, reference: Any) -> bool:
-    refs = {reference}
-    for _, ir in _ir.irs(function):
-        if type(ir).__name__ in ("Index", "Member") and ir.variable_left in refs:
-            refs.add(ir.lvalue)
-    return any(
-        getattr(ir, "lvalue", None) in refs and type(ir).__name__ not in ("Index", "Member")
-        for _, ir in _ir.irs(function)
-    )
 
 
 def _call_sites(entry: Function, function: Function) -> int:

@@ -31,7 +31,7 @@ from slither.utils.output import Output
 
 from strikeforge.audit.slither_plugin import _ir
 from strikeforge.audit.slither_plugin._base import StrikeforgeDetector
-from strikeforge.audit.slither_plugin.classification import HIGH, MEDIUM
+from strikeforge.audit.slither_plugin.classification import HIGH
 from strikeforge.audit.slither_plugin.signatures import ECRECOVER, RECOVERERS
 
 Covered = set[tuple[Any, str | None]]  # (parameter, struct field or None for the whole value)
@@ -138,7 +138,7 @@ def _used_for_effect(function: Function, tainted: set[Any]) -> Any:
                 isinstance(lvalue, StateVariable) or (_is_ref(lvalue) and _ir.storage_location(fn, lvalue))
             ):
                 return node
-            if isinstance(ir, Index) and ir.variable_right in local and _written_through(fn, ir.lvalue):
+            if isinstance(ir, Index) and ir.variable_right in local and _ir.written_through(fn, ir.lvalue):
                 return node
     return None
 
@@ -146,18 +146,6 @@ def _used_for_effect(function: Function, tainted: set[Any]) -> Any:
 def _passes(caller: Function, callee: Function, tainted: set[Any]) -> bool:
     for _, ir in _ir.irs(caller):
         if _ir.internal_callees(ir) is callee and any(a in tainted for a in ir.arguments):
-            return True
-    return False
-
-
-def _written_through(function: Function, reference: Any) -> bool:
-    """True when storage reached through ``reference`` (possibly further indexed) is written in ``function``."""
-    refs = {reference}
-    for _, ir in _ir.irs(function):
-        if isinstance(ir, Index | Member) and ir.variable_left in refs:
-            refs.add(ir.lvalue)
-    for _, ir in _ir.irs(function):
-        if getattr(ir, "lvalue", None) in refs and not isinstance(ir, Index | Member):
             return True
     return False
 
@@ -325,7 +313,7 @@ class SignatureUnboundValue(StrikeforgeDetector):
                         continue
                     if _ir.storage_location(function, ir.variable_left) is None:
                         continue
-                    if not self._written_with(function, ir.lvalue, tainted):
+                    if not _ir.written_through(function, ir.lvalue, tainted):
                         continue
                     for slot in sorted(_slots_of(function, ir.variable_right)):
                         if slot in chosen:
@@ -338,19 +326,3 @@ class SignatureUnboundValue(StrikeforgeDetector):
                             break
         return results
 
-    @staticmethod
-    def _written_with(function: Function, reference: Any, tainted: set[Any]) -> bool:
-        """True when the storage reached through ``reference`` (possibly further indexed) is written from a tainted
-        value."""
-        refs = {reference}
-        for _, ir in _ir.irs(function):
-            if isinstance(ir, Index | Member) and ir.variable_left in refs:
-                refs.add(ir.lvalue)
-        for _, ir in _ir.irs(function):
-            lvalue = getattr(ir, "lvalue", None)
-            if lvalue in refs and not isinstance(ir, Index | Member) and any(v in tainted for v in ir.read):
-                return True
-        return False
-
-
-_ = MEDIUM
