@@ -31,7 +31,7 @@ from slither.utils.output import Output
 
 from strikeforge.audit.slither_plugin import _ir
 from strikeforge.audit.slither_plugin._base import StrikeforgeDetector
-from strikeforge.audit.slither_plugin.classification import HIGH
+from strikeforge.audit.slither_plugin.classification import HIGH, MEDIUM
 from strikeforge.audit.slither_plugin.signatures import ECRECOVER, RECOVERERS
 
 Covered = set[tuple[Any, str | None]]  # (parameter, struct field or None for the whole value)
@@ -325,4 +325,3 @@ class SignatureUnboundValue(StrikeforgeDetector):
                             results.append(self.generate_result([function, text, node, "\n"]))
                             break
         return results
-
