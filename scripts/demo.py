@@ -19,11 +19,10 @@ from pathlib import Path
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from strikeforge.demo.flow import DemoCheckError, EpochDemo, Step
+from strikeforge.demo.flow import STATE_FILES, DemoCheckError, EpochDemo, Step, demo_state_folder
 from strikeforge.deploy.config import config_path, load
 from strikeforge.paths import find_project_root
 from strikeforge.units import format_units
@@ -31,9 +30,25 @@ from strikeforge.units import format_units
 OUTPUT = Path(".cache/demo")
 
 
-@click.command(cls=ConnectedProviderCommand)
-def cli(provider: object) -> None:
+@click.command()
+@click.option(
+    "--network",
+    default="ethereum:local:foundry",
+    show_default=True,
+    help="A local network: ethereum:local:foundry (a throwaway anvil), ethereum:local:test (EthereumTester) or"
+    " ethereum:local:node (the persistent chain of `make chain`).",
+)
+def cli(network: str) -> None:
     """Deploy on a local chain and run one epoch end to end."""
+    from ape import networks
+
+    from strikeforge.rpc import connected_to
+
+    with connected_to(network):
+        _demo(networks.provider)
+
+
+def _demo(provider: object) -> None:
     console = Console(width=120)
     started = time.monotonic()
     network = f"{provider.network.choice}:{provider.name}"  # type: ignore[attr-defined]
@@ -175,3 +190,24 @@ def cli(provider: object) -> None:
         f"[bold green]demo complete[/bold green]: {len(epoch.steps)} transactions in {elapsed:.0f} s;"
         f" summary written to {out}"
     )
+    folder = demo_state_folder(root, provider.name)  # type: ignore[attr-defined]
+    options = " ".join(f"{option} {_shown(folder / name)}" for option, name in STATE_FILES.items())
+    console.print(f"services' state files (oracle node, keeper, sequencer, watcher): {_shown(folder)}/")
+    if provider.name == "node":  # type: ignore[attr-defined]
+        console.print(
+            f"check them against the chain: strikeforge reconcile --network {network} {options}", soft_wrap=True
+        )
+    else:
+        console.print(
+            f"(the {network} chain ended with this run; to reconcile, run the demo on the persistent chain: make chain,"
+            " then make demo DEMO_NETWORK=node)",
+            soft_wrap=True,
+        )
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when it is inside it (the README's commands run from the root)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
@@ -24,7 +23,13 @@ from strikeforge.deploy.runner import StepResult
 from strikeforge.paths import find_project_root
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command()
+@click.option(
+    "--network",
+    default="ethereum:local:foundry",
+    show_default=True,
+    help="Ape network choice; ethereum:local:node is the persistent local chain (`make chain`).",
+)
 @click.option(
     "--config", "config_file", type=click.Path(path_type=Path), help="Default: deployments/config/<network>.yaml."
 )
@@ -34,6 +39,7 @@ from strikeforge.paths import find_project_root
 @click.option("--fresh", is_flag=True, help="Start a new manifest (the old one is kept as .json.old).")
 @click.option("--json", "json_file", type=click.Path(path_type=Path), help="Also write the outcome as JSON.")
 def cli(
+    network: str,
     config_file: Path | None,
     manifest_file: Path | None,
     alias: str | None,
@@ -42,6 +48,20 @@ def cli(
     json_file: Path | None,
 ) -> None:
     """Deploy (or finish deploying) Strikeforge on the connected network, then verify it."""
+    from strikeforge.rpc import connected_to
+
+    with connected_to(network):
+        _deploy(config_file, manifest_file, alias, dry_run, fresh, json_file)
+
+
+def _deploy(
+    config_file: Path | None,
+    manifest_file: Path | None,
+    alias: str | None,
+    dry_run: bool,
+    fresh: bool,
+    json_file: Path | None,
+) -> None:
     console = Console()
     root = find_project_root()
     network, provider_name = connected_network()

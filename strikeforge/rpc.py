@@ -44,8 +44,27 @@ def check_rpc(network: str, root: Path) -> None:
         )
 
 
+def check_local_chain(network: str, root: Path) -> None:
+    """Raises RpcError when `network` is the persistent local chain (ethereum:local:node) and nothing listens at its
+    URI: Ape would otherwise try to start geth and end in a page about installing it."""
+    from urllib.parse import urlparse
+
+    from strikeforge.localchain import NETWORK, configured_url, listening
+
+    if network != NETWORK:
+        return
+    url = configured_url(root)
+    parsed = urlparse(url)
+    if not listening(parsed.hostname or "127.0.0.1", parsed.port or 8545):
+        raise RpcError(
+            f"--network {NETWORK}: no chain at {url}; start the project's local chain with `make chain` (or use"
+            " ethereum:local:foundry for a throwaway one)"
+        )
+
+
 def check_network(network: str) -> None:
-    """check_rpc against the checkout's ape-config.yaml (outside a checkout Ape's own configuration applies)."""
+    """check_rpc and check_local_chain against the checkout's ape-config.yaml (outside a checkout Ape's own
+    configuration applies)."""
     from strikeforge.paths import ProjectNotFoundError, find_project_root
 
     try:
@@ -53,6 +72,7 @@ def check_network(network: str) -> None:
     except ProjectNotFoundError:
         return
     check_rpc(network, root)
+    check_local_chain(network, root)
 
 
 @contextmanager
@@ -62,9 +82,12 @@ def connected_to(network: str) -> Iterator[None]:
     import click
     from ape import networks
 
+    from strikeforge.localchain import support_anvil_under_node
+
     try:
         check_network(network)
     except RpcError as exc:
         raise click.UsageError(str(exc)) from exc
+    support_anvil_under_node()
     with networks.parse_network_choice(network):
         yield

@@ -20,7 +20,7 @@ that fails raises DemoCheckError with one line saying what differs, and the demo
 from __future__ import annotations
 
 import csv
-import tempfile
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,6 +141,20 @@ def write_vol_replay(start: int, folder: Path) -> list[Path]:
     return files
 
 
+def demo_state_folder(root: Path, provider_name: str) -> Path:
+    """Where a demo on `provider_name` keeps its services' state files: `.cache/demo/<provider>/`."""
+    return root / ".cache" / "demo" / provider_name
+
+
+# The services' state files in the demo's folder, by `strikeforge reconcile` option.
+STATE_FILES = {
+    "--sequencer-db": "sequencer.db",
+    "--oracle-state": "oracle.sqlite",
+    "--keeper-state": "rolls.sqlite",
+    "--watcher-state": "watcher.json",
+}
+
+
 class EpochDemo:
     """The demo's actors and contracts; `run()` plays the epoch. `report(step)` is called after each transaction."""
 
@@ -158,7 +172,11 @@ class EpochDemo:
         # The auction's bidders: the market maker (who also sells on the sequencer's book) and a second one.
         self.bidders = {"market maker": self.market_maker, "market maker 2": test.generate_test_account()}
         self.epoch = Epoch()
-        self.work = Path(tempfile.mkdtemp(prefix="strikeforge-demo-"))
+        # The services' state (what `strikeforge reconcile` checks the chain against) stays after the run, one folder
+        # per provider; each run deploys afresh, so the previous run's files are removed first.
+        self.work = demo_state_folder(root, provider_name)
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
         self.phase = "deploy"
 
     # -- bookkeeping -------------------------------------------------------------------------------------------
