@@ -22,7 +22,7 @@ AUDIT_TESTS ?= $(filter-out %_invariants.py %_properties.py %_mutants.py,$(wildc
 SOLIDITY_SOURCES = $(shell find contracts -name '*.sol')
 VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 
-.PHONY: help install demo deploy test fuzz-ci lint audit audit-tests audit-report prove release fmt bench compile doctor lock \
+.PHONY: help install chain chain-stop demo deploy test fuzz-ci lint audit audit-tests audit-report prove release fmt bench compile doctor lock \
 	clean
 
 help: ## List the targets.
@@ -36,6 +36,12 @@ demo: install ## The main job: start a local chain (DEMO_NETWORK=foundry|test), 
 
 deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_ARGS="--dry-run" prints the plan only.
 	ape run deploy --network $(NETWORK) $(DEPLOY_ARGS)
+chain: install ## Start the persistent local chain (anvil at ape-config's ethereum:local:node, state in .cache/chain/).
+	strikeforge chain start
+
+chain-stop: ## Stop the persistent local chain; its state is saved and reloaded by the next `make chain`.
+	@if [ -x $(VENV)/bin/strikeforge ]; then strikeforge chain stop; else echo "chain: not installed"; fi
+
 
 test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
 	ape test $(TESTS) $(PYTEST_ARGS)

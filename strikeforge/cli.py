@@ -427,6 +427,15 @@ def _register_release() -> None:
 _register_release()
 
 
+def _register_chain() -> None:
+    from strikeforge.chain_cli import chain
+
+    main.add_command(chain)
+
+
+_register_chain()
+
+
 @main.command(
     "prove", context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 )
