@@ -1,4 +1,5 @@
-"""The account a service sends transactions from: an Ape account, or a test account on a local network only."""
+"""The account a service sends transactions from: an Ape account, a key on a PKCS#11 token (`pkcs11:LABEL`), or a
+test account on a local network only."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def sending_account(
 ) -> Any:
     """The Ape account `alias` (unlocked for unattended signing from `password_env`, if given), or test account
     `test_account` when connected to a local network. The `*_setting` names are how the caller's user spells each
-    setting (a config field or a command-line option), so errors point at the right one."""
+    setting (a config field or a command-line option), so errors point at the right one.
+
+    An alias `pkcs11:LABEL` is the key labelled LABEL on a PKCS#11 token (strikeforge.keys): the token is named by
+    the STRIKEFORGE_PKCS11_* environment variables and unlocked by its PIN, so `password_env` does not apply."""
     from ape import accounts, networks
 
     if test_account is not None:
@@ -29,6 +33,12 @@ def sending_account(
         if network != "local":
             raise AccountError(f"{test_setting} is for local networks only (connected to {network!r})")
         return accounts.test_accounts[test_account]
+    from strikeforge.keys.pkcs11 import label_of
+
+    if (label := label_of(alias)) is not None:
+        from strikeforge.keys.ape_account import Pkcs11Account
+
+        return Pkcs11Account.from_env(label)
     try:
         account = accounts.load(alias)
     except Exception:  # Ape raises several types for a missing alias

@@ -188,7 +188,9 @@ def keeper() -> None:
 @keeper.command("run")
 @click.option("--vault", "vault_address", required=True, help="ThetaVault address.")
 @click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
-@click.option("--account", "alias", help="Ape account alias holding KEEPER_ROLE (required off local networks).")
+@click.option(
+    "--account", "alias", help="Ape account alias or pkcs11:LABEL holding KEEPER_ROLE (required off local networks)."
+)
 @click.option("--test-account", type=int, help="Index of a local test account (local networks only).")
 @click.option("--state", "state_path", default=".cache/keeper/rolls.sqlite", show_default=True, help="SQLite file.")
 @click.option("--interval", type=float, default=60.0, show_default=True, help="Seconds between ticks.")
@@ -242,9 +244,9 @@ def _account_options(role: str):  # noqa: ANN202 (click decorators)
         function = click.option("--test-account", type=int, help="Index of a local test account (local only).")(
             function
         )
-        return click.option("--account", "alias", help=f"Ape account alias ({role}; required off local networks).")(
-            function
-        )
+        return click.option(
+            "--account", "alias", help=f"Ape account alias or pkcs11:LABEL ({role}; required off local networks)."
+        )(function)
 
     return wrap
 
@@ -271,9 +273,12 @@ def _connected(network: str, alias: str | None, test_account: int | None) -> Ite
 def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
     """The sending account, once connected (after `_one_account`)."""
     from strikeforge.accounts import AccountError, sending_account
+    from strikeforge.keys.pkcs11 import Pkcs11Error
 
     try:
         return sending_account(alias, test_account, alias_setting="--account", test_setting="--test-account")
+    except Pkcs11Error as exc:  # the token, not the command line: one line, no usage text
+        raise click.ClickException(str(exc)) from None
     except AccountError as exc:
         raise click.UsageError(str(exc)) from exc
 
@@ -416,6 +421,15 @@ def _register_ops() -> None:
 
 
 _register_ops()
+
+
+def _register_keys() -> None:
+    from strikeforge.keys.cli import keys
+
+    main.add_command(keys)
+
+
+_register_keys()
 
 
 def _register_release() -> None:

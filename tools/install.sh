@@ -5,8 +5,8 @@
 #   tools/install.sh check      prerequisites only (Python version, Node.js, npm)
 #   tools/install.sh python     .venv from requirements.lock (exact pins, --no-deps) plus this project, editable
 #   tools/install.sh node       node_modules from package-lock.json (npm ci), then verified against package.json
-#   tools/install.sh system     Debian packages the tests need (redis-server, postgresql, chromium-headless-shell),
-#                               via apt-get as root
+#   tools/install.sh system     Debian packages the tests need (redis-server, postgresql, chromium-headless-shell,
+#                               softhsm2), via apt-get as root
 #   tools/install.sh toolchain  solc (native if present, else the solc-js shim) and anvil registered in .venv
 #
 # Every failure is one line on stderr, `strikeforge: <what is missing>: <how to get it>`, and exit status 1.
@@ -131,6 +131,12 @@ have_postgres() {
   command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
+have_softhsm() {
+  # The PKCS#11 signer's tests sign in a real SoftHSM2 token: its module (libsofthsm2.so) and softhsm2-util.
+  { command -v softhsm2-util >/dev/null 2>&1 || [ -x /usr/bin/softhsm2-util ]; } &&
+    { [ -f /usr/lib/softhsm/libsofthsm2.so ] || compgen -G "/usr/lib/*/softhsm/libsofthsm2.so" >/dev/null; }
+}
+
 have_chromium() {
   # The audit report's HTML is rendered and checked in headless Chromium.
   command -v chromium-headless-shell >/dev/null 2>&1 || command -v chromium >/dev/null 2>&1
@@ -141,6 +147,7 @@ install_system() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   have_postgres || missing+=(postgresql)
   have_chromium || missing+=(chromium-headless-shell)
+  have_softhsm || missing+=(softhsm2)
   [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${missing[*]} (Debian packages the tests use)"

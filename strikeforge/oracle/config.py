@@ -53,7 +53,8 @@ MIN_VOL, MAX_VOL = Decimal("0.01"), Decimal(5)  # 1%/yr to 500%/yr (contracts/pr
 
 @dataclass(frozen=True)
 class SignerConfig:
-    """Where a signing key lives: an encrypted keystore (password from an environment variable) or an Ape account."""
+    """Where a signing key lives: an encrypted keystore (password from an environment variable), an Ape account, or
+    a key on a PKCS#11 token (`ape_account: pkcs11:LABEL`; token and PIN from the STRIKEFORGE_PKCS11_* variables)."""
 
     keystore: Path | None = None
     password_env: str | None = None
@@ -78,7 +79,7 @@ class FeedConfig:
 
 @dataclass(frozen=True)
 class PublisherConfig:
-    ape_account: str | None = None  # an Ape account alias (mainnet and testnets)
+    ape_account: str | None = None  # an Ape account alias, or pkcs11:LABEL (mainnet and testnets)
     test_account: int | None = None  # index of a local test account (local networks only)
     password_env: str | None = None  # Ape account passphrase, for unattended signing
     gas_price_cap_gwei: Decimal = Decimal(100)
@@ -233,6 +234,20 @@ def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
     return feed
 
 
+def _pkcs11_has_no_password(raw: dict[str, Any], where: str) -> None:
+    """A `pkcs11:LABEL` account is unlocked by its token's PIN (STRIKEFORGE_PKCS11_PIN_ENV), not a passphrase."""
+    alias = raw.get("ape_account")
+    if not (isinstance(alias, str) and alias.startswith("pkcs11:")):
+        return
+    if not alias[len("pkcs11:") :].strip():
+        raise ConfigError(f"{where}.ape_account: {alias!r} names no key; write pkcs11:LABEL with the key's label")
+    if raw.get("password_env"):
+        raise ConfigError(
+            f"{where}.password_env: does not apply to {alias} (the token's PIN is read from the variable"
+            " STRIKEFORGE_PKCS11_PIN_ENV names, default STRIKEFORGE_PKCS11_PIN); remove it"
+        )
+
+
 def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
     if "private_key" in raw or "key" in raw:
         raise ConfigError(f"{where}: plaintext keys are refused; use an encrypted keystore or an Ape account")
@@ -242,8 +257,9 @@ def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
         env = _require(raw, "password_env", where, "name the environment variable holding the keystore password")
         return SignerConfig(keystore=path, password_env=str(env))
     if raw.get("ape_account"):
+        _pkcs11_has_no_password(raw, where)
         return SignerConfig(ape_account=str(raw["ape_account"]), password_env=raw.get("password_env"))
-    raise ConfigError(f"{where}: give either keystore (+ password_env) or ape_account")
+    raise ConfigError(f"{where}: give either keystore (+ password_env) or ape_account (an alias or pkcs11:LABEL)")
 
 
 def _publisher(raw: dict[str, Any], where: str) -> PublisherConfig:
@@ -253,6 +269,7 @@ def _publisher(raw: dict[str, Any], where: str) -> PublisherConfig:
     alias, index = raw.get("ape_account"), raw.get("test_account")
     if (alias is None) == (index is None):
         raise ConfigError(f"{where}: give exactly one of ape_account (an alias) or test_account (local networks)")
+    _pkcs11_has_no_password(raw, where)
     return PublisherConfig(
         ape_account=None if alias is None else str(alias),
         test_account=None if index is None else _int(index, f"{where}.test_account"),

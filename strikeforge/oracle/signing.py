@@ -1,4 +1,5 @@
-"""Report signers. Keys come only from encrypted keystores (password from the environment) or Ape accounts.
+"""Report signers. Keys come only from encrypted keystores (password from the environment), Ape accounts, or keys on
+a PKCS#11 token (`ape_account: pkcs11:LABEL`, signed in the token by strikeforge.keys).
 
 No key material is ever logged, printed or stored: a signer's repr is its address, the keystore password is read
 from the environment once and dropped, and every signature is checked to recover to the signer before use.
@@ -76,7 +77,8 @@ class KeystoreSigner:
 
 
 class ApeSigner:
-    """An Ape account (`ape accounts import`); a passphrase from the environment enables unattended signing."""
+    """An Ape account (`ape accounts import`; a passphrase from the environment enables unattended signing), or a
+    PKCS#11 key's Pkcs11Account (its token's PIN unlocks it)."""
 
     def __init__(self, account: Any, password_env: str | None = None) -> None:
         if password_env and not unlock_from_env(account, password_env):
@@ -99,6 +101,15 @@ def load(config: SignerConfig) -> Signer:
     """The signer a configuration entry names."""
     if config.keystore is not None:
         return KeystoreSigner(config.keystore, config.password_env or "")
+    from strikeforge.keys.pkcs11 import Pkcs11Error, label_of
+
+    try:
+        if (label := label_of(config.ape_account)) is not None:
+            from strikeforge.keys.ape_account import Pkcs11Account
+
+            return ApeSigner(Pkcs11Account.from_env(label))
+    except Pkcs11Error as error:
+        raise SignerError(str(error)) from None
     from ape import accounts
 
     try:
