@@ -63,6 +63,12 @@ def toolchain_doctor(root: str | None) -> None:
     sys.exit(0 if ok else 1)
 
 
+class CampaignError(click.ClickException):
+    """A campaign that could not start: one line, exit status 2 (1 means a worker found a failure)."""
+
+    exit_code = 2
+
+
 @main.group()
 def fuzz() -> None:
     """Stateful fuzz campaigns on the in-process engine."""
@@ -84,13 +90,36 @@ def fuzz() -> None:
 def fuzz_campaign(
     target: str, workers: int, examples: int, steps: int, database: str, seed: int, reuse_only: bool
 ) -> None:
-    """Run TARGET (package.module:MachineClass) on several processes; exit 1 when any worker finds a failure."""
-    from strikeforge.fuzz.campaign import run_campaign
+    """Run TARGET (package.module:MachineClass) on several processes; exit 1 when any worker finds a failure, 2 when
+    the campaign cannot start (an unreachable database, contracts that do not compile, a machine that cannot deploy).
+    Compiles first (ape compile) when the build is missing or older than the sources.
+
+    \b
+    e.g. strikeforge fuzz campaign tests.fuzz.test_vault_invariants:VaultMachine --workers 2 --examples 20000
+         strikeforge fuzz campaign tests.settlement.test_ledger_invariants:LedgerMachine --database redis://127.0.0.1:6379/0
+    """
+    from strikeforge.fuzz.campaign import CampaignSetupError, check_database, ensure_compiled, run_campaign
 
     try:
+        check_database(database)  # before compiling or starting anything
+    except CampaignSetupError as exc:
+        raise click.UsageError(f"--database {exc}") from exc
+    try:
+        ensure_compiled(_root(None), report=lambda line: click.echo(line, err=True))
+    except CampaignSetupError as exc:
+        raise CampaignError(str(exc)) from exc
+    try:
         result = run_campaign(target, workers, examples, steps, database, seed, reuse_only)
+    except CampaignSetupError as exc:
+        raise click.UsageError(f"--database {exc}") from exc
     except (ValueError, ImportError, AttributeError) as exc:
         raise click.UsageError(str(exc)) from exc
+    if result.setup_errors:
+        first = result.setup_errors[0]
+        raise CampaignError(
+            f"{target}: worker {first.worker} could not deploy the machine's contracts ({first.setup_error}); nothing"
+            " was fuzzed: fix the machine's deploy() or the build (ape compile)"
+        )
     calls = result.evm_calls
     rate = calls / result.seconds if result.seconds else 0
     click.echo(

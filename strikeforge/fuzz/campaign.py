@@ -6,6 +6,12 @@ so failures (and the examples Hypothesis keeps) found by one worker are replayed
 campaigns and by other machines pointed at the same Redis. The parent shows a progress display and collects each
 worker's statistics (examples, handler calls, EVM calls, seconds, failure).
 
+What is not a finding is told apart from one: the parent connects to a Redis database before any worker starts
+(:func:`check_database`), and each worker deploys its machine's world before Hypothesis runs, so a world that cannot be
+deployed (a contract missing from the build, a broken ``deploy``) is a setup error of the campaign, not a failure found.
+Machines read their contract types from the build manifest (``.build/__local__.json``): the command compiles first
+when it is missing or older than the sources (:func:`ensure_compiled`).
+
     strikeforge fuzz campaign tests.fuzz.test_vault_invariants:VaultMachine --workers 2 --examples 20000 \\
         --database redis://127.0.0.1:6379/0
 """
@@ -15,6 +21,8 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import shutil
+import subprocess
 import sys
 import time
 import traceback
@@ -46,6 +54,7 @@ class WorkerResult:
     failure: str | None = None
     notes: list[str] = field(default_factory=list)
     rules: dict[str, int] = field(default_factory=dict)  # handler name -> calls
+    setup_error: str | None = None  # the machine's world could not be deployed: nothing was fuzzed
 
 
 @dataclass
@@ -61,6 +70,10 @@ class CampaignResult:
         return any(w.failure for w in self.workers)
 
     @property
+    def setup_errors(self) -> list[WorkerResult]:
+        return [w for w in self.workers if w.setup_error]
+
+    @property
     def evm_calls(self) -> int:
         return sum(w.evm_calls for w in self.workers)
 
@@ -69,9 +82,76 @@ class CampaignResult:
         return max((w.seconds for w in self.workers), default=0.0)
 
 
+class CampaignSetupError(ValueError):
+    """The campaign cannot start (its database is unreachable, the contracts do not compile); names the fix."""
+
+
+def is_redis(spec: str) -> bool:
+    return spec.startswith(("redis://", "rediss://"))
+
+
+def check_database(spec: str) -> None:
+    """Before any worker starts: a Redis database must answer PING, a directory must be creatable."""
+    if not is_redis(spec):
+        try:
+            Path(spec).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CampaignSetupError(
+                f"{spec}: cannot create the directory ({exc.strerror or exc}); pass a writable directory"
+            ) from None
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(spec, socket_connect_timeout=5, socket_timeout=5).ping()
+    except redis.RedisError as exc:
+        cause = exc.__cause__ or exc.__context__
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(exc)
+        raise CampaignSetupError(f"{spec}: cannot connect ({reason}); start redis-server or use a directory") from None
+    except ValueError as exc:  # a malformed URL
+        raise CampaignSetupError(f"{spec}: {exc}; use redis://host:port/db or a directory") from None
+
+
+def stale_build(root: Path) -> bool:
+    """True when the build manifest is missing or older than a source in contracts/ or ape-config.yaml."""
+    from strikeforge.fuzz.artifacts import MANIFEST
+
+    manifest = root / MANIFEST
+    if not manifest.is_file():
+        return True
+    built = manifest.stat().st_mtime
+    if (root / "ape-config.yaml").stat().st_mtime > built:
+        return True
+    for folder, subfolders, files in os.walk(root / "contracts"):
+        subfolders[:] = [d for d in subfolders if d not in {".cache", ".build"}]
+        if any((Path(folder) / name).stat().st_mtime > built for name in files):
+            return True
+    return False
+
+
+def ensure_compiled(root: Path, report: Any = None) -> bool:
+    """``ape compile`` in ``root`` when the build manifest the machines read is missing or stale; True if it ran."""
+    if not stale_build(root):
+        return False
+    if report is not None:
+        report("compiling the contracts first (ape compile): the build manifest is missing or older than the sources")
+    ape = shutil.which("ape", path=str(Path(sys.prefix) / "bin")) or shutil.which("ape") or "ape"
+    try:
+        done = subprocess.run([ape, "compile"], cwd=root, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise CampaignSetupError(f"ape compile could not run ({exc.strerror or exc}); run make install") from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        last = next((line for line in reversed(lines) if "ERROR" in line), lines[-1] if lines else "no output")
+        raise CampaignSetupError(
+            f"ape compile failed (exit {done.returncode}: {last}); fix the contracts (ape compile shows every error)"
+        )
+    return True
+
+
 def open_database(spec: str) -> ExampleDatabase:
     """An example database from a directory path or a ``redis://host:port/db`` URL."""
-    if spec.startswith(("redis://", "rediss://")):
+    if is_redis(spec):
         import redis
         from hypothesis.extra.redis import RedisExampleDatabase
 
@@ -130,12 +210,17 @@ def _worker(
 
     stats.PROGRESS = report
     start = time.perf_counter()
-    failure, notes = None, []
+    failure, notes, setup_error = None, [], None
     try:
-        run_state_machine_as_test(machine, settings=worker_settings)
+        machine.world()  # deployed once per process: a world that cannot be built is not a finding
     except Exception as exc:
-        failure = "".join(traceback.format_exception_only(exc)).strip()
-        notes = list(getattr(exc, "__notes__", []))
+        setup_error = "".join(traceback.format_exception_only(exc)).strip()
+    if setup_error is None:
+        try:
+            run_state_machine_as_test(machine, settings=worker_settings)
+        except Exception as exc:
+            failure = "".join(traceback.format_exception_only(exc)).strip()
+            notes = list(getattr(exc, "__notes__", []))
     queue.put(
         WorkerResult(
             worker=index,
@@ -148,6 +233,7 @@ def _worker(
             failure=failure,
             notes=notes,
             rules=dict(record.rules),
+            setup_error=setup_error,
         )
     )
 
@@ -167,8 +253,7 @@ def run_campaign(
         raise ValueError(f"workers must be >= 1 (got {workers})")
     _project_root_on_path()
     load_machine(target)  # fail here, in the parent, on a bad target
-    if not database.startswith(("redis://", "rediss://")):
-        Path(database).mkdir(parents=True, exist_ok=True)
+    check_database(database)  # and on a database the workers could not use
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     share = max(1, examples // workers)
@@ -228,6 +313,8 @@ def _collect(queue: Any, processes: list, target: str, share: int, show: bool) -
             if isinstance(message, WorkerResult):
                 results.append(message)
                 bar.update(tasks[message.worker], completed=share)
+                if message.setup_error:
+                    continue  # nothing ran; the command reports it
                 verdict = "FAILED" if message.failure else "ok"
                 bar.console.print(
                     f"worker {message.worker} (pid {message.pid}): {verdict}, {message.examples:,} examples, "

@@ -56,3 +56,11 @@ class CrashingMachine(SoundTokenMachine):
     def __init__(self):
         super().__init__()
         os._exit(3)
+
+
+class UndeployableMachine(SoundTokenMachine):
+    """A world that cannot be deployed (a contract the build does not have): a setup error, not a finding."""
+
+    @classmethod
+    def deploy(cls, chain, actors):
+        return {"token": chain.deploy(cls.contract_type("NoSuchContract"), sender=actors["deployer"])}

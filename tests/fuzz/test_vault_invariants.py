@@ -18,12 +18,12 @@ ACTORS = ("alice", "bob", "carol")
 
 class VaultMachine(ChainMachine):
     ACTORS = ACTORS
-    types: ClassVar[dict] = {}  # bound by a fixture from the Ape project before the machine runs
+    types: ClassVar[dict] = {}  # bound by a fixture under pytest; from the build manifest on the command line
 
     @classmethod
     def deploy(cls, chain, actors):
-        token = chain.deploy(cls.types["MockERC20"], "Mock USD", "mUSD", 18, sender=actors["deployer"])
-        vault = chain.deploy(cls.types["MockVault"], token, 0, sender=actors["deployer"])
+        token = chain.deploy(cls.contract_type("MockERC20"), "Mock USD", "mUSD", 18, sender=actors["deployer"])
+        vault = chain.deploy(cls.contract_type("MockVault"), token, 0, sender=actors["deployer"])
         for label in cls.ACTORS:
             token.mint(actors[label], START, sender=actors["deployer"])
             token.approve(vault, 2**256 - 1, sender=actors[label])
