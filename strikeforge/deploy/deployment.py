@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import to_hex
-
 from strikeforge.accounts import AccountError, sending_account
 from strikeforge.deploy import plan
 from strikeforge.deploy.config import LOCAL_NETWORKS, ConfigError, DeployConfig
-from strikeforge.deploy.manifest import Manifest, ManifestError
+from strikeforge.deploy.manifest import Manifest, ManifestError, connected_genesis
 from strikeforge.deploy.runner import (
     DeployError,
     Run,
@@ -71,8 +69,7 @@ def open_run(
         raise ConfigError(str(error)) from None
     if fresh and path.exists():
         path.replace(path.with_suffix(".json.old"))
-    genesis = to_hex(chain.blocks[0].hash)
-    manifest = Manifest.open(path, network, chain.chain_id, genesis, compiler_versions())
+    manifest = Manifest.open(path, network, chain.chain_id, connected_genesis(), compiler_versions())
     test_accounts = accounts.test_accounts if config.is_local else None
     return Run(config, manifest, deployer, root, test_accounts)
 

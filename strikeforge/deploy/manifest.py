@@ -22,6 +22,36 @@ class ManifestError(RuntimeError):
     """A manifest that does not belong to the connected chain, or that cannot be read; names the field and the fix."""
 
 
+def connected_genesis() -> str:
+    """The connected chain's genesis block hash: with the chain id, what tells one chain from another (a restarted
+    local chain keeps its id but not its genesis)."""
+    from ape import chain
+    from eth_utils import to_hex
+
+    return to_hex(chain.blocks[0].hash)
+
+
+def chain_mismatch(raw: dict[str, Any], chain_id: int, genesis: str) -> tuple[str, str] | None:
+    """Why the manifest document `raw` is not of the chain (`chain_id`, `genesis`): (the field, the problem), or None.
+    Every reader of a manifest checks it here (deploy, and the operations commands) and adds its own fix."""
+    if raw.get("chain_id") != chain_id:
+        return "chain_id", f"chain_id is {raw.get('chain_id')} but the connected chain is {chain_id}"
+    if raw.get("genesis") != genesis:
+        return "genesis", (
+            f"genesis is {raw.get('genesis')}, not this chain's {genesis} (a chain restarted since, or another chain"
+            " with the same id)"
+        )
+    return None
+
+
+def read_document(path: Path, fix: str) -> dict[str, Any]:
+    """The manifest file's JSON; a ManifestError naming the file and `fix` when it is not valid JSON."""
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ManifestError(f"{path}: not valid JSON ({error}); {fix}") from None
+
+
 @dataclass
 class Manifest:
     path: Path
@@ -38,20 +68,16 @@ class Manifest:
         """The manifest at `path` for this chain, or a new one. A manifest of another chain stops the run."""
         if not path.exists():
             return cls(path, network, chain_id, genesis, dict(compilers))
-        try:
-            raw = json.loads(path.read_text())
-        except json.JSONDecodeError as error:
-            raise ManifestError(f"{path}: not valid JSON ({error}); restore it from version control") from None
-        if raw.get("chain_id") != chain_id:
-            raise ManifestError(
-                f"{path}: chain_id is {raw.get('chain_id')} but the connected chain is {chain_id}; connect to the"
-                " manifest's network, or move the file away to deploy anew"
+        raw = read_document(path, "restore it from version control")
+        mismatch = chain_mismatch(raw, chain_id, genesis)
+        if mismatch is not None:
+            field_name, problem = mismatch
+            fix = (
+                "connect to the manifest's network, or move the file away to deploy anew"
+                if field_name == "chain_id"
+                else "pass --fresh to start a new manifest (the old one is kept as .old)"
             )
-        if raw.get("genesis") != genesis:
-            raise ManifestError(
-                f"{path}: genesis is {raw.get('genesis')}, not this chain's {genesis} (a chain restarted since, or"
-                " another chain with the same id); pass --fresh to start a new manifest (the old one is kept as .old)"
-            )
+            raise ManifestError(f"{path}: {problem}; {fix}")
         return cls(path, raw["network"], chain_id, genesis, raw.get("compilers", {}), raw.get("steps", {}))
 
     def done(self, key: str) -> dict[str, Any] | None:

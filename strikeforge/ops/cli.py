@@ -22,17 +22,27 @@ def default_manifest(network: str) -> Path:
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
-    """The manifest, checked against the connected chain; a ClickException names the option and the fix."""
+    """The manifest, checked against the connected chain (its chain id and genesis block, as deploy checks them): every
+    operations command reads it here. A ClickException names the option and the fix."""
     from ape import chain
 
+    from strikeforge.deploy.manifest import ManifestError, chain_mismatch, connected_genesis, read_document
+
+    redeploy = "redeploy on this chain (make deploy) or point --manifest at this chain's manifest"
     if not path.exists():
         raise click.ClickException(f"--manifest: {path} does not exist; deploy first (ape run deploy) or pass its path")
-    manifest = json.loads(path.read_text())
-    if int(manifest.get("chain_id", -1)) != int(chain.chain_id):
+    try:
+        manifest = read_document(path, redeploy)
+    except ManifestError as exc:
+        raise click.ClickException(f"--manifest: {exc}") from None
+    mismatch = chain_mismatch(manifest, int(chain.chain_id), connected_genesis())
+    if mismatch is not None and mismatch[0] == "chain_id":
         raise click.ClickException(
             f"--manifest: {path} is for chain_id {manifest.get('chain_id')}, but the connected chain is"
             f" {chain.chain_id}; connect to the manifest's network (--network) or pass its manifest"
         )
+    if mismatch is not None:
+        raise click.ClickException(f"--manifest: {path} is from another chain: its {mismatch[1]}; {redeploy}")
     return manifest
 
 
@@ -54,9 +64,24 @@ def _index_option(function: Any) -> Any:
     )(function)
 
 
+def drop_index(index: Any) -> None:
+    """Everything the index holds (one store per network): events, their accounts, the contracts followed (an earlier
+    deployment's too), block hashes and the cursor; in one transaction."""
+    import re
+
+    from strikeforge.ops.index import SCHEMA
+
+    with index.db.transaction() as db:
+        for table in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 (the schema's own names)
+
+
 @contextmanager
-def _session(network: str, manifest_path: str | None, db_spec: str | None) -> Iterator[tuple[dict, Path, Any]]:
-    """Connected to `network`, with the manifest and the event index following it: yields (manifest, path, index)."""
+def _session(
+    network: str, manifest_path: str | None, db_spec: str | None, rebuild: bool = False
+) -> Iterator[tuple[dict, Path, Any]]:
+    """Connected to `network`, with the manifest and the event index following it (emptied first with `rebuild`):
+    yields (manifest, path, index)."""
     from strikeforge.ops.index import EventIndex, follow_manifest
     from strikeforge.rpc import connected_to
 
@@ -66,6 +91,8 @@ def _session(network: str, manifest_path: str | None, db_spec: str | None) -> It
         manifest = load_manifest(path)
         index = EventIndex(spec)
         try:
+            if rebuild:
+                drop_index(index)
             follow_manifest(index, manifest)
             yield manifest, path, index
         finally:
@@ -96,16 +123,16 @@ def _sync(index: Any, confirmations: int) -> None:
 @_manifest_option
 @_index_option
 @click.option("--confirmations", default=0, show_default=True, help="Blocks to stay behind the head.")
-@click.option("--rebuild", is_flag=True, help="Drop the index and start again from the deployment block.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Drop the index (every event and contract it holds) and start again from the deployment block.",
+)
 def index_command(
     network: str, manifest_path: str | None, db_spec: str | None, confirmations: int, rebuild: bool
 ) -> None:
     """Index the deployment's events (resumes from the last indexed block; undoes shallow reorganizations)."""
-    with _session(network, manifest_path, db_spec) as (_, _, index):
-        if rebuild:
-            for table in ("chain_events", "chain_event_accounts", "index_blocks", "index_cursor"):
-                index.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
-            index.db.execute("DELETE FROM index_contracts WHERE series IS NOT NULL")
+    with _session(network, manifest_path, db_spec, rebuild) as (_, _, index):
         _sync(index, confirmations)
 
 
