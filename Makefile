@@ -25,8 +25,10 @@ VYPER_SOURCES = $(shell find contracts -name '*.vy' -o -name '*.vyi')
 .PHONY: help install chain chain-stop demo deploy test fuzz-ci lint audit audit-tests audit-report prove release fmt bench compile doctor lock \
 	clean
 
+# One target a line; the description column is as wide as the longest target name plus two spaces.
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {n++; t[n] = $$1; d[n] = $$2; if (length($$1) > w) w = length($$1)} \
+		END {for (i = 1; i <= n; i++) printf "  make %-" w "s  %s\n", t[i], d[i]}' $(MAKEFILE_LIST)
 
 install: ## Install everything (Python venv from requirements.lock, npm packages, compilers, anvil); fast when done.
 	@tools/install.sh all

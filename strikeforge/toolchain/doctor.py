@@ -1,4 +1,6 @@
-"""``strikeforge toolchain doctor``: one table of what each tool resolves to."""
+"""``strikeforge toolchain doctor``: one table of what each tool resolves to (the venv's packages and Python, solc,
+node, anvil, forge, and the system tools the tests and the audit report use: redis-server, PostgreSQL, Chromium), and
+for a missing one, how to get it."""
 
 from __future__ import annotations
 
@@ -14,14 +16,27 @@ from strikeforge.toolchain.config import ToolchainConfigError, read_pins
 from strikeforge.toolchain.solc import probe, solcx_folder
 
 PYTHON_PACKAGES = ("eth-ape", "ape-solidity", "ape-vyper", "ape-foundry", "vyper", "slither-analyzer", "snekmate")
+CHROMIUM = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")  # the report's browser.py
+SYSTEM_FIX = "make install (as root) installs it, or apt-get install {package}"
 
 
 def _first_line(cmd: list[str]) -> str | None:
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False).stdout
-    except OSError:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
         return None
+    out = done.stdout.strip() or done.stderr.strip()
     return out.splitlines()[0] if out else None
+
+
+def _tool(names: tuple[str, ...], extra: list[Path] | None = None) -> str | None:
+    """The first of `names` on PATH (else the first `extra` path), with its --version line."""
+    path = next((found for name in names if (found := shutil.which(name))), None)
+    path = path or next((str(found) for found in extra or []), None)
+    if path is None:
+        return None
+    version = _first_line([path, "--version"])
+    return f"{path} ({version})" if version else path
 
 
 def report(root: Path, venv: Path, console: Console | None = None) -> bool:
@@ -40,6 +55,9 @@ def report(root: Path, venv: Path, console: Console | None = None) -> bool:
         else:
             table.add_row(name, value)
 
+    python = venv / "bin" / "python"
+    version = _first_line([str(python), "--version"]) if python.exists() else None
+    row("python", f"{python} ({version})" if version else None, "install Python 3.11 and run make install")
     for package in PYTHON_PACKAGES:
         try:
             row(package, importlib.metadata.version(package), "run make install")
@@ -59,5 +77,9 @@ def report(root: Path, venv: Path, console: Console | None = None) -> bool:
     for tool in ("anvil", "forge"):
         path = shutil.which(tool, path=str(venv / "bin"))
         row(tool, f"{path} ({_first_line([path, '--version'])})" if path else None, "run make install")
+    row("redis-server", _tool(("redis-server",)), SYSTEM_FIX.format(package="redis-server"))
+    postgres = _tool(("initdb",), sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")))
+    row("postgresql", postgres, SYSTEM_FIX.format(package="postgresql"))
+    row("chromium", _tool(CHROMIUM), SYSTEM_FIX.format(package="chromium-headless-shell"))
     console.print(table)
     return ok
