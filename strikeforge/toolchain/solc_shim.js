@@ -16,6 +16,10 @@
 // The AST is made to match native solc's: solc-js writes the ids of built-ins (msg, block, tx, require, ...) in
 // `referencedDeclaration` and `overloadedDeclarations` as unsigned 32-bit numbers (4294967278) where native solc writes
 // their signed values (-18); tools that read the AST (halmos, Slither, Wake) look built-ins up by the negative id.
+//
+// A pragma this compiler cannot satisfy ("Source file requires different compiler version") gets, in the same error,
+// the versions available here (this one and any other registered in SOLCX_BINARY_PATH) and the fix: nothing else is
+// downloaded, so `ape compile` would otherwise leave the user guessing which versions exist.
 "use strict";
 
 const fs = require("fs");
@@ -137,6 +141,43 @@ function nativeBuiltinIds(output) {
     );
 }
 
+const VERSION_MISMATCH = /Source file requires different compiler version \(current compiler is [^)"]*\)[^"\\]*/g;
+
+function compareVersions(a, b) {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+  return 0;
+}
+
+// This compiler's version and every solc registered for py-solc-x (<SOLCX_BINARY_PATH>/solc-vX.Y.Z), sorted.
+function availableVersions(solc) {
+  const versions = new Set();
+  const own = /^\d+\.\d+\.\d+/.exec(solc.version());
+  if (own) versions.add(own[0]);
+  try {
+    for (const name of fs.readdirSync(process.env.SOLCX_BINARY_PATH || "")) {
+      const match = /^solc-v(\d+\.\d+\.\d+)$/.exec(name);
+      if (match) versions.add(match[1]);
+    }
+  } catch {
+    // no registry folder: this compiler only
+  }
+  return [...versions].sort(compareVersions);
+}
+
+// Rewrites the error text in the JSON itself, like nativeBuiltinIds (the note has no quotes or backslashes).
+function explainVersionMismatch(output, solc) {
+  if (!output.includes("Source file requires different compiler version")) return output;
+  const versions = availableVersions(solc);
+  const listed = versions.length === 1 ? `${versions[0]} only` : versions.join(", ");
+  const note =
+    `. Versions available here: ${listed} (nothing else is downloaded; ape-config.yaml solidity.version and` +
+    ` package.json's solc pin it): change the pragma to accept ${versions.length === 1 ? "it" : "one of them"}` +
+    ", or move both pins to a version the pragma accepts and run make install";
+  return output.replace(VERSION_MISMATCH, (found) => found + note);
+}
+
 function readInput(file) {
   return file === null ? fs.readFileSync(0, "utf8") : fs.readFileSync(file, "utf8");
 }
@@ -163,7 +204,8 @@ function main(argv) {
     return fail(`cannot read the standard JSON input: ${err.message}`);
   }
   const solc = loadSolc();
-  const output = nativeBuiltinIds(solc.compile(input, { import: makeImportCallback(opts) }));
+  const compiled = solc.compile(input, { import: makeImportCallback(opts) });
+  const output = explainVersionMismatch(nativeBuiltinIds(compiled), solc);
   process.stdout.write(output.endsWith("\n") ? output : output + "\n");
 }
 
