@@ -158,7 +158,14 @@ STATE_FILES = {
 class EpochDemo:
     """The demo's actors and contracts; `run()` plays the epoch. `report(step)` is called after each transaction."""
 
-    def __init__(self, config: DeployConfig, root: Path, provider_name: str, report: Callable[[Step], Any]) -> None:
+    def __init__(
+        self,
+        config: DeployConfig,
+        root: Path,
+        provider_name: str,
+        report: Callable[[Step], Any],
+        work: Path | None = None,
+    ) -> None:
         from ape import accounts
 
         self.config, self.root, self.provider_name, self.report = config, root, provider_name, report
@@ -174,7 +181,7 @@ class EpochDemo:
         self.epoch = Epoch()
         # The services' state (what `strikeforge reconcile` checks the chain against) stays after the run, one folder
         # per provider; each run deploys afresh, so the previous run's files are removed first.
-        self.work = demo_state_folder(root, provider_name)
+        self.work = work or demo_state_folder(root, provider_name)
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         self.phase = "deploy"

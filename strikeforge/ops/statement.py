@@ -59,6 +59,11 @@ class Total:
     opening: int = 0
     change: int = 0
     chain: int | None = None
+    # Indexed activity after the end block (up to the index's cursor): what the chain's later balance is corrected
+    # by when the end block's state is no longer available (a pruned chain or a non-archive node).
+    after: int = 0
+    # How `chain` was read: "" at the end block itself, else "block N minus later activity" (see `after`).
+    chain_source: str = ""
 
     @property
     def closing(self) -> int:
@@ -97,12 +102,24 @@ class Statement:
                     "change": str(t.change),
                     "closing": str(t.closing),
                     "chain": None if t.chain is None else str(t.chain),
+                    "chain_source": t.chain_source or f"block {self.end_block}",
                     "ok": t.ok,
                 }
                 for name, t in sorted(self.totals.items())
             },
             "rows": [asdict(r) for r in self.rows],
         }
+
+
+def state_unavailable(exc: BaseException) -> bool:
+    """True when a read failed because the node no longer holds that block's state: anvil's BlockOutOfRangeError
+    under --prune-history, geth's "missing trie node" and the "header not found" / "state ... not available" of
+    non-archive nodes."""
+    text = str(exc).lower()
+    return any(
+        marker in text
+        for marker in ("blockoutofrange", "missing trie node", "header not found", "not available", "pruned")
+    )
 
 
 # -- dates ----------------------------------------------------------------------------------------------------------
@@ -333,13 +350,18 @@ class Statements:
             end_block = self._end_block(end)
         screening = "not screened" if self.denylist is None else ("listed" if account in self.denylist else "clear")
         statement = Statement(account, start, end, end_block, screening)
+        in_range: set[str] = set()  # balances the account touched up to the end block
         for stored in self.index.events(account=account):
-            if stored.event.block > end_block:
-                break
+            later = stored.event.block > end_block
             in_period = stored.timestamp >= start
             cash = self._ledger_cash(stored.event.contract) if stored.source == "SettlementLedger" else None
             for row in rows_of(stored, account, self._series_of(stored), cash):
+                if later:
+                    if row.balance:
+                        statement.totals.setdefault(row.balance, Total()).after += int(row.amount)
+                    continue
                 if row.balance:
+                    in_range.add(row.balance)
                     total = statement.totals.setdefault(row.balance, Total())
                     if in_period:
                         total.change += int(row.amount)
@@ -347,6 +369,8 @@ class Statements:
                         total.opening += int(row.amount)
                 if in_period:
                     statement.rows.append(row)
+        for key in [k for k in statement.totals if k.startswith("options:") and k not in in_range]:
+            del statement.totals[key]  # a series the account first held after the end block: not in this statement
         self._chain_balances(statement)
         return statement
 
@@ -371,21 +395,42 @@ class Statements:
         return block_at(end, cursor)
 
     def _chain_balances(self, statement: Statement) -> None:
-        """Reads each tracked balance at the end block (and the ledger's and vault's even without activity)."""
+        """Reads each tracked balance at the end block (and the ledger's and vault's even without activity). When the
+        chain no longer has that block's state (a pruned local chain, a non-archive node), the balance is read at the
+        index's cursor and the indexed activity between the two blocks is taken off; the total says so."""
         if statement.end_block < 0:
             return
-        block = statement.end_block
+        reads: list[tuple[str, Any]] = []
         for address, _ in self.by_source.get("SettlementLedger", []):
-            total = statement.totals.setdefault(LEDGER, Total())
-            total.chain = int(self._at("SettlementLedger", address).balanceOf(statement.account, block_id=block))
+            statement.totals.setdefault(LEDGER, Total())
+            reads.append((LEDGER, self._at("SettlementLedger", address)))
         for address, _ in self.by_source.get("ThetaVault", []):
-            total = statement.totals.setdefault(SHARES, Total())
-            total.chain = int(self._at("ThetaVault", address).balanceOf(statement.account, block_id=block))
+            statement.totals.setdefault(SHARES, Total())
+            reads.append((SHARES, self._at("ThetaVault", address)))
         for address, series in self.by_source.get("OptionToken", []):
             key = f"options:{series}"
             if key in statement.totals:
-                token = self._at("OptionToken", address)
-                statement.totals[key].chain = int(token.balanceOf(statement.account, block_id=block))
+                reads.append((key, self._at("OptionToken", address)))
+        for key, contract in reads:
+            total = statement.totals[key]
+            try:
+                total.chain = int(contract.balanceOf(statement.account, block_id=statement.end_block))
+            except Exception as exc:
+                if not state_unavailable(exc):
+                    raise
+                cursor = self.index.cursor()
+                try:
+                    later = int(contract.balanceOf(statement.account, block_id=cursor))
+                except Exception as again:
+                    if not state_unavailable(again):
+                        raise
+                    raise StatementError(
+                        f"the chain has neither block {statement.end_block}'s state nor the index's block {cursor}'s"
+                        " (pruned history); run `strikeforge index` to bring the index to the head, or use an archive"
+                        " node"
+                    ) from None
+                total.chain = later - total.after
+                total.chain_source = f"block {cursor} minus later activity (block {statement.end_block}'s state pruned)"
 
     def all_accounts(self, start: int, end: int) -> list[Statement]:
         """One statement per account the index has seen, protocol contracts excluded."""
@@ -407,8 +452,9 @@ def to_csv(statements: list[Statement]) -> str:
         for row in s.rows:
             writer.writerow([*(getattr(row, c) for c in COLUMNS), s.screening])
         for name, total in sorted(s.totals.items()):
+            source = f" ({total.chain_source})" if total.chain_source else ""
             details = (
-                f"opening {total.opening}; change {total.change}; chain {total.chain};"
+                f"opening {total.opening}; change {total.change}; chain {total.chain}{source};"
                 f" {'reconciled' if total.ok else 'MISMATCH'}"
             )
             end_time = _iso(s.end)

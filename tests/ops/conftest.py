@@ -29,7 +29,7 @@ def epoch(tmp_path_factory):
     # types, proxies): a contract deployed at one of them again would be read with the old ABI merged in.
     chain.contracts.clear_local_caches()
     config = load(ROOT / "deployments" / "config" / "ethereum-local.yaml")
-    demo = EpochDemo(config, ROOT, "test", report=lambda step: None)
+    demo = EpochDemo(config, ROOT, "test", report=lambda step: None, work=tmp_path_factory.mktemp("demo"))
     demo.run()
     folder = tmp_path_factory.mktemp("epoch")
     manifest = folder / "manifest.json"

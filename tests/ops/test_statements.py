@@ -222,3 +222,61 @@ def test_the_commands_index_rebuild_and_write_statements(records, epoch):
     assert len({r["account"] for r in rows}) >= 8 and all("MISMATCH" not in r["details"] for r in rows)
     refused = CliRunner().invoke(statement_command, [*common, "--account", "0x12", "--from", "0", "--to", "1"])
     assert refused.exit_code == 2 and "--account: '0x12' is not an address" in refused.output
+
+
+class _PrunedBelow:
+    """A contract on a node that no longer holds the state of blocks below `oldest` (anvil --prune-history answers
+    with this error text; archive-less geth says "missing trie node")."""
+
+    def __init__(self, contract, oldest):
+        self._contract, self._oldest = contract, oldest
+
+    def __getattr__(self, name):  # every other read as the contract answers it
+        return getattr(self._contract, name)
+
+    def balanceOf(self, account, block_id=None):  # noqa: N802 (the ABI's name)
+        from ape.exceptions import VirtualMachineError
+
+        if block_id is not None and block_id < self._oldest:
+            raise VirtualMachineError(
+                f"BlockOutOfRangeError: block height is {self._oldest} but requested was {block_id}"
+            )
+        return self._contract.balanceOf(account, block_id=block_id)
+
+
+def _pruned(statements, oldest):
+    read = statements._at
+    statements._at = lambda source, address: _PrunedBelow(read(source, address), oldest)
+    return statements
+
+
+def test_a_statement_whose_end_block_is_pruned_reconciles_from_the_cursors_state_less_later_activity(index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    applied = next(s for s in index.events(account=dave) if s.event.name == "LeafApplied")
+    statement = _pruned(Statements(index), index.cursor()).build(dave, 0, applied.timestamp)
+    total = statement.totals["ledger_cash"]
+    assert total.closing == total.chain == 2 * WAD - _paid(epoch.demo, "dave")
+    assert total.after == -total.closing  # dave withdrew everything after the statement's end
+    assert f"block {index.cursor()} minus later activity" in total.chain_source
+    assert "pruned" in to_csv([statement])
+
+
+def test_a_pruned_end_block_still_catches_a_missing_later_event(index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    applied = next(s for s in index.events(account=dave) if s.event.name == "LeafApplied")
+    withdrawal = next(
+        s for s in index.events(account=dave) if s.event.name == "Withdrawn" and s.event.block > applied.event.block
+    )
+    with index.db.transaction() as db:
+        db.execute(
+            "DELETE FROM chain_event_accounts WHERE block = ? AND log_index = ?",
+            (withdrawal.event.block, withdrawal.event.log_index),
+        )
+    statement = _pruned(Statements(index), index.cursor()).build(dave, 0, applied.timestamp)
+    assert not statement.reconciled
+
+
+def test_a_statement_says_so_when_neither_the_end_block_nor_the_cursor_has_state(index, epoch):
+    dave = epoch.demo.buyers["dave"].address.lower()
+    with pytest.raises(StatementError, match="pruned history"):
+        _pruned(Statements(index), index.cursor() + 1).build(dave, 0, FAR)
