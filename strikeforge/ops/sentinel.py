@@ -35,6 +35,25 @@ from strikeforge.ops.events import PROXY_EVENTS, Event, fetch, protocol_abis, to
 from strikeforge.paths import write_atomically
 
 log = logging.getLogger("strikeforge.sentinel")
+
+
+def _at_block(read: Callable[[int | None], Any], block: int, latest: bool = True) -> Any:
+    """`read(block)`; when the node no longer holds that block's state (a pruned chain, a non-archive node), the
+    latest state's answer if `latest`, else None, and a warning either way, so a sentinel catching up after a restart
+    goes on instead of failing every tick."""
+    from strikeforge.ops.statement import state_unavailable
+
+    try:
+        return read(block)
+    except Exception as exc:
+        if not state_unavailable(exc):
+            raise
+        log.warning(
+            "block %s's state is pruned on this node; %s", block, "read at the latest block" if latest else "skipped"
+        )
+        return read(None) if latest else None
+
+
 BPS = 10_000
 
 RULES: dict[str, tuple[str, str]] = {  # event name -> (kind, severity)
@@ -196,7 +215,11 @@ class Sentinel:
         oracle = project.SignedPriceOracle.at(event.contract)
         previous = self.progress.prices.get(event.contract)
         if previous is None and event.block > 0:
-            previous = int(oracle.latest_price(block_id=event.block - 1)) or None
+            # The price before this round; a pruned chain may no longer hold that block's state, and then this first
+            # round has nothing to be compared with (later rounds compare with the ones the sentinel saw).
+            before = _at_block(lambda block: oracle.latest_price(block_id=block), event.block - 1, latest=False)
+            previous = int(before) if before is not None else None
+            previous = previous or None
         self.progress.prices[event.contract] = price
         if not previous:
             return []
@@ -215,7 +238,8 @@ class Sentinel:
         from ape import project
 
         for address in self._routers:
-            route = project.OracleRouter.at(address).routes(base, quote, block_id=block)
+            router = project.OracleRouter.at(address)
+            route = _at_block(lambda at, r=router: r.routes(base, quote, block_id=at), block)
             if int(route.max_deviation_bps):
                 return int(route.max_deviation_bps)
         return None
@@ -233,7 +257,8 @@ class Sentinel:
         recent.append([now, int(event.args["value"]), event.tx])
         self.progress.outflows[key] = recent
         total = sum(int(r[1]) for r in recent)
-        balance = int(project.MockERC20.at(event.contract).balanceOf(sender, block_id=event.block))
+        token = project.MockERC20.at(event.contract)  # any ERC-20's balanceOf
+        balance = int(_at_block(lambda block: token.balanceOf(sender, block_id=block), event.block))
         before = balance + total  # what the holder had when the window's first outflow left (inflows aside)
         above = total * BPS > self.limits.share_bps * before
         was_above = self.progress.alerting.get(key, False)

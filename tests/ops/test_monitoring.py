@@ -270,3 +270,36 @@ def test_every_service_serves_metrics_and_health_while_running(epoch, tmp_path, 
     assert sample(watcher_metrics, "strikeforge_watcher_batches_checked_total") == 1
     sentinel_metrics, _ = scraped["sentinel"]
     assert sample(sentinel_metrics, "strikeforge_sentinel_alerts_total", kind="pause", severity="critical") == 1
+
+
+@pytest.fixture
+def pruned_history(monkeypatch, chain):
+    """Contract reads at any block but the head fail as on a node without that block's state (anvil's
+    --prune-history wording), as a sentinel catching up after a chain restart meets them."""
+    from ape.contracts.base import ContractCallHandler
+    from ape.exceptions import VirtualMachineError
+
+    original = ContractCallHandler.__call__
+
+    def call(self, *args, **kwargs):
+        block = kwargs.get("block_id")
+        if block is not None and int(block) < chain.blocks.height:
+            raise VirtualMachineError(
+                f"BlockOutOfRangeError: block height is {chain.blocks.height} but requested was {block}"
+            )
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ContractCallHandler, "__call__", call)
+
+
+def test_a_sentinel_on_a_pruned_chain_reads_the_latest_state_and_still_alerts(epoch, sentinel, chain, pruned_history):
+    demo = epoch.demo
+    last = int(demo.oracle.latest_price())
+    chain.mine(1, timestamp=chain.pending_timestamp + 60)
+    publish(demo, chain, last * 101 // 100)  # its previous price (the block before) is pruned: no comparison
+    chain.mine(1, timestamp=chain.pending_timestamp + 60)
+    receipt = publish(demo, chain, last * 125 // 100)
+    chain.mine(2)  # the rounds' blocks are below the head now: their state is gone
+    (alert,) = sentinel.tick()
+    assert (alert.kind, alert.tx) == ("price-move", str(receipt.txn_hash))
+    assert alert.detail["max_deviation_bps"] == epoch.config.oracle.max_deviation_bps
