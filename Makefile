@@ -33,17 +33,17 @@ help: ## List the targets.
 install: ## Install everything (Python venv from requirements.lock, npm packages, compilers, anvil); fast when done.
 	@tools/install.sh all
 
-demo: install ## The main job: start a local chain (DEMO_NETWORK=foundry|test), deploy, run it end to end, summarise.
+demo: install ## The main job: a local chain (DEMO_NETWORK=foundry|test|node), deploy, run one epoch end to end, summarise.
 	ape run demo --network ethereum:local:$(DEMO_NETWORK)
 
-deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_ARGS="--dry-run" prints the plan only.
-	ape run deploy --network $(NETWORK) $(DEPLOY_ARGS)
 chain: install ## Start the persistent local chain (anvil at ape-config's ethereum:local:node, state in .cache/chain/).
 	strikeforge chain start
 
 chain-stop: ## Stop the persistent local chain; its state is saved and reloaded by the next `make chain`.
 	@if [ -x $(VENV)/bin/strikeforge ]; then strikeforge chain stop; else echo "chain: not installed"; fi
 
+deploy: install ## Deploy on NETWORK (default ethereum:local:foundry); DEPLOY_ARGS="--dry-run" prints the plan only.
+	ape run deploy --network $(NETWORK) $(DEPLOY_ARGS)
 
 test: install ## The test suite: unit, integration and fuzz (HYPOTHESIS_PROFILE=ci|dev|campaign) and the Python tests.
 	ape test $(TESTS) $(PYTEST_ARGS)
