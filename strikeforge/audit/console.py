@@ -13,7 +13,9 @@ from strikeforge.audit.triage import accepted
 def summarize(result: AuditResult, fail_on: str) -> bool:
     """Print the summary; return True when an untriaged finding at or above ``fail_on`` exists."""
     console = Console(stderr=True, highlight=False)
-    table = Table(title=f"{len(result.scope.solidity)} Solidity + {len(result.scope.vyper)} Vyper files")
+    table = Table(
+        title=f"{len(result.scope.solidity)} Solidity + {len(result.scope.vyper)} Vyper files under {result.scope.base}"
+    )
     for column in ("Severity", "Findings", "Triaged", "Untriaged"):
         table.add_column(column, justify="right" if column != "Severity" else "left")
     for impact in IMPACTS:
@@ -35,10 +37,17 @@ def summarize(result: AuditResult, fail_on: str) -> bool:
         )
     for warning in result.warnings:
         console.print(f"[yellow]slither:[/yellow] {warning}")
-    below = [f for f in result.findings if not at_or_above(f, fail_on) or accepted(f)]
+    # Triaged means matched by an accepted entry of the triage file; nothing else (a finding below the threshold is
+    # untriaged, merely not failing).
+    triaged = sum(1 for f in result.findings if accepted(f))
+    below = [f for f in result.findings if not at_or_above(f, fail_on) and not accepted(f)]
+    gate = (
+        f"{len(failing)} untriaged at or above {fail_on}, {len(below)} untriaged below it"
+        if fail_on != "none"
+        else f"{len(below)} untriaged (--fail-on none)"
+    )
     console.print(
-        f"{len(result.findings)} findings, {len(failing)} untriaged at or above {fail_on}, {len(below)} triaged or "
-        f"below; {result.timings['total']:.1f} s (Solidity {result.timings['solidity']:.1f} s, Vyper "
-        f"{result.timings['vyper']:.1f} s)"
+        f"{len(result.findings)} findings: {triaged} triaged, {gate}; {result.timings['total']:.1f} s (Solidity "
+        f"{result.timings['solidity']:.1f} s, Vyper {result.timings['vyper']:.1f} s)"
     )
     return bool(failing)

@@ -8,6 +8,7 @@ function, and a short hash of the description with line numbers removed, so movi
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -106,6 +107,85 @@ def _reference(item: dict[str, Any]) -> str:
     return f"{mapping['filename_relative']}{span}"
 
 
+def anchor(lines: list[int]) -> str:
+    """GitHub's line anchor: ``#L39`` for one line, ``#L39-L52`` for a span."""
+    return f"#L{lines[0]}" if len(lines) == 1 or lines[0] == lines[-1] else f"#L{lines[0]}-L{lines[-1]}"
+
+
+def _link_target(item: dict[str, Any]) -> str:
+    mapping = item["source_mapping"]
+    return f"{mapping['filename_relative']}{anchor(mapping['lines'])}"
+
+
+# A source reference Slither (and make_finding) writes: " (path#12-14)" in text, "](path#L12-L14)" in Markdown.
+_TEXT_REF = re.compile(r"\((?P<path>[^()\s]+)#(?P<lines>\d+(?:-\d+)?)\)")
+_MD_REF = re.compile(r"\]\((?P<path>[^()\s#]+)#L(?P<first>\d+)(?:-L?(?P<last>\d+))?\)")
+
+
+def _outside(path: str, base: Path) -> str:
+    """A path Slither printed relative to ``base`` (its working folder): as is when under it, else absolute."""
+    if path.startswith("../") or path == "..":
+        return Path(os.path.normpath(base / path)).as_posix()
+    return path
+
+
+def rename_paths(finding: dict[str, Any], rename: Any) -> None:
+    """Apply ``rename(path) -> path`` to every file name of a finding: its elements' source mappings (parents too),
+    the references in its description and Markdown, and its first Markdown element."""
+
+    def mappings(node: Any) -> None:
+        if isinstance(node, dict):
+            mapping = node.get("source_mapping")
+            if isinstance(mapping, dict) and mapping.get("filename_relative"):
+                for key in ("filename_relative", "filename_short"):
+                    if mapping.get(key):
+                        mapping[key] = rename(mapping[key])
+            for value in node.values():
+                mappings(value)
+        elif isinstance(node, list):
+            for value in node:
+                mappings(value)
+
+    mappings(finding.get("elements"))
+    finding["description"] = _TEXT_REF.sub(
+        lambda m: f"({rename(m['path'])}#{m['lines']})", finding.get("description", "")
+    )
+    finding["markdown"] = retarget(finding.get("markdown", ""), rename)
+    first = finding.get("first_markdown_element") or ""
+    if "#" in first:
+        path, lines = first.split("#", 1)
+        finding["first_markdown_element"] = f"{rename(path)}#{lines}"
+
+
+def relocate(finding: dict[str, Any], base: Path) -> None:
+    """Name every file of a Slither finding the way the audit names it: relative to the audited root ``base`` when
+    under it, else absolute (Slither, run from the root, writes ``../..`` for a file outside it)."""
+    rename_paths(finding, lambda path: _outside(path, base))
+
+
+def retarget(markdown: str, target: Any) -> str:
+    """``markdown`` with each source link's path replaced by ``target(path)`` and its anchor in GitHub's form
+    (``#L39-L52``, ``#L39``); web links are left alone."""
+
+    def one(match: re.Match[str]) -> str:
+        path = match["path"]
+        if "://" in path:
+            return match.group(0)
+        first, last = int(match["first"]), int(match["last"] or match["first"])
+        return f"]({target(path)}{anchor([first, last])})"
+
+    return _MD_REF.sub(one, markdown)
+
+
+def link_from(folder: Path, root: Path) -> Any:
+    """A ``retarget`` function: a root-relative (or absolute) source path as seen from ``folder``."""
+
+    def target(path: str) -> str:
+        return Path(os.path.relpath(root / path, folder)).as_posix()
+
+    return target
+
+
 def make_finding(check: str, impact: str, confidence: str, parts: Iterable[str | dict[str, Any]]) -> dict[str, Any]:
     """A finding from text and elements in order, worded the way Slither words its own."""
     description, markdown, elements = "", "", []
@@ -118,10 +198,10 @@ def make_finding(check: str, impact: str, confidence: str, parts: Iterable[str |
         ref = _reference(part)
         label = _qualified(part) if part["type"] != "node" else part["name"]
         description += f"{label} ({ref})"
-        markdown += f"[{label}]({ref.replace('#', '#L', 1)})"
+        markdown += f"[{label}]({_link_target(part)})"
     first = ""
     if elements:
-        first = _reference(elements[0]).replace("#", "#L", 1)
+        first = _link_target(elements[0])
     finding = {
         "elements": elements,
         "description": description,

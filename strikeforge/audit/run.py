@@ -16,6 +16,7 @@ from strikeforge.audit.findings import at_or_above, location, sort_key, stable_i
 from strikeforge.audit.solidity import CompilerSettings
 from strikeforge.audit.vyper.detectors import DETECTORS as VYPER_DETECTORS
 from strikeforge.audit.vyper.model import VyperModule
+from strikeforge.audit.vyper.model import unmet_pragma as vyper_pragma
 from strikeforge.toolchain.config import read_pins
 from strikeforge.toolchain.solc import solcx_folder
 
@@ -85,17 +86,52 @@ def compiler_settings(root: Path) -> CompilerSettings:
     )
 
 
-def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
-    """Audit ``paths`` (default: the project's production contracts); raises AuditInputError or TriageError."""
+def toolchain_root() -> Path:
+    """The Strikeforge checkout this code runs from (its ape-config.yaml pins the compilers, its node_modules holds
+    the libraries an audited folder may import without having them), wherever the audit runs from."""
+    from strikeforge.paths import ProjectNotFoundError, find_project_root
+
+    for start in (Path(__file__), None):
+        try:
+            return find_project_root(start)
+        except ProjectNotFoundError:
+            continue
+    raise sources.AuditInputError(
+        f"Strikeforge at {Path(__file__).parents[2]} is not a checkout (no ape-config.yaml): the audit needs the "
+        "checkout's compiler pins and node_modules; install it with make install in a checkout"
+    )
+
+
+def unmet_pragmas(scope: sources.Scope, root: Path, settings: CompilerSettings) -> list[str]:
+    """One line per file (audited or imported) whose version pragma the pinned compilers cannot meet."""
+    lines = []
+    if scope.solidity:
+        units = sources.resolve_imports(scope.solidity, root, scope.base).units
+        contents = {name: {"content": path.read_text(encoding="utf-8")} for name, path in sorted(units.items())}
+        lines += solidity.unmet_pragmas(contents, settings)
+    for path in scope.vyper:
+        line = vyper_pragma(scope.display(path), path.read_text(encoding="utf-8"), solidity.available(settings))
+        if line:
+            lines.append(line)
+    return lines
+
+
+def run(paths: list[Path], root: Path, triage_file: Path | None, audit_root: Path | None = None) -> AuditResult:
+    """Audit ``paths`` (default: the audited root's production contracts) from ``audit_root`` (default: see
+    :func:`strikeforge.audit.sources.collect`); ``root`` is Strikeforge's checkout (compiler pins, node_modules).
+    Raises AuditInputError or TriageError."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    scope = sources.collect(paths, root)
+    scope = sources.collect(paths, root, audit_root)
     settings = compiler_settings(root)
+    unmet = unmet_pragmas(scope, root, settings)
+    if unmet:
+        raise sources.AuditInputError("\n".join(unmet))
     accepted = triage.load(triage_file) if triage_file else triage.Triage()
     sol = solidity.analyze(scope, root, settings)
     timings["solidity"] = time.perf_counter() - start
     mark = time.perf_counter()
-    vyper_modules = vyper.load_all(scope, root)
+    vyper_modules = vyper.load_all(scope)
     findings = list(sol.findings) + vyper.detect(vyper_modules)
     timings["vyper"] = time.perf_counter() - mark
     assign_ids(findings)
@@ -121,13 +157,74 @@ def run(paths: list[Path], root: Path, triage_file: Path | None) -> AuditResult:
     )
 
 
+def solc_kind(settings: CompilerSettings) -> str:
+    """How the pinned solc is provided: a native build, or solc-js behind the Strikeforge shim."""
+    path = Path(settings.solc)
+    if path.is_symlink():
+        return "native"
+    try:
+        return "solc-js behind the Strikeforge shim" if "solc_shim" in path.read_text(errors="replace") else "native"
+    except OSError:
+        return "native"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def limitations(result: AuditResult) -> list[str]:
+    """What this run did not check, for the checklist's Limitations section."""
+    import vyper as vyper_compiler
+
+    stock = len(solidity.stock_detectors())
+    items = [
+        f"Compilers: solc {result.settings.version} only ({solc_kind(result.settings)}) and vyper "
+        f"{vyper_compiler.__version__} only. A file whose version pragma these cannot meet is refused with its "
+        "pragma, not audited.",
+        "Vyper does not go through Slither (it cannot parse Vyper 0.4, crytic/slither#2528): "
+        f"{_count(len(result.scope.vyper), 'Vyper file')} went through the Strikeforge analyzer's "
+        f"{len(VYPER_DETECTORS)} detectors only, not Slither's {stock} stock detectors.",
+        "Imported code outside the audited files (node_modules, remapped libraries such as lib/, mocks) is compiled "
+        "but its findings are not reported.",
+        "Static analysis only: "
+        + ("a generic ABI fuzz campaign ran (--fuzz); " if "fuzz" in result.timings else "no fuzzing (--fuzz), ")
+        + "no symbolic checks and no manual review. Each detector's reach is what audits/detectors.md describes "
+        "and bench/audit_power.py measures; a silent check is not a proof that the bug class is absent.",
+    ]
+    if result.warnings:
+        items.append(
+            "Slither could not build IR for these functions, so its detectors skipped them: "
+            + "; ".join(f"`{w.rstrip(':').strip()}`" for w in result.warnings)
+        )
+    refined = result.solidity.refined if result.solidity else []
+    if refined:
+        reasons = sorted({f"{f['check']}: {f['strikeforge_refined']}" for f in refined})
+        items.append(
+            f"{len(refined)} stock Slither findings were set aside because the code shows them wrong ("
+            + "; ".join(reasons)
+            + ")."
+        )
+    return items
+
+
 def write_outputs(result: AuditResult, json_path: Path | None, sarif_path: Path | None, md_path: Path | None) -> None:
     from importlib.metadata import version
 
+    for path in (json_path, sarif_path, md_path):
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
     if json_path:
         json_path.write_text(json.dumps(result.slither_json(), indent=2) + "\n")
     if sarif_path:
         log = sarif.to_sarif(result.findings, result.rules, version("strikeforge"), result.scope.base)
         sarif_path.write_text(json.dumps(log, indent=2) + "\n")
     if md_path:
-        md_path.write_text(checklist.to_markdown(result.findings, result.rules, "Strikeforge audit checklist"))
+        text = checklist.to_markdown(
+            result.findings,
+            result.rules,
+            "Strikeforge audit checklist",
+            root=result.scope.base,
+            folder=md_path.resolve().parent,
+            limitations=limitations(result),
+        )
+        md_path.write_text(text)

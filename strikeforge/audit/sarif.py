@@ -31,7 +31,7 @@ def to_sarif(
 ) -> dict[str, Any]:
     """The SARIF log of ``findings``; ``rules`` maps each check to its help, wiki and recommendation.
 
-    Locations are relative to ``%SRCROOT%``, which is ``base`` (the folder the audit ran from) when given.
+    Locations are relative to ``%SRCROOT%``, which is ``base`` (the audited root) when given.
     """
     checks = sorted({f["check"] for f in findings})
     index = {check: i for i, check in enumerate(checks)}
@@ -60,6 +60,8 @@ def to_sarif(
     results = []
     for finding in findings:
         file, _ = location(finding)
+        # Under the audited root: relative to %SRCROOT%; outside it (an import's file): its absolute file URI.
+        artifact = {"uri": Path(file).as_uri()} if file.startswith("/") else {"uri": file, "uriBaseId": "%SRCROOT%"}
         result: dict[str, Any] = {
             "ruleId": finding["check"],
             "ruleIndex": index[finding["check"]],
@@ -68,7 +70,7 @@ def to_sarif(
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": artifact,
                         "region": _region(finding),
                     }
                 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from strikeforge.audit.sources import collect
 from strikeforge.paths import find_project_root
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PROJECTS = FIXTURES / "projects"
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,19 @@ def functions_flagged(findings: list[dict], check: str, contract: str) -> set[st
         if parent.get("name") == contract:
             out.add(element["name"])
     return out
+
+
+def copy_project(name: str, into: Path) -> Path:
+    """A copy of tests/audit/fixtures/projects/<name> under ``into``: an auditor's folder outside any checkout."""
+    target = into / name
+    shutil.copytree(PROJECTS / name, target)
+    return target
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working directory of an auditor: outside the project and the audited folder, holding nothing."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder

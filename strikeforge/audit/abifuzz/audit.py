@@ -10,9 +10,9 @@ from strikeforge.audit.abifuzz.campaign import CampaignReport, campaign
 from strikeforge.audit.abifuzz.compile import compile_paths
 from strikeforge.audit.abifuzz.recipe import RecipeError, load
 from strikeforge.audit.abifuzz.report import rules
-from strikeforge.audit.findings import sort_key
+from strikeforge.audit.findings import rename_paths, sort_key
 from strikeforge.audit.run import AuditResult
-from strikeforge.audit.sources import AuditInputError
+from strikeforge.audit.sources import AuditInputError, unit_name
 
 TIME_LIMIT = 50.0  # seconds per campaign: `audit --fuzz` stays under a minute per contract
 
@@ -72,8 +72,15 @@ def fuzz_audit(
     start = time.perf_counter()
     reports, skipped = campaigns(result.scope.files, root, seed, calls, recipe_path)
     accepted = triage.load(triage_path) if triage_path else triage.Triage()
+    here = Path.cwd()
+
+    def from_root(path: str) -> str:
+        """A campaign names a source from the working folder; the audit names it from the audited root."""
+        return unit_name(here / path, result.scope.base) if (here / path).is_file() else path
+
     for report in reports:
         for finding in report.findings:
+            rename_paths(finding, from_root)
             entry = accepted.entries.get(finding["strikeforge"]["stable_id"])
             finding["strikeforge"] |= {
                 "triage": accepted.status_of(finding),

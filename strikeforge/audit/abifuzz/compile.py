@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ethpm_types import ContractType
 
-from strikeforge.audit.sources import IMPORT, AuditInputError, Scope, resolve_imports
+from strikeforge.audit.sources import IMPORT, AuditInputError, Scope, collect, resolve_imports
 
 ACTORS_SOURCE = Path(__file__).parent / "actors" / "HostileActors.sol"
 MOCK_ERC20 = Path("contracts") / "mocks" / "MockERC20.sol"
@@ -76,7 +76,7 @@ def compile_solidity(files: list[Path], root: Path) -> Compiled:
     if not files:
         return Compiled()
     settings = compiler_settings(root)
-    units = resolve_imports(files, root, Path.cwd().resolve()).units
+    units = resolve_imports(files, root, collect(files, root).base).units  # named from the audited root
     key = _cache_key("solidity", list(units.values()), f"{settings.version}|{settings.evm_version}")
     if (hit := _cached(root, key)) is not None:
         return hit
@@ -107,7 +107,7 @@ def _with_imports(files: list[Path], root: Path) -> Compiled:
     from strikeforge.fuzz.artifacts import _ethpm_bytecode
 
     settings = compiler_settings(root)
-    scope = Scope(base=Path.cwd().resolve(), solidity=files)
+    scope = Scope(base=collect(files, root).base, solidity=files)  # the audited root, wherever the run is
     solc_input, _ = standard_json(scope, root, settings)
     solc_input["settings"]["outputSelection"] = {
         "*": {"*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences", "evm.deployedBytecode"]}

@@ -4,6 +4,7 @@ no external resources)."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 
@@ -35,7 +36,9 @@ Block = Heading | Paragraph | Bullets | Table
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """One table cell: a multi-line text (a finding's element lines) keeps its lines as <br> breaks."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return "<br>".join(line.replace("|", "\\|") for line in lines)
 
 
 def to_markdown(blocks: list[Block]) -> str:
@@ -72,10 +75,18 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;pa
 """
 
 
+# A Markdown link the report writes: to a source line (relative path with a GitHub anchor) or to a web page.
+_LINK = re.compile(r"\[([^\[\]]+)\]\(((?:https?://[^()\s]+)|(?:[^()\s:]+#L\d+(?:-L\d+)?))\)")
+
+
 def _inline(text: str) -> str:
-    """Escape, then turn `code` spans into <code>."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    """Escape, turn source and web links into <a>, `code` spans into <code>, and line breaks into <br>."""
+    escaped = _LINK.sub(lambda m: f'<a href="{m[2]}">{m[1]}</a>', html.escape(text))
+    parts = escaped.split("`")
+    inline = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return (
+        "<br>".join(line.strip() for line in inline.strip().splitlines() if line.strip()) if "\n" in inline else inline
+    )
 
 
 def _cell(text: str, numeric: bool) -> str:

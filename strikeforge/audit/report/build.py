@@ -15,7 +15,7 @@ from typing import Any
 import vyper
 
 from strikeforge.audit import sarif
-from strikeforge.audit.findings import IMPACTS, SEVERITY_NAMES, location, stable_id
+from strikeforge.audit.findings import IMPACTS, SEVERITY_NAMES, anchor, link_from, stable_id
 from strikeforge.audit.report import browser, facts, fuzz
 from strikeforge.audit.report.blocks import Block, Bullets, Heading, Paragraph, Table, to_html, to_markdown
 from strikeforge.audit.run import AuditResult, run
@@ -192,7 +192,7 @@ def _read_json(path: Path) -> Any:
 
 def write(folder: Path, result: AuditResult, data: dict[str, Any], before: dict[str, Any], root: Path) -> None:
     """report.md, report.html, findings.json, findings.sarif and report.json in ``folder``."""
-    blocks = _blocks(root, result, data, before)
+    blocks = _blocks(root, result, data, before, folder)
     folder.mkdir(parents=True, exist_ok=True)
     title = f"Strikeforge v{data['release']}: audit report"
     (folder / "report.md").write_text(to_markdown(blocks))
@@ -204,7 +204,9 @@ def write(folder: Path, result: AuditResult, data: dict[str, Any], before: dict[
     (folder / "report.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def _blocks(root: Path, result: AuditResult, data: dict[str, Any], before: dict[str, Any]) -> list[Block]:
+def _blocks(
+    root: Path, result: AuditResult, data: dict[str, Any], before: dict[str, Any], folder: Path | None = None
+) -> list[Block]:
     blocks: list[Block] = [Heading(1, f"Strikeforge v{data['release']}: audit report")]
     commit = data["commit"][:12] + (" (with uncommitted changes)" if data["dirty"] else "")
     blocks.append(
@@ -217,7 +219,7 @@ def _blocks(root: Path, result: AuditResult, data: dict[str, Any], before: dict[
     blocks += _methodology(data)
     blocks += [Heading(2, "Severity definitions"), Table(["Severity", "Definition (Code4rena)"], DEFINITIONS)]
     blocks += _summary(result)
-    blocks += _findings(result)
+    blocks += _findings(result, folder)
     blocks += _changes(data, before)
     blocks += _fuzz(data)
     blocks += _symbolic(data)
@@ -326,7 +328,23 @@ def _summary(result: AuditResult) -> list[Block]:
     ]
 
 
-def _findings(result: AuditResult) -> list[Block]:
+def source_link(finding: dict[str, Any], root: Path, folder: Path | None) -> str:
+    """The finding's place as ``file#L39-L52`` (GitHub's anchor), linked relative to ``folder`` (where the report
+    is written) when given."""
+    for element in finding.get("elements") or []:
+        mapping = element.get("source_mapping") or {}
+        if mapping.get("filename_relative"):
+            text = f"{mapping['filename_relative']}{anchor(mapping.get('lines') or [1])}"
+            if folder is None:
+                return f"`{text}`"
+            path, lines = text.split("#", 1)
+            return f"[`{text}`]({link_from(folder.resolve(), root.resolve())(path)}#{lines})"
+    return "-"
+
+
+def _findings(result: AuditResult, folder: Path | None = None) -> list[Block]:
+    """Every finding: High and Medium each with its own table, the rest in one; a description keeps all its lines
+    (Slither's element lines, such as a call stack, tell similar findings apart)."""
     blocks: list[Block] = [Heading(2, "Findings")]
     counters: dict[str, int] = {}
     minor = []
@@ -334,7 +352,7 @@ def _findings(result: AuditResult) -> list[Block]:
         impact = SEVERITY_NAMES[finding["impact"]]
         counters[impact] = counters.get(impact, 0) + 1
         label = f"{impact[0]}-{counters[impact]:02d}"
-        file, line = location(finding)
+        where = source_link(finding, result.scope.base, folder)
         meta = finding["strikeforge"]
         status = meta["triage"] or "untriaged"
         rule = result.rules.get(finding["check"], {})
@@ -346,7 +364,7 @@ def _findings(result: AuditResult) -> list[Block]:
                     [
                         ["Id", f"`{meta['stable_id']}`"],
                         ["Severity", impact],
-                        ["Location", f"`{file}:{line}`"],
+                        ["Location", where],
                         ["Description", finding["description"].strip()],
                         ["Recommendation", rule.get("recommendation") or "-"],
                         ["Triage", f"{status}: {meta['justification'] or '-'}"],
@@ -354,9 +372,7 @@ def _findings(result: AuditResult) -> list[Block]:
                 ),
             ]
         else:
-            minor.append(
-                [label, finding["check"], f"`{file}:{line}`", finding["description"].strip().splitlines()[0], status]
-            )
+            minor.append([label, finding["check"], where, finding["description"].strip(), status])
     if minor:
         blocks += [
             Heading(3, "Low, Informational and Gas"),

@@ -10,9 +10,9 @@ from strikeforge.audit.vyper.detectors import DETECTORS
 from strikeforge.audit.vyper.model import VyperModule, load
 
 
-def load_all(scope: Scope, root: Path) -> list[VyperModule]:
-    """Every Vyper file of the scope, parsed and type-checked once."""
-    return [load(path, scope.display(path), root) for path in scope.vyper]
+def load_all(scope: Scope, root: Path | None = None) -> list[VyperModule]:
+    """Every Vyper file of the scope, parsed and type-checked once, imports searched from the audited root."""
+    return [load(path, scope.display(path), scope.base) for path in scope.vyper]
 
 
 def detect(modules: list[VyperModule], detectors: list[type] | None = None) -> list[dict[str, Any]]:

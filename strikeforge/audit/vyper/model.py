@@ -1,12 +1,13 @@
 """A Vyper 0.4 module as the analyzer sees it: the compiler's annotated AST, with the questions detectors ask of it.
 
 Everything here reads the Vyper compiler's own analysis (types, locations, function types, reachable functions),
-never the source text. Imports resolve like ``ape compile``: the file's folder, the working directory, the project's
-``contracts/`` and site-packages (snekmate).
+never the source text. Imports resolve from the file's folder and the folders above it, the audited root and
+site-packages (snekmate), wherever the audit runs from.
 """
 
 from __future__ import annotations
 
+import re
 import site
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,15 +18,16 @@ import vyper.ast.nodes as vy
 from vyper.compiler.input_bundle import FilesystemInputBundle
 from vyper.compiler.phases import CompilerData
 from vyper.compiler.settings import Settings
-from vyper.exceptions import VyperException
+from vyper.exceptions import VersionException, VyperException
 from vyper.semantics.analysis.utils import get_expr_info
 from vyper.semantics.data_locations import DataLocation
 from vyper.semantics.types.function import ContractFunctionT
 
 from strikeforge.audit.findings import element, source_mapping
-from strikeforge.audit.sources import AuditInputError
+from strikeforge.audit.sources import AuditInputError, unit_name
 
 STATE = (DataLocation.STORAGE, DataLocation.TRANSIENT)
+PRAGMA = re.compile(r"^#\s*(?:pragma\s+version|@version)\s+(.+?)\s*$", re.MULTILINE)
 MAX_DEPTH = 4
 
 
@@ -39,6 +41,7 @@ class VyperModule:
     ast: vy.Module
     text: str
     data: CompilerData  # the compiler's phases, kept for what the report compiles further (bytecode, layout)
+    base: Path | None = None  # the audited root: imported modules are named from it too
 
     def functions(self) -> list[vy.FunctionDef]:
         """The functions this file defines (not those of modules it imports)."""
@@ -48,7 +51,10 @@ class VyperModule:
         module = node.module_node if node.module_node is not None else self.ast
         path = Path(module.resolved_path)
         text = self.text if path == self.path else path.read_text(encoding="utf-8")
-        display = self.display if path == self.path else path.as_posix()
+        if path == self.path:
+            display = self.display
+        else:
+            display = unit_name(path, self.base) if self.base is not None else path.as_posix()
         return source_mapping(path, display, *span(node), text)
 
     def contract_element(self) -> dict[str, Any]:
@@ -62,22 +68,44 @@ class VyperModule:
 
 
 def search_paths(path: Path, root: Path) -> list[Path]:
-    # The file's own folder and its ancestors first (an auditor's tree imports ``interfaces.X`` from its root), then
-    # the working directory and the project.
-    paths = [path.parent, *path.parent.parents, Path.cwd(), root, root / "contracts"]
+    """The file's own folder and its ancestors first (an auditor's tree imports ``interfaces.X`` from its root), then
+    the audited root, then site-packages (snekmate); never the working directory."""
+    paths = [path.parent, *path.parent.parents]
+    if root not in paths:
+        paths.append(root)
     return [*paths, *(Path(p) for p in site.getsitepackages())]
 
 
+def unmet_pragma(display: str, text: str, available: str | None = None) -> str | None:
+    """One line when the file's ``# pragma version`` excludes this Vyper: the file, its pragma and the compilers
+    there are (``available``); the compiler's own check decides."""
+    from vyper import __version__
+    from vyper.ast.pre_parser import validate_version_pragma
+
+    for match in PRAGMA.finditer(text):
+        try:
+            validate_version_pragma(match.group(1), (text, 0, 0))
+        except VersionException:
+            there = available or f"available: vyper {__version__} for Vyper"
+            return f"{display}: {match.group(0).strip()} needs a compiler this audit does not have ({there})"
+    return None
+
+
 def load(path: Path, display: str, root: Path) -> VyperModule:
-    """Parse and type-check ``path``; raises AuditInputError with the compiler's message if it does not compile."""
+    """Parse and type-check ``path`` (``root``: the audited root); raises AuditInputError with the compiler's message
+    if it does not compile."""
+    text = path.read_text(encoding="utf-8")
+    unmet = unmet_pragma(display, text)
+    if unmet:
+        raise AuditInputError(unmet)
     bundle = FilesystemInputBundle(search_paths(path, root))
     try:
         data = CompilerData(bundle.load_file(path), bundle, settings=Settings(evm_version="cancun"))
         module = data.annotated_vyper_module
     except VyperException as exc:
-        raise AuditInputError(f"{display}: does not compile with Vyper: {exc.message}") from exc
-    text = path.read_text(encoding="utf-8")
-    return VyperModule(path=path, display=display, name=path.stem, ast=module, text=text, data=data)
+        message = " ".join(str(exc.message).split())
+        raise AuditInputError(f"{display}: does not compile with Vyper: {message}") from exc
+    return VyperModule(path=path, display=display, name=path.stem, ast=module, text=text, data=data, base=root)
 
 
 def span(node: vy.VyperNode) -> tuple[int, int]:
