@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from strikeforge.localchain import NETWORK, ChainError, configured_port, default_paths, reset, start, status, stop
+from strikeforge.localchain import (
+    KEPT_STATES,
+    NETWORK,
+    ChainError,
+    configured_port,
+    default_paths,
+    reset,
+    start,
+    status,
+    stop,
+)
 
 
 def _root() -> Path:
@@ -24,12 +34,24 @@ def chain() -> None:
 
 
 @chain.command("start")
-def chain_start() -> None:
+@click.option(
+    "--history",
+    default=KEPT_STATES,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="Past blocks whose state stays readable (in anvil's memory).",
+)
+@click.option(
+    "--save-history",
+    is_flag=True,
+    help="Also keep those states across restarts, in the state file (about 0.9 MB of file per block).",
+)
+def chain_start(history: int, save_history: bool) -> None:
     """Start anvil in the background, reloading its saved state (.cache/chain/state.json); a no-op when running."""
     root = _root()
     paths = default_paths(root)
     try:
-        now = start(root, paths, configured_port(root))
+        now = start(root, paths, configured_port(root), history=history, save_history=save_history)
     except ChainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -66,10 +88,14 @@ def chain_status() -> None:
 
 @chain.command("reset")
 def chain_reset() -> None:
-    """Forget the stopped chain's saved state: the next start begins at a new genesis."""
-    paths = default_paths(_root())
+    """Forget the stopped chain: its saved state, and its deployment manifest (kept as .json.old)."""
+    root = _root()
+    paths = default_paths(root)
     try:
         reset(paths)
     except ChainError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"chain: state removed ({paths.state}); local manifests in .cache/deployments/ now name a gone chain")
+    manifest = root / ".cache" / "deployments" / "ethereum-local-node.json"
+    if manifest.is_file():
+        manifest.replace(manifest.with_suffix(".json.old"))
+    click.echo(f"chain: state removed ({paths.state}); the next `make chain` starts a new chain (deploy it again)")

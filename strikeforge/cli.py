@@ -173,15 +173,26 @@ def oracle() -> None:
 @oracle.command("run")
 @click.option("--config", "config_path", default="oracles/feeds.yaml", show_default=True, help="The feeds file.")
 @click.option("--network", default="ethereum:local:foundry", show_default=True, help="Ape network choice.")
+@click.option(
+    "--manifest",
+    "manifest_path",
+    help="Deployment manifest for feeds whose oracle is manifest:KEY (default: the network's).",
+)
 @click.option("--iterations", type=int, default=None, help="Stop after this many ticks (default: run forever).")
 @_clock_option("Round timestamps from the system clock, or from the chain's next block (local demos).")
 @_metrics_options
 def oracle_run(
-    config_path: str, network: str, iterations: int | None, clock: str, metrics_host: str, metrics_port: int | None
+    config_path: str,
+    network: str,
+    manifest_path: str | None,
+    iterations: int | None,
+    clock: str,
+    metrics_host: str,
+    metrics_port: int | None,
 ) -> None:
     """Fetch, aggregate, sign and publish every feed in the config, every poll interval."""
     from strikeforge.accounts import AccountError
-    from strikeforge.oracle.config import ConfigError, load
+    from strikeforge.oracle.config import MANIFEST_PREFIX, ConfigError, load, resolve_manifest
     from strikeforge.oracle.runner import build_node
     from strikeforge.oracle.signing import SignerError
 
@@ -193,6 +204,14 @@ def oracle_run(
     from strikeforge.rpc import connected_to
 
     with connected_to(network):
+        if any(feed.oracle.startswith(MANIFEST_PREFIX) for feed in config.feeds):
+            from strikeforge.ops.cli import default_manifest, load_manifest
+
+            path = Path(manifest_path) if manifest_path else default_manifest(network)
+            try:
+                config = resolve_manifest(config, load_manifest(path), str(path))
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
         try:
             node, state = build_node(config, clock=_clock(clock))
         except (AccountError, SignerError) as exc:

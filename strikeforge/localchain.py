@@ -5,10 +5,10 @@ Ape reaches it as `ethereum:local:node` (ape-config.yaml: `node.ethereum.local.u
 (deploy, demo, the services, index, statement, reconcile, sentinel) can be pointed at the same chain in turn.
 `ethereum:local:foundry` stays what it was: a throwaway anvil per command, for tests and one-shot demos.
 
-The chain keeps every block's state in memory (`--prune-history N` with a large N writes nothing under the anvil
-home) and `--preserve-historical-states` writes them into the state file, so reads at past blocks (statements at
-their end block, the sentinel's before/after comparisons) still work after a restart. The cost is the state file and
-the process's memory, both growing with the chain (README, "A local chain that stays up").
+The chain keeps the last KEPT_STATES blocks' state in memory (`--prune-history N` writes nothing under the anvil home)
+and saves the latest state on exit and every STATE_INTERVAL seconds; `--save-history` also saves the kept states
+(costly: README, "A local chain that stays up"). The tools that read past blocks fall back to the latest state when
+a block's state is gone.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ HOST = "127.0.0.1"
 PORT = 8545  # the default; ape-config.yaml's node.ethereum.local.uri decides (configured_port)
 CHAIN_ID = 31337
 NETWORK = "ethereum:local:node"
-# States kept in memory (one per block); at ~10 blocks a minute under the demo's load this is weeks of local use.
-KEPT_STATES = 1_000_000
+# Block states kept in memory for reads at past blocks. Older blocks' state is gone: the tools that read the past
+# fall back to the latest state (README, "A local chain that stays up").
+KEPT_STATES = 256
 # anvil writes the state file on exit and every this many seconds, so a kill -9 loses at most this much.
 STATE_INTERVAL = 10
 
@@ -123,7 +124,12 @@ def anvil_executable(root: Path) -> Path:
     return binary
 
 
-def command(root: Path, paths: ChainPaths, port: int) -> list[str]:
+def command(
+    root: Path, paths: ChainPaths, port: int, history: int = KEPT_STATES, save_history: bool = False
+) -> list[str]:
+    """anvil's command line. `save_history` also writes the kept states into the state file (so past reads survive a
+    restart), at about 0.9 MB of file per block with the protocol deployed (README), rewritten every STATE_INTERVAL
+    seconds."""
     return [
         str(anvil_executable(root)),
         "--host",
@@ -136,9 +142,9 @@ def command(root: Path, paths: ChainPaths, port: int) -> list[str]:
         str(paths.state),
         "--state-interval",
         str(STATE_INTERVAL),
-        "--preserve-historical-states",
+        *(["--preserve-historical-states"] if save_history else []),
         "--prune-history",
-        str(KEPT_STATES),
+        str(history),
     ]
 
 
@@ -164,7 +170,14 @@ def status(paths: ChainPaths, port: int = PORT) -> ChainStatus:
     return ChainStatus(pid is not None, pid, url, block, genesis, size)
 
 
-def start(root: Path, paths: ChainPaths, port: int = PORT, wait: float = 30.0) -> ChainStatus:
+def start(
+    root: Path,
+    paths: ChainPaths,
+    port: int = PORT,
+    wait: float = 30.0,
+    history: int = KEPT_STATES,
+    save_history: bool = False,
+) -> ChainStatus:
     """Starts the chain in the background (reloading its saved state, if any); a no-op when it already runs."""
     if _pid(paths) is not None:
         return status(paths, port)
@@ -178,7 +191,7 @@ def start(root: Path, paths: ChainPaths, port: int = PORT, wait: float = 30.0) -
     home.mkdir(exist_ok=True)
     with paths.log.open("ab") as log:
         process = subprocess.Popen(
-            command(root, paths, port),
+            command(root, paths, port, history, save_history),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

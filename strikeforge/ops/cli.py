@@ -348,4 +348,31 @@ def run_service(
     run_ticks(lambda: metrics.run_tick(tick), iterations, interval, sleep, report)
 
 
-COMMANDS = (index_command, statement_command, reconcile_command, sentinel)
+@click.command("address")
+@click.argument("key")
+@_network_option
+@_manifest_option
+def address_command(key: str, network: str, manifest_path: str | None) -> None:
+    """Print the address the deployment manifest records for KEY (e.g. ThetaVault, SettlementLedger), checked against
+    the connected chain: `VAULT=$(strikeforge address ThetaVault --network ethereum:local:node)`."""
+    import difflib
+
+    from strikeforge.rpc import connected_to
+
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # Ape logs "Connecting to ..." on standard output, which is this command's answer
+    path = Path(manifest_path) if manifest_path else default_manifest(network)
+    with connected_to(network):
+        steps = load_manifest(path).get("steps") or {}
+    known = sorted(k for k, v in steps.items() if isinstance(v, dict) and v.get("address"))
+    if key not in known:
+        hint = difflib.get_close_matches(key, known, n=1)
+        raise click.ClickException(
+            f"KEY: {path} records no contract {key!r}"
+            + (f"; did you mean {hint[0]}?" if hint else f"; it has {', '.join(known)}")
+        )
+    click.echo(steps[key]["address"])
+
+
+COMMANDS = (index_command, statement_command, reconcile_command, sentinel, address_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -59,6 +60,7 @@ class SignerConfig:
     keystore: Path | None = None
     password_env: str | None = None
     ape_account: str | None = None
+    test_account: int | None = None  # index of a local test account (local networks only: its key is public)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,39 @@ def _address(value: Any, where: str) -> str:
     return value
 
 
+MANIFEST_PREFIX = "manifest:"
+
+
+def _oracle_address(value: Any, where: str) -> str:
+    """An address, or `manifest:KEY`: the contract the deployment manifest of the network the node connects to
+    records under KEY (e.g. manifest:SignedPriceOracle), resolved by `resolve_manifest` once connected."""
+    if isinstance(value, str) and value.startswith(MANIFEST_PREFIX):
+        if not value[len(MANIFEST_PREFIX) :].strip():
+            raise ConfigError(f"{where}: {value!r} names no contract; write e.g. manifest:SignedPriceOracle")
+        return value
+    return _address(value, where)
+
+
+def resolve_manifest(config: NodeConfig, manifest: dict[str, Any], manifest_name: str) -> NodeConfig:
+    """`config` with every `manifest:KEY` oracle replaced by the manifest's address for KEY."""
+    steps = manifest.get("steps") or {}
+    feeds = []
+    for index, feed in enumerate(config.feeds):
+        if feed.oracle.startswith(MANIFEST_PREFIX):
+            key = feed.oracle[len(MANIFEST_PREFIX) :]
+            address = (steps.get(key) or {}).get("address")
+            if not address:
+                known = sorted(k for k, v in steps.items() if isinstance(v, dict) and v.get("address"))
+                hint = difflib.get_close_matches(key, known, n=1)
+                raise ConfigError(
+                    f"feeds[{index}].oracle: {manifest_name} records no contract {key!r}"
+                    + (f"; did you mean manifest:{hint[0]}?" if hint else f"; it has {', '.join(known)}")
+                )
+            feed = replace(feed, oracle=str(address))
+        feeds.append(feed)
+    return replace(config, feeds=tuple(feeds))
+
+
 def _source(raw: dict[str, Any], where: str, base_dir: Path) -> SourceConfig:
     source = _source_kind(raw, where, base_dir)
     if "scale" not in raw:
@@ -209,7 +244,7 @@ def _feed(raw: dict[str, Any], where: str, base_dir: Path) -> FeedConfig:
         raise ConfigError(f"{where}.sources: names repeat ({names}); give each source a distinct name")
     feed = FeedConfig(
         name=str(_require(raw, "name", where, "name the feed, e.g. ETH/USD")),
-        oracle=_address(_require(raw, "oracle", where, "give the SignedPriceOracle address"), f"{where}.oracle"),
+        oracle=_oracle_address(_require(raw, "oracle", where, "give the SignedPriceOracle address"), f"{where}.oracle"),
         sources=sources,
         min_sources=_int(raw.get("min_sources", 2), f"{where}.min_sources", 1),
         max_source_age=_int(raw.get("max_source_age", 120), f"{where}.max_source_age", 1),
@@ -251,7 +286,11 @@ def _pkcs11_has_no_password(raw: dict[str, Any], where: str) -> None:
 def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
     if "private_key" in raw or "key" in raw:
         raise ConfigError(f"{where}: plaintext keys are refused; use an encrypted keystore or an Ape account")
-    _known(raw, where, ("keystore", "password_env", "ape_account"))
+    _known(raw, where, ("keystore", "password_env", "ape_account", "test_account"))
+    if sum(raw.get(k) is not None for k in ("keystore", "ape_account", "test_account")) > 1:
+        raise ConfigError(f"{where}: give one of keystore, ape_account or test_account (local networks only)")
+    if raw.get("test_account") is not None:
+        return SignerConfig(test_account=_int(raw["test_account"], f"{where}.test_account"))
     if raw.get("keystore"):
         path = base_dir / str(raw["keystore"])  # read (and its absence reported) when the signer loads
         env = _require(raw, "password_env", where, "name the environment variable holding the keystore password")
@@ -259,7 +298,10 @@ def _signer(raw: dict[str, Any], where: str, base_dir: Path) -> SignerConfig:
     if raw.get("ape_account"):
         _pkcs11_has_no_password(raw, where)
         return SignerConfig(ape_account=str(raw["ape_account"]), password_env=raw.get("password_env"))
-    raise ConfigError(f"{where}: give either keystore (+ password_env) or ape_account (an alias or pkcs11:LABEL)")
+    raise ConfigError(
+        f"{where}: give keystore (+ password_env), ape_account (an alias or pkcs11:LABEL) or test_account (local"
+        " networks only)"
+    )
 
 
 def _publisher(raw: dict[str, Any], where: str) -> PublisherConfig:

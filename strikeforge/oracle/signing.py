@@ -101,6 +101,17 @@ def load(config: SignerConfig) -> Signer:
     """The signer a configuration entry names."""
     if config.keystore is not None:
         return KeystoreSigner(config.keystore, config.password_env or "")
+    if config.test_account is not None:
+        from ape import accounts, networks
+
+        network = networks.provider.network.name
+        if network != "local":
+            raise SignerError(f"signers: test_account is for local networks only (connected to {network!r})")
+        if config.test_account >= len(accounts.test_accounts):
+            raise SignerError(
+                f"signers: test_account {config.test_account} is beyond the {len(accounts.test_accounts)} test accounts"
+            )
+        return ApeSigner(accounts.test_accounts[config.test_account])
     from strikeforge.keys.pkcs11 import Pkcs11Error, label_of
 
     try:
