@@ -94,6 +94,8 @@ class Pkcs11Account(AccountAPI):
         """Sign the transaction's signing hash in the token and set `txn.signature` (v as its type wants: the y
         parity for typed transactions, 35 + 2 * chainId + parity for EIP-155 legacy ones, 27 + parity before)."""
         data = txn.model_dump(mode="json", by_alias=True, exclude={"sender"})
+        if not data.get("chainId"):  # no chain id (None, or Ape's default 0): a legacy signature valid on every chain
+            raise SignatureError("the transaction has no chain id: prepare it for the connected chain", transaction=txn)
         try:
             unsigned = serializable_unsigned_transaction_from_dict(data)
         except TypeError as error:  # a field needed to sign is missing

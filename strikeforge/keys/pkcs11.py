@@ -3,7 +3,10 @@
 The key is generated in the token as non-extractable and sensitive, and it signs there: this process sends the token
 a 32-byte digest (CKM_ECDSA) and gets (r, s) back. Nothing here reads or exports the private key; the Ethereum
 address is derived from the public key's CKA_EC_POINT. Signatures are normalised to low s and given their recovery
-id, and a signature that does not recover to the key's address is refused.
+id, and a signature that does not recover to the key's address is refused. A key is used only if the token says it
+was generated there and was never extractable or readable, and only once it has signed a random challenge that
+recovers to its public key: a public key object planted or replaced under the label (a R/W public session needs no
+PIN) is never taken for the key's address.
 
 Configuration (see `Pkcs11Key.from_env`): STRIKEFORGE_PKCS11_LIB (the PKCS#11 module; default SoftHSM2's),
 STRIKEFORGE_PKCS11_TOKEN (the token's label) and STRIKEFORGE_PKCS11_PIN_ENV (the name of the variable holding the
@@ -51,9 +54,11 @@ SOFTHSM_LIBRARIES = (
 )
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP256K1_PARAMS = encode_named_curve_parameters("secp256k1")
-# The private key's attributes at generation: kept on the token, usable only to sign, never readable or wrappable.
+# The private key's attributes at generation: kept on the token, usable only to sign, never readable or wrappable,
+# and not modifiable (no later CKA_DERIVE or relabelling). CKA_WRAP_WITH_TRUSTED adds nothing to a non-extractable key.
 PRIVATE_TEMPLATE = {
     Attribute.TOKEN: True,
+    Attribute.MODIFIABLE: False,
     Attribute.PRIVATE: True,
     Attribute.SENSITIVE: True,
     Attribute.EXTRACTABLE: False,
@@ -62,7 +67,9 @@ PRIVATE_TEMPLATE = {
     Attribute.DECRYPT: False,
     Attribute.UNWRAP: False,
 }
-PUBLIC_TEMPLATE = {Attribute.TOKEN: True, Attribute.PRIVATE: False, Attribute.VERIFY: True}
+PUBLIC_TEMPLATE = {Attribute.TOKEN: True, Attribute.PRIVATE: False, Attribute.MODIFIABLE: False, Attribute.VERIFY: True}
+# What the token must say of a private key before it is used: generated there, never extractable, always sensitive.
+PROVENANCE = (Attribute.LOCAL, Attribute.NEVER_EXTRACTABLE, Attribute.ALWAYS_SENSITIVE)
 # A session that went away (the HSM restarted, a network HSM reconnected): logged in again once, then an error.
 _STALE = (
     p11.SessionHandleInvalid,
@@ -216,6 +223,19 @@ def _rs(raw: bytes, where: str) -> tuple[int, int]:
         raise Pkcs11Error(f"{where}: the token returned a {len(raw)}-byte signature, expected r||s (64)") from None
 
 
+def _recovery_id(digest: bytes, r: int, s: int, public: bytes) -> int | None:
+    """The v (0 or 1) with which (r, s) over `digest` recovers to the public key X||Y; None if neither does."""
+    for v in (0, 1):
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+        try:
+            recovered = PublicKey.from_signature_and_message(signature, digest, hasher=None)
+        except ValueError:
+            continue
+        if recovered.format(compressed=False)[1:] == public:
+            return v
+    return None
+
+
 class Pkcs11Key:
     """A secp256k1 key on a PKCS#11 token, named by its label (CKA_LABEL). Signs 32-byte digests in the token."""
 
@@ -268,14 +288,8 @@ class Pkcs11Key:
             raise Pkcs11Error(f"{self.where}: the token returned an invalid signature: check the key is secp256k1")
         if s > SECP256K1_N // 2:
             s = SECP256K1_N - s
-        for v in (0, 1):
-            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
-            try:
-                recovered = PublicKey.from_signature_and_message(signature, digest, hasher=None)
-            except ValueError:
-                continue
-            if recovered.format(compressed=False)[1:] == public:
-                return v, r, s
+        if (v := _recovery_id(digest, r, s, public)) is not None:
+            return v, r, s
         raise Pkcs11Error(
             f"{self.where}: the token's signature does not recover to {self.address}: its public and private keys"
             " do not match; regenerate the key"
@@ -344,7 +358,23 @@ class Pkcs11Key:
             ) from None
         if private.key_type != KeyType.EC or bytes(private[Attribute.EC_PARAMS]) != SECP256K1_PARAMS:
             raise Pkcs11Error(f"{self.where} is not a secp256k1 EC key: generate one with strikeforge keys pkcs11")
-        return private, _point(bytes(public[Attribute.EC_POINT]), self.where)
+        if not all(private[attribute] is True for attribute in PROVENANCE):
+            raise Pkcs11Error(
+                f"{self.where} was not generated in the token as non-extractable and sensitive (CKA_LOCAL,"
+                " CKA_NEVER_EXTRACTABLE, CKA_ALWAYS_SENSITIVE): its private key may exist outside the token; generate"
+                " a new key (strikeforge keys pkcs11 generate --label LABEL)"
+            )
+        point = _point(bytes(public[Attribute.EC_POINT]), self.where)
+        # The public key object proves nothing by itself: the private key signs a challenge that must recover to it.
+        challenge = secrets.token_bytes(32)
+        r, s = _rs(private.sign(challenge, mechanism=Mechanism.ECDSA), self.where)
+        s = min(s, SECP256K1_N - s)
+        if not (0 < r < SECP256K1_N and 0 < s < SECP256K1_N) or _recovery_id(challenge, r, s, point) is None:
+            raise Pkcs11Error(
+                f"{self.where}: its public key object does not match its private key (planted or replaced on the"
+                " token): its address is not trusted; restore the key's public key object or generate a new key"
+            )
+        return private, point
 
     def _in_token(self, operation: Callable[[pkcs11.PrivateKey], T]) -> tuple[T, bytes]:
         """`operation` on the private key object, and the public key; a stale session is logged in again once."""
