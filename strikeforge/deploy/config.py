@@ -331,10 +331,12 @@ def _join(where: str, key: str) -> str:
 def _asset(reader: _Reader, raw: dict[str, Any], key: str) -> Asset:
     section = reader.section(raw, key, "assets")
     where = f"assets.{key}"
+    _known_keys(section, where, {"address", "mock"})
     if "mock" in section:
         if not reader.local:
             raise ConfigError(f"{where}.mock: mock tokens are deployed on local networks only; give address")
         mock = reader.section(section, "mock", where)
+        _known_keys(mock, f"{where}.mock", {"name", "symbol", "decimals"})
         return Asset(
             mock=MockToken(
                 reader.str(mock, "name", f"{where}.mock"),
@@ -349,6 +351,7 @@ def _deployer(reader: _Reader, raw: dict[str, Any]) -> Account:
     section = reader.section(raw, "deployer", "")
     if "private_key" in section or "key" in section:
         raise ConfigError("deployer: plaintext keys are refused; `ape accounts import` the key and give ape_account")
+    _known_keys(section, "deployer", {"ape_account", "password_env", "test_account"})
     alias, index = section.get("ape_account"), section.get("test_account")
     if (alias is None) == (index is None):
         raise ConfigError("deployer: give exactly one of ape_account (an alias) or test_account (local networks)")
@@ -363,7 +366,9 @@ def _deployer(reader: _Reader, raw: dict[str, Any]) -> Account:
 
 def _governance(reader: _Reader, raw: dict[str, Any]) -> Governance:
     section = reader.section(raw, "governance", "")
+    _known_keys(section, "governance", {"safe", "timelock_delay"})
     safe_raw = reader.section(section, "safe", "governance")
+    _known_keys(safe_raw, "governance.safe", {"address", "owners", "threshold"})
     if "address" in safe_raw:
         safe = Safe(address=reader.address(safe_raw, "address", "governance.safe"))
     else:
@@ -409,6 +414,8 @@ def _committee(
     reader: _Reader, signed: dict[str, Any], where: str, inherit: SignedOracle | None = None
 ) -> SignedOracle:
     """A SignedPriceOracle committee and limits; with `inherit`, signers, threshold and max_faulty default to its."""
+    keys = {"signers", "threshold", "max_faulty", "max_age", "max_future_drift"}
+    _known_keys(signed, where, keys | ({"min_vol", "max_vol"} if inherit is not None else {"min_price", "max_price"}))
     if inherit is not None and "signers" not in signed:
         signers, threshold, max_faulty = inherit.signers, inherit.threshold, inherit.max_faulty
     else:
@@ -455,8 +462,23 @@ def _volatility(reader: _Reader, raw: dict[str, Any], signed: SignedOracle) -> S
     return config
 
 
+ORACLE_KEYS = {
+    "signed",
+    "volatility",
+    "chainlink",
+    "dispute_period",
+    "disputer",
+    "max_deviation_bps",
+    "halt_on_deviation",
+    "source_grace",
+    "stall_period",
+    "max_expiry_lag",
+}
+
+
 def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     section = reader.section(raw, "oracle", "")
+    _known_keys(section, "oracle", ORACLE_KEYS)
     signed_config = _committee(reader, reader.section(section, "signed", "oracle"), "oracle.signed")
     if signed_config.max_price < signed_config.min_price:
         raise ConfigError("oracle.signed.max_price: below min_price; swap them")
@@ -464,12 +486,18 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
     if "volatility" in section:
         volatility = _volatility(reader, reader.section(section, "volatility", "oracle"), signed_config)
     link = reader.section(section, "chainlink", "oracle")
+    _known_keys(
+        link,
+        "oracle.chainlink",
+        {"feed", "mock", "max_staleness", "min_price", "max_price", "sequencer_feed", "grace_period"},
+    )
     mock_decimals = mock_answer = None
     feed = None
     if "mock" in link:
         if not reader.local:
             raise ConfigError("oracle.chainlink.mock: local networks only; give feed (the aggregator's address)")
         mock = reader.section(link, "mock", "oracle.chainlink")
+        _known_keys(mock, "oracle.chainlink.mock", {"decimals", "answer"})
         mock_decimals = reader.int(mock, "decimals", "oracle.chainlink.mock", 0, 18)
         mock_answer = reader.amount(mock, "answer", "oracle.chainlink.mock")
     else:
@@ -677,6 +705,7 @@ def parse(raw: Any, source: Path | None = None) -> DeployConfig:
     if not reader.local:
         chain_id = reader.int(raw, "chain_id", "", 1)
     assets = reader.section(raw, "assets", "")
+    _known_keys(assets, "assets", {"underlying", "strike_asset"})
     auction = _auction(reader, raw)
     config = DeployConfig(
         network=network,

@@ -372,3 +372,30 @@ def test_the_source_grace_covers_the_committees_max_age():
     with pytest.raises(ConfigError, match=r"^oracle\.source_grace: \d+ s is below oracle\.signed\.max_age") as refused:
         parse(raw)
     assert "\n" not in str(refused.value)
+
+
+def _sections(raw: dict, path: tuple[str, ...] = ()):
+    """Every mapping in a config with its dotted path."""
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            yield (*path, key), value
+            yield from _sections(value, (*path, key))
+
+
+LOCAL_SECTIONS = [
+    ".".join(path) for path, _ in _sections(yaml.safe_load(CONFIGS.joinpath("ethereum-local.yaml").read_text()))
+]
+
+
+@pytest.mark.parametrize("section", LOCAL_SECTIONS)
+def test_a_misspelt_key_in_any_section_is_refused_naming_its_path_and_the_closest_key(section):
+    raw = local()
+    target = raw
+    for key in section.split("."):
+        target = target[key]
+    known = sorted(target)
+    typo = known[0][:-1] + ("q" if known[0].endswith("x") else "x")  # one letter off the first key
+    target[typo] = target[known[0]]
+    with pytest.raises(ConfigError) as error:
+        parse(raw)
+    assert str(error.value).startswith(f"{section}.{typo}: unknown key; did you mean {known[0]}? use only ")
