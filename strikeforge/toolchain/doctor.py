@@ -1,10 +1,11 @@
 """``strikeforge toolchain doctor``: one table of what each tool resolves to (the venv's packages and Python, solc,
-node, anvil, forge, and the system tools the tests and the audit report use: redis-server, PostgreSQL, Chromium), and
-for a missing one, how to get it."""
+node, anvil, forge, and the system tools the tests and the audit report use: redis-server, PostgreSQL, Chromium,
+SoftHSM2), and for a missing one, how to get it."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,6 +38,18 @@ def _tool(names: tuple[str, ...], extra: list[Path] | None = None) -> str | None
         return None
     version = _first_line([path, "--version"])
     return f"{path} ({version})" if version else path
+
+
+def _softhsm() -> str | None:
+    """softhsm2-util and the PKCS#11 module the HSM tests and `pkcs11:` accounts load (STRIKEFORGE_PKCS11_LIB wins)."""
+    from strikeforge.keys.pkcs11 import LIB_ENV, default_library
+
+    util = shutil.which("softhsm2-util")
+    library = os.environ.get(LIB_ENV) or default_library()
+    if util is None or library is None:
+        return None
+    version = _first_line([util, "--version"])
+    return f"{library} (softhsm2-util {version})" if version else library
 
 
 def report(root: Path, venv: Path, console: Console | None = None) -> bool:
@@ -81,5 +94,6 @@ def report(root: Path, venv: Path, console: Console | None = None) -> bool:
     postgres = _tool(("initdb",), sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")))
     row("postgresql", postgres, SYSTEM_FIX.format(package="postgresql"))
     row("chromium", _tool(CHROMIUM), SYSTEM_FIX.format(package="chromium-headless-shell"))
+    row("softhsm2", _softhsm(), SYSTEM_FIX.format(package="softhsm2"))
     console.print(table)
     return ok

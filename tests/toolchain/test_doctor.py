@@ -15,7 +15,7 @@ from rich.console import Console
 from strikeforge.toolchain.doctor import report
 
 ROOT = Path(__file__).resolve().parents[2]
-SYSTEM_ROWS = ("python", "redis-server", "postgresql", "chromium")
+SYSTEM_ROWS = ("python", "redis-server", "postgresql", "chromium", "softhsm2")
 
 
 def doctor_rows(venv: Path) -> tuple[bool, dict[str, str]]:
@@ -37,6 +37,7 @@ def test_the_doctor_lists_python_redis_postgresql_and_chromium_with_versions():
     assert re.fullmatch(r"/\S*redis-server \(Redis server v=\d+\.\d+\.\d+ .*\)", rows["redis-server"]), rows
     assert re.fullmatch(r"/\S*initdb \(.*PostgreSQL\) \d+.*\)", rows["postgresql"]), rows["postgresql"]
     assert re.fullmatch(r"/\S*chrom\S* \(.*\d+\.\d+.*\)", rows["chromium"]), rows["chromium"]
+    assert re.fullmatch(r"/\S*libsofthsm2\.so \(softhsm2-util \d+\.\d+\.\d+\)", rows["softhsm2"]), rows["softhsm2"]
     assert ok, rows
 
 
@@ -46,6 +47,7 @@ def test_a_missing_system_tool_says_how_to_get_it(monkeypatch, tmp_path):
     assert not ok
     assert rows["redis-server"] == "missing: make install (as root) installs it, or apt-get install redis-server"
     assert rows["chromium"] == "missing: make install (as root) installs it, or apt-get install chromium-headless-shell"
+    assert rows["softhsm2"] == "missing: make install (as root) installs it, or apt-get install softhsm2"
     assert rows["python"].startswith(f"{Path(sys.prefix) / 'bin' / 'python'} (Python 3.11.")  # the venv's, not PATH's
 
 
