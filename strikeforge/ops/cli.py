@@ -357,9 +357,9 @@ def address_command(key: str, network: str, manifest_path: str | None) -> None:
     the connected chain: `VAULT=$(strikeforge address ThetaVault --network ethereum:local:node)`."""
     import difflib
 
-    from strikeforge.rpc import connected_to
-
     from ape.logging import logger
+
+    from strikeforge.rpc import connected_to
 
     logger.set_level("WARNING")  # Ape logs "Connecting to ..." on standard output, which is this command's answer
     path = Path(manifest_path) if manifest_path else default_manifest(network)
