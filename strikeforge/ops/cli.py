@@ -190,6 +190,13 @@ def statement_command(
         click.echo(f"{len(built)} statement(s) written to {out_path}", err=True)
     else:
         click.echo(text, nl=False)
+    unverified = [s.account for s in built if s.reconciled and not s.verified]
+    if unverified:
+        click.echo(
+            "the end block's state is pruned: totals read at the index's cursor less later activity agree but are not"
+            f" verified at the end block (an archive node verifies them) for: {', '.join(unverified)}",
+            err=True,
+        )
     bad = [s.account for s in built if not s.reconciled]
     if bad:
         click.echo(f"totals do not reconcile to chain state for: {', '.join(bad)}", err=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
@@ -73,6 +74,19 @@ class Total:
     def ok(self) -> bool:
         return self.chain is None or self.chain == self.closing
 
+    @property
+    def verified(self) -> bool:
+        """Checked against the end block's own state. A total read at the cursor less later activity (`chain_source`)
+        only shows the index's sum up to the cursor agrees with the chain: events it lost in the period and after it
+        that cancel out go unseen, so its closing is consistent, not verified."""
+        return self.chain is not None and not self.chain_source
+
+    @property
+    def verdict(self) -> str:
+        if not self.ok:
+            return "MISMATCH"
+        return "reconciled" if self.verified or self.chain is None else "unverified (end block's state pruned)"
+
 
 @dataclass
 class Statement:
@@ -88,6 +102,11 @@ class Statement:
     def reconciled(self) -> bool:
         return all(t.ok for t in self.totals.values())
 
+    @property
+    def verified(self) -> bool:
+        """Every total checked at the end block itself (none from the pruned-state fallback)."""
+        return all(t.verified or t.chain is None for t in self.totals.values())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "account": self.account,
@@ -96,6 +115,7 @@ class Statement:
             "end_block": self.end_block,
             "screening": self.screening,
             "reconciled": self.reconciled,
+            "verified": self.verified,
             "totals": {
                 name: {
                     "opening": str(t.opening),
@@ -104,6 +124,7 @@ class Statement:
                     "chain": None if t.chain is None else str(t.chain),
                     "chain_source": t.chain_source or f"block {self.end_block}",
                     "ok": t.ok,
+                    "verified": t.verified,
                 }
                 for name, t in sorted(self.totals.items())
             },
@@ -111,15 +132,34 @@ class Statement:
         }
 
 
+# A node's own words for "that block's state is gone", lower case: geth (hash scheme; path scheme; "header not
+# found" for a block it has no header of), erigon, reth and nethermind. anvil's BlockOutOfRangeError is told apart by
+# its numbers (it says the same for a block above the head, which is not pruned state).
+STATE_GONE = (
+    "missing trie node",
+    "header not found",
+    "historical state not available",
+    "historical state is not available",
+    "required historical state unavailable",
+    "old data not available due to pruning",
+    "no state available for block",
+)
+_ANVIL_OUT_OF_RANGE = re.compile(r"blockoutofrangeerror: block height is (\d+) but requested was (\d+)")
+_RETH_PRUNED = re.compile(r"state at block #?\d+ is pruned")
+
+
 def state_unavailable(exc: BaseException) -> bool:
-    """True when a read failed because the node no longer holds that block's state: anvil's BlockOutOfRangeError
-    under --prune-history, geth's "missing trie node" and the "header not found" / "state ... not available" of
-    non-archive nodes."""
+    """True when a read failed because the node no longer holds that block's state (anvil under --prune-history,
+    non-archive geth, erigon, reth, nethermind), in the node's own words. A revert is the contract's answer, never
+    missing state, whatever its message; any other error is a real failure."""
+    from ape.exceptions import ContractLogicError
+
+    if isinstance(exc, ContractLogicError):
+        return False
     text = str(exc).lower()
-    return any(
-        marker in text
-        for marker in ("blockoutofrange", "missing trie node", "header not found", "not available", "pruned")
-    )
+    if anvil := _ANVIL_OUT_OF_RANGE.search(text):
+        return int(anvil.group(2)) < int(anvil.group(1))
+    return any(marker in text for marker in STATE_GONE) or _RETH_PRUNED.search(text) is not None
 
 
 # -- dates ----------------------------------------------------------------------------------------------------------
@@ -400,27 +440,31 @@ class Statements:
         index's cursor and the indexed activity between the two blocks is taken off; the total says so."""
         if statement.end_block < 0:
             return
-        reads: list[tuple[str, Any]] = []
+        reads: dict[str, list[Any]] = {}  # a total's key -> every contract it covers (their balances add up)
         for address, _ in self.by_source.get("SettlementLedger", []):
             statement.totals.setdefault(LEDGER, Total())
-            reads.append((LEDGER, self._at("SettlementLedger", address)))
+            reads.setdefault(LEDGER, []).append(self._at("SettlementLedger", address))
         for address, _ in self.by_source.get("ThetaVault", []):
             statement.totals.setdefault(SHARES, Total())
-            reads.append((SHARES, self._at("ThetaVault", address)))
+            reads.setdefault(SHARES, []).append(self._at("ThetaVault", address))
         for address, series in self.by_source.get("OptionToken", []):
             key = f"options:{series}"
             if key in statement.totals:
-                reads.append((key, self._at("OptionToken", address)))
-        for key, contract in reads:
+                reads.setdefault(key, []).append(self._at("OptionToken", address))
+
+        def balance(contracts: list[Any], block: int) -> int:
+            return sum(int(contract.balanceOf(statement.account, block_id=block)) for contract in contracts)
+
+        for key, contracts in reads.items():
             total = statement.totals[key]
             try:
-                total.chain = int(contract.balanceOf(statement.account, block_id=statement.end_block))
+                total.chain = balance(contracts, statement.end_block)
             except Exception as exc:
                 if not state_unavailable(exc):
                     raise
                 cursor = self.index.cursor()
                 try:
-                    later = int(contract.balanceOf(statement.account, block_id=cursor))
+                    later = balance(contracts, cursor)
                 except Exception as again:
                     if not state_unavailable(again):
                         raise
@@ -453,10 +497,7 @@ def to_csv(statements: list[Statement]) -> str:
             writer.writerow([*(getattr(row, c) for c in COLUMNS), s.screening])
         for name, total in sorted(s.totals.items()):
             source = f" ({total.chain_source})" if total.chain_source else ""
-            details = (
-                f"opening {total.opening}; change {total.change}; chain {total.chain}{source};"
-                f" {'reconciled' if total.ok else 'MISMATCH'}"
-            )
+            details = f"opening {total.opening}; change {total.change}; chain {total.chain}{source}; {total.verdict}"
             end_time = _iso(s.end)
             writer.writerow(
                 [
