@@ -37,10 +37,15 @@ from strikeforge.paths import write_atomically
 log = logging.getLogger("strikeforge.sentinel")
 
 
-def _at_block(read: Callable[[int | None], Any], block: int, latest: bool = True) -> Any:
+def _at_block(
+    read: Callable[[int | None], Any],
+    block: int,
+    latest: bool = True,
+    pruned: Callable[[int, str], None] | None = None,
+) -> Any:
     """`read(block)`; when the node no longer holds that block's state (a pruned chain, a non-archive node), the
-    latest state's answer if `latest`, else None, and a warning either way, so a sentinel catching up after a restart
-    goes on instead of failing every tick."""
+    latest state's answer if `latest`, else None, and `pruned(block, what was done)` is told (by default a warning),
+    so a sentinel catching up after a restart goes on instead of failing every tick."""
     from strikeforge.ops.statement import state_unavailable
 
     try:
@@ -48,10 +53,12 @@ def _at_block(read: Callable[[int | None], Any], block: int, latest: bool = True
     except Exception as exc:
         if not state_unavailable(exc):
             raise
-        log.warning(
-            "block %s's state is pruned on this node; %s", block, "read at the latest block" if latest else "skipped"
-        )
+        (pruned or _warn_pruned)(block, "read at the latest block" if latest else "skipped")
         return read(None) if latest else None
+
+
+def _warn_pruned(block: int, done: str) -> None:
+    log.warning("block %s's state is pruned on this node; %s", block, done)
 
 
 BPS = 10_000
@@ -138,6 +145,9 @@ class Sentinel:
                 int(saved["next_block"]), saved.get("prices", {}), saved.get("outflows", {}), saved.get("alerting", {})
             )
         self.alerts: list[Alert] = []
+        self._pruned_seen = False  # the pruned-state warning is given once; later ones are debug lines
+        self._head = start_block  # the tick's head, and the holders' token transfers it fetched (oldest first)
+        self._transfers: list[Event] = []
         self._holdings = self._outflow_pairs()
         proxy_events = {name for name, _ in PROXY_EVENTS}
         self._proxy_topics = [topic(a) for a in protocol_abis() if a.name in proxy_events]
@@ -177,7 +187,10 @@ class Sentinel:
         proxies = [e for e in fetch(start, head, None, self._proxy_topics) if e.contract not in self.contracts]
         transfers = fetch(start, head, list(self._holdings), [self._transfer_topic]) if self._holdings else []
         unique = {e.key: e for e in events + proxies + transfers}  # an asset in the manifest is fetched twice
-        for event in sorted(unique.values(), key=lambda e: e.key):
+        ordered = sorted(unique.values(), key=lambda e: e.key)
+        self._head = head
+        self._transfers = [e for e in ordered if e.name == "Transfer" and e.contract in self._holdings]
+        for event in ordered:
             found += self._check(event)
         self.progress.next_block = head + 1
         self._save()
@@ -187,6 +200,45 @@ class Sentinel:
                 self.emit(alert)
         self.alerts += found
         return found
+
+    def _pruned(self, block: int, done: str) -> None:
+        """A read at `block` found its state gone: a warning the first time, then debug lines (not one per read)."""
+        if self._pruned_seen:
+            log.debug("block %s's state is pruned on this node; %s", block, done)
+            return
+        self._pruned_seen = True
+        log.warning(
+            "block %s's state is pruned on this node (and older blocks' likely too); %s. Said once: later reads of"
+            " pruned state are logged at debug level",
+            block,
+            done,
+        )
+
+    def _holder_balance(self, token_address: str, holder: str, block: int) -> int:
+        """`holder`'s balance of the token at the end of `block`. When that block's state is gone, the balance at the
+        tick's head less the transfers into it and plus those out of it after `block`: the tick fetched every Transfer
+        of the token from its first block to its head. (The latest state alone would hide a drain refilled later, or
+        make an outflow look large when the holder paid out more after it.)"""
+        from ape import project
+
+        from strikeforge.ops.statement import state_unavailable
+
+        token = project.MockERC20.at(token_address)  # any ERC-20's balanceOf
+        try:
+            return int(token.balanceOf(holder, block_id=block))
+        except Exception as exc:
+            if not state_unavailable(exc):
+                raise
+        self._pruned(block, f"an outflow's holder balance is block {self._head}'s less the transfers after it")
+        balance = int(token.balanceOf(holder, block_id=self._head))
+        for later in self._transfers:
+            if later.contract == token_address and later.block > block:
+                value = int(later.args["value"])
+                if later.args["sender"] == holder:
+                    balance += value
+                if later.args["receiver"] == holder:
+                    balance -= value
+        return balance
 
     def _check(self, event: Event) -> list[Alert]:
         source = self.contracts.get(event.contract, "proxy")
@@ -217,7 +269,9 @@ class Sentinel:
         if previous is None and event.block > 0:
             # The price before this round; a pruned chain may no longer hold that block's state, and then this first
             # round has nothing to be compared with (later rounds compare with the ones the sentinel saw).
-            before = _at_block(lambda block: oracle.latest_price(block_id=block), event.block - 1, latest=False)
+            before = _at_block(
+                lambda block: oracle.latest_price(block_id=block), event.block - 1, latest=False, pruned=self._pruned
+            )
             previous = int(before) if before is not None else None
             previous = previous or None
         self.progress.prices[event.contract] = price
@@ -239,13 +293,13 @@ class Sentinel:
 
         for address in self._routers:
             router = project.OracleRouter.at(address)
-            route = _at_block(lambda at, r=router: r.routes(base, quote, block_id=at), block)
+            route = _at_block(lambda at, r=router: r.routes(base, quote, block_id=at), block, pruned=self._pruned)
             if int(route.max_deviation_bps):
                 return int(route.max_deviation_bps)
         return None
 
     def _outflow(self, event: Event) -> list[Alert]:
-        from ape import chain, project
+        from ape import chain
 
         sender = event.args["sender"]
         holders = self._holdings[event.contract]
@@ -257,8 +311,7 @@ class Sentinel:
         recent.append([now, int(event.args["value"]), event.tx])
         self.progress.outflows[key] = recent
         total = sum(int(r[1]) for r in recent)
-        token = project.MockERC20.at(event.contract)  # any ERC-20's balanceOf
-        balance = int(_at_block(lambda block: token.balanceOf(sender, block_id=block), event.block))
+        balance = self._holder_balance(event.contract, sender, event.block)
         before = balance + total  # what the holder had when the window's first outflow left (inflows aside)
         above = total * BPS > self.limits.share_bps * before
         was_above = self.progress.alerting.get(key, False)
