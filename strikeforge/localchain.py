@@ -13,6 +13,7 @@ a block's state is gone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -104,16 +106,39 @@ def rpc(url: str, method: str, params: list[object] | None = None, timeout: floa
     return answer["result"]
 
 
+def _command_line(pid: int) -> list[str]:
+    """The process's arguments (/proc; empty when it is gone, a zombie, or not readable)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _is_chain(pid: int, paths: ChainPaths) -> bool:
+    """`pid` runs anvil on this chain's state file. A pid file outlives its process (kill -9, a reboot) and the pid is
+    then reused by any program: only this tells the chain from it, before it is signalled."""
+    args = _command_line(pid)
+    if not args or Path(args[0]).name != "anvil":
+        return False
+    return any(flag == "--state" and value == str(paths.state) for flag, value in pairwise(args))
+
+
 def _pid(paths: ChainPaths) -> int | None:
+    """The running chain's pid: the pid file's if that process is the chain's anvil, else any anvil on the chain's
+    state file (a pid file can be lost: a second `make chain` racing the first overwrites it, then removes it when its
+    own anvil cannot bind the port)."""
     try:
         pid = int(paths.pid.read_text().strip())
     except (OSError, ValueError):
-        return None
+        pid = None
+    if pid is not None and _is_chain(pid, paths):
+        return pid
     try:
-        os.kill(pid, 0)
+        running = sorted(int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
     except OSError:
         return None
-    return pid
+    return next((candidate for candidate in running if _is_chain(candidate, paths)), None)
 
 
 def anvil_executable(root: Path) -> Path:
@@ -179,7 +204,8 @@ def start(
     save_history: bool = False,
 ) -> ChainStatus:
     """Starts the chain in the background (reloading its saved state, if any); a no-op when it already runs."""
-    if _pid(paths) is not None:
+    if (running := _pid(paths)) is not None:
+        paths.pid.write_text(f"{running}\n")
         return status(paths, port)
     if listening(HOST, port):
         raise ChainError(
@@ -218,12 +244,11 @@ def stop(paths: ChainPaths, wait: float = 60.0) -> bool:
     if pid is None:
         paths.pid.unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # it exited in between
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except OSError:
+        if not _is_chain(pid, paths):  # gone (or a zombie its starter has not reaped: exited all the same)
             break
         time.sleep(0.1)
     else:
