@@ -332,6 +332,7 @@ def _asset(reader: _Reader, raw: dict[str, Any], key: str) -> Asset:
     section = reader.section(raw, key, "assets")
     where = f"assets.{key}"
     _known_keys(section, where, {"address", "mock"})
+    _one_of(section, where, "mock", "address")
     if "mock" in section:
         if not reader.local:
             raise ConfigError(f"{where}.mock: mock tokens are deployed on local networks only; give address")
@@ -369,6 +370,7 @@ def _governance(reader: _Reader, raw: dict[str, Any]) -> Governance:
     _known_keys(section, "governance", {"safe", "timelock_delay"})
     safe_raw = reader.section(section, "safe", "governance")
     _known_keys(safe_raw, "governance.safe", {"address", "owners", "threshold"})
+    _one_of(safe_raw, "governance.safe", "address", "owners", "threshold")
     if "address" in safe_raw:
         safe = Safe(address=reader.address(safe_raw, "address", "governance.safe"))
     else:
@@ -417,6 +419,11 @@ def _committee(
     keys = {"signers", "threshold", "max_faulty", "max_age", "max_future_drift"}
     _known_keys(signed, where, keys | ({"min_vol", "max_vol"} if inherit is not None else {"min_price", "max_price"}))
     if inherit is not None and "signers" not in signed:
+        if given := sorted({"threshold", "max_faulty"} & set(signed)):
+            raise ConfigError(
+                f"{where}.{given[0]}: given without {where}.signers, so the committee (signers, threshold and"
+                " max_faulty) is oracle.signed's; list the signers too, or delete it"
+            )
         signers, threshold, max_faulty = inherit.signers, inherit.threshold, inherit.max_faulty
     else:
         signers = reader.addresses(signed, "signers", where)
@@ -491,6 +498,7 @@ def _oracle(reader: _Reader, raw: dict[str, Any], ecosystem: str) -> Oracle:
         "oracle.chainlink",
         {"feed", "mock", "max_staleness", "min_price", "max_price", "sequencer_feed", "grace_period"},
     )
+    _one_of(link, "oracle.chainlink", "mock", "feed")
     mock_decimals = mock_answer = None
     feed = None
     if "mock" in link:
@@ -580,6 +588,14 @@ def _known_keys(section: dict[str, Any], where: str, known: set[str]) -> None:
         )
     if message := unknown_key_message(section, where, known):
         raise ConfigError(message)
+
+
+def _one_of(section: dict[str, Any], where: str, chosen: str, *others: str) -> None:
+    """Refuses `others` beside `chosen`: the section would take `chosen` and silently drop them."""
+    if chosen in section and (dropped := [key for key in others if key in section]):
+        raise ConfigError(
+            f"{where}.{dropped[0]}: given with {chosen}, which is used instead (so it would be ignored); delete one"
+        )
 
 
 def _auction(reader: _Reader, raw: dict[str, Any]) -> Auction:

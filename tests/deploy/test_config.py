@@ -399,3 +399,33 @@ def test_a_misspelt_key_in_any_section_is_refused_naming_its_path_and_the_closes
     with pytest.raises(ConfigError) as error:
         parse(raw)
     assert str(error.value).startswith(f"{section}.{typo}: unknown key; did you mean {known[0]}? use only ")
+
+
+@pytest.mark.parametrize("key", ["threshold", "max_faulty"])
+def test_a_volatility_committee_setting_without_its_signers_is_refused_not_ignored(key):
+    """Review: oracle.volatility inherits signers, threshold and max_faulty from oracle.signed when it lists no
+    signers, and then its own threshold or max_faulty was silently dropped (the feed ran with oracle.signed's)."""
+    raw = local()
+    raw["oracle"]["volatility"][key] = 1
+    with pytest.raises(ConfigError, match=rf"^oracle\.volatility\.{key}: given without oracle\.volatility\.signers"):
+        parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("section", "extra", "message"),
+    [
+        ("governance.safe", {"address": "0x" + "12" * 20}, r"^governance\.safe\.owners: given with address"),
+        ("assets.underlying", {"address": "0x" + "12" * 20}, r"^assets\.underlying\.address: given with mock"),
+        ("oracle.chainlink", {"feed": "0x" + "12" * 20}, r"^oracle\.chainlink\.feed: given with mock"),
+    ],
+)
+def test_a_section_given_both_of_its_alternatives_is_refused_not_half_ignored(section, extra, message):
+    """Review: a Safe's address beside owners and threshold, or an address (a feed) beside a mock, took one and
+    silently dropped the other (an operator's owners and threshold were never checked against the Safe)."""
+    raw = local()
+    target = raw
+    for key in section.split("."):
+        target = target[key]
+    target.update(extra)
+    with pytest.raises(ConfigError, match=message):
+        parse(raw)
