@@ -174,6 +174,14 @@ install_toolchain() {
   printf '%s' "$want" >"$stamp"
 }
 
+# A .venv that is a link into another checkout (a copy sharing an installed environment, as the walkthrough test
+# makes) belongs to that checkout: registering this copy's paths into it (the anvil launcher, the solc shim) would
+# break the owner once the copy is gone. The owner installs it.
+if [ -L "$VENV" ] && [ "${1:-all}" != check ]; then
+  log ".venv links to $(readlink -f "$VENV"): that checkout installs it; nothing to do here"
+  exit 0
+fi
+
 case "${1:-all}" in
   check)
     check_python

@@ -65,6 +65,13 @@ def _copy_checkout(target: Path) -> None:
         (target / shared).symlink_to(ROOT / shared)
 
 
+def _registrations() -> dict[str, str]:
+    """The shared .venv's tool registrations that name a project path: the anvil launcher and the solc entries."""
+    venv = ROOT / ".venv"
+    files = [venv / "bin" / "anvil", *sorted((venv / "solcx").glob("solc-v*"))]
+    return {str(path): path.read_text(errors="replace") for path in files if path.is_file()}
+
+
 @pytest.fixture(scope="module")
 def played(tmp_path_factory):
     """The walkthrough played once in a copy of the checkout: {command: its output}, in order."""
@@ -77,8 +84,11 @@ def played(tmp_path_factory):
     script = ["set -euo pipefail"]
     for number, command in enumerate(commands):
         script += [f"echo '@@step {number}'", command]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("APE_", "STRIKEFORGE_", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APE_", "STRIKEFORGE_", "VIRTUAL_ENV", "MAKE"))}
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # The copy shares this checkout's installed .venv through a link, so its `make install` must leave the venv alone
+    # (tools/install.sh: a linked .venv belongs to its owner); checked below.
+    registered = _registrations()
     try:
         result = subprocess.run(
             ["bash", "-c", "\n".join(script)],
@@ -93,6 +103,7 @@ def played(tmp_path_factory):
         if pid.is_file():  # a failed step left the chain up
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pid.read_text()), signal.SIGKILL)
+    assert _registrations() == registered, "the walkthrough's copy re-registered the shared .venv's tools"
     output = re.split(r"^@@step (\d+)\n", result.stdout, flags=re.M)
     steps = {commands[int(number)]: text for number, text in zip(output[1::2], output[2::2], strict=True)}
     return result, commands, steps, checkout, port

@@ -156,3 +156,17 @@ def test_missing_chromium_without_apt_names_how_to_get_it(tools_dir):
     assert _one_line(result.stderr).startswith(
         "strikeforge: chromium-headless-shell is missing: install it (sudo apt-get install chromium-headless-shell"
     )
+
+
+def test_a_venv_linked_from_another_checkout_is_left_to_its_owner(tmp_path):
+    """A copy of the checkout sharing the installed .venv through a link must not register its own paths into it
+    (the walkthrough test's copy did: the anvil launcher and the solc shim then named a folder that was gone)."""
+    owner = tmp_path / "owner-venv"
+    owner.mkdir()
+    link = tmp_path / "venv"
+    link.symlink_to(owner)
+    environment = {**os.environ, "VENV": str(link), "STRIKEFORGE_ROOT": str(tmp_path)}
+    result = subprocess.run([BASH, str(INSTALL), "all"], capture_output=True, text=True, env=environment, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f".venv links to {owner}: that checkout installs it; nothing to do here" in result.stderr
+    assert list(owner.iterdir()) == []  # nothing created or registered in the owner's venv
