@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -38,20 +39,12 @@ from strikeforge.paths import find_project_root
 @click.option("--dry-run", is_flag=True, help="Print the plan with gas; send nothing.")
 @click.option("--fresh", is_flag=True, help="Start a new manifest (the old one is kept as .json.old).")
 @click.option("--json", "json_file", type=click.Path(path_type=Path), help="Also write the outcome as JSON.")
-def cli(
-    network: str,
-    config_file: Path | None,
-    manifest_file: Path | None,
-    alias: str | None,
-    dry_run: bool,
-    fresh: bool,
-    json_file: Path | None,
-) -> None:
+def cli(network: str, **options: Any) -> None:
     """Deploy (or finish deploying) Strikeforge on the connected network, then verify it."""
     from strikeforge.rpc import connected_to
 
     with connected_to(network):
-        _deploy(config_file, manifest_file, alias, dry_run, fresh, json_file)
+        _deploy(**options)
 
 
 def _deploy(
