@@ -3,8 +3,9 @@
 Same contract (MockVault over MockERC20, the bytecode from Ape's build for every engine), same call mix (four
 handlers with forge-std's `bound`), same invariant (two properties) checked after every call, one process each:
 - strikeforge: Hypothesis over the in-process engine (pyrevm), the mix written as ChainMachine handlers (one
-  integer draw per call, 16 calls a step: Hypothesis spends ~80 us per drawn value, see strikeforge.fuzz.machine),
-  and again with 4 calls per draw (faster, less minimal shrinking);
+  integer draw per call, 16 calls a step, see strikeforge.fuzz.machine), the invariant's six views read in one EVM
+  call (chain.view_many); again with 4 calls per draw (faster, less minimal shrinking), and again with the six views
+  read one by one (what the invariant cost before view_many);
 - forge: an invariant test with a handler (npm forge, offline, the project's solc), `fail_on_revert = false`;
 - ape: Hypothesis over Ape's EthereumTester provider (coincurve installed);
 - titanoboa: Hypothesis over titanoboa (py-evm), in a separate venv (its pytest plugin would meet ape test's).
@@ -16,7 +17,6 @@ the strikeforge run (where its time goes) is printed below the table.
 
 from __future__ import annotations
 
-import contextlib
 import cProfile
 import json
 import os
@@ -56,8 +56,9 @@ def artifacts() -> dict:
     } | {"_types": types}
 
 
-def strikeforge_machine(arts: dict, calls_per_draw: int = 1) -> type:
-    """The call mix as Foundry-style handlers on ChainMachine (16 calls a step, `calls_per_draw` per drawn integer)."""
+def strikeforge_machine(arts: dict, calls_per_draw: int = 1, batched_views: bool = True) -> type:
+    """The call mix as Foundry-style handlers on ChainMachine (16 calls a step, `calls_per_draw` per drawn integer);
+    the invariant reads its views in one EVM call (`batched_views`) or one by one."""
     from hypothesis.stateful import invariant
 
     from strikeforge.fuzz.errors import TransactionError
@@ -78,12 +79,25 @@ def strikeforge_machine(arts: dict, calls_per_draw: int = 1) -> type:
                 token.approve(vault, 2**256 - 1, sender=actors[label])
             return {"token": token, "vault": vault}
 
+        def __init__(self) -> None:
+            super().__init__()
+            vault, token = self.c.vault, self.c.token
+            # The invariant's reads, as forge's invariant_vault_accounting makes them.
+            self.reads = (
+                (vault, "totalAssets"),
+                (token, "balanceOf", (vault,)),
+                (vault, "totalSupply"),
+                *((vault, "balanceOf", (self.who(a),)) for a in self.ACTORS),
+            )
+
         def pick(self, seed: int):
             return self.who(self.ACTORS[seed % 3])
 
         def send(self, fn, *args, sender) -> None:
-            with contextlib.suppress(TransactionError):  # forge's fail_on_revert = false
+            try:
                 fn(*args, sender=sender)
+            except TransactionError:  # forge's fail_on_revert = false (try/except: cheaper than suppress())
+                return
 
         @handler(256, 256)
         def deposit(self, seed: int, raw: int) -> None:
@@ -105,21 +119,31 @@ def strikeforge_machine(arts: dict, calls_per_draw: int = 1) -> type:
             a = self.pick(seed)
             self.send(self.c.token.transfer, self.c.vault, bound(raw, 0, self.c.token.balanceOf(a)), sender=a)
 
-        @invariant()
-        def vault_accounting(self) -> None:
-            vault, token = self.c.vault, self.c.token
-            assert vault.totalAssets() == token.balanceOf(vault)
-            assert vault.totalSupply() == sum(vault.balanceOf(self.who(a)) for a in self.ACTORS)
+        if batched_views:
+
+            @invariant()
+            def vault_accounting(self) -> None:
+                assets, held, supply, *shares = self.chain.view_many(self.reads)  # one EVM call
+                assert assets == held
+                assert supply == sum(shares)
+
+        else:
+
+            @invariant()
+            def vault_accounting(self) -> None:
+                vault, token = self.c.vault, self.c.token
+                assert vault.totalAssets() == token.balanceOf(vault)
+                assert vault.totalSupply() == sum(vault.balanceOf(self.who(a)) for a in self.ACTORS)
 
     return VaultHandlers
 
 
-def strikeforge_engine(arts: dict, calls_per_draw: int = 1) -> dict:
+def strikeforge_engine(arts: dict, calls_per_draw: int = 1, batched_views: bool = True) -> dict:
     """One measured campaign (no profiler attached)."""
     from strikeforge.fuzz import stats
 
-    machine = strikeforge_machine(arts, calls_per_draw)
-    machine.__name__ = f"VaultHandlers{calls_per_draw}"
+    machine = strikeforge_machine(arts, calls_per_draw, batched_views)
+    machine.__name__ = f"VaultHandlers{calls_per_draw}{'' if batched_views else 'Unbatched'}"
     examples, steps = SIZES["strikeforge"]
     record = stats.for_machine(machine.__name__)
     before = record.steps
@@ -255,13 +279,15 @@ def main() -> None:
     repeats = 1 if QUICK else 3
     results: dict[str, dict] = {}
     # strikeforge and forge are each run `repeats` times, interleaved, and the median run is reported.
-    sf, sf4, fg = [], [], []
+    sf, sf4, sf1, fg = [], [], [], []
     for _ in range(repeats):
         sf.append(strikeforge_engine(arts, 1))
         sf4.append(strikeforge_engine(arts, 4))
+        sf1.append(strikeforge_engine(arts, 1, batched_views=False))
         fg.append(forge_engine(arts))
     results["strikeforge"] = _median_run(sf)
     results["strikeforge (4 calls/draw)"] = _median_run(sf4)
+    results["strikeforge (views one by one)"] = _median_run(sf1)
     results["forge"] = _median_run(fg)
     results["ape"] = ape_engine()
     results["titanoboa"] = titanoboa_engine(arts)

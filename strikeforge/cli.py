@@ -87,8 +87,14 @@ def fuzz() -> None:
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of worker 0 (worker i uses seed + i).")
 @click.option("--reuse-only", is_flag=True, help="Only replay the examples already in the database.")
+@click.option(
+    "--report-dir",
+    default=".hypothesis/campaign-reports",
+    show_default=True,
+    help="Where each campaign's folder goes: report.txt, and per failure its @reproduce_failure line and call trace.",
+)
 def fuzz_campaign(
-    target: str, workers: int, examples: int, steps: int, database: str, seed: int, reuse_only: bool
+    target: str, workers: int, examples: int, steps: int, database: str, seed: int, reuse_only: bool, report_dir: str
 ) -> None:
     """Run TARGET (package.module:MachineClass) on several processes; exit 1 when any worker finds a failure, 2 when
     the campaign cannot start (an unreachable database, contracts that do not compile, a machine that cannot deploy).
@@ -98,7 +104,13 @@ def fuzz_campaign(
     e.g. strikeforge fuzz campaign tests.fuzz.test_vault_invariants:VaultMachine --workers 2 --examples 20000
          strikeforge fuzz campaign tests.settlement.test_ledger_invariants:LedgerMachine --database redis://127.0.0.1:6379/0
     """
-    from strikeforge.fuzz.campaign import CampaignSetupError, check_database, ensure_compiled, run_campaign
+    from strikeforge.fuzz.campaign import (
+        CampaignSetupError,
+        check_database,
+        ensure_compiled,
+        run_campaign,
+        write_report,
+    )
 
     try:
         check_database(database)  # before compiling or starting anything
@@ -120,16 +132,8 @@ def fuzz_campaign(
             f"{target}: worker {first.worker} could not deploy the machine's contracts ({first.setup_error}); nothing"
             " was fuzzed: fix the machine's deploy() or the build (ape compile)"
         )
-    calls = result.evm_calls
-    rate = calls / result.seconds if result.seconds else 0
-    click.echo(
-        f"{target}: {len(result.workers)} workers, {calls:,} EVM calls in {result.seconds:.1f} s ({rate:,.0f}/s)"
-    )
-    for worker in result.workers:
-        if worker.failure:
-            click.echo(f"worker {worker.worker} (seed {worker.seed}) found: {worker.failure}")
-            for note in worker.notes:
-                click.echo(f"  {note}")
+    for line in write_report(result, report_dir):
+        click.echo(line)
     sys.exit(1 if result.failed else 0)
 
 

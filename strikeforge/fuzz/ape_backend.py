@@ -34,6 +34,7 @@ from strikeforge.fuzz.chain import (
     decode_events,
 )
 from strikeforge.fuzz.errors import RevertError
+from strikeforge.fuzz.views import view_sequentially
 
 _BYTES_LITERAL = re.compile(r"execution reverted: (b'.*'|b\".*\")", re.DOTALL)
 _REASON = re.compile(r"execution reverted: (?!b['\"])(.+)$", re.DOTALL)
@@ -88,7 +89,10 @@ class ApeChain:
         self.deployed: dict[str, ContractABI] = {}
         self.labels: dict[str, str] = {}
         self.on_transaction: Callable[[str], None] | None = None
+        self.trace: list[str] | None = None  # Foundry-style lines, as RevmChain.trace
         self.calls = 0
+        self.commits = 0  # successful transactions and deployments (as RevmChain counts them)
+        self.outputs: list | None = None  # every transaction's return data, when a list (as RevmChain records it)
         self.last_receipt: Receipt | None = None
 
     # -- accounts ----------------------------------------------------------------------------------------------
@@ -164,6 +168,7 @@ class ApeChain:
         txn = self._ecosystem.create_transaction(data=code, value=value, sender=account.address)
         receipt = account.call(txn)
         self.calls += 1
+        self.commits += 1
         address = receipt.contract_address
         self.deployed[address.lower()] = abi
         self.last_receipt = Receipt(b"", receipt.gas_used)
@@ -190,6 +195,9 @@ class ApeChain:
         txn = self._ecosystem.create_transaction(receiver=target, data=data, value=value, sender=account.address)
         receipt = account.call(txn)
         logs = [(log["address"], [bytes(t) for t in log["topics"]], bytes(log["data"])) for log in (receipt.logs or [])]
+        self.commits += 1
+        if self.outputs is not None:
+            self.outputs.append(output)
         result = Receipt(output, receipt.gas_used, logs)
         self.last_receipt = result
         return result
@@ -200,6 +208,10 @@ class ApeChain:
         if sender is None or plain(sender) == "0x" + "00" * 20:
             sender = next(iter(self._accounts.values())).address
         return self._simulate(plain(sender), plain(to), data, 0)
+
+    def view_many(self, calls: tuple | list) -> list[Any]:
+        """RevmChain.view_many's results, one call at a time."""
+        return view_sequentially(calls)
 
     def events(self, receipt: Receipt | None = None) -> list[DecodedEvent]:
         """The decoded events of a receipt (default: the last one)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyrevm
@@ -26,6 +26,7 @@ from ethpm_types import ContractType
 
 from strikeforge.fuzz.abi import ContractABI, DecodedError, DecodedEvent, Function, plain
 from strikeforge.fuzz.errors import HaltError, InvalidTransactionError, RevertError, TransactionError
+from strikeforge.fuzz.views import MULTIVIEW_ADDRESS, MULTIVIEW_CODE, BatchCache, failed_view
 
 SPEC = "CANCUN"
 DEFAULT_CHAIN_ID = 1337
@@ -49,21 +50,57 @@ class Actor:
         return self.label
 
 
-@dataclass
 class Receipt:
-    """The outcome of one successful transaction. ``logs`` are (address, topics, data), converted on first use."""
+    """The outcome of one successful transaction. ``logs`` are (address, topics, data), converted on first use.
 
-    output: bytes
-    gas_used: int
-    raw_logs: list = field(default_factory=list, repr=False)  # pyrevm Log objects, or already converted tuples
-    events: list[DecodedEvent] = field(default_factory=list)
-    _logs: list[tuple[str, list[bytes], bytes]] | None = field(default=None, repr=False)
+    ``gas_used`` and ``raw_logs`` (pyrevm Log objects, or already converted tuples) are read from pyrevm's execution
+    result on first use when one is given (``result=``): most transactions of a campaign never look at them.
+    """
+
+    __slots__ = ("_gas_used", "_logs", "_raw_logs", "_result", "events", "output")
+
+    def __init__(
+        self,
+        output: bytes,
+        gas_used: int = 0,
+        raw_logs: list | None = None,
+        events: list[DecodedEvent] | None = None,
+        *,
+        result: Any = None,
+    ) -> None:
+        self.output = output
+        self._gas_used = gas_used
+        self._raw_logs = raw_logs
+        self.events = [] if events is None else events
+        self._result = result
+        self._logs: list[tuple[str, list[bytes], bytes]] | None = None
+
+    @property
+    def gas_used(self) -> int:
+        if self._result is not None:
+            self._take_result()
+        return self._gas_used
+
+    @property
+    def raw_logs(self) -> list:
+        if self._result is not None:
+            self._take_result()
+        if self._raw_logs is None:
+            self._raw_logs = []
+        return self._raw_logs
+
+    def _take_result(self) -> None:
+        result, self._result = self._result, None
+        self._gas_used, self._raw_logs = result.gas_used, result.logs
 
     @property
     def logs(self) -> list[tuple[str, list[bytes], bytes]]:
         if self._logs is None:
             self._logs = [log if isinstance(log, tuple) else _convert_log(log) for log in self.raw_logs]
         return self._logs
+
+    def __repr__(self) -> str:
+        return f"Receipt(output=0x{self.output.hex()}, gas_used={self.gas_used}, events={self.events!r})"
 
 
 def _convert_log(log: Any) -> tuple[str, list[bytes], bytes]:
@@ -151,9 +188,16 @@ class RevmChain:
         self.evm = pyrevm.EVM(env=env, spec_id=SPEC, gas_limit=gas_limit)
         self.deployed: dict[str, ContractABI] = {}  # lower-case address -> ABI, to decode any log
         self.calls = 0  # transactions and calls executed, for campaign statistics
+        self.commits = 0  # successful transactions and deployments: state may have changed
+        self.outputs: list | None = None  # when a list, every transaction's return data is appended (dictionary)
         self.last_receipt: Receipt | None = None
         self.labels: dict[str, str] = {}  # lower-case address -> readable name, for transaction notes
         self.on_transaction: Callable[[str], None] | None = None  # receives one readable line per transaction
+        self.trace: list[str] | None = None  # when a list, Foundry-style lines: sender -> C.fn(args) [gas] -> result
+        self.evm.insert_account_info(MULTIVIEW_ADDRESS, pyrevm.AccountInfo(code=MULTIVIEW_CODE))  # for view_many
+        self._views = BatchCache()
+        self._last_views: tuple | None = None
+        self._last_batch = None
 
     # -- block environment -------------------------------------------------------------------------------------
     def _block_env(self) -> pyrevm.BlockEnv:
@@ -251,6 +295,7 @@ class RevmChain:
         except RuntimeError as exc:
             raise self._failure(exc, abi, call) from None
         self.calls += 1
+        self.commits += 1
         result = self.evm.result
         self.deployed[address.lower()] = abi
         self.last_receipt = Receipt(b"", result.gas_used if result else 0)
@@ -268,9 +313,10 @@ class RevmChain:
             raise self._failure(exc, abi or self.deployed.get(target.lower()), _describe(target, data)) from None
         finally:
             self.calls += 1
-        result = self.evm.result
-        receipt = Receipt(output, result.gas_used, result.logs)
-        self.last_receipt = receipt
+        self.commits += 1
+        if self.outputs is not None:
+            self.outputs.append(output)
+        receipt = self.last_receipt = Receipt(output, result=self.evm.result)
         return receipt
 
     def call(self, to: str | Contract, data: bytes, sender: Actor | str = ZERO_ADDRESS) -> bytes:
@@ -278,11 +324,36 @@ class RevmChain:
         target = to if type(to) is str else to.address
         self.calls += 1
         try:
-            return bytes(
+            output = bytes(
                 self.evm.message_call(sender if type(sender) is str else sender.address, target, data, is_static=True)
             )
         except RuntimeError as exc:
             raise self._failure(exc, self.deployed.get(target.lower()), _describe(target, data)) from None
+        return output
+
+    def view_many(self, calls: tuple | list) -> list[Any]:
+        """Several read-only calls in one EVM call; their decoded results, in order.
+
+        Each call is ``(contract, "function", args)``, ``(contract, "function")`` or ``(contract.function, *args)``:
+        ``total, held = chain.view_many(((vault, "totalAssets"), (token.balanceOf, vault)))``. The calldata of a call
+        list is encoded once and kept (pass the same tuple, or equal ones, each time). Inside the batch ``msg.sender``
+        is the helper contract (see :mod:`strikeforge.fuzz.views`); a failing view raises what it raises alone.
+        """
+        if calls is self._last_views:  # the same tuple again (an invariant's): no hashing
+            batch = self._last_batch
+        else:
+            batch = self._views.get(calls)
+            if type(calls) is tuple:
+                self._last_views, self._last_batch = calls, batch
+        self.calls += 1
+        try:
+            out = self.evm.message_call(ZERO_ADDRESS, MULTIVIEW_ADDRESS, batch.calldata, is_static=True)
+        except RuntimeError as exc:  # the batch as a whole ran out of gas
+            raise self._failure(exc, None, f"view_many of {len(batch.plan)} calls") from None
+        results = batch.decode(out)
+        if results is None:
+            raise failed_view(batch, bytes(out), self)
+        return results
 
     def events(self, receipt: Receipt | None = None) -> list[DecodedEvent]:
         """The decoded events of a receipt (default: the last one); logs of unknown contracts are skipped."""
@@ -344,12 +415,15 @@ class BoundFunction:
     def __call__(self, *args: Any, sender: Actor | str | None = None, value: int = 0) -> Any:
         """Read-only functions are called; others are sent as a transaction (``sender`` required)."""
         fn = self.fn
+        contract = self.contract
         if fn.read_only and not value:
-            contract = self.contract
             return fn.decode(contract.chain.call(contract.address, fn.encode(args), sender or ZERO_ADDRESS))
         if sender is None:
-            raise TypeError(f"{self.fn.signature} changes state: pass sender=")
-        return self.fn.decode(self.transact(*args, sender=sender, value=value).output)
+            raise TypeError(f"{fn.signature} changes state: pass sender=")
+        chain = contract.chain
+        if chain.on_transaction is None and chain.trace is None and not value:  # the campaign's path: no notes
+            return fn.decode(chain.transact(sender, contract.address, fn.encode(args), abi=contract.abi).output)
+        return fn.decode(self.transact(*args, sender=sender, value=value).output)
 
     def call(self, *args: Any, sender: Actor | str = ZERO_ADDRESS) -> Any:
         """Call without changing state; the decoded return value."""
@@ -361,16 +435,25 @@ class BoundFunction:
             raise TypeError(f"{self.fn.signature} is not payable: value={value} would always revert")
         data = self.fn.encode(args)
         chain = self.contract.chain
-        if chain.on_transaction is None:
+        note, trace = chain.on_transaction, getattr(chain, "trace", None)
+        if note is None and trace is None:
             return chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
         head = self._describe(args, sender, value)
         try:
             receipt = chain.transact(sender, self.contract.address, data, value, abi=self.contract.abi)
         except TransactionError as exc:
-            chain.on_transaction(f"{head} -> {type(exc).__name__}: {getattr(exc, 'error', getattr(exc, 'reason', ''))}")
+            why = getattr(exc, "error", getattr(exc, "reason", ""))
+            if note is not None:
+                note(f"{head} -> {type(exc).__name__}: {why}")
+            if trace is not None:
+                kind = {"RevertError": "revert", "HaltError": "halt"}.get(type(exc).__name__, "invalid")
+                trace.append(f"{head} [{exc.gas_used:,}] -> {kind}: {why}")
             raise
         result = self.fn.decode(receipt.output) if self.fn.outputs else None
-        chain.on_transaction(f"{head}{'' if result is None else f' = {result!r}'} (gas {receipt.gas_used:,})")
+        if note is not None:
+            note(f"{head}{'' if result is None else f' = {result!r}'} (gas {receipt.gas_used:,})")
+        if trace is not None:
+            trace.append(f"{head} [{receipt.gas_used:,}] -> {'()' if result is None else repr(result)}")
         return receipt
 
     def _describe(self, args: tuple, sender: Actor | str, value: int) -> str:

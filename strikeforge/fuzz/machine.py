@@ -21,17 +21,25 @@ The world is deployed once per class and process, and every example starts from 
 costs only its own calls. Each transaction is noted into Hypothesis' report of the failing example as a readable
 line (``alice -> MockVault.deposit(100, bob) = 100``), next to the rule sequence Hypothesis prints.
 
-Handlers (Foundry-style, for throughput). Hypothesis spends ~80 microseconds per drawn value, which caps rules with
+Handlers (Foundry-style, for throughput). Hypothesis spends ~10-80 microseconds per drawn value, which caps rules with
 two uint256 arguments near 3,500 steps/s before any EVM work. Methods decorated with :func:`handler` are instead
-driven from one rule that draws integers, each read as the bytes of :attr:`ChainMachine.CALLS_PER_DRAW` calls
-(:attr:`ChainMachine.BATCH` calls a step): per call an op byte (0 = skip, so the shrinker deletes calls by zeroing
-them; otherwise which handler) and per argument a mode byte (0, 1, max, a small value, or a full 256-bit word) and 32
-value bytes. Every invariant runs after every handler call. The failing example still shrinks, and reads as the
-noted transaction lines.
+driven from one rule that draws :attr:`ChainMachine.BATCH` calls a step, :attr:`ChainMachine.CALLS_PER_DRAW` calls per
+drawn integer. The integers are drawn uniformly (every byte random, see :func:`call_draws`) and read little-endian,
+call by call: an op byte (0 = skip, so the shrinker deletes calls by zeroing them; otherwise which handler), per
+argument its value bytes (8, fewer for narrow arguments) and, in the top bytes, per argument a mode byte:
+0, 1, max, a small value (< 256), a 64-bit value, a boundary (2**k, 2**k - 1, 10**k, max - small), a value from the
+contracts' dictionary (:mod:`strikeforge.fuzz.dictionary`: their constants, compared bounds, storage, and this
+example's return values) or a full pseudo-random word. Shrinking lowers the mode bytes first, so a shrunk failure's
+arguments are the simplest that still fail (0, 1, max before anything else). Every invariant runs after every
+handler call. The failing example still shrinks, and reads as the noted transaction lines.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
+import sys
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -41,16 +49,31 @@ from ethpm_types import ContractType
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from strikeforge.fuzz import stats
 from strikeforge.fuzz.chain import Actor, Contract, RevmChain, Snapshot
+from strikeforge.fuzz.dictionary import ValueDictionary, static_values
 
 DEPLOYER = "deployer"
+# Exceptions an example ends with that are not failures: Hypothesis' own control flow (an overrun, a failed assume).
+_NOT_FAILURES: tuple[type[BaseException], ...] = (UnsatisfiedAssumption,)
+with contextlib.suppress(ImportError):
+    from hypothesis.errors import StopTest
 
+    _NOT_FAILURES = (*_NOT_FAILURES, StopTest)
 
-WORD = 32
-ARG_BYTES = 1 + WORD  # mode byte + value
+# Argument modes (the mode byte modulo 8), simplest first: a shrunk failure's arguments shrink towards the first ones.
+ZERO, ONE, MAX, SMALL, WORD64, BOUNDARY, DICTIONARY, FULL = range(8)
+MODE_NAMES = ("0", "1", "max", "small", "64-bit", "boundary", "dictionary", "full word")
+VALUE_BYTES = 8  # per argument (fewer for arguments narrower than 64 bits)
+# A uniform draw: Hypothesis draws integers near 0 far more often (most bytes of a wide one would be 0), except in a
+# range whose width is tiny next to its distance from 0, where it draws uniformly. Handler calls are drawn in
+# [OFFSET, OFFSET + top] with OFFSET = 2**(bits of top + UNIFORM_MARGIN), then OFFSET is subtracted; shrinking moves
+# towards OFFSET, i.e. towards 0.
+UNIFORM_MARGIN = 48
+CALL_SPAN = 0x5F_CA11  # the span label of one drawn integer of handler calls
 
 
 def handler(*arg_bits: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -65,19 +88,96 @@ def handler(*arg_bits: int) -> Callable[[Callable[..., None]], Callable[..., Non
     return mark
 
 
-def decode_word(mode: int, value: bytes, bits: int) -> int:
-    """One handler argument from its mode byte and 32 value bytes: 0, 1, max, small (< 256), or a full word."""
-    top = (1 << bits) - 1
-    kind = mode % 5
-    if kind == 0:
+def _full_word(x: int) -> int:
+    """A pseudo-random 256-bit word from 64 value bits."""
+    return int.from_bytes(hashlib.blake2b(x.to_bytes(8, "little"), digest_size=32).digest(), "big")
+
+
+def decode_argument(mode: int, x: int, bits: int, dictionary: ValueDictionary | None = None) -> int:
+    """One handler argument of ``bits`` bits from its mode byte and value bits ``x`` (up to 64 bits).
+
+    Modes (``mode % 8``): 0, 1, max, small (``x % 256``), 64-bit (``x``), boundary (by ``x``: ``2**k``, ``2**k - 1``,
+    ``10**k``, or max minus a small value), dictionary (``x`` indexes it; a full word when there is none), full word (a
+    pseudo-random word derived from ``x``). Every value is masked to the argument's width.
+    """
+    kind = mode & 7
+    if kind == ZERO:
         return 0
-    if kind == 1:
+    top = (1 << bits) - 1
+    if kind == ONE:
         return 1
-    if kind == 2:
+    if kind == MAX:
         return top
-    if kind == 3:
-        return value[-1] & top
-    return int.from_bytes(value, "big") & top
+    if kind == SMALL:
+        return x & 0xFF & top
+    if kind == WORD64:
+        return x & top
+    if kind == BOUNDARY:
+        variant, k = x & 3, x >> 2
+        if variant == 0:
+            return (1 << (k % bits)) & top
+        if variant == 1:
+            return (1 << (k % (bits + 1))) - 1
+        if variant == 2:
+            return 10 ** (k % 78) & top
+        return top - ((k & 0xFF) & top)
+    if kind == DICTIONARY and dictionary is not None:
+        value = dictionary.pick(x, top)
+        if value is not None:
+            return value
+    return _full_word(x) & top
+
+
+def call_layout(handlers: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """(stride in bytes, per argument position: (value shift, value mask, mode shift)) of one encoded call.
+
+    Little-endian: the op byte, then every argument's value bytes, then every argument's mode byte at the top (so
+    shrinking the integer lowers modes first). An argument position takes the value bytes of its widest handler.
+    """
+    positions = max((len(bits) for _, bits in handlers), default=0)
+    sizes = []
+    for i in range(positions):
+        widest = max(bits[i] for _, bits in handlers if len(bits) > i)
+        sizes.append(min(VALUE_BYTES, -(-widest // 8)))
+    stride = 1 + sum(sizes) + positions
+    layout, at = [], 1
+    for i, size in enumerate(sizes):
+        layout.append((8 * at, (1 << (8 * size)) - 1, 8 * (1 + sum(sizes) + i)))
+        at += size
+    return stride, tuple(layout)
+
+
+def call_draws(count: int, top: int) -> st.SearchStrategy[list[int]]:
+    """``count`` integers drawn uniformly in [0, top]: the encoded handler calls of one step, one choice each.
+
+    Each is drawn in [offset, offset + top] (see UNIFORM_MARGIN: uniform, where [0, top] would be mostly near 0) and
+    returned less the offset. Built on Hypothesis' strategy internals (pinned 6.170.15): one ``draw_integer`` choice
+    per integer, without the two spans and strategy draw a list adds per element (measured: half the time Hypothesis
+    spends per handler call); falls back to the same choices through ``st.lists`` when those internals are missing.
+    """
+    offset = 1 << (top.bit_length() + UNIFORM_MARGIN)
+    high = offset + top
+    try:
+        from hypothesis.strategies._internal.strategies import SearchStrategy
+    except ImportError:  # pragma: no cover - another Hypothesis
+        return st.lists(st.integers(offset, high), min_size=count, max_size=count).map(
+            lambda drawn: [v - offset for v in drawn]
+        )
+
+    class CallDraws(SearchStrategy):
+        def do_draw(self, data: object) -> list[int]:
+            draw, start, stop = data.draw_integer, data.start_span, data.stop_span  # type: ignore[attr-defined]
+            drawn = []
+            for _ in range(count):
+                start(CALL_SPAN)  # a span per draw: the shrinker tries each with its simplest value (skipped calls)
+                drawn.append(draw(offset, high) - offset)
+                stop()
+            return drawn
+
+        def __repr__(self) -> str:
+            return f"call_draws({count}, {top:#x})"
+
+    return CallDraws()
 
 
 def actor(*labels: str) -> st.SearchStrategy[str]:
@@ -98,6 +198,7 @@ class _World(SimpleNamespace):
     snapshot: Snapshot
     actors: dict[str, Actor]
     contracts: dict[str, Contract]
+    dictionary: ValueDictionary | None  # for handler arguments (machines with handlers)
 
 
 class ChainMachine(RuleBasedStateMachine):
@@ -109,6 +210,13 @@ class ChainMachine(RuleBasedStateMachine):
     # Handler calls encoded in each drawn integer. 1 shrinks failures to the fewest calls; more draw faster (measured on
     # the benchmark vault, median of 3: 4 is ~12% faster) but a shrunk failure may keep a few calls it does not need.
     CALLS_PER_DRAW: ClassVar[int] = 1
+    # Handler arguments may draw from the contracts' value dictionary (strikeforge.fuzz.dictionary); False makes that
+    # mode a full pseudo-random word instead.
+    DICTIONARY: ClassVar[bool] = True
+    # Once per process, after the first world is deployed: collect, then gc.freeze() what is alive (modules, the
+    # world): Python's cyclic collector stops rescanning them in its full passes. Measured on the benchmark campaign:
+    # 8-12% more calls/s (Hypothesis allocates steadily; each full pass walked Ape's and Hypothesis' whole heap).
+    FREEZE_HEAP: ClassVar[bool] = True
     CHAIN_FACTORY: ClassVar[Callable[[], RevmChain]] = RevmChain  # ApeChain when replaying on Ape's provider
     TRANSACTION_SINK: ClassVar[Callable[[str], None] | None] = (
         None  # receives the transaction lines (replay); else note()
@@ -126,42 +234,73 @@ class ChainMachine(RuleBasedStateMachine):
                 found.append((name, bits))
         cls._handlers = tuple(found)
         if found and "handler_calls" not in cls.__dict__:
-            stride = 1 + ARG_BYTES * max(len(bits) for _, bits in found)
+            # CALLS_PER_DRAW calls per drawn integer: Hypothesis pays per choice (~10 us), hardly per bit. Shrinking an
+            # integer toward 0 zeroes a group's later calls and its modes first, and whole groups to 0 (a zero op byte
+            # is a skipped call), so the shrinker deletes calls and simplifies arguments.
+            stride, layout = call_layout(cls._handlers)
+            per_draw = cls.CALLS_PER_DRAW
+            draws = -(-cls.BATCH // per_draw)
 
-            # CALLS_PER_DRAW calls per drawn integer: Hypothesis pays per choice (~50 us), hardly per bit, and a
-            # binary is drawn byte by byte (~5 us a byte). Read little-endian, call by call: the small values
-            # Hypothesis favours are real calls with zero arguments; shrinking toward 0 zeroes the later calls of a
-            # group first (a zero op byte is a skipped call) and whole groups to 0, so the shrinker deletes calls.
-            group = stride * cls.CALLS_PER_DRAW
-            draw = st.integers(min_value=0, max_value=(1 << (8 * group)) - 1)
-            draws = -(-cls.BATCH // cls.CALLS_PER_DRAW)
-
-            @rule(raw=st.lists(draw, min_size=draws, max_size=draws))
+            @rule(raw=call_draws(draws, (1 << (8 * stride * per_draw)) - 1))
             def handler_calls(self: ChainMachine, raw: list[int]) -> None:
-                self._run_handlers(b"".join(v.to_bytes(group, "little") for v in raw), stride)
+                self._run_handlers(raw, stride, layout, per_draw)
 
             cls.handler_calls = handler_calls  # type: ignore[attr-defined]
 
-    def _run_handlers(self, raw: bytes, stride: int) -> None:
-        handlers = [(getattr(self, name), name, bits) for name, bits in self._handlers]
-        # Hypothesis' Invariant records: (function, preconditions), looked up once per step, not per call.
-        invariants = [(inv.function, inv.preconditions) for inv in self.invariants]
-        record, rules = self._stats, self._stats.rules
-        for start in range(0, len(raw) - stride + 1, stride):
-            op = raw[start]
-            if op == 0:
-                continue
-            method, name, bits = handlers[(op - 1) % len(handlers)]
-            args = []
-            for i, width in enumerate(bits):
-                at = start + 1 + i * ARG_BYTES
-                args.append(decode_word(raw[at], raw[at + 1 : at + ARG_BYTES], width))
-            method(*args)
-            record.steps += 1
-            rules[name] = rules.get(name, 0) + 1
-            for check, preconditions in invariants:
-                if not preconditions or all(pre(self) for pre in preconditions):
-                    check(self)
+    def _run_handlers(
+        self, raw: list[int], stride: int, layout: tuple[tuple[int, int, int], ...], per_draw: int
+    ) -> None:
+        # Per handler: the bound method, its name, and per argument (width, value shift, value mask, mode shift).
+        handlers = [
+            (getattr(self, name), name, tuple((w, *spec) for w, spec in zip(bits, layout, strict=False)))
+            for name, bits in self._handlers
+        ]
+        count = len(handlers)
+        # Hypothesis' Invariant records, looked up once per step: those without preconditions are called directly.
+        checks = [inv.function for inv in self.invariants if not inv.preconditions]
+        guarded = [(inv.function, inv.preconditions) for inv in self.invariants if inv.preconditions]
+        dictionary, trace = self._dictionary, self._trace
+        hits = [0] * count
+        shift, call_mask = 8 * stride, (1 << (8 * stride)) - 1
+        self._checked = False
+        try:
+            for drawn in raw:
+                for _ in range(per_draw):
+                    call = drawn & call_mask
+                    drawn >>= shift
+                    op = call & 0xFF
+                    if not op:
+                        continue
+                    index = (op - 1) % count
+                    method, name, specs = handlers[index]
+                    args = [
+                        decode_argument((call >> at_mode) & 0xFF, (call >> at) & mask, width, dictionary)
+                        for width, at, mask, at_mode in specs
+                    ]
+                    if trace is not None:
+                        trace.append(f"handler {name}({', '.join(str(a) for a in args)})")
+                    method(*args)
+                    hits[index] += 1
+                    for check in checks:
+                        check(self)
+                    for check, preconditions in guarded:
+                        if all(pre(self) for pre in preconditions):
+                            check(self)
+        finally:
+            record, rules = self._stats, self._stats.rules
+            for (_, name, _), n in zip(handlers, hits, strict=True):
+                if n:
+                    rules[name] = rules.get(name, 0) + n
+                    record.steps += n
+        # Every invariant has run after the last call that ran: Hypothesis' own check after this step is a repeat.
+        self._checked = any(hits)
+
+    def check_invariants(self, *args: object, **kwargs: object) -> None:
+        """Hypothesis' check after each step and at the start; skipped right after a handler step that checked."""
+        if self._checked:
+            self._checked = False
+            return
+        super().check_invariants(*args, **kwargs)  # type: ignore[misc]
 
     @classmethod
     def contract_type(cls, name: str) -> ContractType:
@@ -189,7 +328,15 @@ class ChainMachine(RuleBasedStateMachine):
                 chain.labels[contract.address.lower()] = name
             for label, who in actors.items():
                 chain.labels[who.address.lower()] = label
-            cls._world = _World(chain=chain, snapshot=chain.snapshot(), actors=actors, contracts=contracts)
+            dictionary = None
+            if cls._handlers and cls.DICTIONARY:
+                static = static_values(chain, contracts.values(), [a.address for a in actors.values()])
+                dictionary = ValueDictionary(chain, static)
+            cls._world = _World(
+                chain=chain, snapshot=chain.snapshot(), actors=actors, contracts=contracts, dictionary=dictionary
+            )
+            if cls.FREEZE_HEAP:
+                _freeze_heap()
         return cls.__dict__["_world"]
 
     def __init__(self) -> None:
@@ -199,11 +346,19 @@ class ChainMachine(RuleBasedStateMachine):
         self.chain = world.chain
         self.actors = world.actors
         self.c = SimpleNamespace(**world.contracts)
-        self.chain.on_transaction = type(self).TRANSACTION_SINK or (_note_transaction if _final_run() else None)
+        final = _final_run()
+        self.chain.on_transaction = type(self).TRANSACTION_SINK or (_note_transaction if final else None)
+        # The reported run (and a replay) keeps a Foundry-style trace, attached to its failure as `strikeforge_trace`.
+        self._trace: list[str] | None = [] if final or type(self).TRANSACTION_SINK else None
+        self.chain.trace = self._trace
         self._started = time.perf_counter()
         self._calls_at_start = self.chain.calls
         self._stats = stats.for_machine(type(self).__name__)
         self._stats.examples += 1
+        self._checked = False
+        self._dictionary = world.dictionary
+        if world.dictionary is not None:
+            world.dictionary.start_example()
 
     def who(self, label: str) -> Actor:
         """The actor with this label."""
@@ -213,8 +368,54 @@ class ChainMachine(RuleBasedStateMachine):
         self._stats.calls += self.chain.calls - self._calls_at_start
         self._stats.seconds += time.perf_counter() - self._started
         self.chain.on_transaction = None
+        self.chain.trace = None
+        if self._dictionary is not None:
+            self._dictionary.stop_example()
+        failure = sys.exc_info()[1]  # Hypothesis tears down in a `finally`: the example's failure, if any
+        if failure is not None and not isinstance(failure, _NOT_FAILURES):
+            origin = self.failure_origin(failure)
+            with contextlib.suppress(AttributeError, TypeError):  # for campaign reports
+                failure.strikeforge_origin = origin  # type: ignore[attr-defined]
+                if self._trace is not None:
+                    failure.strikeforge_trace = list(self._trace)  # type: ignore[attr-defined]
+            if stats.FAILURE is not None:
+                stats.FAILURE(origin, self._stats)
         if stats.PROGRESS is not None:
             stats.PROGRESS(self._stats)
+
+    def failure_origin(self, failure: BaseException) -> str:
+        """What raised ``failure``: ``invariant <name>``, ``rule <name>`` or ``handler <name>`` (the innermost of this
+        machine's functions in its traceback), else ``unknown``."""
+        cls = type(self)
+        origins = cls.__dict__.get("_origins")
+        if origins is None:
+            origins = {}
+            found = [("handler", getattr(cls, name)) for name, _ in cls._handlers]
+            found += [("rule", r.function) for r in self.rules] + [("invariant", i.function) for i in self.invariants]
+            for kind, fn in found:
+                while fn is not None:  # wrapped functions (functools.wraps) count by their own code too
+                    code = getattr(fn, "__code__", None)
+                    if code is not None:
+                        origins.setdefault(code, f"{kind} {fn.__name__}")
+                    fn = getattr(fn, "__wrapped__", None)
+            cls._origins = origins
+        origin = "unknown"
+        tb = failure.__traceback__
+        while tb is not None:
+            origin = origins.get(tb.tb_frame.f_code, origin)
+            tb = tb.tb_next
+        return origin
+
+
+_FROZEN = [False]
+
+
+def _freeze_heap() -> None:
+    """gc.freeze() the live objects, once per process (see ChainMachine.FREEZE_HEAP)."""
+    if not _FROZEN[0]:
+        _FROZEN[0] = True
+        gc.collect()
+        gc.freeze()
 
 
 def _final_run() -> bool:

@@ -23,6 +23,9 @@ class MachineStats:
 
 REGISTRY: dict[str, MachineStats] = {}
 PROGRESS: Callable[[MachineStats], None] | None = None  # called after every example (campaign workers report)
+# Called when an example fails, with what failed ("invariant solvent", "rule deposit", "handler mint") and the
+# machine's statistics at that moment (campaign workers time each invariant's first break).
+FAILURE: Callable[[str, MachineStats], None] | None = None
 
 
 def for_machine(name: str) -> MachineStats:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from strikeforge.fuzz.campaign import load_machine, run_campaign
+from strikeforge.fuzz.campaign import load_machine, run_campaign, write_report
+from strikeforge.fuzz.errors import RevertError
+from strikeforge.fuzz.replay import replay
 
 from .campaign_machines import CappedSupplyMachine, CrashingMachine, SoundTokenMachine
 
@@ -141,3 +144,56 @@ def test_progress_and_handler_hits_are_reported(tmp_path):
     worker = result.workers[0]
     assert set(worker.rules) == {"mint"}
     assert worker.rules["mint"] == worker.handler_calls > 0
+
+
+def test_the_report_times_each_first_break_and_saves_a_replayable_failure_and_its_trace(tmp_path):
+    result = run_campaign(BUGGY, workers=1, examples=200, steps=5, database=str(tmp_path / "db"), progress=False)
+    assert result.failed
+    lines = write_report(result, tmp_path / "reports")
+    text = "\n".join(lines)
+    assert re.search(r"EVM calls/s over time: 0\.0-[\d.]+ s [\d,]+, ", text), text
+    when = re.search(r"invariant capped: ([\d.]+) s into the campaign \(worker 0\), after ([\d,]+) handler calls", text)
+    assert when, text
+    assert 0 < float(when.group(1)) <= result.seconds
+    assert 0 < int(when.group(2).replace(",", "")) <= result.handler_calls
+    folder = Path(lines[-1].removeprefix("report: ")).parent
+    assert (folder / "report.txt").read_text() == "\n".join(lines[:-1]) + "\n"
+
+    trace = (folder / "failure-1.trace.txt").read_text().splitlines()
+    assert trace[0] == f"[Sequence] {BUGGY}, worker 0 (seed 0): invariant capped broke"
+    handlers = [line for line in trace if re.fullmatch(r"    mint\(\d+\)", line)]
+    sent = [line for line in trace if "-> MockERC20.mint(" in line]
+    assert handlers and len(sent) == len(handlers)
+    assert all(re.fullmatch(r" {8}alice -> MockERC20\.mint\(alice, \d+\) \[[\d,]+\] -> \(\)", line) for line in sent)
+    assert sum(int(re.search(r"\((\d+)\)", line).group(1)) for line in handlers) >= 200_000  # what breaks the cap
+    assert trace[-2].startswith("[Failure] invariant capped: AssertionError")
+    assert trace[-1].startswith("[Reproduce] @reproduce_failure(")
+
+    # The saved line replays on the engine: the same failure, the same calls.
+    replayed = replay(BUGGY, folder / "failure-1.reproduce.txt")
+    assert replayed.reproduced and isinstance(replayed.error, AssertionError)
+    assert [line.strip() for line in sent] == [line for line in replayed.trace if "-> MockERC20." in line]
+
+
+def test_an_invariant_that_held_is_reported_as_held(tmp_path):
+    result = run_campaign(SOUND, workers=1, examples=20, steps=3, database=str(tmp_path / "db"), progress=False)
+    lines = write_report(result, None)
+    assert "  invariant supply_is_what_was_minted: held" in lines
+    assert not any(line.startswith("saved: ") for line in lines)
+
+
+def test_trace_lines_show_gas_and_the_result_or_the_revert(chain, token, deployer, alice):
+    chain.labels.update({alice.address.lower(): "alice", deployer.address.lower(): "deployer"})
+    chain.trace = []
+    token.mint(alice, 5, sender=deployer)
+    with pytest.raises(RevertError):
+        token.transfer(deployer, 6, sender=alice)
+    assert token.transfer(deployer, 1, sender=alice) is True
+    first, second, third = chain.trace
+    assert re.fullmatch(r"deployer -> MockERC20\.mint\(alice, 5\) \[[\d,]+\] -> \(\)", first)
+    assert re.fullmatch(
+        r"alice -> MockERC20\.transfer\(deployer, 6\) \[[\d,]+\] -> revert: "
+        r"ERC20InsufficientBalance\('0x[0-9a-fA-F]{40}', 5, 6\)",
+        second,
+    )
+    assert re.fullmatch(r"alice -> MockERC20\.transfer\(deployer, 1\) \[[\d,]+\] -> True", third)

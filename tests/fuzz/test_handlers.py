@@ -2,26 +2,105 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import invariant, run_state_machine_as_test
 
-from strikeforge.fuzz.machine import ChainMachine, decode_word, handler
+from strikeforge.fuzz.machine import (
+    BOUNDARY,
+    FULL,
+    MAX,
+    ONE,
+    SMALL,
+    WORD64,
+    ZERO,
+    ChainMachine,
+    decode_argument,
+    handler,
+)
 
 
 @pytest.mark.parametrize(
-    ("mode", "expected"), [(0, 0), (1, 1), (2, 2**256 - 1), (3, 0xAB), (4, int.from_bytes(b"\x07" * 32, "big"))]
+    ("mode", "expected"),
+    [
+        (ZERO, 0),
+        (ONE, 1),
+        (MAX, 2**256 - 1),
+        (SMALL, 0xAB),
+        (WORD64, 0x1234_5678_9ABC_DEAB),
+        (8 + MAX, 2**256 - 1),  # the mode byte is read modulo 8
+    ],
 )
 def test_argument_modes(mode, expected):
-    value = b"\x07" * 31 + (b"\xab" if mode == 3 else b"\x07")
-    assert decode_word(mode, value, 256) == expected
+    assert decode_argument(mode, 0x1234_5678_9ABC_DEAB, 256) == expected
+
+
+def test_boundary_mode_gives_powers_of_two_and_ten_and_values_just_below_max():
+    assert decode_argument(BOUNDARY, (128 << 2) | 0, 256) == 2**128
+    assert decode_argument(BOUNDARY, (96 << 2) | 1, 256) == 2**96 - 1
+    assert decode_argument(BOUNDARY, (18 << 2) | 2, 256) == 10**18
+    assert decode_argument(BOUNDARY, (5 << 2) | 3, 256) == 2**256 - 1 - 5
+    assert decode_argument(BOUNDARY, (8 << 2) | 1, 8) == 255
+
+
+def test_full_words_are_pseudo_random_and_masked():
+    words = {decode_argument(FULL, x, 256) for x in range(64)}
+    assert len(words) == 64 and max(words).bit_length() > 250
+    assert all(decode_argument(FULL, x, 16) <= 0xFFFF for x in range(64))
 
 
 def test_narrow_arguments_are_masked():
-    assert decode_word(2, bytes(32), 8) == 255
-    assert decode_word(4, b"\xff" * 32, 16) == 0xFFFF
+    assert decode_argument(MAX, 0, 8) == 255
+    assert decode_argument(WORD64, 2**64 - 1, 16) == 0xFFFF
+
+
+def test_calls_are_drawn_uniformly_not_near_zero():
+    """Hypothesis draws integers near 0 far more often; the calls' bytes must be uniform (every mode as likely)."""
+    modes = Counter()
+
+    class Modes(ChainMachine):
+        ACTORS = ("alice",)
+
+        @classmethod
+        def deploy(cls, chain, actors):
+            return {}
+
+        @handler(256, 256)
+        def call(self, a, b):
+            pass
+
+        def teardown(self):
+            super().teardown()
+
+    original = decode_argument
+
+    def counting(mode, x, bits, dictionary=None):
+        modes[mode & 7] += 1
+        return original(mode, x, bits, dictionary)
+
+    import strikeforge.fuzz.machine as machine_module
+
+    machine_module.decode_argument = counting
+    try:
+        run_state_machine_as_test(
+            Modes,
+            settings=settings(
+                max_examples=30,
+                stateful_step_count=4,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=(Phase.generate,),
+            ),
+        )
+    finally:
+        machine_module.decode_argument = original
+    total = sum(modes.values())
+    assert total > 1_000
+    assert all(0.08 < modes[m] / total < 0.17 for m in range(8)), modes  # 1/8 each
 
 
 def test_handler_widths_are_validated():
@@ -77,8 +156,9 @@ def test_invariants_run_after_every_handler_call_and_failures_shrink(types):
     CounterMachine.invariant_checks = []
     failure = _shrunk_failure(CounterMachine)
     notes = [n.split(" (gas ")[0] for n in getattr(failure, "__notes__", []) if "-> MockERC20." in n]
-    # Shrunk: the zeroed (skipped) calls are gone; what is left is the smallest story, two max-size mints.
-    assert notes == ["alice -> MockERC20.mint(alice, 65535)", "alice -> MockERC20.mint(alice, 65535)"], notes
+    # Shrunk: the zeroed (skipped) calls are gone; what is left is the smallest story: two mints reaching the cap.
+    assert len(notes) == 2 and all(n.startswith("alice -> MockERC20.mint(alice, ") for n in notes), notes
+    assert sum(int(n.rsplit(", ", 1)[1].rstrip(")")) for n in notes) == 100_000, notes
     # The invariant ran between the two mints, not only at the end of the step.
     assert 65_535 in CounterMachine.invariant_checks
 
@@ -90,7 +170,7 @@ class FourPerDrawCounterMachine(CounterMachine):
 def test_four_calls_per_draw_still_finds_and_shrinks_the_failure(types):
     FourPerDrawCounterMachine.types = types
     failure = _shrunk_failure(FourPerDrawCounterMachine)
-    calls = [n for n in getattr(failure, "__notes__", []) if "-> MockERC20." in n]
-    mints = [n for n in calls if ".mint(alice, 65535)" in n]
-    assert len(mints) >= 2  # the two mints that break the cap survive shrinking
+    calls = [n.split(" (gas ")[0] for n in getattr(failure, "__notes__", []) if "-> MockERC20." in n]
+    minted = sum(int(n.rsplit(", ", 1)[1].rstrip(")")) for n in calls if ".mint(alice, " in n)
+    assert minted >= 100_000, calls  # the mints that break the cap survive shrinking
     assert len(calls) <= 6, calls  # a few extra calls may remain (the documented trade-off), not a long story
