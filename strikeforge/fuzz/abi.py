@@ -21,6 +21,7 @@ ERROR_STRING = keccak(text="Error(string)")[:4]
 _PAD12 = bytes(12)
 _ELEMENTARY = re.compile(r"^(u?int\d*|address|bool)$")  # one 32-byte word each; arrays, bytes, tuples go to eth_abi
 _CHECKSUMS: dict[bytes, str] = {}  # 20-byte address -> checksummed text; keccak once per address seen
+_ADDRESS_WORDS: dict[str, bytes] = {}  # address text -> its ABI word
 PANIC = keccak(text="Panic(uint256)")[:4]
 
 
@@ -77,9 +78,14 @@ def _word_encoder(kind: str) -> Callable[[Any], bytes] | None:
         def enc_address(v: Any) -> bytes:
             if type(v) is not str:
                 v = getattr(v, "address", v)  # actors and contracts stand for their addresses
-            if not isinstance(v, str) or len(v) != 42 or not v.startswith("0x"):
-                raise ValueError(f"address must be 0x-prefixed 20-byte hex text: {v!r}")
-            return _PAD12 + bytes.fromhex(v[2:])
+            word = _ADDRESS_WORDS.get(v) if type(v) is str else None
+            if word is None:
+                if not isinstance(v, str) or len(v) != 42 or not v.startswith("0x"):
+                    raise ValueError(f"address must be 0x-prefixed 20-byte hex text: {v!r}")
+                word = _PAD12 + bytes.fromhex(v[2:])
+                if len(_ADDRESS_WORDS) < 65_536:  # the actors and contracts a campaign passes again and again
+                    _ADDRESS_WORDS[v] = word
+            return word
 
         return enc_address
     if kind == "bool":

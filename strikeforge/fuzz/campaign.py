@@ -145,9 +145,10 @@ class CampaignResult:
         calls = self.evm_calls
         rate = calls / self.seconds if self.seconds else 0
         handler_rate = self.handler_calls / self.seconds if self.seconds else 0
+        handlers = f"; {self.handler_calls:,} handler calls ({handler_rate:,.0f}/s)" if self.handler_calls else ""
         lines = [
-            f"{self.target}: {len(self.workers)} workers, {calls:,} EVM calls in {self.seconds:.1f} s ({rate:,.0f}/s);"
-            f" {self.handler_calls:,} handler calls ({handler_rate:,.0f}/s)"
+            f"{self.target}: {len(self.workers)} workers, {calls:,} EVM calls in {self.seconds:.1f} s ({rate:,.0f}/s)"
+            + handlers
         ]
         rates = self.rates()
         if rates and self.handler_calls + calls:

@@ -77,9 +77,10 @@ CALL_SPAN = 0x5F_CA11  # the span label of one drawn integer of handler calls
 
 
 def handler(*arg_bits: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Mark a method as a handler taking unsigned integer arguments of the given bit widths (e.g. 256, 256)."""
-    if any(not 1 <= bits <= 256 for bits in arg_bits):
-        raise ValueError(f"handler argument widths must be 1..256 bits (got {arg_bits})")
+    """Mark a method as a handler taking integer arguments of the given bit widths: unsigned for a positive width
+    (``256``: a uint256), signed for a negative one (``-128``: an int128, from its minimum to its maximum)."""
+    if any(not (1 <= bits <= 256 or -256 <= bits <= -2) for bits in arg_bits):
+        raise ValueError(f"handler argument widths must be 1..256 bits, or -2..-256 for signed (got {arg_bits})")
 
     def mark(fn: Callable[..., None]) -> Callable[..., None]:
         fn._strikeforge_handler = arg_bits  # type: ignore[attr-defined]
@@ -128,6 +129,33 @@ def decode_argument(mode: int, x: int, bits: int, dictionary: ValueDictionary | 
     return _full_word(x) & top
 
 
+def decode_signed(mode: int, x: int, bits: int, dictionary: ValueDictionary | None = None) -> int:
+    """One signed handler argument of ``bits`` bits (an int<bits>): the unsigned modes read as two's complement, with
+    max the type's maximum, small a value in -128..127, and boundaries the type's minimum (alone or plus a small value),
+    ``-2**k`` and ``2**k - 1``."""
+    kind = mode & 7
+    half = 1 << (bits - 1)
+    if kind == ZERO:
+        return 0
+    if kind == ONE:
+        return 1
+    if kind == MAX:
+        return half - 1
+    if kind == SMALL:
+        return max(-half, min(half - 1, ((x & 0xFF) ^ 0x80) - 0x80))
+    if kind == BOUNDARY:
+        variant, k = x & 3, x >> 2
+        if variant == 0:
+            return -half
+        if variant == 1:
+            return -half + (k & 0xFF) % half
+        if variant == 2:
+            return -(1 << (k % (bits - 1)))
+        return (1 << (k % bits)) - 1 if k % bits < bits - 1 else half - 1
+    unsigned = decode_argument(mode, x, bits, dictionary)
+    return unsigned - (1 << bits) if unsigned >= half else unsigned
+
+
 def call_layout(handlers: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """(stride in bytes, per argument position: (value shift, value mask, mode shift)) of one encoded call.
 
@@ -137,7 +165,7 @@ def call_layout(handlers: tuple[tuple[str, tuple[int, ...]], ...]) -> tuple[int,
     positions = max((len(bits) for _, bits in handlers), default=0)
     sizes = []
     for i in range(positions):
-        widest = max(bits[i] for _, bits in handlers if len(bits) > i)
+        widest = max(abs(bits[i]) for _, bits in handlers if len(bits) > i)
         sizes.append(min(VALUE_BYTES, -(-widest // 8)))
     stride = 1 + sum(sizes) + positions
     layout, at = [], 1
@@ -275,6 +303,8 @@ class ChainMachine(RuleBasedStateMachine):
                     method, name, specs = handlers[index]
                     args = [
                         decode_argument((call >> at_mode) & 0xFF, (call >> at) & mask, width, dictionary)
+                        if width > 0
+                        else decode_signed((call >> at_mode) & 0xFF, (call >> at) & mask, -width, dictionary)
                         for width, at, mask, at_mode in specs
                     ]
                     if trace is not None:

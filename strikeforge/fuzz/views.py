@@ -156,7 +156,7 @@ MULTIVIEW_CODE = _assemble(_PROGRAM)
 class ViewBatch:
     """A list of view calls, encoded once: the helper's calldata and how to decode its answer."""
 
-    __slots__ = ("calldata", "ok", "plan", "words", "zeros")
+    __slots__ = ("calldata", "ok", "plan", "uints", "words", "zeros")
 
     def __init__(self, calls: Iterable[tuple]) -> None:
         parts: list[bytes] = []
@@ -175,6 +175,7 @@ class ViewBatch:
         single = all(d is not None and len(d) == 1 for d in decoders)
         self.words = tuple(d[0] for d in decoders) if single else None  # type: ignore[index]
         self.ok, self.zeros = b"A" * len(plan), bytes(len(plan))  # b"A" is 65
+        self.uints = single and all(fn.outputs[0].startswith("uint") for fn, *_ in plan)
 
     def decode(self, out: bytes) -> list[Any] | None:
         """The decoded results; None when a call failed (the caller then re-runs it alone for its exact error)."""
@@ -190,6 +191,8 @@ class ViewBatch:
             and out[29::64] == zeros
             and out[28::64] == zeros
         ):
+            if self.uints:  # the commonest invariant reads: balances, totals
+                return [int.from_bytes(out[at - 32 : at], "big") for at in range(64, 64 * count + 1, 64)]
             return [dec(out[at + 32 : at + 64]) for at, dec in zip(range(0, 64 * count, 64), words, strict=True)]
         results = []
         at = 0

@@ -19,6 +19,7 @@ from strikeforge.fuzz.machine import (
     ZERO,
     ChainMachine,
     decode_argument,
+    decode_signed,
     handler,
 )
 
@@ -106,6 +107,20 @@ def test_calls_are_drawn_uniformly_not_near_zero():
 def test_handler_widths_are_validated():
     with pytest.raises(ValueError, match=r"1\.\.256 bits"):
         handler(0)
+    with pytest.raises(ValueError, match=r"-2\.\.-256 for signed"):
+        handler(-1)
+
+
+def test_signed_arguments_span_the_type_and_reach_its_minimum():
+    assert decode_signed(MAX, 0, 8) == 127
+    assert decode_signed(BOUNDARY, 0, 8) == -128  # the type's minimum
+    assert decode_signed(BOUNDARY, (3 << 2) | 1, 256) == -(2**255) + 3
+    assert decode_signed(BOUNDARY, (7 << 2) | 2, 128) == -(2**7)
+    assert decode_signed(SMALL, 0xFF, 256) == -1
+    assert decode_signed(WORD64, 2**64 - 1, 64) == -1
+    values = {decode_signed(mode, x, 16) for mode in range(8) for x in range(0, 2**16, 97)}
+    assert min(values) == -(2**15) and max(values) == 2**15 - 1
+    assert all(-(2**15) <= v < 2**15 for v in values)
 
 
 def _shrunk_failure(machine: type[ChainMachine]) -> AssertionError:
