@@ -24,14 +24,19 @@ line (``alice -> MockVault.deposit(100, bob) = 100``), next to the rule sequence
 Handlers (Foundry-style, for throughput). Hypothesis spends ~10-80 microseconds per drawn value, which caps rules with
 two uint256 arguments near 3,500 steps/s before any EVM work. Methods decorated with :func:`handler` are instead
 driven from one rule that draws :attr:`ChainMachine.BATCH` calls a step, :attr:`ChainMachine.CALLS_PER_DRAW` calls per
-drawn integer. The integers are drawn uniformly (every byte random, see :func:`call_draws`) and read little-endian,
-call by call: an op byte (0 = skip, so the shrinker deletes calls by zeroing them; otherwise which handler), per
-argument its value bytes (8, fewer for narrow arguments) and, in the top bytes, per argument a mode byte:
-0, 1, max, a small value (< 256), a 64-bit value, a boundary (2**k, 2**k - 1, 10**k, max - small), a value from the
-contracts' dictionary (:mod:`strikeforge.fuzz.dictionary`: their constants, compared bounds, storage, and this
-example's return values) or a full pseudo-random word. Shrinking lowers the mode bytes first, so a shrunk failure's
+drawn integer, one span per drawn integer (the shrinker's first pass empties spans: it deletes calls early). The
+integers are drawn uniformly (every byte random, see :func:`call_draws`) and read little-endian, call by call: an op
+byte (0 = skip, so the shrinker deletes calls by zeroing them; otherwise which handler), per argument its value bytes
+(8, fewer for narrow arguments) and, in the top bytes, per argument a mode byte: 0, 1, max, a small value (< 256), a
+64-bit value, a boundary (2**k, 2**k - 1, 10**k, max - small), a value from the contracts' dictionary
+(:mod:`strikeforge.fuzz.dictionary`: their constants, compared bounds, deployed storage and addresses, and what this
+example's transactions returned) or a full pseudo-random word; signed arguments (a negative width) read them as two's
+complement, with the type's minimum among the boundaries. Shrinking lowers the mode bytes first, so a shrunk failure's
 arguments are the simplest that still fail (0, 1, max before anything else). Every invariant runs after every
 handler call. The failing example still shrinks, and reads as the noted transaction lines.
+
+Sequence length: Hypothesis stops drawing steps once an example's choices pass ~6.5 KB (80% of its 8 KB buffer); a
+call of two uint256 arguments takes ~25 bytes, so an example holds up to ~270 such calls whatever the step count.
 """
 
 from __future__ import annotations
@@ -241,6 +246,9 @@ class ChainMachine(RuleBasedStateMachine):
     # Handler arguments may draw from the contracts' value dictionary (strikeforge.fuzz.dictionary); False makes that
     # mode a full pseudo-random word instead.
     DICTIONARY: ClassVar[bool] = True
+    # The dictionary's static part, when given instead of computed from the deployed world: a replay on Ape's provider
+    # takes the engine's, so that the same choices decode to the same arguments (its own addresses differ).
+    STATIC_DICTIONARY: ClassVar[list[int] | None] = None
     # Once per process, after the first world is deployed: collect, then gc.freeze() what is alive (modules, the
     # world): Python's cyclic collector stops rescanning them in its full passes. Measured on the benchmark campaign:
     # 8-12% more calls/s (Hypothesis allocates steadily; each full pass walked Ape's and Hypothesis' whole heap).
@@ -278,15 +286,19 @@ class ChainMachine(RuleBasedStateMachine):
     def _run_handlers(
         self, raw: list[int], stride: int, layout: tuple[tuple[int, int, int], ...], per_draw: int
     ) -> None:
-        # Per handler: the bound method, its name, and per argument (width, value shift, value mask, mode shift).
-        handlers = [
-            (getattr(self, name), name, tuple((w, *spec) for w, spec in zip(bits, layout, strict=False)))
-            for name, bits in self._handlers
-        ]
+        plan = self._plan
+        if plan is None:  # once per example
+            # Per handler: the bound method, its name, and per argument (width, value shift, value mask, mode shift).
+            handlers = [
+                (getattr(self, name), name, tuple((w, *spec) for w, spec in zip(bits, layout, strict=False)))
+                for name, bits in self._handlers
+            ]
+            # Hypothesis' Invariant records: those without preconditions are called directly.
+            checks = [inv.function for inv in self.invariants if not inv.preconditions]
+            guarded = [(inv.function, inv.preconditions) for inv in self.invariants if inv.preconditions]
+            plan = self._plan = (handlers, checks, guarded)
+        handlers, checks, guarded = plan
         count = len(handlers)
-        # Hypothesis' Invariant records, looked up once per step: those without preconditions are called directly.
-        checks = [inv.function for inv in self.invariants if not inv.preconditions]
-        guarded = [(inv.function, inv.preconditions) for inv in self.invariants if inv.preconditions]
         dictionary, trace = self._dictionary, self._trace
         hits = [0] * count
         shift, call_mask = 8 * stride, (1 << (8 * stride)) - 1
@@ -360,8 +372,10 @@ class ChainMachine(RuleBasedStateMachine):
                 chain.labels[who.address.lower()] = label
             dictionary = None
             if cls._handlers and cls.DICTIONARY:
-                static = static_values(chain, contracts.values(), [a.address for a in actors.values()])
-                dictionary = ValueDictionary(chain, static)
+                static = cls.STATIC_DICTIONARY
+                if static is None:
+                    static = static_values(chain, contracts.values(), [a.address for a in actors.values()])
+                dictionary = ValueDictionary(chain, list(static))
             cls._world = _World(
                 chain=chain, snapshot=chain.snapshot(), actors=actors, contracts=contracts, dictionary=dictionary
             )
@@ -386,6 +400,7 @@ class ChainMachine(RuleBasedStateMachine):
         self._stats = stats.for_machine(type(self).__name__)
         self._stats.examples += 1
         self._checked = False
+        self._plan: tuple | None = None  # the handler calls' decoding plan, built at the first step
         self._dictionary = world.dictionary
         if world.dictionary is not None:
             world.dictionary.start_example()

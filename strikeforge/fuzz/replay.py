@@ -102,6 +102,8 @@ def replay_on_ape(
     version, raw = parse_blob(_blob_text(blob))
     lines: list[str] = []
     attributes = {"CHAIN_FACTORY": ApeChain, "_world": None, "TRANSACTION_SINK": staticmethod(lines.append)}
+    if machine._handlers and machine.DICTIONARY:  # the engine's dictionary: the same choices, the same arguments
+        attributes["STATIC_DICTIONARY"] = list(machine.world().dictionary.static)
     on_ape = type(f"{machine.__name__}OnApe", (machine,), attributes)
     on_ape._hypothesis_internal_use_reproduce_failure = (version, raw)  # type: ignore[attr-defined]
     replay_settings = settings(database=None, deadline=None, suppress_health_check=list(HealthCheck))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 from strikeforge.fuzz import stats
@@ -100,3 +100,32 @@ def test_a_blob_must_be_given_in_a_known_form():
     with pytest.raises(ValueError, match="pass the @reproduce_failure"):
         parse_blob("AXicY2BgZGAEAAAXAAU=")
     assert parse_blob("@reproduce_failure('6.170.15', b'AXic')") == ("6.170.15", b"AXic")
+
+
+def test_a_handler_machines_failure_replays_on_ape_with_its_trace(types):
+    """Handler calls, their dictionary and the Foundry-style trace are the same on Ape's EthereumTester."""
+    from strikeforge.fuzz.replay import replay_on_ape
+
+    from .campaign_machines import CappedSupplyMachine
+
+    class Capped(CappedSupplyMachine):
+        pass
+
+    Capped.types = types
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(
+            Capped,
+            settings=settings(
+                max_examples=300,
+                database=None,
+                derandomize=True,
+                print_blob=True,
+                suppress_health_check=[HealthCheck.large_base_example],  # uniform draws: ~14 bytes a choice at least
+            ),
+        )
+    trace = failure.value.strikeforge_trace
+    assert trace and trace[0].startswith("handler mint(")
+    result = replay_on_ape(Capped, _blob_from(failure.value), network="ethereum:local:test")
+    assert result.reproduced, result
+    sent = [line.split(" [")[0] for line in trace if " -> " in line]
+    assert [line.split(" [")[0] for line in result.trace if " -> " in line] == sent
