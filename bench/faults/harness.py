@@ -21,33 +21,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import hypothesis.core
+from _fuzz_mix import bound as forge_bound
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import invariant, run_state_machine_as_test
 
 from strikeforge.fuzz.errors import TransactionError
 from strikeforge.fuzz.machine import ChainMachine, handler
 
-MAX = 2**256 - 1
 START_TIME = 1_767_254_400  # bench/forge/bugs/BugsBase.sol START_TIME (strikeforge.fuzz.chain.DEFAULT_TIMESTAMP)
 FUNDS = 10**24
 
 
 def bound(x: int, lo: int, hi: int) -> int:
-    """forge-std's bound() (bench/forge/StrikeforgeTest.sol)."""
+    """forge-std's bound() (bench/forge/StrikeforgeTest.sol; the formula is bench/_fuzz_mix.py's)."""
     if hi < lo:
         raise ValueError("bound: max < min")  # the Solidity side reverts the handler call: never reached here
-    if lo <= x <= hi:
-        return x
-    size = hi - lo + 1
-    if x <= 3 and size > x:
-        return lo + x
-    if x >= MAX - 3 and size > MAX - x:
-        return hi - (MAX - x)
-    if x > hi:
-        rem = (x - hi) % size
-        return hi if rem == 0 else lo + rem - 1
-    rem = (lo - x) % size
-    return lo if rem == 0 else hi - rem + 1
+    return forge_bound(x, lo, hi)
 
 
 def ceil_div(a: int, b: int) -> int:

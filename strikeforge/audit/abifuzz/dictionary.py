@@ -19,6 +19,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from strikeforge.audit.abifuzz.world import World
+from strikeforge.fuzz.dictionary import strip_metadata
 from strikeforge.fuzz.errors import TransactionError
 
 SLOTS = 32
@@ -28,18 +29,9 @@ YEAR = 365 * 86_400
 _JUMPS = (0x56, 0x57)  # JUMP, JUMPI
 
 
-def _strip_metadata(code: bytes) -> bytes:
-    """Runtime code without its CBOR metadata trailer (its length is the last two bytes)."""
-    if len(code) > 2:
-        length = int.from_bytes(code[-2:], "big")
-        if 0 < length < len(code) - 2 and code[-2 - length] in (0xA1, 0xA2, 0xA3, 0xA4, 0xA5):
-            return code[: -2 - length]
-    return code
-
-
 def push_constants(code: bytes, selectors: set[int]) -> list[int]:
     """PUSH1..PUSH32 immediates in order of first appearance, without jump targets and selectors."""
-    code = _strip_metadata(code)
+    code = strip_metadata(code)
     found: dict[int, None] = {}
     i, n = 0, len(code)
     while i < n:
