@@ -1,10 +1,10 @@
 """Time to bug: seeded faults in copies of the project's contracts, hunted by strikeforge and by forge.
 
 Each fault (bench/faults/__init__.py) is one exact textual patch, asserted to apply once, of a project contract
-(OptionsEngine, SettlementLedger, BatchTrees, ChainlinkOracle, BatchAuction in Solidity; PercentOtmStrikeSelector in
-Vyper), compiled in memory with the project's solc or vyper into a cache (.cache/bench/fuzz-bugs/build). Its world
-deploys the patched bytecode with unpatched scaffolding (mock tokens, a router stub, feeds) and runs the same handlers
-and invariants on both engines:
+(OptionsEngine, SettlementLedger, BatchTrees, ChainlinkOracle, BatchAuction in Solidity; PercentOtmStrikeSelector and
+SignedPriceOracle in Vyper), compiled in memory with the project's solc or vyper into a cache
+(.cache/bench/fuzz-bugs/build). Its world deploys the patched bytecode with unpatched scaffolding (mock tokens, a
+router stub, feeds) and runs the same handlers and invariants on both engines:
 - strikeforge: a ChainMachine over pyrevm (bench/faults/<world>.py), handlers with forge-std's `bound`, every
   invariant after every handler call, 8 steps of 16 calls an example (128 calls);
 - forge: an invariant test (bench/forge/bugs/<World>Bugs.t.sol; npm forge, offline) deploying the same bytecode, read
@@ -14,15 +14,17 @@ Both worlds' invariants hold on the unpatched contracts: the run starts by hunti
 bytecode (`--clean-budget` seconds an engine) and warns of any failure there.
 
 Per fault, each engine gets `--seeds` runs of `--budget` wall-clock seconds, one at a time, each process pinned to one
-core. Time to bug runs up to the first failing invariant, before shrinking: strikeforge records it in process
-(handler calls, EVM calls, seconds since the campaign started, the world's deployment included); forge runs without
-shrinking, and its test duration (setUp included) and calls (completed runs' and the failing run's) are the time and
-calls to failure. Shrunk length: strikeforge's shortest failing example when shrinking ends (`--shrink-budget`
-seconds); forge's shrunk sequence from a second run with the same seed and shrinking on (`--budget` plus
-`--shrink-budget` seconds; forge's campaigns are not exactly reproducible, so it may shrink another failure, or miss).
+core. Time to bug runs up to the first failing invariant, before shrinking: strikeforge records it in process (handler
+calls, EVM calls, seconds since the campaign started, the world's deployment included; the engine's once-per-process
+set-up, ~70 ms, is done before the clock starts, as forge's process start and compilation are not in its figure);
+forge runs without shrinking, and its test duration (setUp included) and calls (completed runs' and the failing run's)
+are the time and calls to failure. Shrunk length: strikeforge's shortest failing example when shrinking ends
+(`--shrink-budget` seconds); forge's shrunk sequence from a second run with the same seed and shrinking on
+(`--budget` plus `--shrink-budget` seconds; forge's campaigns are not exactly reproducible, so it may shrink another
+failure, or miss).
 
-Budget arithmetic (defaults: 18 faults in 6 worlds, 3 seeds, 20 s budget, 10 s shrink, 3 s clean): the clean pass
-costs 6 worlds x 2 engines x 3 s = 36 s; the hunt at most 18 x 3 x 2 x 20 s = 36 min if nothing were ever found
+Budget arithmetic (defaults: 21 faults in 7 worlds, 3 seeds, 20 s budget, 10 s shrink, 3 s clean): the clean pass
+costs 7 worlds x 2 engines x 3 s = 42 s; the hunt at most 21 x 3 x 2 x 20 s = 42 min if nothing were ever found
 (plus forge's shrink runs and strikeforge's shrinking). Most faults fall in well under a second to both engines, so
 a run costs mostly process starts (forge ~0.5 s, twice when found; a strikeforge worker ~2 s) and the budgets of the
 seeds that miss: measured 10 minutes for the default run on this 2-core machine (Nov 2026). `--quick` hunts 5
@@ -67,6 +69,7 @@ FORGE_SRC = (
     "OracleBugs.t.sol",
     "AuctionBugs.t.sol",
     "SelectorBugs.t.sol",
+    "SignedBugs.t.sol",
 )
 
 

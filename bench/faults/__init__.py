@@ -38,6 +38,7 @@ TREES = "contracts/settlement/BatchTrees.sol"
 ORACLE = "contracts/oracles/ChainlinkOracle.sol"
 AUCTION = "contracts/auction/BatchAuction.sol"
 SELECTOR = "contracts/vaults/PercentOtmStrikeSelector.vy"
+SIGNED = "contracts/oracles/SignedPriceOracle.vy"
 
 FAULTS: tuple[Fault, ...] = (
     Fault(
@@ -185,6 +186,31 @@ FAULTS: tuple[Fault, ...] = (
         "return max(target // STRIKE_GRID * STRIKE_GRID, STRIKE_GRID)",
         "return max((target + STRIKE_GRID - 1) // STRIKE_GRID * STRIKE_GRID, STRIKE_GRID)",
         "Vyper: the put strike rounds up to the grid (towards the money, past spot * (1 - OTM))",
+    ),
+    Fault(
+        "signed-duplicate-signer",
+        "signed",
+        SIGNED,
+        "        if seen & bit != 0:\n",
+        "        if seen & bit != 0 and index == 0:\n",
+        "Vyper: a signer's repeated signature counts again (one key meets the threshold and sets any price)",
+    ),
+    Fault(
+        "signed-threshold-off-by-one",
+        "signed",
+        SIGNED,
+        "    if count < threshold_:\n",
+        "    if count + 1 < threshold_:\n",
+        "Vyper: an update with one signature fewer than the threshold is accepted",
+    ),
+    Fault(
+        "signed-max-price-dropped",
+        "signed",
+        SIGNED,
+        "    if price < MIN_PRICE or price > MAX_PRICE:\n",
+        "    if price < MIN_PRICE:\n",
+        "Vyper: the upper price bound removed (a median above MAX_PRICE is accepted, and one above 2**192 is "
+        "packed into the round's slot truncated)",
     ),
 )
 

@@ -101,7 +101,7 @@ def static_values(chain: Any, contracts: Iterable[Any], addresses: Iterable[str]
 class ValueDictionary:
     """One machine class's dictionary: the static part, and the current example's part (see the module's notes)."""
 
-    __slots__ = ("chain", "known", "outputs", "seen", "static", "static_count", "static_set")
+    __slots__ = ("arguments", "chain", "known", "outputs", "seen", "static", "static_count", "static_set")
 
     def __init__(self, chain: Any, static: list[int]) -> None:
         self.chain = chain
@@ -111,12 +111,14 @@ class ValueDictionary:
         self.seen: list[int] = []
         self.known: set[int] = set()
         self.outputs: list = []
+        self.arguments: list[int] = []
 
     def start_example(self) -> None:
         """Forget the last example's values; from now on record this example's return values."""
         self.seen = []
         self.known = set()
         self.outputs = []
+        self.arguments = []
         self.chain.outputs = self.outputs
 
     def stop_example(self) -> None:
@@ -154,6 +156,19 @@ class ValueDictionary:
         else:
             return None
         return value if value <= top else value & top
+
+    def note(self, arguments: list[int]) -> None:
+        """Record a handler call's arguments (for :meth:`repeat`)."""
+        if len(self.arguments) < MAX_SEEN:
+            self.arguments.extend(arguments)
+
+    def repeat(self, x: int, top: int) -> int | None:
+        """An argument an earlier handler call of this example took, counted back from the latest by ``x``, masked to
+        ``top``; None before the first."""
+        arguments = self.arguments
+        if not arguments:
+            return None
+        return arguments[-1 - x % len(arguments)] & top
 
     def __len__(self) -> int:
         self._absorb()

@@ -12,6 +12,8 @@ interface VmBugs {
     function warp(uint256 timestamp) external;
     function readFile(string calldata path) external view returns (string memory);
     function parseBytes(string calldata text) external pure returns (bytes memory);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function addr(uint256 privateKey) external pure returns (address);
 }
 
 interface IERC20Like {
