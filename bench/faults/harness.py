@@ -168,6 +168,15 @@ def deploy_time(chain: Any) -> None:
     chain.set_time(START_TIME, 1)
 
 
+def start_with_tokens(chain: Any, types: dict, deployer: Any) -> tuple[Any, Any]:
+    """The worlds' common start (as BugsBase's twins): time set to START_TIME, then WETH (18 decimals) and USDC (6)
+    mock tokens deployed by `deployer`."""
+    deploy_time(chain)
+    weth = chain.deploy(types["MockERC20"], "Wrapped Ether", "WETH", 18, sender=deployer)
+    usdc = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=deployer)
+    return weth, usdc
+
+
 def warm_up() -> None:
     """The once-per-process work of the engine, done before the clock starts, as forge's test duration starts after
     its process has started and compiled: Hypothesis' first-run set-up (its scan of the local modules for constants,

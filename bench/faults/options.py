@@ -10,7 +10,7 @@ no option pays more than its collateral.
 
 from __future__ import annotations
 
-from .harness import FUNDS, BugMachine, bound, bug_handler, bug_invariant, ceil_div, deploy_time
+from .harness import FUNDS, BugMachine, bound, bug_handler, bug_invariant, ceil_div, start_with_tokens
 
 TARGET = ("contracts/options/OptionsEngine.sol", "OptionsEngine")
 SCAFFOLD = (("contracts/mocks/MockERC20.sol", "MockERC20"), ("bench/faults/scaffold/StubRouter.sol", "StubRouter"))
@@ -37,10 +37,8 @@ def machine(types: dict) -> type[BugMachine]:
     class OptionsWorld(BugMachine):
         @classmethod
         def deploy(cls, chain, actors):
-            deploy_time(chain)
             d = actors["deployer"]
-            weth = chain.deploy(types["MockERC20"], "Wrapped Ether", "WETH", 18, sender=d)
-            usdc = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=d)
+            weth, usdc = start_with_tokens(chain, types, d)
             router = chain.deploy(types["StubRouter"], sender=d)
             engine = chain.deploy(types["OptionsEngine"], router, d, sender=d)
             router.setSpot(weth, usdc, STRIKE, sender=d)

@@ -13,7 +13,7 @@ from eth_abi import encode
 
 from strikeforge.fuzz.errors import TransactionError
 
-from .harness import START_TIME, BugMachine, bound, bug_handler, bug_invariant, deploy_time
+from .harness import START_TIME, BugMachine, bound, bug_handler, bug_invariant, start_with_tokens
 
 TARGET = ("contracts/oracles/ChainlinkOracle.sol", "ChainlinkOracle")
 SCAFFOLD = (
@@ -33,10 +33,8 @@ def machine(types: dict) -> type[BugMachine]:
     class OracleWorld(BugMachine):
         @classmethod
         def deploy(cls, chain, actors):
-            deploy_time(chain)
             d = actors["deployer"]
-            weth = chain.deploy(types["MockERC20"], "Wrapped Ether", "WETH", 18, sender=d)
-            usdc = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=d)
+            weth, usdc = start_with_tokens(chain, types, d)
             feed = chain.deploy(types["MockChainlinkFeed"], 8, 2000 * 10**8, sender=d)
             sequencer = chain.deploy(types["MockChainlinkFeed"], 0, 0, sender=d)
             oracle = chain.deploy(

@@ -18,7 +18,7 @@ from eth_utils import keccak
 
 from strikeforge.fuzz.errors import TransactionError
 
-from .harness import BugMachine, bound, bug_handler, bug_invariant, deploy_time
+from .harness import BugMachine, bound, bug_handler, bug_invariant, start_with_tokens
 from .ledger import actor_address
 
 TARGET = ("contracts/oracles/SignedPriceOracle.vy", "SignedPriceOracle")
@@ -55,10 +55,8 @@ def machine(types: dict) -> type[BugMachine]:
     class SignedWorld(BugMachine):
         @classmethod
         def deploy(cls, chain, actors):
-            deploy_time(chain)
             d = actors["deployer"]
-            weth = chain.deploy(types["MockERC20"], "Wrapped Ether", "WETH", 18, sender=d)
-            usdc = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=d)
+            weth, usdc = start_with_tokens(chain, types, d)
             oracle = chain.deploy(
                 types["SignedPriceOracle"],
                 weth,

@@ -92,17 +92,7 @@ def test_calls_are_drawn_uniformly_not_near_zero():
 
     machine_module.decode_argument = counting
     try:
-        run_state_machine_as_test(
-            Modes,
-            settings=settings(
-                max_examples=30,
-                stateful_step_count=4,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-                phases=(Phase.generate,),
-            ),
-        )
+        _generate(Modes, 30)
     finally:
         machine_module.decode_argument = original
     total = sum(modes.values())
@@ -153,17 +143,7 @@ def test_each_example_draws_one_profile_and_both_occur():
             self._profiles.add(tables[id(mode_of)])
             return super()._run_handlers(raw, stride, layout, per_draw, mode_of)
 
-    run_state_machine_as_test(
-        Profiles,
-        settings=settings(
-            max_examples=60,
-            stateful_step_count=4,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-            phases=(Phase.generate,),
-        ),
-    )
+    _generate(Profiles, 60)
     assert seen and all(len(profiles) == 1 for profiles in seen)
     used = Counter(next(iter(profiles)) for profiles in seen)
     assert used[0] >= 5 and used[1] >= 5, used
@@ -210,17 +190,7 @@ def test_spread_finds_two_calls_with_one_random_value():
                 self.limits.add(limit)
 
     with pytest.raises(AssertionError, match="two bids at one limit"):
-        run_state_machine_as_test(
-            Ties,
-            settings=settings(
-                max_examples=100,
-                stateful_step_count=4,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-                phases=(Phase.generate,),
-            ),
-        )
+        _generate(Ties, 100)
 
 
 def test_handler_widths_are_validated():
@@ -240,6 +210,21 @@ def test_signed_arguments_span_the_type_and_reach_its_minimum():
     values = {decode_signed(mode, x, 16) for mode in range(8) for x in range(0, 2**16, 97)}
     assert min(values) == -(2**15) and max(values) == 2**15 - 1
     assert all(-(2**15) <= v < 2**15 for v in values)
+
+
+def _generate(machine: type[ChainMachine], examples: int) -> None:
+    """Run ``machine`` for ``examples`` generated examples of up to 4 steps (derandomized, no database or shrinking)."""
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=4,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.generate,),
+        ),
+    )
 
 
 def _shrunk_failure(machine: type[ChainMachine]) -> AssertionError:
