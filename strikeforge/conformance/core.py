@@ -253,7 +253,31 @@ def attempt(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
     try:
         return Call(function(*args, **kwargs))
     except ContractLogicError as exc:
-        return Call(reverted=True, data=revert_data(exc), message=str(exc.revert_message or exc))
+        data = revert_data(exc)
+        if data is None:  # a node's revert reaches Ape without its data: ask for it once more
+            data = _raw_revert_data(function, args, kwargs.get("sender"))
+        return Call(reverted=True, data=data, message=str(exc.revert_message or exc))
+
+
+def _raw_revert_data(function: Any, args: tuple[Any, ...], sender: Any) -> bytes | None:
+    """The revert data of the same call made with a plain eth_call (web3 keeps the JSON-RPC error's data)."""
+    from ape import chain
+    from web3.exceptions import ContractLogicError as Web3LogicError
+
+    try:
+        calldata = function.encode_input(*args)
+        params = {"to": str(function.contract.address), "data": "0x" + bytes(calldata).hex()}
+        if sender is not None:
+            params["from"] = str(getattr(sender, "address", sender))
+        chain.provider.web3.eth.call(params)
+    except Web3LogicError as exc:
+        data = exc.data
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+        return None
+    except Exception:  # a provider without web3, an argument web3 cannot encode: no data, as before
+        return None
+    return None
 
 
 def checksum(address: Any) -> str:
@@ -263,7 +287,8 @@ def checksum(address: Any) -> str:
 def events(receipt: Any, contract: Any, name: str) -> list[dict[str, Any]]:
     """The `name` events `contract` emitted in `receipt`, as dicts of their arguments (other contracts' logs left
     out)."""
-    found = receipt.events.filter(getattr(contract, name))
+    # Decoded with the ABI given here: a node's receipt decodes only with the contract types Ape has cached.
+    found = receipt.decode_logs(getattr(contract, name))
     address = checksum(contract.address)
     return [dict(e.event_arguments) for e in found if checksum(e.contract_address) == address]
 

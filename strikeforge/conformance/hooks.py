@@ -78,9 +78,8 @@ def _argument(kind: str, text: str, spec: str) -> Any:
     )
 
 
-def parse_call(spec: str, accounts: Any) -> tuple[Any, str, list[str], list[Any]]:
-    """`ACCOUNT:FUNCTION(TYPES)[=ARGS]` -> (sender, name, types, arguments). ACCOUNT: test:N or an address the
-    provider can sign for."""
+def parse_call(spec: str) -> tuple[str, str, list[str], list[Any]]:
+    """`ACCOUNT:FUNCTION(TYPES)[=ARGS]` -> (account, name, types, arguments), checked before connecting anywhere."""
     match = _CALL.match(spec.strip())
     if not match:
         raise ConformanceError(
@@ -89,20 +88,24 @@ def parse_call(spec: str, accounts: Any) -> tuple[Any, str, list[str], list[Any]
         )
     who, name, types_text, args_text = match.groups()
     types = [t.strip() for t in types_text.split(",") if t.strip()]
-    values = [a for a in (args_text or "").split(",") if a.strip()] if args_text is not None else []
+    values = [a for a in (args_text or "").split(",") if a.strip()]
     if len(values) != len(types):
         raise ConformanceError(
             f"--fulfil {spec}: {len(types)} argument types but {len(values)} values; give one value per type after '='"
         )
-    arguments = [_argument(t, v, spec) for t, v in zip(types, values, strict=True)]
+    return who, name, types, [_argument(t, v, spec) for t, v in zip(types, values, strict=True)]
+
+
+def _sender(who: str, spec: str, accounts: Any) -> Any:
     if who.startswith("test:"):
         index = int(who.split(":")[1])
         if index >= len(accounts.test_accounts):
-            raise ConformanceError(f"--fulfil {spec}: there are {len(accounts.test_accounts)} test accounts")
-        sender = accounts.test_accounts[index]
-    else:
-        sender = accounts[to_checksum_address(who)]
-    return sender, name, types, arguments
+            raise ConformanceError(
+                f"--fulfil {spec}: there are {len(accounts.test_accounts)} test accounts (test:0 to"
+                f" test:{len(accounts.test_accounts) - 1}); name one of them"
+            )
+        return accounts.test_accounts[index]
+    return accounts[to_checksum_address(who)]
 
 
 def calls_fulfil(target: str, specs: list[str], accounts: Any) -> Callable[[], None]:
@@ -114,7 +117,8 @@ def calls_fulfil(target: str, specs: list[str], accounts: Any) -> Callable[[], N
 
     steps = []
     for spec in specs:
-        sender, name, types, arguments = parse_call(spec, accounts)
+        who, name, types, arguments = parse_call(spec)
+        sender = _sender(who, spec, accounts)
         abi = human_abi([f"function {name}({', '.join(types)})"])
         steps.append(
             (spec, sender, ContractInstance(target, ContractType(abi=abi, contractName="Fulfil")), name, arguments)

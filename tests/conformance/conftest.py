@@ -9,6 +9,7 @@ import pytest
 
 from strikeforge.conformance import Subject
 from strikeforge.conformance.abi import bind
+from tests.oracles.conftest import deploy_oracle, deploy_signed_oracle, feed, signers, timelock  # noqa: F401 (fixtures)
 from tests.vaults.conftest import auction, bare_vault, guardian, keeper, selector  # noqa: F401 (fixtures)
 
 # Examples per Hypothesis property: modest in CI (the suites' budget is about a minute), deep in campaigns.

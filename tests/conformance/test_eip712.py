@@ -8,7 +8,6 @@ import pytest
 
 from strikeforge.conformance import SUITES, run_suite
 from tests.conformance.conftest import subject
-from tests.oracles.conftest import deploy_signed_oracle, signers, timelock  # noqa: F401 (fixtures)
 
 PROPERTIES = [p.id for p in SUITES["eip712"]]
 

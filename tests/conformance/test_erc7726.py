@@ -3,26 +3,12 @@ OracleUnsupportedPair for any other pair, overflow."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from strikeforge.conformance import SUITES, run_suite
 from strikeforge.uniswap_v3 import factory_container
 from tests.conformance.conftest import subject
-from tests.oracles.conftest import (  # noqa: F401 (fixtures)
-    DEVIATION_BPS,
-    MAX_EXPIRY_LAG,
-    backup,
-    deploy_oracle,
-    deploy_signed_oracle,
-    disputer,
-    feed,
-    primary,
-    signers,
-    timelock,
-)
-from tests.oracles.conftest import router as oracle_router  # noqa: F401 (fixture)
+from tests.oracles.conftest import MAX_EXPIRY_LAG
 from tests.oracles.signing import sign
 from tests.oracles.test_pyth_oracle import AHEAD, CONF_BPS, EXPIRY_LAG, FEE, FEED_ID, STALENESS, UPDATE_LAG
 from tests.oracles.test_uniswap_twap_oracle import ETH_USDC_TICK, MIN_CARDINALITY, MIN_LIQUIDITY, WINDOW, _pool
