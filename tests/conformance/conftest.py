@@ -13,7 +13,7 @@ from tests.oracles.conftest import deploy_oracle, deploy_signed_oracle, feed, si
 from tests.vaults.conftest import auction, bare_vault, guardian, keeper, selector  # noqa: F401 (fixtures)
 
 # Examples per Hypothesis property: modest in CI (the suites' budget is about a minute), deep in campaigns.
-EXAMPLES = {"ci": 8, "dev": 8, "campaign": 200}[os.environ.get("HYPOTHESIS_PROFILE", "dev")]
+EXAMPLES = {"ci": 5, "dev": 5, "campaign": 200}[os.environ.get("HYPOTHESIS_PROFILE", "dev")]
 
 
 def abi_of(contract) -> list[dict]:
