@@ -2,8 +2,9 @@
 
 Read-only properties run on any network. Properties that send transactions run on local chains and forks only (each
 example inside a snapshot that is restored, so the chain is left as found), acting as the local test accounts.
-Exit status: 0 when every property that ran passed, 1 when one failed, 2 on bad input (one line: the option, the
-value, the fix).
+Exit status: 0 when at least one property passed and every property that ran passed; 1 when one failed or could not
+complete (a call it needs reverted), or when nothing was checked (every property not run or not applicable); 2 on bad
+input (one line: the option, the value, the fix).
 """
 
 from __future__ import annotations
@@ -55,9 +56,18 @@ def _pairs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
     return pairs
 
 
+def exit_status(outcomes: list[Outcome]) -> int:
+    """0 only when something was checked and held: a failure, a property that could not complete, or a run in which no
+    property passed (all skipped or not applicable) is 1, so that a CI job never reads an unchecked contract as a
+    conforming one."""
+    if any(o.status in ("fail", "error") for o in outcomes):
+        return 1
+    return 0 if any(o.status == "pass" for o in outcomes) else 1
+
+
 def _line(outcome: Outcome) -> str:
-    status = {"pass": "PASS", "fail": "FAIL", "n/a": "N/A ", "not run": "SKIP"}[outcome.status]
-    timing = f" {outcome.seconds:.1f}s" if outcome.status in ("pass", "fail") else ""
+    status = {"pass": "PASS", "fail": "FAIL", "error": "ERR ", "n/a": "N/A ", "not run": "SKIP"}[outcome.status]
+    timing = f" {outcome.seconds:.1f}s" if outcome.status in ("pass", "fail", "error") else ""
     head = f"{status} {outcome.prop.id:<20} [{outcome.prop.level}] {outcome.prop.cite}{timing}"
     return head + (f"\n       {outcome.detail}" if outcome.detail else "")
 
@@ -186,11 +196,15 @@ def _run(
         outcomes = run_suite(suite, subject, only, report=lambda o: click.echo(_line(o)))
     finally:
         context.__exit__(None, None, None)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("pass", "fail", "n/a", "not run")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("pass", "fail", "error", "n/a", "not run")}
     click.echo(
         f"{suite}: {counts['pass']} passed, {counts['fail']} failed, {counts['n/a']} not applicable,"
         f" {counts['not run']} not run"
+        + (f", {counts['error']} could not complete" if counts["error"] else "")
         + ("" if stateful else f" (properties that send transactions run on {NEEDS_TRANSACTIONS} only)")
     )
-    if counts["fail"]:
-        raise SystemExit(1)
+    if not counts["pass"]:
+        click.echo(f"{suite}: nothing was checked (no property ran and passed): not a conformance result")
+    status = exit_status(outcomes)
+    if status:
+        raise SystemExit(status)

@@ -58,7 +58,9 @@ class Property:
 @dataclass
 class Outcome:
     prop: Property
-    status: str  # "pass", "fail", "n/a" (does not apply to this contract), "not run" (needs a hook or a local chain)
+    # "pass", "fail", "n/a" (does not apply to this contract), "not run" (needs a hook or a local chain), "error" (the
+    # property could not complete: a call it needs reverted, or the harness raised; never counted as a pass)
+    status: str
     detail: str = ""
     seconds: float = 0.0
 
@@ -192,10 +194,37 @@ def run_suite(
                 outcome = Outcome(p, "fail", str(exc), time.monotonic() - start)
             except NotApplicable as exc:
                 outcome = Outcome(p, "n/a", str(exc), time.monotonic() - start)
+            except ConformanceError:
+                raise  # bad input or a hook that cannot work: the command's one line, exit 2
+            except Exception as exc:  # any other failure is this property's outcome, not a traceback
+                outcome = Outcome(p, "error", _unexpected(exc, subject), time.monotonic() - start)
         outcomes.append(outcome)
         if report:
             report(outcome)
     return outcomes
+
+
+def _unexpected(error: Exception, subject: Subject) -> str:
+    """One line for an exception a property did not expect: the contract's revert of a call the property needs to
+    succeed (named by its function when the subject's ABI has it), or the harness' own error."""
+    from ape.exceptions import ContractLogicError
+
+    if not isinstance(error, ContractLogicError):
+        first = (str(error).splitlines() or [""])[0]
+        return f"could not complete: {type(error).__name__}: {first}"
+    data = revert_data(error)
+    reason = "0x" + data.hex() if data is not None else str(error.revert_message or "no revert data")
+    calldata = bytes(getattr(getattr(error, "txn", None), "data", b"") or b"")
+    call = _function_name(subject.contract, calldata) or ("0x" + calldata[:4].hex() if calldata else "a call")
+    return f"could not complete: {call} reverted ({reason}), a step the property needs to succeed"
+
+
+def _function_name(contract: Any, calldata: bytes) -> str | None:
+    """The name of the subject's function `calldata` calls, if its ABI has one with that selector."""
+    for entry in getattr(getattr(contract, "contract_type", None), "abi", []):
+        if getattr(entry, "type", "") == "function" and selector(entry.selector) == calldata[:4]:
+            return str(entry.name)
+    return None
 
 
 def require(condition: bool, message: str) -> None:
