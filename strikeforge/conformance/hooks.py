@@ -105,7 +105,17 @@ def _sender(who: str, spec: str, accounts: Any) -> Any:
                 f" test:{len(accounts.test_accounts) - 1}); name one of them"
             )
         return accounts.test_accounts[index]
-    return accounts[to_checksum_address(who)]
+    # Always impersonated (local chains and forks only): never a keystore account of that address, whose key would
+    # sign a transaction that is valid on the forked chain too.
+    from ape.exceptions import AccountsError
+
+    try:
+        return accounts.impersonate_account(to_checksum_address(who))
+    except AccountsError as exc:
+        raise ConformanceError(
+            f"--fulfil {spec}: cannot impersonate {who} on this network ({exc}); use a local anvil or fork, or a test"
+            " account (test:N)"
+        ) from None
 
 
 def calls_fulfil(target: str, specs: list[str], accounts: Any) -> Callable[[], None]:
