@@ -91,7 +91,12 @@ class Subject:
 
     @contextmanager
     def isolated(self) -> Iterator[None]:
-        """Runs the body in a chain snapshot, restored afterwards whatever happened."""
+        """Runs the body in a chain snapshot, restored afterwards whatever happened. Where no transaction may be sent
+        (`stateful` false: a public network, whose nodes cannot snapshot) only read-only properties run, and they
+        need none."""
+        if not self.stateful:
+            yield
+            return
         snapshot = self.chain.snapshot()
         try:
             yield
