@@ -502,6 +502,15 @@ def _register_chain() -> None:
 _register_chain()
 
 
+def _register_conformance() -> None:
+    from strikeforge.conformance.cli import conformance
+
+    main.add_command(conformance)
+
+
+_register_conformance()
+
+
 @main.command(
     "prove", context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 )

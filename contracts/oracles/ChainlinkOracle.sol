@@ -138,7 +138,7 @@ contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
         view
         returns (uint256 price, uint256 updatedAt)
     {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (base != BASE || quote != QUOTE) revert OracleUnsupportedPair(base, quote);
         if (block.timestamp <= expiry) revert ExpiryNotPassed(expiry);
         if (hint.length != 32 || uint256(bytes32(hint)) > type(uint80).max) revert InvalidHint(hint);
         uint80 roundId = uint80(uint256(bytes32(hint)));
@@ -157,7 +157,7 @@ contract ChainlinkOracle is PairOracle, IExpiryPriceOracle {
     ///      194 probes each. Meant for eth_call; reverts NoRoundAtExpiry when nothing within the bounds is dated at or
     ///      before expiry.
     function expiryHint(address base, address quote, uint256 expiry) external view returns (bytes memory hint) {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (base != BASE || quote != QUOTE) revert OracleUnsupportedPair(base, quote);
         (uint80 latest,,, uint256 latestAt,) = FEED.latestRoundData();
         if (latestAt != 0 && latestAt <= expiry) return abi.encode(latest);
         uint256 phase = uint256(latest) >> 64;

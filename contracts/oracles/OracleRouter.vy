@@ -64,7 +64,7 @@
      it is given (that reads as EvidenceOutOfGas and blocks recording until governance replaces it).
 
      Errors are ABI-encoded custom errors (Solidity-compatible selectors) raised with `raw_revert`:
-       UnsupportedPair(address,address), InvalidConfig(string), SourcesUnavailable(address,address),
+       OracleUnsupportedPair(address,address), InvalidConfig(string), SourcesUnavailable(address,address),
        PriceDeviation(uint256,uint256,uint256), ExpiryNotReached(uint256), ExpiryPriceAlreadyRecorded(uint256),
        ExpiryPriceNotRecorded(uint256), ExpiryPriceNotFinal(uint256), DisputePeriodOver(uint256), NotDisputer(address),
        NoExpiryEvidence(address,address,uint256), SourceGracePeriod(uint256,uint256), AlreadyDisputed(uint256),
@@ -316,7 +316,7 @@ def getQuote(inAmount: uint256, base: address, quote: address) -> uint256:
         return math._mul_div(inAmount, price * route.unit_ratio, 10**18, False)
     route = self.routes[quote][base]
     if route.primary == empty(address):
-        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+        raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
     price: uint256 = self._route_price(quote, base)[0]
     if route.base_has_more_decimals:
         return math._mul_div(inAmount, 10**18 * route.unit_ratio, price, False)
@@ -336,7 +336,7 @@ def expiry_hints(base: address, quote: address, expiry: uint256) -> (Bytes[MAX_H
     """
     route: Route = self.routes[base][quote]
     if route.primary == empty(address):
-        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+        raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
     primary_hint: Bytes[MAX_HINT_BYTES] = b""
     fallback_hint: Bytes[MAX_HINT_BYTES] = b""
     found: bool = False
@@ -369,7 +369,7 @@ def record_expiry_price(
         raw_revert(concat(method_id("ExpiryPriceAlreadyRecorded(uint256)"), abi_encode(expiry)))
     route: Route = self.routes[base][quote]
     if route.primary == empty(address):
-        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+        raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
     p_ok: bool = False
     p_price: uint256 = 0
     p_at: uint256 = 0
@@ -512,7 +512,7 @@ def is_expiry_price_final(base: address, quote: address, expiry: uint256) -> boo
 def _route_price(base: address, quote: address) -> (uint256, uint256, address):
     route: Route = self.routes[base][quote]
     if route.primary == empty(address):
-        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+        raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
     primary_ok: bool = False
     primary_price: uint256 = 0
     primary_at: uint256 = 0

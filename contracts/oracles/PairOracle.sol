@@ -12,7 +12,7 @@ import {IERC7726, IPriceOracle} from "../interfaces/IPriceOracle.sol";
 ///         directions from it. Everything is fixed at deployment.
 /// @custom:invariants (1) getQuote rounds down once in each direction: floor(in * price * 10^qd / (1e18 * 10^bd))
 ///                        and floor(in * 1e18 * 10^bd / (price * 10^qd)).
-///                    (2) Only (BASE, QUOTE) and (QUOTE, BASE) are answered; any other pair reverts UnsupportedPair.
+///                    (2) Only (BASE, QUOTE) and (QUOTE, BASE) are answered; any other pair reverts OracleUnsupportedPair.
 abstract contract PairOracle is IPriceOracle {
     /// @notice The asset priced.
     address public immutable BASE;
@@ -25,7 +25,7 @@ abstract contract PairOracle is IPriceOracle {
     bool internal immutable BASE_HAS_MORE_DECIMALS;
 
     /// @notice The pair is not (BASE, QUOTE) in either order.
-    error UnsupportedPair(address base, address quote);
+    error OracleUnsupportedPair(address base, address quote);
     /// @notice A constructor argument is unusable; `reason` names it.
     error InvalidConfig(string reason);
 
@@ -47,7 +47,7 @@ abstract contract PairOracle is IPriceOracle {
 
     /// @inheritdoc IPriceOracle
     function getPrice(address base, address quote) external view returns (uint256 price, uint256 updatedAt) {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (base != BASE || quote != QUOTE) revert OracleUnsupportedPair(base, quote);
         return _price();
     }
 
@@ -64,7 +64,7 @@ abstract contract PairOracle is IPriceOracle {
                 ? Math.mulDiv(inAmount, 1e18 * UNIT_RATIO, price)
                 : Math.mulDiv(inAmount, 1e18, price * UNIT_RATIO);
         }
-        revert UnsupportedPair(base, quote);
+        revert OracleUnsupportedPair(base, quote);
     }
 
     /// @dev The checked price of one whole BASE in whole QUOTE, 1e18-scaled, and when its source last updated.

@@ -226,7 +226,7 @@ contract PythOracle is PairOracle, IExpiryPriceOracle, ReentrancyGuardTransient 
         view
         returns (uint256 price, uint256 updatedAt)
     {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (base != BASE || quote != QUOTE) revert OracleUnsupportedPair(base, quote);
         if (block.timestamp <= expiry) revert ExpiryNotPassed(expiry);
         ExpiryPrice memory recorded = _expiryPrices[expiry];
         if (recorded.publishTime == 0) revert ExpiryPriceNotRecorded(expiry);

@@ -36,7 +36,7 @@
      - An expiry recorder (anyone calling priceAt, e.g. the router, with any hint): gets the one round current at
        the expiry or a revert; it cannot pick a staler or a fresher round (see invariant 6).
      Errors are ABI-encoded custom errors (Solidity-compatible selectors) raised with `raw_revert`:
-       UnsupportedPair(address,address), InvalidConfig(string), LengthMismatch(uint256,uint256),
+       OracleUnsupportedPair(address,address), InvalidConfig(string), LengthMismatch(uint256,uint256),
        InsufficientSignatures(uint256,uint256), NonIncreasingTimestamp(uint256,uint256),
        ReportFromFuture(uint256,uint256), StaleReport(uint256,uint256), InvalidSignature(uint256),
        UnknownSigner(address), DuplicateSigner(address), PriceOutOfBounds(uint256,uint256,uint256),
@@ -297,7 +297,7 @@ def getQuote(inAmount: uint256, base: address, quote: address) -> uint256:
         if _BASE_HAS_MORE_DECIMALS:
             return math._mul_div(inAmount, 10**18 * _UNIT_RATIO, price, False)
         return math._mul_div(inAmount, 10**18, price * _UNIT_RATIO, False)
-    raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+    raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
 
 
 @external
@@ -444,7 +444,7 @@ def latest_timestamp() -> uint256:
 @view
 def _check_pair(base: address, quote: address):
     if base != BASE or quote != QUOTE:
-        raw_revert(concat(method_id("UnsupportedPair(address,address)"), abi_encode(base, quote)))
+        raw_revert(concat(method_id("OracleUnsupportedPair(address,address)"), abi_encode(base, quote)))
 
 
 @internal

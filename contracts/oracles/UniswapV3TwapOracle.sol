@@ -160,7 +160,7 @@ contract UniswapV3TwapOracle is PairOracle, IExpiryPriceOracle {
         view
         returns (uint256 price, uint256 updatedAt)
     {
-        if (base != BASE || quote != QUOTE) revert UnsupportedPair(base, quote);
+        if (base != BASE || quote != QUOTE) revert OracleUnsupportedPair(base, quote);
         if (block.timestamp <= expiry) revert ExpiryNotPassed(expiry);
         uint256 endAgo = block.timestamp - expiry;
         if (endAgo + TWAP_WINDOW > type(uint32).max) revert TwapUnavailable(TWAP_WINDOW, "");

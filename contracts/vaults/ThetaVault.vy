@@ -10,8 +10,7 @@
         them in a uniform-price batch auction (BatchAuction) whose reserve is the pricer's Black-Scholes value less a
         capped discount, and settles deposits and redemptions only at the epoch roll, at that roll's share price. A mid-epoch share price
         would ignore the open options' liability and let late depositors take premium they did not risk.
-@dev Lifecycle. Users `requestDeposit` / `requestRedeem` at any time (request id = the epoch they are made in);
-     the keeper's `roll` (1) settles the expired series and reclaims its collateral, (2) charges the fees accrued
+@dev Lifecycle. Users `requestDeposit` / `requestRedeem` at any time; the keeper's `roll` (1) settles the expired series and reclaims its collateral, (2) charges the fees accrued
      since the last roll, exactly once, into `fees_owed` (the recipient pulls them with `claim_fees`), (3) fixes the
      roll price, burns the shares of pending redemptions (their assets become reserved, claimable) and mints the
      shares of pending deposits (held by the vault, claimable), (4) writes the next series on all invested assets to
@@ -37,6 +36,23 @@
      pause costs depositors: the premium of the epochs it skips, while the management fee keeps accruing on idle
      assets; and with no series open the keeper chooses when the next one is written (time to expiry 1 to 8 days
      for the same pricer). No principal moves.
+     Request ids (ERC-7540, "Request Ids"): the aggregated model. Every request has requestId 0 (`requestDeposit`
+     and `requestRedeem` return 0, and their events say 0), and a controller's requests are told apart by the
+     controller alone: `pendingDepositRequest(0, c)` is what c requested in the current epoch, `claimableDepositRequest
+     (0, c)` everything settled by past rolls and not yet claimed (likewise for redemptions), and every view answers 0
+     for any other requestId, since no request has one. Claims merge a controller's settled requests (one claim can
+     span epochs settled at different prices: `deposit`/`redeem` pay pro rata of the merged claim), which only the
+     requestId 0 model allows: requests sharing a non-zero id must be claimed at one rate. Before issue 23 the id was
+     the epoch while claims stayed merged, and the claimable views gave the merged total for every past id.
+     Allowed readings (deliberate, documented, not defects):
+     - `setOperator(msg.sender, true)` reverts SelfOperator(), as Centrifuge's ERC-7540 vault does: a controller is
+       always its own operator, and storing it would only make `isOperator(c, c)` disagree with what is enforced.
+     - Recon's ERC-7540 properties 7540-1 (`convertToAssets(totalSupply) == totalAssets`) and 7540-2
+       (`convertToShares(totalAssets) == totalSupply`) do not hold here, by design: the price supply counts shares
+       not in totalSupply (claimable deposit shares are minted only when claimed; shares of pending redemptions are
+       burned at request), and the 10^DECIMALS_OFFSET virtual offset and +1 virtual asset make the conversions
+       differ from the plain ratio by up to the offset's weight at dust amounts. convertToShares/convertToAssets are
+       the indicative roll price, rounded down (ERC-4626).
      Errors are ABI-encoded custom errors raised with `raw_revert` (signatures in each raise): SelfOperator(),
      ZeroAmount(), CapExceeded(uint256), ExceedsClaimable(uint256,uint256), AsyncFlow(), EpochNotDue(uint256),
      PriceOverflow(), NotOperator(address,address), NotFeeRecipient(address), Paused(), InvalidConfig(string),
@@ -225,7 +241,7 @@ AUCTION: public(immutable(IBatchAuction))
 _ASSET_UNIT: immutable(uint256)
 _STRIKE_UNIT: immutable(uint256)
 
-# @notice The current epoch (request id of new requests).
+# @notice The current epoch: requests made now are settled by its roll (their ERC-7540 requestId is always 0).
 epoch: public(uint256)
 # @notice The open option series (0: none).
 current_series: public(uint256)
@@ -497,7 +513,7 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
     @param assets Assets to deposit (taken now).
     @param controller Who may claim the shares.
     @param owner Whose assets: the caller or an owner that made it an operator.
-    @return requestId The epoch of the request.
+    @return requestId 0: requests are aggregated per controller (ERC-7540 "Request Ids").
     """
     self._check_not_paused()
     self._check_caller(owner)
@@ -507,13 +523,13 @@ def requestDeposit(assets: uint256, controller: address, owner: address) -> uint
     # The cap counts invested assets as of the last roll plus everything requested since.
     if self.invested_at_roll + requested - self.deposits_rolled > CAP:
         raw_revert(concat(method_id("CapExceeded(uint256)"), abi_encode(CAP)))
-    request_id: uint256 = self.epoch
-    pending: uint256 = self._settle_deposit(controller, request_id)
-    self._deposit_request[controller] = ((pending + assets) << 64) | request_id
+    current: uint256 = self.epoch
+    pending: uint256 = self._settle_deposit(controller, current)
+    self._deposit_request[controller] = ((pending + assets) << 64) | current
     self.deposits_requested = requested
     assert extcall IERC20(asset).transferFrom(owner, self, assets, default_return_value=True)
-    log DepositRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, assets=assets)
-    return request_id
+    log DepositRequest(controller=controller, owner=owner, requestId=0, sender=msg.sender, assets=assets)
+    return 0
 
 
 @external
@@ -524,33 +540,33 @@ def requestRedeem(shares: uint256, controller: address, owner: address) -> uint2
     @param shares Shares to redeem.
     @param controller Who may claim the assets.
     @param owner Whose shares: the caller, an owner that made it an operator, or one that approved it (ERC-20).
-    @return requestId The epoch of the request.
+    @return requestId 0: requests are aggregated per controller (ERC-7540 "Request Ids").
     @dev Never paused (F4): a pause must never keep a depositor in.
     """
     if shares == 0:
         raw_revert(method_id("ZeroAmount()"))
     if owner != msg.sender and not self.isOperator[owner][msg.sender]:
         erc20._spend_allowance(owner, msg.sender, shares)
-    request_id: uint256 = self.epoch
-    pending: uint256 = self._settle_redeem(controller, request_id)
-    self._redeem_request[controller] = ((pending + shares) << 64) | request_id
+    current: uint256 = self.epoch
+    pending: uint256 = self._settle_redeem(controller, current)
+    self._redeem_request[controller] = ((pending + shares) << 64) | current
     self.redeems_requested += shares
     erc20._burn(owner, shares)
-    log RedeemRequest(controller=controller, owner=owner, requestId=request_id, sender=msg.sender, shares=shares)
-    return request_id
+    log RedeemRequest(controller=controller, owner=owner, requestId=0, sender=msg.sender, shares=shares)
+    return 0
 
 
 @external
 @view
 def pendingDepositRequest(requestId: uint256, controller: address) -> uint256:
     """
-    @notice Assets of `controller`'s deposit request `requestId` not yet settled by a roll.
-    @param requestId The request (epoch).
+    @notice Assets `controller` requested for deposit in the current epoch, not yet settled by a roll.
+    @param requestId 0 (every request's id); any other id has no request: 0.
     @param controller The controller.
     @return Pending assets.
     """
     request: uint256 = self._deposit_request[controller]
-    if requestId == self.epoch and request & _EPOCH_MASK == requestId:
+    if requestId == 0 and request & _EPOCH_MASK == self.epoch:
         return request >> 64
     return 0
 
@@ -559,13 +575,12 @@ def pendingDepositRequest(requestId: uint256, controller: address) -> uint256:
 @view
 def claimableDepositRequest(requestId: uint256, controller: address) -> uint256:
     """
-    @notice Assets of `controller`'s deposit requests settled and not yet claimed (requests are fungible once
-            claimable, so any past request id reports them all).
-    @param requestId A past request (epoch).
+    @notice Assets of `controller`'s deposit requests settled by past rolls and not yet claimed (= maxDeposit).
+    @param requestId 0 (every request's id); any other id has no request: 0.
     @param controller The controller.
     @return Claimable assets.
     """
-    if requestId >= self.epoch:
+    if requestId != 0:
         return 0
     return self._deposit_claim(controller)[0]
 
@@ -574,13 +589,13 @@ def claimableDepositRequest(requestId: uint256, controller: address) -> uint256:
 @view
 def pendingRedeemRequest(requestId: uint256, controller: address) -> uint256:
     """
-    @notice Shares of `controller`'s redeem request `requestId` not yet settled by a roll.
-    @param requestId The request (epoch).
+    @notice Shares `controller` requested for redemption in the current epoch, not yet settled by a roll.
+    @param requestId 0 (every request's id); any other id has no request: 0.
     @param controller The controller.
     @return Pending shares.
     """
     request: uint256 = self._redeem_request[controller]
-    if requestId == self.epoch and request & _EPOCH_MASK == requestId:
+    if requestId == 0 and request & _EPOCH_MASK == self.epoch:
         return request >> 64
     return 0
 
@@ -589,12 +604,12 @@ def pendingRedeemRequest(requestId: uint256, controller: address) -> uint256:
 @view
 def claimableRedeemRequest(requestId: uint256, controller: address) -> uint256:
     """
-    @notice Shares of `controller`'s redeem requests settled and not yet claimed.
-    @param requestId A past request (epoch).
+    @notice Shares of `controller`'s redeem requests settled by past rolls and not yet claimed (= maxRedeem).
+    @param requestId 0 (every request's id); any other id has no request: 0.
     @param controller The controller.
     @return Claimable shares.
     """
-    if requestId >= self.epoch:
+    if requestId != 0:
         return 0
     return self._redeem_claim(controller)[0]
 
@@ -730,7 +745,9 @@ def maxWithdraw(controller: address) -> uint256:
 @view
 def previewDeposit(assets: uint256) -> uint256:
     """
-    @notice Reverts: deposits are asynchronous (ERC-7540).
+    @notice Reverts AsyncFlow() for every caller and input: deposits are asynchronous (ERC-7540 "Request Flows").
+    @param assets Ignored.
+    @return Nothing: it always reverts.
     """
     raw_revert(method_id("AsyncFlow()"))
 
@@ -739,7 +756,9 @@ def previewDeposit(assets: uint256) -> uint256:
 @view
 def previewMint(shares: uint256) -> uint256:
     """
-    @notice Reverts: deposits are asynchronous (ERC-7540).
+    @notice Reverts AsyncFlow() for every caller and input: deposits are asynchronous (ERC-7540 "Request Flows").
+    @param shares Ignored.
+    @return Nothing: it always reverts.
     """
     raw_revert(method_id("AsyncFlow()"))
 
@@ -748,7 +767,9 @@ def previewMint(shares: uint256) -> uint256:
 @view
 def previewRedeem(shares: uint256) -> uint256:
     """
-    @notice Reverts: redemptions are asynchronous (ERC-7540).
+    @notice Reverts AsyncFlow() for every caller and input: redemptions are asynchronous (ERC-7540 "Request Flows").
+    @param shares Ignored.
+    @return Nothing: it always reverts.
     """
     raw_revert(method_id("AsyncFlow()"))
 
@@ -757,7 +778,9 @@ def previewRedeem(shares: uint256) -> uint256:
 @view
 def previewWithdraw(assets: uint256) -> uint256:
     """
-    @notice Reverts: redemptions are asynchronous (ERC-7540).
+    @notice Reverts AsyncFlow() for every caller and input: redemptions are asynchronous (ERC-7540 "Request Flows").
+    @param assets Ignored.
+    @return Nothing: it always reverts.
     """
     raw_revert(method_id("AsyncFlow()"))
 

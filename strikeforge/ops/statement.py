@@ -266,7 +266,14 @@ def rows_of(stored: Stored, account: str, token_series: int | None = None, ledge
             )
     elif source == "ThetaVault":
         if name == "DepositRequest" and a["owner"] == account:
-            out.append(row("deposit request", -int(a["assets"]), "vault asset", details=f"request {a['requestId']}"))
+            out.append(
+                row(
+                    "deposit request",
+                    -int(a["assets"]),
+                    "vault asset",
+                    details=f"for controller {a['controller']}, settled at the next roll",
+                )
+            )
         elif name == "Deposit" and a["owner"] == account:
             out.append(row("deposit claimed", int(a["shares"]), "vault shares", details=f"for {a['assets']} assets"))
         elif name == "RedeemRequest" and a["owner"] == account:

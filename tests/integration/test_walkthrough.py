@@ -165,3 +165,15 @@ def test_the_demo_says_where_its_services_state_is(played):
     assert "services' state files (oracle node, keeper, sequencer, watcher): .cache/demo/node/" in out
     for name in ("sequencer.db", "oracle.sqlite", "rolls.sqlite", "watcher.json"):
         assert (checkout / ".cache" / "demo" / "node" / name).is_file()
+
+
+def test_the_conformance_suites_pass_on_the_deployment(played):
+    """The README's `strikeforge conformance` commands against the local chain's deployment: every property runs and
+    passes (the vault's stateful ones through the keeper's roll), and the chain is left as found (the next deploy
+    sends nothing)."""
+    _, _, steps, _, _ = played
+    expected = {"erc7540": 11, "erc20": 4, "erc7726": 3, "eip712": 2}
+    for suite, count in expected.items():
+        out = _step(steps, f"strikeforge conformance {suite} ")
+        assert f"{suite}: {count} passed, 0 failed, 0 not applicable, 0 not run" in out, out[-3000:]
+        assert "FAIL" not in out and "Traceback" not in out

@@ -121,7 +121,7 @@ def test_expiry_refusals_are_named(deploy_oracle, feed, oracle, rounds, weth, us
             oracle.priceAt(weth, usdc, expiry, bad)
     with reverts_with("RoundNotFound(uint80)", rid(5, 1)):
         _price_at(oracle, weth, usdc, expiry, rid(5, 1))
-    with reverts_with("UnsupportedPair(address,address)", usdc.address, weth.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", usdc.address, weth.address):
         oracle.priceAt(usdc, weth, expiry, hint(current))
     with reverts_with("NoRoundAtExpiry(uint256)", 1):
         oracle.expiryHint(weth, usdc, 1)

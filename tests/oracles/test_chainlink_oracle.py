@@ -34,9 +34,9 @@ def test_quotes_round_down(oracle, feed, weth, usdc, chain, deployer):
 
 
 def test_unsupported_pair_is_named(oracle, weth, usdc, deployer):
-    with ape.reverts(oracle.UnsupportedPair, base=weth.address, quote=deployer.address):
+    with ape.reverts(oracle.OracleUnsupportedPair, base=weth.address, quote=deployer.address):
         oracle.getQuote(1, weth, deployer)
-    with ape.reverts(oracle.UnsupportedPair, base=usdc.address, quote=weth.address):
+    with ape.reverts(oracle.OracleUnsupportedPair, base=usdc.address, quote=weth.address):
         oracle.getPrice(usdc, weth)  # getPrice is directional: BASE priced in QUOTE only
 
 

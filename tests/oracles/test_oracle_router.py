@@ -93,9 +93,9 @@ def test_a_route_without_fallback_uses_the_primary_alone(router, deployer, price
 
 def test_an_unrouted_pair_is_unsupported(routed, weth, usdc, project, deployer):
     other = project.MockERC20.deploy("Other", "OTH", 18, sender=deployer)
-    with reverts_with("UnsupportedPair(address,address)", weth.address, other.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", weth.address, other.address):
         routed.getPrice(weth, other)
-    with reverts_with("UnsupportedPair(address,address)", usdc.address, weth.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", usdc.address, weth.address):
         routed.getPrice(usdc, weth)  # getPrice answers only the configured direction
 
 

@@ -169,7 +169,7 @@ def test_quotes_scale_by_asset_decimals_both_ways(signed_oracle, signers, alice,
     _submit(signed_oracle, alice, signers[:3], [3_000 * USD] * 3, now, chain.chain_id)
     assert signed_oracle.getQuote(2 * 10**18, weth, usdc) == 6_000 * 10**6
     assert signed_oracle.getQuote(1_500 * 10**6, usdc, weth) == 5 * 10**17
-    with reverts_with("UnsupportedPair(address,address)", weth.address, weth.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", weth.address, weth.address):
         signed_oracle.getQuote(1, weth, weth)
 
 
@@ -457,7 +457,7 @@ def test_a_malformed_hint_or_another_pair_is_refused(signed_oracle, signers, ali
     for bad in (b"", hint(1)[:31], hint(1) + hint(1)):
         with reverts_with("MalformedHint(uint256)", len(bad)):
             signed_oracle.priceAt(weth, usdc, expiry, bad)
-    with reverts_with("UnsupportedPair(address,address)", usdc.address, weth.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", usdc.address, weth.address):
         signed_oracle.priceAt(usdc, weth, expiry, hint(1))
-    with reverts_with("UnsupportedPair(address,address)", usdc.address, weth.address):
+    with reverts_with("OracleUnsupportedPair(address,address)", usdc.address, weth.address):
         signed_oracle.expiryHint(usdc, weth, expiry)

@@ -163,7 +163,7 @@ def test_pool_of_other_tokens_is_rejected(project, eth_pool, deploy_twap, deploy
 def test_other_pairs_are_unsupported(eth_pool, deploy_twap, weth, usdc, deployer, project, chain):
     _wait(chain, WINDOW + 60)
     oracle = deploy_twap(weth, usdc, eth_pool)
-    with ape.reverts(oracle.UnsupportedPair):
+    with ape.reverts(oracle.OracleUnsupportedPair):
         oracle.getPrice(usdc, weth)
 
 
@@ -260,7 +260,7 @@ def test_expiry_price_waits_for_the_expiry(eth_pool, deploy_twap, weth, usdc, ch
         with ape.reverts(oracle.ExpiryNotPassed, expiry=expiry):
             oracle.priceAt(weth, usdc, expiry, b"")
     assert oracle.expiryHint(weth, usdc, now) == b""
-    with ape.reverts(oracle.UnsupportedPair):
+    with ape.reverts(oracle.OracleUnsupportedPair):
         oracle.priceAt(usdc, weth, now - 1, b"")
 
 

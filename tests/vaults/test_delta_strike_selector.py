@@ -292,7 +292,7 @@ def test_no_vol_and_another_underlying_are_refused_by_the_feed(w):
     sel = w["selector"]()
     _reverts(lambda: sel.select(w["weth"], w["usdc"], False), "NoPrice()")
     w["publish"]([WAD // 2] * 3)
-    _reverts(lambda: sel.select(w["usdc"], w["weth"], False), "UnsupportedPair(address,address)")
+    _reverts(lambda: sel.select(w["usdc"], w["weth"], False), "OracleUnsupportedPair(address,address)")
 
 
 def test_misconfigured_deployments_are_refused(w):

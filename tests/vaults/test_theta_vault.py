@@ -47,10 +47,10 @@ def test_a_deposit_request_is_pending_until_the_roll(bare_vault, users, weth):
     alice = users[0]
     tx = bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     assert [(e.controller, e.owner, e.requestId, e.assets) for e in tx.events.filter(bare_vault.DepositRequest)] == [
-        (alice.address, alice.address, 1, 10 * ONE)
+        (alice.address, alice.address, 0, 10 * ONE)
     ]
-    assert bare_vault.pendingDepositRequest(1, alice) == 10 * ONE
-    assert bare_vault.claimableDepositRequest(1, alice) == 0
+    assert bare_vault.pendingDepositRequest(0, alice) == 10 * ONE
+    assert bare_vault.claimableDepositRequest(0, alice) == 0
     assert (bare_vault.maxDeposit(alice), bare_vault.maxMint(alice)) == (0, 0)
     assert bare_vault.totalAssets() == 0  # pending assets are not invested
     assert weth.balanceOf(bare_vault) == 10 * ONE
@@ -60,8 +60,8 @@ def test_the_roll_makes_deposits_claimable_at_the_roll_price(bare_vault, users, 
     alice = users[0]
     bare_vault.requestDeposit(10 * ONE, alice, alice, sender=alice)
     bare_vault.roll(sender=keeper)
-    assert bare_vault.pendingDepositRequest(1, alice) == 0
-    assert bare_vault.claimableDepositRequest(1, alice) == 10 * ONE
+    assert bare_vault.pendingDepositRequest(0, alice) == 0
+    assert bare_vault.claimableDepositRequest(0, alice) == 10 * ONE
     assert bare_vault.maxMint(alice) == 10 * ONE * OFFSET  # (0 + 10^6) / (0 + 1) shares per asset unit
     tx = bare_vault.deposit(10 * ONE, alice, sender=alice)
     assert bare_vault.balanceOf(alice) == 10 * ONE * OFFSET
@@ -92,9 +92,9 @@ def test_a_redemption_round_trip_returns_the_assets(bare_vault, users, keeper, w
     shares = _shares_of_a_rolled_deposit(bare_vault, alice, keeper, 10 * ONE)
     tx = bare_vault.requestRedeem(shares, alice, alice, sender=alice)
     assert [e.shares for e in tx.events.filter(bare_vault.RedeemRequest)] == [shares]
-    assert bare_vault.pendingRedeemRequest(2, alice) == shares
+    assert bare_vault.pendingRedeemRequest(0, alice) == shares
     bare_vault.roll(sender=keeper)
-    assert bare_vault.claimableRedeemRequest(2, alice) == shares
+    assert bare_vault.claimableRedeemRequest(0, alice) == shares
     assert bare_vault.maxWithdraw(alice) == 10 * ONE  # nothing earned, nothing lost, never more
     before = weth.balanceOf(alice)
     bare_vault.redeem(shares, alice, alice, sender=alice)
@@ -425,7 +425,7 @@ def test_a_withdrawal_by_assets_pays_them_exactly_and_uses_up_shares_rounded_up(
     assert weth.balanceOf(alice) - before == 3 * ONE + 1
     (used,) = [e.shares for e in tx.events.filter(bare_vault.Withdraw)]
     assert used * 10 * ONE >= (3 * ONE + 1) * shares  # never fewer shares than the exact pro-rata amount
-    assert bare_vault.claimableRedeemRequest(2, alice) == shares - used
+    assert bare_vault.claimableRedeemRequest(0, alice) == shares - used
     rest = bare_vault.maxWithdraw(alice)
     assert rest <= 7 * ONE - 1  # what is left never pays more than was put in
     with reverts_with("ExceedsClaimable(uint256,uint256)", rest + 1, rest):

@@ -175,7 +175,7 @@ def test_a_broken_pricer_skips_the_options_not_the_roll(vault, users, keeper, pr
     tx = vault.roll(sender=keeper, gas=5_000_000)
     assert [e.reason for e in tx.events.filter(vault.OptionsNotWritten)] == ["pricing failed"], why
     assert (vault.current_series(), vault.current_auction(), vault.epoch()) == (0, 0, 2)
-    assert vault.claimableDepositRequest(1, alice) == 10 * ONE  # requests settled all the same
+    assert vault.claimableDepositRequest(0, alice) == 10 * ONE  # requests settled all the same
 
 
 def test_a_keeper_starving_a_third_party_call_reverts_the_roll_instead_of_skipping_the_options(

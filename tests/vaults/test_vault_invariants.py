@@ -762,7 +762,7 @@ class VaultMachine(ChainMachine):
         # Every redemption asked for since the last roll, paused or not, is now claimable at this roll's price.
         for u, shares in self.asked_to_leave.items():
             assert v.maxRedeem(self.who(u)) == claimable_before[u] + shares
-            assert v.pendingRedeemRequest(v.epoch(), self.who(u)) == 0
+            assert v.pendingRedeemRequest(0, self.who(u)) == 0  # every request is id 0 (ERC-7540 aggregated)
         if self.asked_to_leave:
             event("roll paid a redemption while paused" if paused else "roll paid a redemption")
         self.asked_to_leave = {}
@@ -851,8 +851,14 @@ class VaultMachine(ChainMachine):
     def claimable_and_pending_sum_to_what_the_vault_holds_for_them(self):
         v = self.c.vault
         epoch = v.epoch()
-        assert sum(v.pendingDepositRequest(epoch, self.who(u)) for u in USERS) == v.total_pending_deposits()
-        assert sum(v.pendingRedeemRequest(epoch, self.who(u)) for u in USERS) == v.total_pending_redeem_shares()
+        assert sum(v.pendingDepositRequest(0, self.who(u)) for u in USERS) == v.total_pending_deposits()
+        assert sum(v.pendingRedeemRequest(0, self.who(u)) for u in USERS) == v.total_pending_redeem_shares()
+        for u in USERS:  # requestId 0 holds everything; no other id has a request (ERC-7540 "Request Ids")
+            assert v.claimableDepositRequest(0, self.who(u)) == v.maxDeposit(self.who(u))
+            assert v.claimableRedeemRequest(0, self.who(u)) == v.maxRedeem(self.who(u))
+            for other in (1, epoch - 1, epoch):
+                assert v.pendingDepositRequest(other, self.who(u)) == v.claimableDepositRequest(other, self.who(u)) == 0
+                assert v.pendingRedeemRequest(other, self.who(u)) == v.claimableRedeemRequest(other, self.who(u)) == 0
         assert sum(v.maxMint(self.who(u)) for u in USERS) <= v.unclaimed_deposit_shares()
         assert sum(v.maxWithdraw(self.who(u)) for u in USERS) <= v.reserved_for_redemptions()
 

@@ -164,7 +164,7 @@ def test_f2_no_invested_amount_reverts_the_roll(
     weth.approve(big_vault, supply, sender=whale)
     big_vault.requestDeposit(supply, whale, whale, sender=whale)
     tx = _roll(big_vault, keeper)
-    assert big_vault.claimableDepositRequest(1, whale) == supply
+    assert big_vault.claimableDepositRequest(0, whale) == supply
     if supply * min_bid_bps > (2**96 - 1) * 10_000:  # the smallest bid would not fit the auction: no options
         assert [e.reason for e in tx.events.filter(big_vault.OptionsNotWritten)] == ["supply too large"]
         assert big_vault.current_series() == 0
@@ -213,7 +213,7 @@ def test_f3_a_token_paused_at_a_roll_skips_the_options_not_the_roll(vault, users
     weth.setPaused(False, sender=alice)
     assert len(list(tx.events.filter(vault.OptionsNotWritten))) == 1
     assert (vault.current_series(), vault.current_auction(), vault.epoch()) == (0, 0, 2)
-    assert vault.claimableDepositRequest(1, alice) == 10 * ONE
+    assert vault.claimableDepositRequest(0, alice) == 10 * ONE
 
 
 # -- F4: a zero value from the pricer sells the epoch for dust ---------------------------------------------------------
