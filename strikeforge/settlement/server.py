@@ -35,9 +35,7 @@ class ApiServer:
         self.api = api
         self.intake = Intake(api.seq, api.clock)
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle-api")
-        import uvloop
-
-        self._loop = uvloop.new_event_loop()
+        self._loop = asyncio.new_event_loop()
         self._runner: web.ServerRunner | None = None
         started = threading.Event()
         failure: list[BaseException] = []
