@@ -227,7 +227,7 @@ class Sequencer:
             raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
         self._check_series(order.series, now)
         if not order.buy:
-            self._check_inventory(order)
+            self._check_inventory(order, writes.fills)
         order_id = self._next_id
         taker = Resting(
             order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
@@ -261,7 +261,7 @@ class Sequencer:
                 f" {expiry}, so that every fill is posted before expiry); hold to expiry and claim the payout"
             )
 
-    def _check_inventory(self, order: Order) -> None:
+    def _check_inventory(self, order: Order, pending: Sequence[Fill] = ()) -> None:
         """Refuses a sell order larger than the account's free inventory of the series: what it holds on the ledger
         (less a pending option withdrawal request), less its sales in posted batches not applied yet and in fills
         not posted yet. Tokens bought count once their leaf is applied.
@@ -269,14 +269,16 @@ class Sequencer:
         The sales are counted from memory: those in fills not posted yet are kept up to date as orders match (and
         counted again from the store after every tick, which is what moves fills between the pool, batches and the
         ledger); those in posted batches are read once a tick. A batch applied on the ledger since then still counts
-        until the next tick: a refusal then errs on the safe side (the round close checks every leaf again anyway)."""
+        until the next tick: a refusal then errs on the safe side (the round close checks every leaf again anyway).
+        `pending` are the fills of the orders matched earlier in the same group: not stored yet, so counted here when
+        the sales are counted from the store."""
         account = order.account.lower()
         held = self.ledger.free_inventory(account, order.series)
         if self._posted_sales is None:
             self._posted_sales = self._outstanding()[1]
         if self._sales is None:
             self._sales = {}
-            for fill in self._unposted_fills():
+            for fill in [*self._unposted_fills(), *pending]:
                 self._sales[(fill.seller, fill.series)] = self._sales.get((fill.seller, fill.series), 0) + fill.size
         key = (account, order.series)
         free = held - self._posted_sales.get(key, 0) - self._sales.get(key, 0)
