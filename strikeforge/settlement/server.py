@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import socket
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -25,6 +26,7 @@ from strikeforge.settlement.sequencer import ScreenedError
 
 log = logging.getLogger("strikeforge.settle.api")
 BACKLOG = 4096
+BODY_TIMEOUT = 30.0  # seconds a request's body may take to arrive once its headers did (slow clients hold no request)
 _INTERNAL = {"error": "internal error; see the sequencer's log"}
 
 
@@ -81,16 +83,19 @@ class ApiServer:
         if method == "POST":
             length = request.content_length or 0
             if length > MAX_BODY:
-                return _send(413, {"error": f"body: {length} bytes; the limit is {MAX_BODY}"})
-            raw = await request.read()
+                return _closing(413, {"error": f"body: {length} bytes; the limit is {MAX_BODY}"})
             try:
-                body = json.loads(raw or b"{}")
-            except json.JSONDecodeError as exc:
-                return _send(400, {"error": f"body: not JSON ({exc.msg}); send a JSON object"})
-            except UnicodeDecodeError:
-                return _send(400, {"error": "body: not UTF-8 text; send a JSON object"})
-            if not isinstance(body, dict):
-                return _send(400, {"error": "body: send a JSON object"})
+                raw = await _read_body(request)
+            except TimeoutError:
+                return _closing(
+                    408, {"error": f"body: not received within {BODY_TIMEOUT} s; send the whole body at once"}
+                )
+            if raw is None:
+                return _closing(413, {"error": f"body: over the limit of {MAX_BODY} bytes"})
+            parsed = _parse(raw)
+            if isinstance(parsed, str):
+                return _send(400, {"error": parsed})
+            body = parsed
         try:
             if method == "POST" and path == "/orders":
                 status, payload = await self._post_order(body or {})
@@ -120,3 +125,45 @@ class ApiServer:
 
 def _send(status: int, payload: Any) -> web.Response:
     return web.Response(status=status, body=json.dumps(payload).encode(), content_type="application/json")
+
+
+def _closing(status: int, payload: Any) -> web.Response:
+    """An answer after which the connection is closed (the rest of the request's body is not read)."""
+    response = _send(status, payload)
+    response.force_close()
+    return response
+
+
+async def _read_body(request: web.BaseRequest) -> bytes | None:
+    """The request's body, None if it is over MAX_BODY (chunked bodies have no Content-Length to refuse up front);
+    TimeoutError if it is not all there within BODY_TIMEOUT (a body that already arrived is read without a timer)."""
+    stream = request.content
+    if stream.is_eof():
+        raw = await stream.read()
+        return raw if len(raw) <= MAX_BODY else None
+    chunks: list[bytes] = []
+    size = 0
+    async with asyncio.timeout(BODY_TIMEOUT):
+        while chunk := await stream.read(MAX_BODY + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY:
+                return None
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes) -> dict[str, Any] | str:
+    """The body as a JSON object, or the API's error for it (everything json.loads raises is the client's input)."""
+    try:
+        body = json.loads(raw or b"{}")
+    except json.JSONDecodeError as exc:
+        return f"body: not JSON ({exc.msg}); send a JSON object"
+    except UnicodeDecodeError:
+        return "body: not UTF-8 text; send a JSON object"
+    except ValueError:  # int() refuses numbers of more than sys.get_int_max_str_digits() digits
+        return f"body: not JSON (a number of more than {sys.get_int_max_str_digits()} digits); send a JSON object"
+    except RecursionError:
+        return "body: not JSON (nested too deeply); send a JSON object"
+    if not isinstance(body, dict):
+        return "body: send a JSON object"
+    return body
