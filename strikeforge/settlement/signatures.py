@@ -4,9 +4,9 @@ The sequencer checks a signature on every order, so this is its hot path. The di
 keccak256("\\x19\\x01" || domainSeparator || hashStruct(message)), with the domain separator and the type hashes
 computed once per (chain id, ledger) and every field encoded as its 32-byte word by hand (the C keccak of safe-pysha3,
 no typed-data dictionaries, no checksum addresses). The public key is recovered with libsecp256k1 (coincurve), the
-backend eth-account itself uses. A signature whose v is not 27 or 28, or that coincurve cannot recover from, goes
-through eth-account's own path instead, so what is accepted and what is refused (and how the refusal reads) are
-eth-account's. tests/settlement/test_signatures.py holds the two paths equal.
+backend eth-account itself uses, for every v eth-account takes (27/28, 0/1, 35+). A signature whose v it refuses, or
+that coincurve cannot recover from, goes through eth-account's own path instead, so what is accepted and what is
+refused (and how the refusal reads) are eth-account's. tests/settlement/test_signatures.py holds the two paths equal.
 """
 
 from __future__ import annotations
@@ -75,15 +75,27 @@ def cancel_digest(separator: bytes, cancel: Cancel) -> bytes:
     return _keccak(b"\x19\x01" + separator + _keccak(body))
 
 
+def _recovery_id(v: int) -> int | None:
+    """The recovery id eth-account reads from v (27/28, 0/1, or EIP-155's 35+ by parity); None for a v it refuses."""
+    if v in (27, 28):
+        return v - 27
+    if v in (0, 1):
+        return v
+    if v >= 35:
+        return (v - 35) % 2
+    return None
+
+
 def recover(digest: bytes, signature: bytes) -> str | None:
-    """The lower-case 0x address that signed `digest`, or None when the fast path does not apply (v other than 27 or
-    28, or a signature libsecp256k1 will not recover from): the caller then asks eth-account."""
-    if len(signature) != 65 or signature[64] not in (27, 28):
+    """The lower-case 0x address that signed `digest`, or None when the fast path does not apply (a v eth-account
+    refuses, or a signature libsecp256k1 will not recover from): the caller then asks eth-account, for its words."""
+    recovery = _recovery_id(signature[64]) if len(signature) == 65 else None
+    if recovery is None:
         return None
     try:
-        public = PublicKey.from_signature_and_message(
-            signature[:64] + bytes((signature[64] - 27,)), digest, hasher=None
-        ).format(compressed=False)
+        public = PublicKey.from_signature_and_message(signature[:64] + bytes((recovery,)), digest, hasher=None).format(
+            compressed=False
+        )
     except Exception:  # coincurve raises ValueError or its own errors for unrecoverable input
         return None
     return "0x" + _keccak(public[1:])[12:].hex()
