@@ -143,12 +143,10 @@ def _clock_option(help_text: str):  # noqa: ANN202 (a click decorator)
     )
 
 
-def _console_logging() -> None:
-    import logging
+def _console_logging(queued: bool = False) -> None:
+    from strikeforge.ops.logs import console_logging
 
-    from rich.logging import RichHandler
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(show_path=False)])
+    console_logging(queued)
 
 
 def _clock(choice: str):  # noqa: ANN202
@@ -310,9 +308,12 @@ def _one_account(alias: str | None, test_account: int | None) -> None:
 
 
 @contextmanager
-def _connected(network: str, alias: str | None, test_account: int | None) -> Iterator[tuple[Any, Any]]:
-    """Console logging on, the account options checked, then connected to `network`: yields (account, project)."""
-    _console_logging()
+def _connected(
+    network: str, alias: str | None, test_account: int | None, queued_logging: bool = False
+) -> Iterator[tuple[Any, Any]]:
+    """Console logging on (written by a background thread if `queued_logging`), the account options checked, then
+    connected to `network`: yields (account, project)."""
+    _console_logging(queued_logging)
     _one_account(alias, test_account)
     from ape import project
 
@@ -381,14 +382,10 @@ def settle_run(
     metrics_port: int | None,
 ) -> None:
     """The sequencer: the order API, matching, batches, co-signatures and posting (resumes after any crash)."""
-    import time
-
-    from strikeforge.ops.cli import monitored, run_service
     from strikeforge.ops.denylist import Denylist, DenylistError
-    from strikeforge.ops.observe import SequencerObserver, sequencer_tick
-    from strikeforge.settlement.api import Api, serve
     from strikeforge.settlement.chain import ApeLedger
     from strikeforge.settlement.sequencer import Sequencer, Settings
+    from strikeforge.settlement.service import run_sequencer
     from strikeforge.settlement.store import Store
 
     if trading_cutoff < batch_interval + cosign_timeout:
@@ -401,23 +398,13 @@ def settle_run(
         screen = Denylist(Path(denylist_path)) if denylist_path else None
     except DenylistError as exc:
         raise click.UsageError(f"--denylist: {exc}") from exc
-    with _connected(network, alias, test_account) as (account, project):
+    with _connected(network, alias, test_account, queued_logging=True) as (account, project):
         ledger = ApeLedger(project.SettlementLedger.at(ledger_address), account)
         store = Store(db_path)  # a path, or a postgresql:// URL
-        now = _clock(clock)
         sequencer = Sequencer(
             store, ledger, Settings(batch_interval, cosign_timeout, trading_cutoff=trading_cutoff), screen
         )
-        with monitored("sequencer", interval, metrics_host, metrics_port) as metrics:
-            observer = SequencerObserver(metrics)
-            server = serve(Api(sequencer, now, observer.request), host, port)
-            click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
-            report = lambda action: None if action in ("idle", "cosigning") else click.echo(action)  # noqa: E731
-            try:
-                run_service(metrics, sequencer_tick(sequencer, now, observer), iterations, interval, time.sleep, report)
-            finally:
-                server.shutdown()
-                store.close()
+        run_sequencer(sequencer, _clock(clock), host, port, interval, iterations, metrics_host, metrics_port)
 
 
 @settle.command("watch")

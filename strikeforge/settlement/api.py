@@ -1,4 +1,5 @@
-"""The sequencer's HTTP JSON API (standard library server; one thread per request, one sequencer lock).
+"""The sequencer's HTTP JSON API: its routes and answers (`Api`); `serve` runs it over HTTP (`server.py`: aiohttp,
+keep-alive, orders through the group commit of `intake.py`).
 
     POST /orders                          a signed order            -> 201 {"id", "fills", "rests"}
     POST /orders/cancel                   a signed cancel           -> 200 {"id"}
@@ -19,19 +20,20 @@ operator's denylist is 403 with the same shape (screening, `strikeforge.ops.deny
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
+from strikeforge.settlement.book import Match
 from strikeforge.settlement.orders import Cancel, Order, OrderError, parse_signature
 from strikeforge.settlement.sequencer import ScreenedError, Sequencer
 from strikeforge.settlement.tree import Leaf
+
+if TYPE_CHECKING:
+    from strikeforge.settlement.server import ApiServer
 
 log = logging.getLogger("strikeforge.settle.api")
 MAX_BODY = 64 * 1024
@@ -45,6 +47,16 @@ def _leaf_json(leaf: Leaf) -> dict[str, Any]:
         "positions": [str(p) for p in leaf.positions],
         "signed": bool(leaf.signature),
     }
+
+
+def order_answer(order_id: int, match: Match) -> tuple[int, Any]:
+    """201 and what an accepted order did."""
+    fills = [
+        {"maker": f.maker, "taker": f.taker, "buyer": f.buyer, "seller": f.seller}
+        | {"size": str(f.size), "price": str(f.price)}
+        for f in match.fills
+    ]
+    return 201, {"id": order_id, "fills": fills, "rests": str(match.rests)}
 
 
 class Api:
@@ -90,13 +102,7 @@ class Api:
         return 404, {"error": f"path: no {method} {path}; see the API list in strikeforge/settlement/api.py"}
 
     def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:
-        order_id, match = self.seq.submit(Order.from_json(body), self.clock())
-        fills = [
-            {"maker": f.maker, "taker": f.taker, "buyer": f.buyer, "seller": f.seller}
-            | {"size": str(f.size), "price": str(f.price)}
-            for f in match.fills
-        ]
-        return 201, {"id": order_id, "fills": fills, "rests": str(match.rests)}
+        return order_answer(*self.seq.submit(Order.from_json(body), self.clock()))
 
     def post_cancel(self, body: dict[str, Any]) -> tuple[int, Any]:
         return 200, {"id": self.seq.cancel(Cancel.from_json(body))}
@@ -192,47 +198,9 @@ class Api:
         return 200, {"ok": True, "latest_batch": latest.id if latest else None}
 
 
-def serve(api: Api, host: str, port: int) -> ThreadingHTTPServer:
-    """Starts the API on a daemon thread; returns the server (its `server_address` has the bound port)."""
+def serve(api: Api, host: str, port: int) -> ApiServer:
+    """Starts the API (aiohttp on a daemon thread, orders through the group commit); returns the server: its
+    `server_address` has the bound port, `shutdown()` stops it."""
+    from strikeforge.settlement.server import ApiServer
 
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, method: str) -> None:
-            body = None
-            if method == "POST":
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    return self._send(413, {"error": f"body: {length} bytes; the limit is {MAX_BODY}"})
-                try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
-                except json.JSONDecodeError as exc:
-                    return self._send(400, {"error": f"body: not JSON ({exc.msg}); send a JSON object"})
-                if not isinstance(body, dict):
-                    return self._send(400, {"error": "body: send a JSON object"})
-            try:
-                status, payload = api.handle(method, self.path.split("?")[0].rstrip("/") or "/", body)
-            except Exception:
-                log.exception("%s %s failed", method, self.path)
-                status, payload = 500, {"error": "internal error; see the sequencer's log"}
-            self._send(status, payload)
-            return None
-
-        def _send(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._answer("GET")
-
-        def do_POST(self) -> None:
-            self._answer("POST")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug(format, *args)
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    threading.Thread(target=server.serve_forever, name="settle-api", daemon=True).start()
-    return server
+    return ApiServer(api, host, port)

@@ -21,7 +21,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import is_hex_address, to_checksum_address
 
 from strikeforge import eip712
-from strikeforge.settlement.cosign import DOMAIN_NAME, DOMAIN_VERSION
+from strikeforge.settlement.cosign import DOMAIN_NAME, DOMAIN_VERSION, MAX_DELTA
 
 UINT256_MAX = 2**256 - 1
 ORDER_FIELDS = [
@@ -96,6 +96,26 @@ class Cancel:
         if not is_hex_address(account):
             raise OrderError(f"account: {account!r} is not an address; send a 0x-prefixed 20-byte hex address")
         return cls(account.lower(), _uint(body, "nonce"), parse_signature(body))
+
+
+def check_fields(order: Order, now: int) -> None:
+    """The checks an order's fields must pass before its signature is even looked at (OrderError names the field)."""
+    if not 0 < order.series < 2**40:
+        raise OrderError(
+            f"series: {order.series} is not a series id (OptionsEngine ids run from 1; the ledger takes them"
+            " below 2^40)"
+        )
+    if order.size == 0:
+        raise OrderError("size: must be > 0 (in 1e18 units of options)")
+    if order.price == 0:
+        raise OrderError("price: must be > 0 (cash units per 1e18 options)")
+    for name in ("size", "price"):
+        if getattr(order, name) > MAX_DELTA:
+            raise OrderError(f"{name}: {getattr(order, name)} is above the ledger's bound on a delta (2^127 - 1)")
+    if order.expiry >= 2**62:
+        raise OrderError(f"expiry: {order.expiry} is not a unix time; send seconds since 1970")
+    if order.expiry <= now:
+        raise OrderError(f"expiry: {order.expiry} is not after now ({now}); send a later unix time")
 
 
 def signer_of(typed: dict[str, Any], signature: bytes) -> str:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -53,8 +53,9 @@ from strikeforge.settlement.cosign import (
 )
 from strikeforge.settlement.db import Db
 from strikeforge.settlement.netting import Trade, net
-from strikeforge.settlement.orders import Cancel, Order, OrderError, check_signed
-from strikeforge.settlement.store import BatchRow, Store
+from strikeforge.settlement.orders import Cancel, Order, OrderError, check_fields, check_signed
+from strikeforge.settlement.signatures import Verified, check_cancel, check_order
+from strikeforge.settlement.store import BatchRow, OrderWrites, Store
 from strikeforge.settlement.tree import SERIES_PER_BATCH, Leaf, MerkleSumTree
 
 log = logging.getLogger("strikeforge.settle")
@@ -146,10 +147,17 @@ class Sequencer:
 
     def _reload_books(self) -> None:
         """The books as the store has them: at start, and after a write failed and rolled back (the in-memory match
-        that preceded it is then undone with it)."""
+        that preceded it is then undone with it). The next order id and the counted sales are read again too."""
         self.books = {}
         for order in self.store.open_orders():
             self._book(order.series).add(order)
+        self._next_id = self.store.next_order_id()
+        self._forget_sales()
+
+    def _forget_sales(self) -> None:
+        """Sales are counted from the store again at the next sell order (after a tick or a failed write)."""
+        self._sales: dict[tuple[str, int], int] | None = None  # (seller, series) -> size in fills not posted yet
+        self._posted_sales: dict[tuple[str, int], int] | None = None  # the same, posted and not applied (last tick)
 
     @contextmanager
     def _writing(self) -> Iterator[Db]:
@@ -168,47 +176,72 @@ class Sequencer:
 
     # ------------------------------------------------------------------------------------------------ orders
 
-    def submit(self, order: Order, now: int) -> tuple[int, Match]:
+    def submit(self, order: Order | Verified, now: int) -> tuple[int, Match]:
         """Checks and matches a signed order; returns its id and what it did. OrderError names a refused field."""
+        (result,) = self.submit_many([order], now)
+        if isinstance(result, OrderError):
+            raise result
+        return result
+
+    def submit_many(self, orders: Sequence[Order | Verified], now: int) -> list[tuple[int, Match] | OrderError]:
+        """Checks and matches orders in arrival order and stores every accepted one in one transaction (one commit,
+        one fsync: group commit). Each is either accepted (its id and what it did) or refused with its own OrderError,
+        which changes nothing; it is exactly `submit` of each in turn. When this returns, the accepted orders are
+        durable; if the write fails it raises, nothing of the group is stored and the books are as before.
+
+        A `Verified` order's signature was checked already (off the lock, by the intake) for this ledger's domain."""
         with self.lock:
-            if not 0 < order.series < 2**40:
-                raise OrderError(
-                    f"series: {order.series} is not a series id (OptionsEngine ids run from 1; the ledger takes them"
-                    " below 2^40)"
-                )
-            if order.size == 0:
-                raise OrderError("size: must be > 0 (in 1e18 units of options)")
-            if order.price == 0:
-                raise OrderError("price: must be > 0 (cash units per 1e18 options)")
-            for name in ("size", "price"):
-                if getattr(order, name) > MAX_DELTA:
-                    raise OrderError(
-                        f"{name}: {getattr(order, name)} is above the ledger's bound on a delta (2^127 - 1)"
-                    )
-            if order.expiry >= 2**62:
-                raise OrderError(f"expiry: {order.expiry} is not a unix time; send seconds since 1970")
-            if order.expiry <= now:
-                raise OrderError(f"expiry: {order.expiry} is not after now ({now}); send a later unix time")
-            check_signed(
-                order.account, order.typed_data(self.ledger.chain_id, self.ledger.address), order.signature, "Order"
-            )
-            self._screen(order.account, "orders")
-            if self.store.nonce_used(order.account, order.nonce):
-                raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
-            self._check_series(order.series, now)
-            if not order.buy:
-                self._check_inventory(order)
-            order_id = self.store.next_order_id()
-            taker = Resting(
-                order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
-            )
-            book = self._book(order.series)
-            with self._writing() as db:
-                match = book.submit(taker, now)
-                self.store.insert_order(db, order_id, order, taker.remaining, "open" if match.rests else "filled")
-                self._persist_match(db, book, match)
-            log.info("order %d by %s: %d fill(s), %d resting", order_id, order.account, len(match.fills), match.rests)
-            return order_id, match
+            try:
+                plain = [item.order if isinstance(item, Verified) else item for item in orders]
+                used = self.store.used_nonces([(order.account, order.nonce) for order in plain])
+                writes = OrderWrites()
+                results: list[tuple[int, Match] | OrderError] = []
+                for item in orders:
+                    try:
+                        results.append(self._accept(item, now, used, writes))
+                    except OrderError as exc:
+                        results.append(exc)
+                if writes.new:
+                    with self.store.transaction() as db:
+                        self.store.write_orders(db, writes)
+            except BaseException:
+                self._reload_books()  # the in-memory matches of a group that was not stored are undone with it
+                raise
+            if log.isEnabledFor(logging.DEBUG):
+                for result in results:
+                    if not isinstance(result, OrderError):
+                        order_id, match = result
+                        log.debug("order %d: %d fill(s), %d resting", order_id, len(match.fills), match.rests)
+            return results
+
+    def _accept(
+        self, item: Order | Verified, now: int, used: set[tuple[str, int]], writes: OrderWrites
+    ) -> tuple[int, Match]:
+        """One order of a group: checked (OrderError changes nothing), matched in memory, its writes gathered."""
+        order = item.order if isinstance(item, Verified) else item
+        check_fields(order, now)
+        if not (isinstance(item, Verified) and item.domain == (self.ledger.chain_id, self.ledger.address.lower())):
+            check_order(order, self.ledger.chain_id, self.ledger.address)
+        self._screen(order.account, "orders")
+        if (order.account, order.nonce) in used:
+            raise OrderError(f"nonce: {order.nonce} was already used by {order.account}; send a fresh nonce")
+        self._check_series(order.series, now)
+        if not order.buy:
+            self._check_inventory(order, writes.fills)
+        order_id = self._next_id
+        taker = Resting(
+            order_id, order_id, order.account, order.series, order.buy, order.price, order.size, order.expiry
+        )
+        book = self._book(order.series)
+        match = book.submit(taker, now)
+        self._next_id += 1
+        used.add((order.account, order.nonce))
+        writes.accept(order_id, order, book, match)
+        if self._sales is not None:
+            for fill in match.fills:
+                key = (fill.seller, fill.series)
+                self._sales[key] = self._sales.get(key, 0) + fill.size
+        return order_id, match
 
     def _check_series(self, series: int, now: int) -> None:
         """Refuses a series the engine does not know, one that has expired (no batch can move it then), and one
@@ -228,12 +261,27 @@ class Sequencer:
                 f" {expiry}, so that every fill is posted before expiry); hold to expiry and claim the payout"
             )
 
-    def _check_inventory(self, order: Order) -> None:
+    def _check_inventory(self, order: Order, pending: Sequence[Fill] = ()) -> None:
         """Refuses a sell order larger than the account's free inventory of the series: what it holds on the ledger
         (less a pending option withdrawal request), less its sales in posted batches not applied yet and in fills
-        not posted yet. Tokens bought count once their leaf is applied."""
+        not posted yet. Tokens bought count once their leaf is applied.
+
+        The sales are counted from memory: those in fills not posted yet are kept up to date as orders match (and
+        counted again from the store after every tick, which is what moves fills between the pool, batches and the
+        ledger); those in posted batches are read once a tick. A batch applied on the ledger since then still counts
+        until the next tick: a refusal then errs on the safe side (the round close checks every leaf again anyway).
+        `pending` are the fills of the orders matched earlier in the same group: not stored yet, so counted here when
+        the sales are counted from the store."""
         account = order.account.lower()
-        free = self.inventory(account, order.series)["free"]
+        held = self.ledger.free_inventory(account, order.series)
+        if self._posted_sales is None:
+            self._posted_sales = self._outstanding()[1]
+        if self._sales is None:
+            self._sales = {}
+            for fill in [*self._unposted_fills(), *pending]:
+                self._sales[(fill.seller, fill.series)] = self._sales.get((fill.seller, fill.series), 0) + fill.size
+        key = (account, order.series)
+        free = held - self._posted_sales.get(key, 0) - self._sales.get(key, 0)
         if order.size > free:
             raise OrderError(
                 f"size: sells {order.size} of series {order.series}, but {account} has {max(free, 0)} free on the"
@@ -274,9 +322,7 @@ class Sequencer:
     def cancel(self, cancel: Cancel) -> int:
         """Cancels the account's open order `nonce` (signed by the account); returns the order id."""
         with self.lock:
-            check_signed(
-                cancel.account, cancel.typed_data(self.ledger.chain_id, self.ledger.address), cancel.signature, "Cancel"
-            )
+            check_cancel(cancel, self.ledger.chain_id, self.ledger.address)
             found = self.store.order_by_nonce(cancel.account, cancel.nonce)
             if found is None:
                 raise OrderError(f"nonce: {cancel.account} has no order with nonce {cancel.nonce}")
@@ -378,16 +424,22 @@ class Sequencer:
     def tick(self, now: int) -> str:
         """One step of the batch life cycle; returns what it did (for logs and tests)."""
         with self.lock:
-            for batch in self.store.batches_with("posting"):
-                return self._post(batch)
-            for batch in self.store.batches_with("cosigning"):
-                return self._close_round(batch, now)
-            reverted = self._check_posted()
-            if reverted:
-                return reverted
-            if now - self._last_cut >= self.settings.batch_interval:
-                return self._cut(now)
-            return "idle"
+            try:
+                return self._tick(now)
+            finally:
+                self._forget_sales()  # a tick moves fills between the pool, batches and the ledger
+
+    def _tick(self, now: int) -> str:
+        for batch in self.store.batches_with("posting"):
+            return self._post(batch)
+        for batch in self.store.batches_with("cosigning"):
+            return self._close_round(batch, now)
+        reverted = self._check_posted()
+        if reverted:
+            return reverted
+        if now - self._last_cut >= self.settings.batch_interval:
+            return self._cut(now)
+        return "idle"
 
     def _cut(self, now: int) -> str:
         pool = self._void_expired(self.store.unbatched_fills(), now)

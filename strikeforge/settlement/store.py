@@ -9,15 +9,23 @@ rebuilt from the orders still open. Amounts are uint256 and stored as decimal TE
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from strikeforge.settlement.book import Fill, Resting
+from strikeforge.settlement.book import Book, Fill, Match, Resting
 from strikeforge.settlement.cosign import Posting
 from strikeforge.settlement.db import Db, open_db
 from strikeforge.settlement.orders import Order
 from strikeforge.settlement.tree import Leaf
+
+_INSERT_ORDER = (
+    "INSERT INTO orders (id, account, series, buy, size, price, nonce, expiry, signature, remaining, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_FILL = (
+    "INSERT INTO fills (series, maker, taker, buyer, seller, size, price, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'live')"
+)
 
 
 @dataclass(frozen=True)
@@ -73,11 +81,25 @@ class Store:
         row = self._db.execute("SELECT 1 FROM orders WHERE account = ? AND nonce = ?", (account, str(nonce)))
         return row.fetchone() is not None
 
+    def used_nonces(self, pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of the (account, nonce) pairs an order already used: one query for a group of orders."""
+        found: set[tuple[str, int]] = set()
+        for start in range(0, len(pairs), 400):  # SQLite allows 999 parameters in older builds
+            chunk = pairs[start : start + 400]
+            values = ", ".join(["(?, ?)"] * len(chunk))
+            # A join on the (account, nonce) index: SQLite answers `(account, nonce) IN (VALUES ...)` with a table scan.
+            rows = self._db.execute(
+                f"SELECT o.account, o.nonce FROM (VALUES {values}) AS v"  # noqa: S608 (placeholders only)
+                " JOIN orders o ON o.account = v.column1 AND o.nonce = v.column2",
+                [item for account, nonce in chunk for item in (account, str(nonce))],
+            ).fetchall()
+            found |= {(account, int(nonce)) for account, nonce in rows}
+        return found
+
     @staticmethod
     def insert_order(db: Db, order_id: int, order: Order, remaining: int, status: str) -> None:
         db.execute(
-            "INSERT INTO orders (id, account, series, buy, size, price, nonce, expiry, signature, remaining, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_ORDER,
             (
                 order_id,
                 order.account,
@@ -92,6 +114,45 @@ class Store:
                 status,
             ),
         )
+
+    @staticmethod
+    def write_orders(db: Db, writes: OrderWrites) -> None:
+        """A group's accepted orders, their fills and what they left of the orders they met: a few statements for the
+        whole group (each executemany is one round trip to PostgreSQL)."""
+        inserted = [
+            (
+                order_id,
+                order.account,
+                str(order.series),
+                int(order.buy),
+                str(order.size),
+                str(order.price),
+                str(order.nonce),
+                order.expiry,
+                order.signature,
+                str(writes.state[order_id][0]),
+                writes.state[order_id][1],
+            )
+            for order_id, order in writes.new.items()
+        ]
+        if inserted:
+            db.executemany(
+                _INSERT_ORDER,
+                inserted,
+            )
+        if writes.fills:
+            db.executemany(
+                _INSERT_FILL,
+                [(str(f.series), f.maker, f.taker, f.buyer, f.seller, str(f.size), str(f.price)) for f in writes.fills],
+            )
+        old = [(i, r, s) for i, (r, s) in writes.state.items() if i not in writes.new]
+        if any(r is not None for _, r, _ in old):
+            db.executemany(
+                "UPDATE orders SET remaining = ?, status = ? WHERE id = ?",
+                [(str(r), s, i) for i, r, s in old if r is not None],
+            )
+        if any(r is None for _, r, _ in old):
+            db.executemany("UPDATE orders SET status = ? WHERE id = ?", [(s, i) for i, r, s in old if r is None])
 
     @staticmethod
     def set_remaining(db: Db, order_id: int, remaining: int, status: str) -> None:
@@ -141,8 +202,7 @@ class Store:
     @staticmethod
     def insert_fill(db: Db, fill: Fill) -> None:
         db.execute(
-            "INSERT INTO fills (series, maker, taker, buyer, seller, size, price, status)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
+            _INSERT_FILL,
             (str(fill.series), fill.maker, fill.taker, fill.buyer, fill.seller, str(fill.size), str(fill.price)),
         )
 
@@ -227,6 +287,30 @@ class Store:
     def latest_batch(self) -> BatchRow | None:
         row = self._db.execute("SELECT MAX(id) FROM batches").fetchone()
         return self.batch(int(row[0])) if row and row[0] is not None else None
+
+
+@dataclass
+class OrderWrites:
+    """What a group of accepted orders changes, gathered while they are matched (in memory) and written by
+    `Store.write_orders` in one transaction. `state` holds each touched order's last (remaining, status), as the
+    order-by-order writes would have left it (remaining None: only its status changed)."""
+
+    new: dict[int, Order] = field(default_factory=dict)
+    state: dict[int, tuple[int | None, str]] = field(default_factory=dict)
+    fills: list[Fill] = field(default_factory=list)
+
+    def accept(self, order_id: int, order: Order, book: Book, match: Match) -> None:
+        """An accepted order and its match: its fills, the makers they consumed, those it cancelled or found
+        expired, and what rests of it."""
+        self.new[order_id] = order
+        self.fills += match.fills
+        for fill in match.fills:
+            maker = book.orders.get(fill.maker)
+            remaining = maker.remaining if maker else 0
+            self.state[fill.maker] = (remaining, "open" if remaining else "filled")
+        for gone, status in [(i, "cancelled") for i in match.cancelled] + [(i, "expired") for i in match.expired]:
+            self.state[gone] = (self.state.get(gone, (None, ""))[0], status)
+        self.state[order_id] = (match.rests, "open" if match.rests else "filled")
 
 
 def _fill(row: tuple) -> Fill:

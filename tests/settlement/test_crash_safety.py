@@ -10,6 +10,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from strikeforge.settlement.netting import Trade, net
 from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
@@ -18,9 +20,12 @@ from tests.settlement.fakes import FakeLedger
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_until_killed(db: Path | str, first_nonce: int, seed: int, acks_before_kill: int) -> set[tuple[int, str]]:
+def _run_until_killed(
+    db: Path | str, first_nonce: int, seed: int, acks_before_kill: int, grouped: bool = False
+) -> set[tuple[int, str]]:
+    mode = ["group"] if grouped else []
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.settlement.crash_child", str(db), str(first_nonce), str(seed)],
+        [sys.executable, "-m", "tests.settlement.crash_child", str(db), str(first_nonce), str(seed), *mode],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -65,10 +70,15 @@ def _check(db: Path | str, acked: set[tuple[int, str]]) -> None:
     store.close()
 
 
-def test_kill_9_at_random_points_loses_no_order_and_doubles_no_fill(store_spec):
+@pytest.mark.parametrize("grouped", [False, True], ids=["one-by-one", "group-commit"])
+def test_kill_9_at_random_points_loses_no_order_and_doubles_no_fill(store_spec, grouped):
+    """One order a transaction (`submit`), or groups of orders a transaction (`submit_many`, what the API uses)."""
     db = store_spec
     rng = random.Random(9)
     acked: set[tuple[int, str]] = set()
     for run in range(4):
-        acked |= _run_until_killed(db, first_nonce=run * 1_000_000 + 1, seed=run, acks_before_kill=rng.randint(40, 160))
+        acks = rng.randint(40, 160)
+        acked |= _run_until_killed(
+            db, first_nonce=run * 1_000_000 + 1, seed=run, acks_before_kill=acks, grouped=grouped
+        )
         _check(db, acked)
