@@ -98,41 +98,14 @@ class Store:
 
     @staticmethod
     def insert_order(db: Db, order_id: int, order: Order, remaining: int, status: str) -> None:
-        db.execute(
-            _INSERT_ORDER,
-            (
-                order_id,
-                order.account,
-                str(order.series),
-                int(order.buy),
-                str(order.size),
-                str(order.price),
-                str(order.nonce),
-                order.expiry,
-                order.signature,
-                str(remaining),
-                status,
-            ),
-        )
+        db.execute(_INSERT_ORDER, _order_row(order_id, order, remaining, status))
 
     @staticmethod
     def write_orders(db: Db, writes: OrderWrites) -> None:
         """A group's accepted orders, their fills and what they left of the orders they met: a few statements for the
         whole group (each executemany is one round trip to PostgreSQL)."""
         inserted = [
-            (
-                order_id,
-                order.account,
-                str(order.series),
-                int(order.buy),
-                str(order.size),
-                str(order.price),
-                str(order.nonce),
-                order.expiry,
-                order.signature,
-                str(writes.state[order_id][0]),
-                writes.state[order_id][1],
-            )
+            _order_row(order_id, order, writes.state[order_id][0], writes.state[order_id][1])
             for order_id, order in writes.new.items()
         ]
         if inserted:
@@ -332,4 +305,21 @@ def _batch(row: tuple) -> BatchRow:
         bytes(raw) if raw is not None else None,
         tx_hash,
         int(posting_nonce),
+    )
+
+
+def _order_row(order_id: int, order: Order, remaining: int, status: str) -> tuple:
+    """An orders-table row (_INSERT_ORDER's parameters); integers wider than 64 bits are stored as text."""
+    return (
+        order_id,
+        order.account,
+        str(order.series),
+        int(order.buy),
+        str(order.size),
+        str(order.price),
+        str(order.nonce),
+        order.expiry,
+        order.signature,
+        str(remaining),
+        status,
     )
