@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ethpm_types import ContractType
+
+from strikeforge.audit.sources import import_closure
 
 from . import ROOT, Fault, world
 
 CACHE = ROOT / ".cache" / "bench" / "fuzz-bugs" / "build"
 SOLC = "0.8.28"
 SETTINGS = {"evmVersion": "cancun", "optimizer": {"enabled": True, "runs": 200}}
-_IMPORT = re.compile(r'^\s*import\s+[^;"]*"([^"]+)"[^;]*;', re.MULTILINE)
 _CHUNK = 6  # variants per solc run (solc-js holds every one in memory)
 
 
@@ -46,20 +46,14 @@ class Variant:
                 str(p.relative_to(ROOT)) for p in sorted((ROOT / "contracts" / "interfaces").glob("*.vyi"))
             ]
             return {u: self.patches.get(u) or (ROOT / u).read_text() for u in units}
-        out: dict[str, str] = {}
-        pending = [unit for unit, _ in self.contracts]
-        while pending:
-            unit = pending.pop()
-            if unit in out:
-                continue
-            text = self.patches.get(unit)
-            if text is None:
-                base = ROOT / "node_modules" if unit.startswith("@") else ROOT
-                text = (base / unit).read_text()
-            out[unit] = text
-            for path in _IMPORT.findall(text):
-                pending.append(_join(unit, path) if path.startswith(".") else path)
-        return out
+        return import_closure([unit for unit, _ in self.contracts], self._read)
+
+    def _read(self, unit: str) -> str:
+        """A unit's text: the variant's patched copy, else the project's file (node_modules for @-packages)."""
+        text = self.patches.get(unit)
+        if text is None:
+            text = ((ROOT / "node_modules" if unit.startswith("@") else ROOT) / unit).read_text()
+        return text
 
     def key(self) -> str:
         compiler = f"vyper {_vyper_version()}" if self.vyper else f"solc {SOLC}"
@@ -71,16 +65,6 @@ class Variant:
 
     def prefixed(self, unit: str) -> str:
         return unit if unit.startswith("@") else f"v/{self.label}/{unit}"
-
-
-def _join(unit: str, relative: str) -> str:
-    parts = unit.split("/")[:-1]
-    for piece in relative.split("/"):
-        if piece == "..":
-            parts.pop()
-        elif piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def scaffold_variant(worlds: list[str]) -> Variant:

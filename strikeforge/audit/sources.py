@@ -22,6 +22,7 @@ import os
 import posixpath
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,26 @@ SKIPPED_DIRS = frozenset({"node_modules", ".build", ".cache", ".venv", "__pycach
 DEFAULT_EXCLUDED = frozenset({"mocks", "test", "tests", "script", "scripts"})
 ROOT_MARKERS = ("foundry.toml", "remappings.txt", "ape-config.yaml", ".git")
 IMPORT = re.compile(r"""^\s*import\s+(?:[^;]*?\s+from\s+)?["']([^"']+)["']\s*;""", re.MULTILINE)
+
+
+def import_closure(units: Iterable[str], read: Callable[[str], str]) -> dict[str, str]:
+    """The given Solidity units and every unit they import, transitively, with their texts: a relative import resolves
+    against its importer's folder, any other is a unit name as written (a project path or an ``@package/...`` path, no
+    remappings). ``read(unit)`` gives a unit's text, so a caller can hand in patched copies. For compiling copies of
+    project files in memory (bench/faults/build.py, tests/settlement/mutants.py); an audit resolves with remappings
+    (:func:`resolve_imports`)."""
+    out: dict[str, str] = {}
+    pending = list(units)
+    while pending:
+        unit = pending.pop()
+        if unit in out:
+            continue
+        text = out[unit] = read(unit)
+        for path in IMPORT.findall(text):
+            pending.append(
+                posixpath.normpath(posixpath.join(posixpath.dirname(unit), path)) if path[0] == "." else path
+            )
+    return out
 
 
 class AuditInputError(ValueError):

@@ -9,15 +9,15 @@ the mutated ledger with the project's solc (OpenZeppelin's sources inlined from 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ethpm_types import ContractType
 
+from strikeforge.audit.sources import import_closure
+
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = ROOT / "contracts" / "settlement" / "SettlementLedger.sol"
-_IMPORT = re.compile(r'^import\s+(?:\{[^}]*\}\s+from\s+)?"([^"]+)";', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -211,29 +211,13 @@ def mutated_source(mutation: Mutation) -> str:
 
 def _sources(main_id: str, main: str) -> dict[str, dict[str, str]]:
     """Every source the file imports, transitively, inlined by its import path (node_modules for @openzeppelin)."""
-    sources = {main_id: {"content": main}}
-    pending = [(main_id, main)]
-    while pending:
-        unit, text = pending.pop()
-        for path in _IMPORT.findall(text):
-            resolved = _join(unit, path) if path.startswith(".") else path
-            if resolved in sources:
-                continue
-            file = ROOT / "node_modules" / resolved if resolved.startswith("@") else ROOT / resolved
-            content = file.read_text()
-            sources[resolved] = {"content": content}
-            pending.append((resolved, content))
-    return sources
 
+    def read(unit: str) -> str:
+        if unit == main_id:
+            return main
+        return (ROOT / "node_modules" / unit if unit.startswith("@") else ROOT / unit).read_text()
 
-def _join(unit: str, relative: str) -> str:
-    parts = unit.split("/")[:-1]
-    for piece in relative.split("/"):
-        if piece == "..":
-            parts.pop()
-        elif piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
+    return {unit: {"content": text} for unit, text in import_closure([main_id], read).items()}
 
 
 def compile_mutant(mutation: Mutation, version: str = "0.8.28") -> ContractType:
