@@ -63,6 +63,7 @@ STEPS = 8  # strikeforge's steps an example: 8 x 16 handler calls = DEPTH
 ENGINES = ("forge", "strikeforge")
 FORGE_SRC = (
     "BugsBase.sol",
+    "LedgerHandlers.sol",
     "OptionsBugs.t.sol",
     "LedgerBugs.t.sol",
     "ReentrancyBugs.t.sol",

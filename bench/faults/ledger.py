@@ -12,6 +12,7 @@ reverted by a challenge.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_abi import encode
 from eth_utils import keccak
@@ -50,30 +51,59 @@ def actor_address(label: str) -> str:
     return to_checksum_address(keccak(text=f"strikeforge.actor.{label}")[-20:])
 
 
+def deploy_ledger(chain: Any, ledger_type: Any, cash: Any, deployer: Any) -> Any:
+    """A SettlementLedger over `cash` with this world's periods (the reentrancy world's too)."""
+    return chain.deploy(
+        ledger_type,
+        cash,
+        actor_address("engine"),
+        CHALLENGE_WINDOW,
+        BOND,
+        ESCAPE_PERIOD,
+        WITHDRAWAL_DELAY,
+        actor_address("treasury"),
+        deployer,
+        sender=deployer,
+    )
+
+
+def fund_actors(cash: Any, ledger: Any, accounts: list[Any], deployer: Any) -> None:
+    """FUNDS of `cash` minted to each account, and the ledger approved to take all of it."""
+    for account in accounts:
+        cash.mint(account, FUNDS, sender=deployer)
+    for account in accounts:
+        cash.approve(ledger, 2**256 - 1, sender=account)
+
+
+class CashHandlers:
+    """The handlers every ledger world has (the twins' LedgerCashHandlers): an actor deposits, or requests a
+    withdrawal of, a bounded amount; a revert is ignored."""
+
+    @bug_handler(256, 256)
+    def deposit(self, seed: int, raw: int) -> None:
+        a = self.actor(seed)
+        held = self.c.cash.balanceOf(a)
+        if held == 0:
+            return
+        self.sends(self.c.ledger.deposit, bound(raw, 1, held), sender=a)
+
+    @bug_handler(256, 256)
+    def request(self, seed: int, raw: int) -> None:
+        a = self.actor(seed)
+        balance = self.c.ledger.balanceOf(a)
+        self.sends(self.c.ledger.requestWithdrawal, bound(raw, 1, balance or 1), sender=a)
+
+
 def machine(types: dict) -> type[BugMachine]:
-    class LedgerWorld(BugMachine):
+    class LedgerWorld(CashHandlers, BugMachine):
         @classmethod
         def deploy(cls, chain, actors):
             deploy_time(chain)
             d = actors["deployer"]
             cash = chain.deploy(types["MockERC20"], "USD Coin", "USDC", 6, sender=d)
-            ledger = chain.deploy(
-                types["SettlementLedger"],
-                cash,
-                actor_address("engine"),
-                CHALLENGE_WINDOW,
-                BOND,
-                ESCAPE_PERIOD,
-                WITHDRAWAL_DELAY,
-                actor_address("treasury"),
-                d,
-                sender=d,
-            )
+            ledger = deploy_ledger(chain, types["SettlementLedger"], cash, d)
             ledger.grantRole(ledger.SEQUENCER_ROLE(), d, sender=d)
-            for label in cls.ACTORS:
-                cash.mint(actors[label], FUNDS, sender=d)
-            for label in cls.ACTORS:
-                cash.approve(ledger, 2**256 - 1, sender=actors[label])
+            fund_actors(cash, ledger, [actors[label] for label in cls.ACTORS], d)
             return {"cash": cash, "ledger": ledger}
 
         def __init__(self) -> None:
@@ -82,20 +112,6 @@ def machine(types: dict) -> type[BugMachine]:
             self.count = 0
             self.early_withdrawal = False
             self.honest_reverted = False
-
-        @bug_handler(256, 256)
-        def deposit(self, seed: int, raw: int) -> None:
-            a = self.actor(seed)
-            held = self.c.cash.balanceOf(a)
-            if held == 0:
-                return
-            self.sends(self.c.ledger.deposit, bound(raw, 1, held), sender=a)
-
-        @bug_handler(256, 256)
-        def request(self, seed: int, raw: int) -> None:
-            a = self.actor(seed)
-            balance = self.c.ledger.balanceOf(a)
-            self.sends(self.c.ledger.requestWithdrawal, bound(raw, 1, balance or 1), sender=a)
 
         @bug_handler(256, 256)
         def withdraw(self, seed: int, raw: int) -> None:

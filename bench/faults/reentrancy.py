@@ -9,7 +9,7 @@ withdraw, warp (0-12 steps of 10 min). Invariant: the cash held equals every acc
 from __future__ import annotations
 
 from .harness import FUNDS, BugMachine, bound, bug_handler, bug_invariant, deploy_time
-from .ledger import actor_address
+from .ledger import CashHandlers, deploy_ledger, fund_actors
 
 TARGET = ("contracts/settlement/SettlementLedger.sol", "SettlementLedger")
 SCAFFOLD = (
@@ -20,39 +20,17 @@ FORGE_CONTRACT = "ReentrancyBugs"
 
 
 def machine(types: dict) -> type[BugMachine]:
-    class ReentrancyWorld(BugMachine):
+    class ReentrancyWorld(CashHandlers, BugMachine):
         @classmethod
         def deploy(cls, chain, actors):
             deploy_time(chain)
             d = actors["deployer"]
             cash = chain.deploy(types["HookERC20"], sender=d)
-            ledger = chain.deploy(
-                types["SettlementLedger"],
-                cash,
-                actor_address("engine"),
-                3600,
-                10**18,
-                7200,
-                7200,
-                actor_address("treasury"),
-                d,
-                sender=d,
-            )
+            ledger = deploy_ledger(chain, types["SettlementLedger"], cash, d)
             depositor = chain.deploy(types["ReentrantDepositor"], ledger, cash, sender=d)
-            for label in cls.ACTORS:
-                cash.mint(actors[label], FUNDS, sender=d)
+            fund_actors(cash, ledger, [actors[label] for label in cls.ACTORS], d)
             cash.mint(depositor, FUNDS, sender=d)
-            for label in cls.ACTORS:
-                cash.approve(ledger, 2**256 - 1, sender=actors[label])
             return {"cash": cash, "ledger": ledger, "depositor": depositor}
-
-        @bug_handler(256, 256)
-        def deposit(self, seed: int, raw: int) -> None:
-            a = self.actor(seed)
-            held = self.c.cash.balanceOf(a)
-            if held == 0:
-                return
-            self.sends(self.c.ledger.deposit, bound(raw, 1, held), sender=a)
 
         @bug_handler(256, 256)
         def depositHooked(self, raw_outer: int, raw_inner: int) -> None:  # noqa: N802 - the Solidity twin's name
@@ -62,12 +40,6 @@ def machine(types: dict) -> type[BugMachine]:
             outer = bound(raw_outer, 1, held)
             inner = bound(raw_inner, 0, held - outer)
             self.sends(self.c.depositor.depositTwice, outer, inner, sender=self.deployer)
-
-        @bug_handler(256, 256)
-        def request(self, seed: int, raw: int) -> None:
-            a = self.actor(seed)
-            balance = self.c.ledger.balanceOf(a)
-            self.sends(self.c.ledger.requestWithdrawal, bound(raw, 1, balance or 1), sender=a)
 
         @bug_handler(256, 256)
         def withdraw(self, seed: int, raw: int) -> None:

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {BugsBase, IERC20Like} from "./BugsBase.sol";
+import {ILedgerCash, LedgerCashHandlers} from "./LedgerHandlers.sol";
 
 /// @dev SettlementLedger's calldata leaf (BatchTrees.sol's SignedLeaf) and apply_'s leaf.
 struct SignedLeaf {
@@ -19,14 +20,10 @@ struct Leaf {
     int256[4] positions;
 }
 
-interface ILedger {
+interface ILedger is ILedgerCash {
     function SEQUENCER_ROLE() external view returns (bytes32);
     function grantRole(bytes32 role, address account) external;
-    function deposit(uint256 amount) external;
-    function requestWithdrawal(uint256 amount) external;
-    function withdraw(uint256 amount) external;
     function withdrawals(address account) external view returns (uint128 amount, uint64 requestedAt);
-    function balanceOf(address account) external view returns (uint256);
     function batchCount() external view returns (uint256);
     function leavesPosted() external view returns (uint256);
     function postBatch(
@@ -52,7 +49,7 @@ uint256 constant WITHDRAWAL_DELAY = 7200;
 bytes constant SIGNATURE =
     hex"1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111";
 
-contract LedgerHandler is BugsBase {
+contract LedgerHandler is LedgerCashHandlers {
     struct Batch {
         address[2] accounts;
         int256[2] cash;
@@ -63,9 +60,7 @@ contract LedgerHandler is BugsBase {
     }
 
     ILedger public immutable ledger;
-    IERC20Like public immutable cash;
     address public immutable sequencer;
-    address[3] public actors;
     mapping(uint256 => Batch) internal _batches;
     /// @notice Valid batches (the ledger's batchCount as the handlers saw it move).
     uint256 public count;
@@ -74,28 +69,15 @@ contract LedgerHandler is BugsBase {
     /// @notice challengeData reverted an honest batch.
     bool public honestReverted;
 
-    constructor(ILedger ledger_, IERC20Like cash_, address sequencer_, address[3] memory actors_) {
+    constructor(ILedger ledger_, IERC20Like cash_, address sequencer_, address[3] memory actors_)
+        LedgerCashHandlers(cash_, actors_)
+    {
         ledger = ledger_;
-        cash = cash_;
         sequencer = sequencer_;
-        actors = actors_;
     }
 
-    function deposit(uint256 seed, uint256 raw) external {
-        address a = actors[seed % 3];
-        uint256 held = cash.balanceOf(a);
-        if (held == 0) return;
-        uint256 amount = bound(raw, 1, held);
-        hevm.prank(a);
-        try ledger.deposit(amount) {} catch {}
-    }
-
-    function request(uint256 seed, uint256 raw) external {
-        address a = actors[seed % 3];
-        uint256 balance = ledger.balanceOf(a);
-        uint256 amount = bound(raw, 1, balance == 0 ? 1 : balance);
-        hevm.prank(a);
-        try ledger.requestWithdrawal(amount) {} catch {}
+    function _cashLedger() internal view override returns (ILedgerCash) {
+        return ledger;
     }
 
     function withdraw(uint256 seed, uint256 raw) external {
@@ -287,8 +269,8 @@ contract LedgerBugs is BugsBase {
         hevm.deal(deployer, FUNDS);
         hevm.deal(address(handler), FUNDS);
         bytes4[] memory selectors = new bytes4[](7);
-        selectors[0] = LedgerHandler.deposit.selector;
-        selectors[1] = LedgerHandler.request.selector;
+        selectors[0] = LedgerCashHandlers.deposit.selector;
+        selectors[1] = LedgerCashHandlers.request.selector;
         selectors[2] = LedgerHandler.withdraw.selector;
         selectors[3] = LedgerHandler.post.selector;
         selectors[4] = LedgerHandler.warp.selector;

@@ -2,13 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {BugsBase, IERC20Like} from "./BugsBase.sol";
-
-interface ILedgerCash {
-    function deposit(uint256 amount) external;
-    function requestWithdrawal(uint256 amount) external;
-    function withdraw(uint256 amount) external;
-    function balanceOf(address account) external view returns (uint256);
-}
+import {ILedgerCash, LedgerCashHandlers} from "./LedgerHandlers.sol";
 
 interface IDepositor {
     function depositTwice(uint256 outer, uint256 inner) external;
@@ -17,26 +11,19 @@ interface IDepositor {
 /// @dev The reentrancy world (bench/faults/reentrancy.py is its Python twin): SettlementLedger whose cash token calls
 ///      a sender that opted in before moving its tokens (ERC-777 style), and one such account, a ReentrantDepositor,
 ///      beside three plain ones. Same periods as the ledger world; no batches.
-contract ReentrancyHandler is BugsBase {
+contract ReentrancyHandler is LedgerCashHandlers {
     ILedgerCash public immutable ledger;
-    IERC20Like public immutable cash;
     IDepositor public immutable depositor;
-    address[3] public actors;
 
-    constructor(ILedgerCash ledger_, IERC20Like cash_, IDepositor depositor_, address[3] memory actors_) {
+    constructor(ILedgerCash ledger_, IERC20Like cash_, IDepositor depositor_, address[3] memory actors_)
+        LedgerCashHandlers(cash_, actors_)
+    {
         ledger = ledger_;
-        cash = cash_;
         depositor = depositor_;
-        actors = actors_;
     }
 
-    function deposit(uint256 seed, uint256 raw) external {
-        address a = actors[seed % 3];
-        uint256 held = cash.balanceOf(a);
-        if (held == 0) return;
-        uint256 amount = bound(raw, 1, held);
-        hevm.prank(a);
-        try ledger.deposit(amount) {} catch {}
+    function _cashLedger() internal view override returns (ILedgerCash) {
+        return ledger;
     }
 
     /// @dev The hooked account deposits `outer` and, from inside that transfer, `inner` more (0: none).
@@ -46,14 +33,6 @@ contract ReentrancyHandler is BugsBase {
         uint256 outer = bound(rawOuter, 1, held);
         uint256 inner = bound(rawInner, 0, held - outer);
         try depositor.depositTwice(outer, inner) {} catch {}
-    }
-
-    function request(uint256 seed, uint256 raw) external {
-        address a = actors[seed % 3];
-        uint256 balance = ledger.balanceOf(a);
-        uint256 amount = bound(raw, 1, balance == 0 ? 1 : balance);
-        hevm.prank(a);
-        try ledger.requestWithdrawal(amount) {} catch {}
     }
 
     function withdraw(uint256 seed, uint256 raw) external {
@@ -111,9 +90,9 @@ contract ReentrancyBugs is BugsBase {
         }
         handler = new ReentrancyHandler(ledger, cash, IDepositor(depositor), actors);
         bytes4[] memory selectors = new bytes4[](5);
-        selectors[0] = ReentrancyHandler.deposit.selector;
+        selectors[0] = LedgerCashHandlers.deposit.selector;
         selectors[1] = ReentrancyHandler.depositHooked.selector;
-        selectors[2] = ReentrancyHandler.request.selector;
+        selectors[2] = LedgerCashHandlers.request.selector;
         selectors[3] = ReentrancyHandler.withdraw.selector;
         selectors[4] = ReentrancyHandler.warp.selector;
         targetContract(address(handler));
