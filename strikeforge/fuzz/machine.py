@@ -324,7 +324,7 @@ class ChainMachine(RuleBasedStateMachine):
         stride: int,
         layout: tuple[tuple[int, int, int], ...],
         per_draw: int,
-        mode_of: tuple[int, ...] = EDGES,
+        mode_of: tuple[int, ...],
     ) -> None:
         plan = self._plan
         if plan is None:  # once per example
