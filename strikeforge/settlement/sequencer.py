@@ -267,8 +267,9 @@ class Sequencer:
         not posted yet. Tokens bought count once their leaf is applied.
 
         The sales are counted from memory: those in fills not posted yet are kept up to date as orders match (and
-        counted again from the store after every tick, which is what moves fills between the pool, batches and the
-        ledger); those in posted batches are read once a tick. A batch applied on the ledger since then still counts
+        counted again from the store after a tick that wrote: ticks are what move fills between the pool, batches and
+        the ledger, and void them; a tick that wrote nothing keeps the count, so the orders behind it do not wait for a
+        recount); those in posted batches are read once a tick. A batch applied on the ledger since then still counts
         until the next tick: a refusal then errs on the safe side (the round close checks every leaf again anyway).
         `pending` are the fills of the orders matched earlier in the same group: not stored yet, so counted here when
         the sales are counted from the store."""
@@ -277,8 +278,8 @@ class Sequencer:
         if self._posted_sales is None:
             self._posted_sales = self._outstanding()[1]
         if self._sales is None:
-            self._sales = {}
-            for fill in [*self._unposted_fills(), *pending]:
+            self._sales = self.store.unposted_sales()
+            for fill in pending:
                 self._sales[(fill.seller, fill.series)] = self._sales.get((fill.seller, fill.series), 0) + fill.size
         key = (account, order.series)
         free = held - self._posted_sales.get(key, 0) - self._sales.get(key, 0)
@@ -297,15 +298,8 @@ class Sequencer:
             account = account.lower()
             held = self.ledger.free_inventory(account, series)
             posted = self._outstanding()[1].get((account, series), 0)
-            unposted = sum(f.size for f in self._unposted_fills() if f.seller == account and f.series == series)
+            unposted = self.store.unposted_sales().get((account, series), 0)
             return {"held": held, "posted": posted, "unposted": unposted, "free": held - posted - unposted}
-
-    def _unposted_fills(self) -> list[Fill]:
-        """Live fills not in a posted batch yet: the pool and the batches gathering co-signatures or posting."""
-        fills = [fill for _, fill in self.store.unbatched_fills()]
-        for batch in self.store.batches_with("cosigning", "posting"):
-            fills += [fill for _, fill in self.store.batch_fills(batch.id)]
-        return fills
 
     def _persist_match(self, db: Db, book: Book, match: Match) -> None:
         """Writes a match's fills and what they left of each maker, and the makers it cancelled or found expired."""
@@ -424,10 +418,14 @@ class Sequencer:
     def tick(self, now: int) -> str:
         """One step of the batch life cycle; returns what it did (for logs and tests)."""
         with self.lock:
+            writes = self.store.writes
             try:
                 return self._tick(now)
             finally:
-                self._forget_sales()  # a tick moves fills between the pool, batches and the ledger
+                # Posted batches the ledger applied since the last tick: their sales are counted again (once a tick).
+                self._posted_sales = None
+                if self.store.writes != writes:  # the tick moved or voided fills: the unposted sales are counted again
+                    self._sales = None
 
     def _tick(self, now: int) -> str:
         for batch in self.store.batches_with("posting"):

@@ -54,6 +54,7 @@ class Store:
     def __init__(self, spec: str | Path) -> None:
         self.path = spec
         self._db: Db = open_db(spec)
+        self.writes = 0  # transactions begun: whoever must know whether a step wrote compares it before and after
         self._add_posting_nonce()
 
     def _add_posting_nonce(self) -> None:
@@ -68,7 +69,9 @@ class Store:
         self._db.close()
 
     def transaction(self) -> Any:
-        """All or nothing: a context manager yielding the database, rolled back on any exception."""
+        """All or nothing: a context manager yielding the database, rolled back on any exception. Counted in
+        `writes` when begun (a rolled-back one too: the count says what may have changed)."""
+        self.writes += 1
         return self._db.transaction()
 
     # ------------------------------------------------------------------------------------------------ orders
@@ -185,6 +188,19 @@ class Store:
             " WHERE batch IS NULL AND status = 'live' ORDER BY id"
         ).fetchall()
         return [(int(i), _fill(row)) for i, *row in rows]
+
+    def unposted_sales(self) -> dict[tuple[str, int], int]:
+        """Per (seller, series), the size sold in live fills not in a posted batch yet: the pool and the batches
+        gathering co-signatures or posting. Three columns and no Fill objects: it is read under the sequencer's lock."""
+        rows = self._db.execute(
+            "SELECT f.seller, f.series, f.size FROM fills f LEFT JOIN batches b ON b.id = f.batch"
+            " WHERE f.status = 'live' AND (f.batch IS NULL OR b.status IN ('cosigning', 'posting'))"
+        ).fetchall()
+        sales: dict[tuple[str, int], int] = {}
+        for seller, series, size in rows:
+            key = (seller, int(series))
+            sales[key] = sales.get(key, 0) + int(size)
+        return sales
 
     def batch_fills(self, batch: int) -> list[tuple[int, Fill]]:
         rows = self._db.execute(
