@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from strikeforge.paths import ProjectNotFoundError, find_project_root
+from strikeforge.settlement import API_WORKERS
 
 
 def _root(option: str | None) -> Path:
@@ -349,6 +350,13 @@ def _load_account(alias: str | None, test_account: int | None):  # noqa: ANN202
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="API address to bind.")
 @click.option("--port", default=8547, show_default=True, help="API port (0: any free port, printed at start).")
+@click.option(
+    "--api-workers",
+    type=click.IntRange(0, 64),
+    default=API_WORKERS,
+    show_default=True,
+    help="Worker processes serving the API beside the engine (HTTP on their own cores; 0: all in this process).",
+)
 @click.option("--batch-interval", type=int, default=10, show_default=True, help="Seconds between batch cuts.")
 @click.option("--cosign-timeout", type=int, default=30, show_default=True, help="Seconds to co-sign, per round.")
 @click.option(
@@ -371,6 +379,7 @@ def settle_run(
     db_path: str,
     host: str,
     port: int,
+    api_workers: int,
     batch_interval: int,
     cosign_timeout: int,
     trading_cutoff: int,
@@ -404,7 +413,9 @@ def settle_run(
         sequencer = Sequencer(
             store, ledger, Settings(batch_interval, cosign_timeout, trading_cutoff=trading_cutoff), screen
         )
-        run_sequencer(sequencer, _clock(clock), host, port, interval, iterations, metrics_host, metrics_port)
+        run_sequencer(
+            sequencer, _clock(clock), host, port, interval, iterations, metrics_host, metrics_port, api_workers
+        )
 
 
 @settle.command("watch")

@@ -1,5 +1,5 @@
 """The sequencer's HTTP JSON API: its routes and answers (`Api`); `serve` runs it over HTTP (`server.py`: aiohttp,
-keep-alive, orders through the group commit of `intake.py`).
+keep-alive, orders through the group commit of `intake.py`; with workers, `relay.py`).
 
     POST /orders                          a signed order            -> 201 {"id", "fills", "rests"}
     POST /orders/cancel                   a signed cancel           -> 200 {"id"}
@@ -33,6 +33,7 @@ from strikeforge.settlement.sequencer import ScreenedError, Sequencer
 from strikeforge.settlement.tree import Leaf
 
 if TYPE_CHECKING:
+    from strikeforge.settlement.relay import RelayServer
     from strikeforge.settlement.server import ApiServer
 
 log = logging.getLogger("strikeforge.settle.api")
@@ -198,9 +199,14 @@ class Api:
         return 200, {"ok": True, "latest_batch": latest.id if latest else None}
 
 
-def serve(api: Api, host: str, port: int) -> ApiServer:
-    """Starts the API (aiohttp on a daemon thread, orders through the group commit); returns the server: its
-    `server_address` has the bound port, `shutdown()` stops it."""
+def serve(api: Api, host: str, port: int, workers: int = 0) -> ApiServer | RelayServer:
+    """Starts the API, orders through the group commit: in this process (aiohttp on a daemon thread) with `workers`
+    0, else in that many worker processes that check signatures on their own cores (`relay.py`). Returns the server:
+    its `server_address` has the bound port, `shutdown()` stops it."""
+    if workers:
+        from strikeforge.settlement.relay import RelayServer
+
+        return RelayServer(api, host, port, workers)
     from strikeforge.settlement.server import ApiServer
 
     return ApiServer(api, host, port)

@@ -1,10 +1,12 @@
 """Group commit: orders from many connections matched and stored together, each answered after its commit.
 
-`submit` runs on the event loop: it checks the order's fields and its signature there (the C keccak and
-libsecp256k1; a refused order is answered at once) and queues it. One thread, the committer, takes every order waiting
-(up to MAX_GROUP) and calls `Sequencer.submit_many`: matched under the sequencer's lock, written in one transaction,
-one commit (one fsync). Only when that returns, so when the accepted orders are durable, are their answers released,
-all of them with one wake-up of the event loop.
+`submit` runs on the event loop: it checks the order's fields and its signature there (`admit`: the C keccak and
+libsecp256k1; a refused order is answered at once) and queues it. `enqueue` takes an order checked by `admit`
+elsewhere (the relay's engine, `relay.py`) with where its answer goes: a `Sink` and the request's number. One thread,
+the committer, takes every order waiting (up to MAX_GROUP) and calls `Sequencer.submit_many`: matched under the
+sequencer's lock, written in one transaction, one commit (one fsync). Only when that returns, so when the accepted
+orders are durable, are their answers released: all of them with one wake-up of each event loop, one call of each
+sink.
 
 While one group commits the next one gathers, so a busier sequencer writes bigger groups rather than more of them.
 A refused order gets its own OrderError; if the write fails, every order of the group gets the error and none is
@@ -19,6 +21,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from strikeforge.settlement.book import Match
 from strikeforge.settlement.orders import Order, OrderError, check_fields
@@ -28,7 +31,23 @@ from strikeforge.settlement.signatures import Verified, verify
 log = logging.getLogger("strikeforge.settle.intake")
 MAX_GROUP = 512
 Result = tuple[int, Match] | OrderError
-_Waiting = tuple[Verified, "asyncio.Future[Result]"]
+
+
+class Sink(Protocol):
+    """Where `enqueue`d orders' answers go: a group's answers for one sink in one call, from the committer thread
+    (an exception that is not an OrderError is a failed write: the order is not stored)."""
+
+    def answer(self, answers: list[tuple[int, Result | BaseException]]) -> None: ...
+
+
+_Waiting = tuple[Verified, "asyncio.Future[Result] | tuple[Sink, int]"]
+
+
+def admit(order: Order, now: int, domain: tuple[int, str]) -> Verified:
+    """The checks an order passes before it is queued, in `Sequencer.submit`'s order: its fields (at `now`), then its
+    signature in the ledger's `domain`. OrderError names what is wrong."""
+    check_fields(order, now)
+    return verify(order, *domain)
 
 
 class Intake:
@@ -48,13 +67,27 @@ class Intake:
         checked before its signature, as `Sequencer.submit` does (which checks the fields again, at its own now)."""
         answer: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         try:
-            check_fields(order, self._now)
-            verified = verify(order, *self._domain)
+            verified = admit(order, self._now, self._domain)
         except OrderError as exc:
             answer.set_result(exc)
             return answer
         self._waiting.put((verified, answer))
         return answer
+
+    @property
+    def now(self) -> int:
+        """The clock when the last group was taken: what orders' expiries are checked against before they queue."""
+        return self._now
+
+    @property
+    def domain(self) -> tuple[int, str]:
+        """The ledger's signing domain: (chain id, ledger address)."""
+        return self._domain
+
+    def enqueue(self, verified: Verified, sink: Sink, request: int) -> None:
+        """From any thread: an order whose fields and signature were checked (`admit`), answered through `sink` as
+        request `request` once its group is durable."""
+        self._waiting.put((verified, (sink, request)))
 
     def close(self) -> None:
         """Lets the orders already taken finish (their answers are sent), then stops the committer."""
@@ -90,14 +123,24 @@ class Intake:
                 _answer_all([(answer, result) for (_, answer), result in zip(group, outcome, strict=True)])
 
 
-def _answer_all(answers: list[tuple[asyncio.Future[Result], Result | BaseException]]) -> None:
-    """Every answer of a group, with one wake-up of each event loop they belong to."""
+def _answer_all(answers: list[tuple[asyncio.Future[Result] | tuple[Sink, int], Result | BaseException]]) -> None:
+    """Every answer of a group, with one wake-up of each event loop they belong to and one call of each sink."""
     loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Result], Result | BaseException]]] = {}
+    sinks: dict[int, tuple[Sink, list[tuple[int, Result | BaseException]]]] = {}
     for answer, value in answers:
-        loops.setdefault(answer.get_loop(), []).append((answer, value))
+        if isinstance(answer, tuple):
+            sink, request = answer
+            sinks.setdefault(id(sink), (sink, []))[1].append((request, value))
+        else:
+            loops.setdefault(answer.get_loop(), []).append((answer, value))
     for loop, pending in loops.items():
         with contextlib.suppress(RuntimeError):  # the loop closed (the server stopped): nobody waits any more
             loop.call_soon_threadsafe(_settle, pending)
+    for sink, sunk in sinks.values():
+        try:
+            sink.answer(sunk)
+        except Exception:  # a sink that fails (its worker is gone) must not stop the committer
+            log.exception("answering %d orders failed", len(sunk))
 
 
 def _settle(pending: list[tuple[asyncio.Future[Result], Result | BaseException]]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import click
 
+from strikeforge.settlement import API_WORKERS
 from strikeforge.settlement.sequencer import Sequencer
 
 
@@ -23,10 +24,11 @@ def run_sequencer(
     iterations: int | None,
     metrics_host: str,
     metrics_port: int | None,
+    workers: int = API_WORKERS,
 ) -> None:
     """Serves the API on host:port (its address printed first), ticks every `interval` seconds until `iterations`
     ticks (forever if None) or an interrupt, then stops the server (orders already taken are answered) and closes the
-    store."""
+    store. `workers` API worker processes check signatures beside this one (0: all in this process)."""
     from strikeforge.ops.cli import monitored, run_service
     from strikeforge.ops.observe import SequencerObserver, sequencer_tick
     from strikeforge.settlement.api import Api, serve
@@ -34,7 +36,7 @@ def run_sequencer(
     try:
         with monitored("sequencer", interval, metrics_host, metrics_port) as metrics:
             observer = SequencerObserver(metrics)
-            server = serve(Api(sequencer, clock, observer.request), host, port)
+            server = serve(Api(sequencer, clock, observer.request), host, port, workers)
             click.echo(f"sequencer API on http://{server.server_address[0]}:{server.server_address[1]}", err=False)
             report = lambda action: None if action in ("idle", "cosigning") else click.echo(action)  # noqa: E731
             try:

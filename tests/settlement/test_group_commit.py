@@ -91,11 +91,12 @@ def test_a_failed_group_write_stores_nothing_and_leaves_the_books_as_before(tmp_
     store.close()
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(params=[0, 1], ids=["in process", "one worker"])
+def server(request, tmp_path):
+    """The API in process, and behind a worker process (relay.py): every HTTP behaviour below holds for both."""
     store = Store(tmp_path / "s.db")
     seq = Sequencer(store, FakeLedger(), SETTINGS)
-    running = serve(Api(seq, lambda: 10), "127.0.0.1", 0)
+    running = serve(Api(seq, lambda: 10), "127.0.0.1", 0, request.param)
     yield running
     running.shutdown()
     store.close()

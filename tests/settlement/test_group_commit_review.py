@@ -45,10 +45,13 @@ def test_a_sale_matched_earlier_in_the_group_counts_against_the_sellers_next_sel
 # ------------------------------------------------------------------------------------------------ the HTTP intake
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(params=[0, 1], ids=["in process", "one worker"])
+def server(request, tmp_path, monkeypatch):
+    """The API in process, and behind a worker process (relay.py), with a body timeout of 0.5 s (a worker takes the
+    engine's when it starts): every attack below fails on both."""
+    monkeypatch.setattr("strikeforge.settlement.server.BODY_TIMEOUT", 0.5)
     store = Store(tmp_path / "s.db")
-    running = serve(Api(Sequencer(store, FakeLedger(), SETTINGS), lambda: 10), "127.0.0.1", 0)
+    running = serve(Api(Sequencer(store, FakeLedger(), SETTINGS), lambda: 10), "127.0.0.1", 0, request.param)
     yield running
     running.shutdown()
     store.close()
@@ -110,9 +113,8 @@ def test_a_chunked_body_is_held_to_the_size_limit(server):
     assert _exchange(server.server_address, _chunked(signed))[0] == 201
 
 
-def test_a_body_that_never_arrives_times_out(server, monkeypatch):
+def test_a_body_that_never_arrives_times_out(server):
     """A client that announces a body and sends part of it (slowloris) is answered 408 and let go after the read
     timeout, instead of holding its request open for ever."""
-    monkeypatch.setattr("strikeforge.settlement.server.BODY_TIMEOUT", 0.5)
     answer = _exchange(server.server_address, _post(b"{", b"Content-Length: 100\r\n\r\n"), timeout=5)
     assert answer == (408, {"error": "body: not received within 0.5 s; send the whole body at once"})

@@ -1,0 +1,348 @@
+"""Order intake on more than one core: worker processes serve the HTTP API, the engine checks, matches and stores.
+
+The engine is the process that holds the sequencer: its books, its store, its tick loop and the group commit
+(`intake.py`). It opens the API's listening socket and starts `workers` worker processes (multiprocessing's spawn),
+each running the same aiohttp front as the in-process server (`server.HttpFront`) on that socket: HTTP parsing, the
+body limits and timeouts, JSON in and out, on the worker's own core and interpreter lock. A worker hands each order's
+JSON to the engine, which checks it as any client input (`Order.from_json`, then `intake.admit`: its fields at the
+engine's clock and its signature in the ledger's domain; libsecp256k1 releases the interpreter lock, so checking runs
+beside the committer), queues it for the group commit and sends the answer back only once its group is durable (a
+refusal at once). The worker answers the client when that answer arrives, so an acknowledged order is stored
+exactly as in process. Every other route is relayed as is to `Api.handle` on the engine's thread pool.
+
+The channel is a socket pair the engine creates for each worker (multiprocessing.Pipe) carrying JSON arrays (never
+pickle: nothing a worker sends can run code in the engine), batched per event-loop turn on the worker's side and
+per committed group on the engine's.
+
+    worker -> engine   ["ready"] | ["orders", [[request, order JSON]]] | ["call", request, method, path, body]
+    engine -> worker   ["answers", [[request, status, payload]]] | ["stop"]
+
+Threat model. Clients are hostile: the front's limits and the API's refusals hold for them as in process. A worker
+parses what clients send, so it is the first process an exploit in the HTTP stack would own; the engine, which
+holds the sequencer's posting key, therefore trusts it with nothing: the channel is inherited (never a network
+endpoint) and carries JSON only; every order is checked in the engine, signature included, and every relayed route
+goes through `Api.handle` like any request. What a worker can do is what any client can: send orders (refused
+unless signed by their account) and requests. A worker that sends a malformed message is cut off and replaced. A
+worker that dies loses only the answers for its open connections (their clients see the connection close, never a
+false acknowledgement); the engine starts another in its place. When the engine dies (kill -9 included) every worker
+sees its channel close and exits, answering what it still holds with a 500: no worker acknowledges anything the
+engine did not store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
+
+from strikeforge.settlement import server
+from strikeforge.settlement.api import Api
+from strikeforge.settlement.intake import Intake, Result, admit
+from strikeforge.settlement.orders import Order, OrderError
+from strikeforge.settlement.server import INTERNAL, HttpFront, listening_socket, post_order_answer
+
+log = logging.getLogger("strikeforge.settle.relay")
+START_TIMEOUT = 60.0  # seconds a worker may take to import and start serving
+STOP_TIMEOUT = 30.0  # seconds a worker may take to answer what it took, once told to stop
+RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
+
+
+def _dumps(message: list) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+class _Channel:
+    """The engine's end of one worker's channel: sends are serialised (the committer, the reader and the API pool
+    all answer), and the group commit's answers for this worker go out in one message (`Intake`'s Sink)."""
+
+    def __init__(self, conn: Connection, api: Api, intake: Intake) -> None:
+        self.conn = conn
+        self.api = api
+        self.intake = intake
+        self._lock = threading.Lock()
+
+    def send(self, message: list) -> None:
+        data = _dumps(message)
+        with self._lock:
+            self.conn.send_bytes(data)
+
+    def answer(self, answers: list[tuple[int, Result | BaseException]]) -> None:
+        """The Sink: a group's answers to this worker's orders, with the metrics the in-process server keeps."""
+        wire = []
+        for request, result in answers:
+            status, payload, screened = post_order_answer(result)
+            if status != 500 and self.api.on_request is not None:
+                self.api.on_request("post_order", status, screened)
+            wire.append((request, status, payload))
+        with contextlib.suppress(OSError):  # the worker is gone: its clients' connections closed with it
+            self.send(["answers", wire])
+
+
+class RelayServer:
+    """The API served by `workers` worker processes until `shutdown()`; `server_address` is (host, bound port)."""
+
+    def __init__(self, api: Api, host: str, port: int, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers: {workers}; at least 1 (0 serves in process: server.ApiServer)")
+        self.api = api
+        self.intake = Intake(api.seq, api.clock)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle-api")
+        self._context = multiprocessing.get_context("spawn")
+        self._stopping = threading.Event()
+        self._sock = listening_socket(host, port)  # kept open: a worker that dies is replaced on the same socket
+        self.server_address: tuple[str, int] = self._sock.getsockname()[:2]
+        self._procs: list[Any] = [None] * workers
+        self._channels: list[_Channel | None] = [None] * workers
+        self._threads: list[threading.Thread] = []
+        try:
+            for slot in range(workers):
+                channel = self._start(slot)  # raises if the worker does not come up
+                thread = threading.Thread(
+                    target=self._serve, args=(slot, channel), name=f"settle-relay-{slot}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _start(self, slot: int) -> _Channel:
+        """Starts the worker of `slot` and waits for it to serve; RuntimeError if it exits or stalls first."""
+        mine, theirs = self._context.Pipe(duplex=True)
+        proc = self._context.Process(
+            target=worker_main,
+            args=(self._sock, theirs, server.BODY_TIMEOUT),
+            name=f"settle-front-{slot}",
+            daemon=True,
+        )
+        proc.start()
+        theirs.close()
+        self._procs[slot] = proc
+        channel = _Channel(mine, self.api, self.intake)
+        self._channels[slot] = channel
+        if not mine.poll(START_TIMEOUT):
+            proc.kill()
+            raise RuntimeError(f"API worker {slot} did not start within {START_TIMEOUT} s")
+        try:
+            message = json.loads(mine.recv_bytes())
+        except (EOFError, OSError, ValueError):
+            proc.join(timeout=5)
+            raise RuntimeError(f"API worker {slot} exited as it started (exit code {proc.exitcode})") from None
+        if message != ["ready"]:
+            proc.kill()
+            raise RuntimeError(f"API worker {slot} sent {message!r} instead of ready")
+        return channel
+
+    def _serve(self, slot: int, channel: _Channel) -> None:
+        """Reads the worker's requests until its channel closes; then, unless stopping, starts another worker."""
+        while True:
+            proc = self._procs[slot]
+            if self._read(channel):
+                proc.kill()  # it broke the protocol: whatever it holds is not answered
+            proc.join(timeout=STOP_TIMEOUT)
+            if self._stopping.is_set():
+                return
+            log.error("API worker %d exited (exit code %s); starting another", slot, proc.exitcode)
+            while not self._stopping.wait(RESTART_DELAY):
+                try:
+                    channel = self._start(slot)
+                    break
+                except RuntimeError as exc:
+                    log.error("%s; retrying", exc)
+            else:
+                return
+
+    def _read(self, channel: _Channel) -> bool:
+        """The worker's messages until its channel closes (False) or it sends one no worker sends (True: it is cut
+        off). Its orders are checked here as any client's: what a worker sends is not taken on its word."""
+        while True:
+            try:
+                data = channel.conn.recv_bytes()
+            except (EOFError, OSError):
+                return False
+            try:
+                message = json.loads(data)
+                kind = message[0]
+                if kind == "orders":
+                    orders = [(int(request), body) for request, body in message[1]]
+                    self._admit(channel, orders)
+                elif kind == "call":
+                    _, request, method, path, body = message
+                    self._pool.submit(self._call, channel, int(request), str(method), str(path), body)
+                else:
+                    raise ValueError(f"unknown message {kind!r}")
+            except Exception as exc:  # not the protocol: a worker that sends it is stopped (and replaced)
+                log.error("API worker sent a malformed message (%s: %s); stopping it", type(exc).__name__, exc)
+                with contextlib.suppress(OSError):
+                    channel.conn.close()
+                return True
+
+    def _admit(self, channel: _Channel, orders: list[tuple[int, Any]]) -> None:
+        """Each order checked as `LocalBackend.post_order` does (a body `Order.from_json` cannot read is the client's
+        400, anything else it raises a 500), queued if it passes, answered at once if not."""
+        answered: list[tuple[int, Result | BaseException]] = []
+        for request, body in orders:
+            try:
+                verified = admit(Order.from_json(body), self.intake.now, self.intake.domain)
+            except OrderError as exc:
+                answered.append((request, exc))
+                continue
+            except Exception as exc:
+                log.exception("POST /orders failed")
+                answered.append((request, exc))
+                continue
+            self.intake.enqueue(verified, channel, request)
+        if answered:
+            channel.answer(answered)
+
+    def _call(self, channel: _Channel, request: int, method: str, path: str, body: Any) -> None:
+        try:
+            status, payload = self.api.handle(method, path, body)
+        except Exception:
+            log.exception("%s %s failed", method, path)
+            status, payload = 500, INTERNAL
+        with contextlib.suppress(OSError):  # the worker is gone: nobody waits for this answer
+            channel.send(["answers", [(request, status, payload)]])
+
+    def shutdown(self) -> None:
+        """Stops the workers (each stops taking connections and answers what it took), then the intake."""
+        self._stopping.set()
+        for channel in self._channels:
+            if channel is not None:
+                with contextlib.suppress(OSError):
+                    channel.send(["stop"])
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for proc in self._procs:
+            if proc is not None:
+                proc.join(timeout=max(0.0, deadline - time.monotonic()))
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.intake.close()
+        self._pool.shutdown(wait=False)
+        self._sock.close()
+
+
+# ------------------------------------------------------------------------------------------------ the worker
+
+
+GONE = {
+    "error": "the sequencer's engine stopped before answering: the order may or may not be stored; look it up"
+    " (GET /orders/{id} once it is back, or send it again: a stored nonce is refused by name)"
+}
+STOPPING = {"error": "the sequencer is stopping; nothing was stored: send the request again once it is back"}
+
+
+class RelayBackend:
+    """A worker's backend: requests handed to the engine (orders batched per event-loop turn), answers matched to
+    their requests as they come back. Once the engine is gone every open request is answered 503 (its fate unknown)
+    and every new one 503 (not sent): a worker never waits for an engine that cannot answer."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.stopped = asyncio.Event()  # the engine said stop, or is gone
+        self.gone = False
+        self._loop = asyncio.get_running_loop()
+        self._pending: dict[int, asyncio.Future[tuple[int, Any]]] = {}
+        self._next = 0
+        self._outbox: list[tuple[int, dict[str, Any]]] = []
+        self._flushing = False
+
+    async def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The order's body to the engine, which checks it (as any client input) and answers once it is stored."""
+        if self.gone:
+            return 503, STOPPING
+        request, answer = self._open()
+        self._outbox.append((request, body))
+        self._schedule()
+        return await answer
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        if self.gone:
+            return 503, STOPPING
+        request, answer = self._open()
+        self._send(["call", request, method, path, body])
+        return await answer
+
+    def _open(self) -> tuple[int, asyncio.Future[tuple[int, Any]]]:
+        self._next += 1
+        answer: asyncio.Future[tuple[int, Any]] = self._loop.create_future()
+        self._pending[self._next] = answer
+        return self._next, answer
+
+    def _schedule(self) -> None:
+        """One message per event-loop turn for every order read in it."""
+        if not self._flushing:
+            self._flushing = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flushing = False
+        if self._outbox:
+            orders, self._outbox = self._outbox, []
+            self._send(["orders", orders])
+
+    def _send(self, message: list) -> None:
+        if self.gone:
+            return
+        try:
+            self.conn.send_bytes(_dumps(message))
+        except OSError:
+            self._lost()
+
+    def readable(self) -> None:
+        """The engine wrote: answers are handed to their requests; a stop, or the channel closing, stops the worker."""
+        try:
+            while self.conn.poll():
+                message = json.loads(self.conn.recv_bytes())
+                if message[0] == "stop":
+                    self.stopped.set()
+                    continue
+                for request, status, payload in message[1]:
+                    answer = self._pending.pop(request, None)
+                    if answer is not None and not answer.done():  # not cancelled by a client that went away
+                        answer.set_result((status, payload))
+        except (EOFError, OSError):
+            self._lost()
+
+    def _lost(self) -> None:
+        """The engine died: nothing more will be answered, so nothing more is acknowledged."""
+        if self.gone:
+            return
+        self.gone = True
+        self.stopped.set()
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_reader(self.conn.fileno())
+        for answer in self._pending.values():
+            if not answer.done():
+                answer.set_result((503, GONE))
+        self._pending.clear()
+
+
+def worker_main(sock: socket.socket, conn: Connection, body_timeout: float) -> None:
+    """A worker process: the front on `sock` (the engine's body timeout) until the engine says stop or goes away."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C reaches the whole group: the engine stops us
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_work(sock, conn, body_timeout))
+
+
+async def _work(sock: socket.socket, conn: Connection, body_timeout: float) -> None:
+    backend = RelayBackend(conn)
+    front = HttpFront(backend, body_timeout)
+    await front.start(sock)
+    asyncio.get_running_loop().add_reader(conn.fileno(), backend.readable)
+    backend._send(["ready"])
+    await backend.stopped.wait()
+    with contextlib.suppress(TimeoutError):  # stops taking connections, waits for the requests already taken
+        await asyncio.wait_for(front.stop(), STOP_TIMEOUT)
