@@ -36,8 +36,10 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import struct
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +56,7 @@ log = logging.getLogger("strikeforge.settle.relay")
 START_TIMEOUT = 60.0  # seconds a worker may take to import and start serving
 STOP_TIMEOUT = 30.0  # seconds a worker may take to answer what it took, once told to stop
 RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
+MAX_MESSAGE = 64 * 1024 * 1024  # bytes a worker's message may take (one event-loop turn's orders: far less)
 
 
 def _dumps(message: list) -> bytes:
@@ -166,9 +169,14 @@ class RelayServer:
         off). Its orders are checked here as any client's: what a worker sends is not taken on its word."""
         while True:
             try:
-                data = channel.conn.recv_bytes()
-            except (EOFError, OSError):
+                data = channel.conn.recv_bytes(MAX_MESSAGE)
+            except EOFError:
                 return False
+            except OSError as exc:  # the channel broke, or the worker announced a message over MAX_MESSAGE
+                if "bad message length" not in str(exc):
+                    return False
+                log.error("API worker sent a message over %d bytes; stopping it", MAX_MESSAGE)
+                return True
             try:
                 message = json.loads(data)
                 kind = message[0]
@@ -241,19 +249,24 @@ GONE = {
     "error": "the sequencer's engine stopped before answering: the order may or may not be stored; look it up"
     " (GET /orders/{id} once it is back, or send it again: a stored nonce is refused by name)"
 }
+_FRAME = struct.Struct("!i")  # multiprocessing.Connection's length prefix (messages here stay far below 2 GiB)
 STOPPING = {"error": "the sequencer is stopping; nothing was stored: send the request again once it is back"}
 
 
-class RelayBackend:
+class RelayBackend(asyncio.Protocol):
     """A worker's backend: requests handed to the engine (orders batched per event-loop turn), answers matched to
-    their requests as they come back. Once the engine is gone every open request is answered 503 (its fate unknown)
-    and every new one 503 (not sent): a worker never waits for an engine that cannot answer."""
+    their requests as they come back. The channel is driven by the event loop (multiprocessing's framing: a 4-byte
+    big-endian length, then the message), so the worker never blocks on it: it always reads the engine's answers,
+    whatever it is sending, and the two sides cannot wait on each other. Once the engine is gone every open request
+    is answered 503 (its fate unknown) and every new one 503 (not sent): a worker never waits for an engine that
+    cannot answer."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self) -> None:
         self.stopped = asyncio.Event()  # the engine said stop, or is gone
         self.gone = False
         self._loop = asyncio.get_running_loop()
+        self._transport: asyncio.Transport | None = None
+        self._received = bytearray()
         self._pending: dict[int, asyncio.Future[tuple[int, Any]]] = {}
         self._next = 0
         self._outbox: list[tuple[int, dict[str, Any]]] = []
@@ -272,7 +285,7 @@ class RelayBackend:
         if self.gone:
             return 503, STOPPING
         request, answer = self._open()
-        self._send(["call", request, method, path, body])
+        self.send(["call", request, method, path, body])
         return await answer
 
     def _open(self) -> tuple[int, asyncio.Future[tuple[int, Any]]]:
@@ -291,39 +304,45 @@ class RelayBackend:
         self._flushing = False
         if self._outbox:
             orders, self._outbox = self._outbox, []
-            self._send(["orders", orders])
+            self.send(["orders", orders])
 
-    def _send(self, message: list) -> None:
-        if self.gone:
+    def send(self, message: list) -> None:
+        if self.gone or self._transport is None:
             return
-        try:
-            self.conn.send_bytes(_dumps(message))
-        except OSError:
-            self._lost()
+        data = _dumps(message)
+        self._transport.write(_FRAME.pack(len(data)) + data)
 
-    def readable(self) -> None:
-        """The engine wrote: answers are handed to their requests; a stop, or the channel closing, stops the worker."""
-        try:
-            while self.conn.poll():
-                message = json.loads(self.conn.recv_bytes())
-                if message[0] == "stop":
-                    self.stopped.set()
-                    continue
-                for request, status, payload in message[1]:
-                    answer = self._pending.pop(request, None)
-                    if answer is not None and not answer.done():  # not cancelled by a client that went away
-                        answer.set_result((status, payload))
-        except (EOFError, OSError):
-            self._lost()
+    # asyncio.Protocol: the channel
 
-    def _lost(self) -> None:
-        """The engine died: nothing more will be answered, so nothing more is acknowledged."""
-        if self.gone:
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        """The engine wrote: answers are handed to their requests; a stop stops the worker."""
+        self._received += data
+        start = 0
+        while len(self._received) - start >= _FRAME.size:
+            (size,) = _FRAME.unpack_from(self._received, start)
+            end = start + _FRAME.size + size
+            if len(self._received) < end:
+                break
+            self._deliver(json.loads(self._received[start + _FRAME.size : end]))
+            start = end
+        del self._received[:start]
+
+    def _deliver(self, message: list) -> None:
+        if message[0] == "stop":
+            self.stopped.set()
             return
+        for request, status, payload in message[1]:
+            answer = self._pending.pop(request, None)
+            if answer is not None and not answer.done():  # not cancelled by a client that went away
+                answer.set_result((status, payload))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The engine died (or closed the channel): nothing more will be answered, so nothing more is acknowledged."""
         self.gone = True
         self.stopped.set()
-        with contextlib.suppress(ValueError, OSError):
-            self._loop.remove_reader(self.conn.fileno())
         for answer in self._pending.values():
             if not answer.done():
                 answer.set_result((503, GONE))
@@ -334,15 +353,17 @@ def worker_main(sock: socket.socket, conn: Connection, body_timeout: float) -> N
     """A worker process: the front on `sock` (the engine's body timeout) until the engine says stop or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C reaches the whole group: the engine stops us
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(_work(sock, conn, body_timeout))
+    channel = socket.socket(fileno=os.dup(conn.fileno()))  # the event loop drives it from here on
+    conn.close()
+    asyncio.run(_work(sock, channel, body_timeout))
 
 
-async def _work(sock: socket.socket, conn: Connection, body_timeout: float) -> None:
-    backend = RelayBackend(conn)
+async def _work(sock: socket.socket, channel: socket.socket, body_timeout: float) -> None:
+    backend = RelayBackend()
+    await asyncio.get_running_loop().create_unix_connection(lambda: backend, sock=channel)
     front = HttpFront(backend, body_timeout)
     await front.start(sock)
-    asyncio.get_running_loop().add_reader(conn.fileno(), backend.readable)
-    backend._send(["ready"])
+    backend.send(["ready"])
     await backend.stopped.wait()
     with contextlib.suppress(TimeoutError):  # stops taking connections, waits for the requests already taken
         await asyncio.wait_for(front.stop(), STOP_TIMEOUT)
