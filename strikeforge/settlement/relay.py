@@ -158,9 +158,13 @@ class RelayServer:
             while not self._stopping.wait(RESTART_DELAY):
                 try:
                     channel = self._start(slot)
-                    break
                 except RuntimeError as exc:
                     log.error("%s; retrying", exc)
+                    continue
+                if self._stopping.is_set():  # shutdown began while it started: it gets its stop too
+                    with contextlib.suppress(OSError):
+                        channel.send(["stop"])
+                break
             else:
                 return
 
