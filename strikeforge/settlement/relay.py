@@ -14,8 +14,11 @@ The channel is a socket pair the engine creates for each worker (multiprocessing
 pickle: nothing a worker sends can run code in the engine), batched per event-loop turn on the worker's side and
 per committed group on the engine's.
 
-    worker -> engine   ["ready"] | ["orders", [[request, order JSON]]] | ["call", request, method, path, body]
+    worker -> engine   ["ready"] | ["orders", [[request, body]]] | ["call", request, method, path, body or null]
     engine -> worker   ["answers", [[request, status, payload]]] | ["stop"]
+
+A body travels as the client sent it (its bytes as Latin-1 text, parsed again in the engine): never re-encoded from
+what the worker parsed, so no body the front accepts can make a message the worker cannot write.
 
 Threat model. Clients are hostile: the front's limits and the API's refusals hold for them as in process. A worker
 parses what clients send, so it is the first process an exploit in the HTTP stack would own; the engine, which
@@ -37,6 +40,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import struct
@@ -50,33 +54,85 @@ from strikeforge.settlement import server
 from strikeforge.settlement.api import Api
 from strikeforge.settlement.intake import Intake, Result, admit
 from strikeforge.settlement.orders import Order, OrderError
-from strikeforge.settlement.server import INTERNAL, HttpFront, listening_socket, post_order_answer
+from strikeforge.settlement.server import INTERNAL, HttpFront, listening_socket, parse_body, post_order_answer
 
 log = logging.getLogger("strikeforge.settle.relay")
 START_TIMEOUT = 60.0  # seconds a worker may take to import and start serving
 STOP_TIMEOUT = 30.0  # seconds a worker may take to answer what it took, once told to stop
 RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes a worker's message may take (one event-loop turn's orders: far less)
+MAX_BACKLOG = 256 * 1024 * 1024  # bytes of answers waiting for a worker before it is cut off as not reading
 
 
 def _dumps(message: list) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode()
 
 
+def _text(value: Any) -> str:
+    """A string field of a worker's message (anything else is a malformed message)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _bytes(text: str) -> bytes:
+    """A request body as the client sent it: the worker passes its bytes as Latin-1 text (one character a byte)."""
+    return text.encode("latin-1")
+
+
 class _Channel:
-    """The engine's end of one worker's channel: sends are serialised (the committer, the reader and the API pool
-    all answer), and the group commit's answers for this worker go out in one message (`Intake`'s Sink)."""
+    """The engine's end of one worker's channel. Nothing the engine does waits on the worker: answers (from the
+    committer, the reader and the API pool) are queued and written by the channel's own sender thread, so a worker
+    that stops reading stalls only itself; once more than MAX_BACKLOG bytes wait for it, it is cut off (its socket
+    shut down, the worker killed and replaced). The group commit's answers for this worker go out in one message
+    (`Intake`'s Sink)."""
 
     def __init__(self, conn: Connection, api: Api, intake: Intake) -> None:
         self.conn = conn
         self.api = api
         self.intake = intake
+        self.cut = False  # cut off: it broke the protocol or does not read its answers
         self._lock = threading.Lock()
+        self._backlog = 0  # bytes queued and not written yet
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._drain, name="settle-relay-send", daemon=True)
+        self._sender.start()
 
     def send(self, message: list) -> None:
+        """Queues `message` for the worker (never blocks); a worker this far behind is cut off instead."""
         data = _dumps(message)
         with self._lock:
-            self.conn.send_bytes(data)
+            if self.cut:
+                return
+            self._backlog += len(data)
+            stuck = self._backlog > MAX_BACKLOG
+        if stuck:
+            log.error("API worker does not read its answers (%d bytes waiting); cutting it off", self._backlog)
+            self.cut_off()
+            return
+        self._queue.put(data)
+
+    def _drain(self) -> None:
+        while (data := self._queue.get()) is not None:
+            try:
+                self.conn.send_bytes(data)
+            except OSError:  # the worker is gone (or cut off): what is left for it has nobody to go to
+                self.cut_off()
+                return
+            with self._lock:
+                self._backlog -= len(data)
+
+    def cut_off(self) -> None:
+        """Stops all traffic with the worker: its socket shut down both ways (a blocked read or write returns)."""
+        with self._lock:
+            self.cut = True
+        with contextlib.suppress(OSError):
+            socket.socket(fileno=os.dup(self.conn.fileno())).shutdown(socket.SHUT_RDWR)
+        self._queue.put(None)
+
+    def close(self) -> None:
+        """Lets the sender write what is queued, then stop."""
+        self._queue.put(None)
 
     def answer(self, answers: list[tuple[int, Result | BaseException]]) -> None:
         """The Sink: a group's answers to this worker's orders, with the metrics the in-process server keeps."""
@@ -86,8 +142,7 @@ class _Channel:
             if status != 500 and self.api.on_request is not None:
                 self.api.on_request("post_order", status, screened)
             wire.append((request, status, payload))
-        with contextlib.suppress(OSError):  # the worker is gone: its clients' connections closed with it
-            self.send(["answers", wire])
+        self.send(["answers", wire])
 
 
 class RelayServer:
@@ -132,17 +187,21 @@ class RelayServer:
         self._procs[slot] = proc
         channel = _Channel(mine, self.api, self.intake)
         self._channels[slot] = channel
-        if not mine.poll(START_TIMEOUT):
-            proc.kill()
-            raise RuntimeError(f"API worker {slot} did not start within {START_TIMEOUT} s")
         try:
-            message = json.loads(mine.recv_bytes())
-        except (EOFError, OSError, ValueError):
-            proc.join(timeout=5)
-            raise RuntimeError(f"API worker {slot} exited as it started (exit code {proc.exitcode})") from None
-        if message != ["ready"]:
-            proc.kill()
-            raise RuntimeError(f"API worker {slot} sent {message!r} instead of ready")
+            if not mine.poll(START_TIMEOUT):
+                proc.kill()
+                raise RuntimeError(f"API worker {slot} did not start within {START_TIMEOUT} s")
+            try:
+                message = json.loads(mine.recv_bytes(MAX_MESSAGE))
+            except (EOFError, OSError, ValueError):
+                proc.join(timeout=5)
+                raise RuntimeError(f"API worker {slot} exited as it started (exit code {proc.exitcode})") from None
+            if message != ["ready"]:
+                proc.kill()
+                raise RuntimeError(f"API worker {slot} sent something else than ready")
+        except BaseException:
+            channel.close()
+            raise
         return channel
 
     def _serve(self, slot: int, channel: _Channel) -> None:
@@ -150,7 +209,10 @@ class RelayServer:
         while True:
             proc = self._procs[slot]
             if self._read(channel):
-                proc.kill()  # it broke the protocol: whatever it holds is not answered
+                channel.cut_off()
+            if channel.cut:
+                proc.kill()  # it broke the protocol or stopped reading: whatever it holds is not answered
+            channel.close()
             proc.join(timeout=STOP_TIMEOUT)
             if self._stopping.is_set():
                 return
@@ -162,8 +224,7 @@ class RelayServer:
                     log.error("%s; retrying", exc)
                     continue
                 if self._stopping.is_set():  # shutdown began while it started: it gets its stop too
-                    with contextlib.suppress(OSError):
-                        channel.send(["stop"])
+                    channel.send(["stop"])
                 break
             else:
                 return
@@ -185,25 +246,28 @@ class RelayServer:
                 message = json.loads(data)
                 kind = message[0]
                 if kind == "orders":
-                    orders = [(int(request), body) for request, body in message[1]]
+                    orders = [(int(request), _text(raw)) for request, raw in message[1]]
                     self._admit(channel, orders)
                 elif kind == "call":
-                    _, request, method, path, body = message
-                    self._pool.submit(self._call, channel, int(request), str(method), str(path), body)
+                    _, request, method, path, raw = message
+                    body = None if raw is None else _text(raw)
+                    self._pool.submit(self._call, channel, int(request), _text(method), _text(path), body)
                 else:
                     raise ValueError(f"unknown message {kind!r}")
             except Exception as exc:  # not the protocol: a worker that sends it is stopped (and replaced)
                 log.error("API worker sent a malformed message (%s: %s); stopping it", type(exc).__name__, exc)
-                with contextlib.suppress(OSError):
-                    channel.conn.close()
                 return True
 
-    def _admit(self, channel: _Channel, orders: list[tuple[int, Any]]) -> None:
-        """Each order checked as `LocalBackend.post_order` does (a body `Order.from_json` cannot read is the client's
-        400, anything else it raises a 500), queued if it passes, answered at once if not."""
+    def _admit(self, channel: _Channel, orders: list[tuple[int, str]]) -> None:
+        """Each order's body parsed and checked as the in-process server does (a body that is not a JSON object or
+        that `Order.from_json` cannot read is the client's 400, anything else it raises a 500), queued if it passes,
+        answered at once if not."""
         answered: list[tuple[int, Result | BaseException]] = []
-        for request, body in orders:
+        for request, raw in orders:
             try:
+                body = parse_body(_bytes(raw))
+                if isinstance(body, str):
+                    raise OrderError(body)
                 verified = admit(Order.from_json(body), self.intake.now, self.intake.domain)
             except OrderError as exc:
                 answered.append((request, exc))
@@ -216,22 +280,24 @@ class RelayServer:
         if answered:
             channel.answer(answered)
 
-    def _call(self, channel: _Channel, request: int, method: str, path: str, body: Any) -> None:
+    def _call(self, channel: _Channel, request: int, method: str, path: str, raw: str | None) -> None:
+        body = None if raw is None else parse_body(_bytes(raw))
         try:
-            status, payload = self.api.handle(method, path, body)
+            if isinstance(body, str):
+                status, payload = 400, {"error": body}
+            else:
+                status, payload = self.api.handle(method, path, body)
         except Exception:
             log.exception("%s %s failed", method, path)
             status, payload = 500, INTERNAL
-        with contextlib.suppress(OSError):  # the worker is gone: nobody waits for this answer
-            channel.send(["answers", [(request, status, payload)]])
+        channel.send(["answers", [(request, status, payload)]])
 
     def shutdown(self) -> None:
         """Stops the workers (each stops taking connections and answers what it took), then the intake."""
         self._stopping.set()
         for channel in self._channels:
             if channel is not None:
-                with contextlib.suppress(OSError):
-                    channel.send(["stop"])
+                channel.send(["stop"])
         deadline = time.monotonic() + STOP_TIMEOUT
         for proc in self._procs:
             if proc is not None:
@@ -273,23 +339,24 @@ class RelayBackend(asyncio.Protocol):
         self._received = bytearray()
         self._pending: dict[int, asyncio.Future[tuple[int, Any]]] = {}
         self._next = 0
-        self._outbox: list[tuple[int, dict[str, Any]]] = []
+        self._outbox: list[tuple[int, str]] = []
         self._flushing = False
 
-    async def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:
-        """The order's body to the engine, which checks it (as any client input) and answers once it is stored."""
+    async def post_order(self, body: dict[str, Any], raw: bytes) -> tuple[int, Any]:
+        """The order's body, as the client sent it, to the engine, which parses and checks it (as any client input)
+        and answers once it is stored."""
         if self.gone:
             return 503, STOPPING
         request, answer = self._open()
-        self._outbox.append((request, body))
+        self._outbox.append((request, raw.decode("latin-1")))
         self._schedule()
         return await answer
 
-    async def call(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+    async def call(self, method: str, path: str, body: dict[str, Any] | None, raw: bytes | None) -> tuple[int, Any]:
         if self.gone:
             return 503, STOPPING
         request, answer = self._open()
-        self.send(["call", request, method, path, body])
+        self.send(["call", request, method, path, None if raw is None else raw.decode("latin-1")])
         return await answer
 
     def _open(self) -> tuple[int, asyncio.Future[tuple[int, Any]]]:

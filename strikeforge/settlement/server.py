@@ -35,11 +35,12 @@ INTERNAL = {"error": "internal error; see the sequencer's log"}
 
 
 class Backend(Protocol):
-    """What answers the front's requests (status, JSON payload)."""
+    """What answers the front's requests (status, JSON payload). `body` is the request's JSON object (None without
+    a body), `raw` the bytes it was parsed from (a backend that passes the body on passes those, not a re-encoding)."""
 
-    async def post_order(self, body: dict[str, Any]) -> tuple[int, Any]: ...
+    async def post_order(self, body: dict[str, Any], raw: bytes) -> tuple[int, Any]: ...
 
-    async def call(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]: ...
+    async def call(self, method: str, path: str, body: dict[str, Any] | None, raw: bytes | None) -> tuple[int, Any]: ...
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -80,6 +81,7 @@ class HttpFront:
         method = request.method
         path = request.raw_path.split("?")[0].rstrip("/") or "/"
         body: dict[str, Any] | None = None
+        raw: bytes | None = None
         if method == "POST":
             length = request.content_length or 0
             if length > MAX_BODY:
@@ -91,15 +93,15 @@ class HttpFront:
                 return _closing(408, {"error": f"body: not received within {timeout} s; send the whole body at once"})
             if raw is None:
                 return _closing(413, {"error": f"body: over the limit of {MAX_BODY} bytes"})
-            parsed = _parse(raw)
+            parsed = parse_body(raw)
             if isinstance(parsed, str):
                 return _send(400, {"error": parsed})
             body = parsed
         try:
             if method == "POST" and path == "/orders":
-                status, payload = await self.backend.post_order(body or {})
+                status, payload = await self.backend.post_order(body or {}, raw or b"{}")
             else:
-                status, payload = await self.backend.call(method, path, body)
+                status, payload = await self.backend.call(method, path, body, raw)
         except Exception:
             log.exception("%s %s failed", method, path)
             status, payload = 500, INTERNAL
@@ -114,7 +116,7 @@ class LocalBackend:
         self.intake = Intake(api.seq, api.clock)
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="settle-api")
 
-    async def post_order(self, body: dict[str, Any]) -> tuple[int, Any]:
+    async def post_order(self, body: dict[str, Any], raw: bytes) -> tuple[int, Any]:
         """`Api.post_order` through the group commit: the same answers, refusals and metrics."""
         try:
             result: Result = await self.intake.submit(Order.from_json(body))  # a failed write raises: a 500
@@ -125,7 +127,7 @@ class LocalBackend:
             self.api.on_request("post_order", status, screened)
         return status, payload
 
-    async def call(self, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+    async def call(self, method: str, path: str, body: dict[str, Any] | None, raw: bytes | None) -> tuple[int, Any]:
         return await asyncio.get_running_loop().run_in_executor(self._workers, self.api.handle, method, path, body)
 
     def close(self) -> None:
@@ -204,7 +206,7 @@ async def _read_body(request: web.BaseRequest, timeout: float) -> bytes | None:
     return b"".join(chunks)
 
 
-def _parse(raw: bytes) -> dict[str, Any] | str:
+def parse_body(raw: bytes) -> dict[str, Any] | str:
     """The body as a JSON object, or the API's error for it (everything json.loads raises is the client's input)."""
     try:
         body = json.loads(raw or b"{}")

@@ -155,7 +155,7 @@ def test_an_order_a_worker_forwards_unsigned_is_refused_by_the_engine(engine, st
     server, channel, worker = engine
     signed = order(A, 1, False, WAD, 100, 1)
     forged = replace(signed, account=B.address.lower())  # A's signature on an order claiming to be B's
-    server._admit(channel, [(1, forged.to_json()), (2, signed.to_json())])
+    server._admit(channel, [(1, json.dumps(forged.to_json())), (2, json.dumps(signed.to_json()))])
     answers = dict((request, (status, payload)) for request, status, payload in worker.answers(2))
     assert answers[1][0] == 400
     assert f"not by account {B.address.lower()}" in answers[1][1]["error"]
@@ -165,26 +165,59 @@ def test_an_order_a_worker_forwards_unsigned_is_refused_by_the_engine(engine, st
 
 @pytest.mark.parametrize(
     "message",
-    [b"not json", b'["orders", [["x", {}]]]', b'["launch"]', b'{"orders": []}', b'["orders", 5]'],
-    ids=["not json", "request not a number", "unknown kind", "not an array", "orders not a list"],
+    [
+        b"not json",
+        b'["orders", [["x", "{}"]]]',
+        b'["orders", [[1, {"account": "0x12"}]]]',
+        b'["launch"]',
+        b'{"orders": []}',
+        b'["orders", 5]',
+        b'["call", 1, "GET", "/health", 5]',
+    ],
+    ids=["not json", "request not a number", "body not text", "unknown kind", "not an array", "not a list", "call"],
 )
-def test_a_worker_that_breaks_the_protocol_is_cut_off(engine, message):
+def test_a_worker_that_breaks_the_protocol_is_told_apart_from_one_that_closes(engine, message):
     server, channel, worker = engine
     worker.conn.send_bytes(message)
-    assert server._read(channel) is True
-    with pytest.raises(OSError):
-        channel.send(["answers", []])  # its channel is closed
+    assert server._read(channel) is True  # RelayServer._serve then cuts it off and kills the worker
+
+
+def test_a_worker_cut_off_gets_nothing_more_and_its_reader_returns(engine):
+    server, channel, worker = engine
+    reader = threading.Thread(target=server._read, args=(channel,))
+    reader.start()
+    channel.cut_off()
+    reader.join(5)
+    assert not reader.is_alive() and channel.cut
+    channel.send(["answers", [(1, 201, {})]])  # a no-op now
+    with pytest.raises(EOFError):  # the worker's end sees the channel closed, and no answer before that
+        worker.conn.recv_bytes()
+
+
+def test_a_worker_that_reads_nothing_stalls_nobody_and_is_cut_off(engine, monkeypatch):
+    """Answers wait in the channel's queue, written by its own thread: sending never blocks the engine's threads, and
+    past MAX_BACKLOG bytes the worker is cut off (the sender's blocked write returns)."""
+    _, channel, _ = engine
+    monkeypatch.setattr("strikeforge.settlement.relay.MAX_BACKLOG", 4 * 1024 * 1024)
+    big = ["answers", [(i, 400, {"error": "x" * 1_000}) for i in range(100)]]  # ~100 KB each
+    started = time.monotonic()
+    for _ in range(60):  # 6 MB: far more than the socket pair holds, more than the backlog allows
+        channel.send(big)
+    assert time.monotonic() - started < 2.0
+    assert channel.cut
 
 
 def test_a_body_the_engine_cannot_read_is_the_clients_error_not_the_workers(engine):
     """Client input the worker passes on verbatim (it is the client's JSON object) never cuts the worker off."""
     server, channel, worker = engine
-    worker.conn.send_bytes(json.dumps(["orders", [[7, {"account": ["x"]}], [8, {"buy": {"a": 1}}]]]).encode())
-    worker.conn.send_bytes(json.dumps(["orders", [[9, order(A, 1, False, WAD, 100, 1).to_json()]]]).encode())
+    bodies = [[6, "[1]"], [7, json.dumps({"account": ["x"]})], [8, json.dumps({"buy": {"a": 1}})], [5, "{x"]]
+    worker.conn.send_bytes(json.dumps(["orders", bodies]).encode())
+    signed = json.dumps(order(A, 1, False, WAD, 100, 1).to_json())
+    worker.conn.send_bytes(json.dumps(["orders", [[9, signed]]]).encode())
     socket.socket(fileno=os.dup(worker.conn.fileno())).shutdown(socket.SHUT_WR)  # the worker writes no more
     assert server._read(channel) is False  # read to the end of the channel: no message was malformed
-    answers = {request: status for request, status, _ in worker.answers(3)}
-    assert answers == {7: 400, 8: 400, 9: 201}
+    answers = {request: status for request, status, _ in worker.answers(5)}
+    assert answers == {5: 400, 6: 400, 7: 400, 8: 400, 9: 201}
 
 
 # ------------------------------------------------------------------------------------------------ processes
