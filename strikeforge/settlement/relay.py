@@ -28,8 +28,9 @@ goes through `Api.handle` like any request. What a worker can do is what any cli
 unless signed by their account) and requests. A worker that sends a malformed message is cut off and replaced. A
 worker that dies loses only the answers for its open connections (their clients see the connection close, never a
 false acknowledgement); the engine starts another in its place. When the engine dies (kill -9 included) every worker
-sees its channel close and exits, answering what it still holds with a 500: no worker acknowledges anything the
-engine did not store.
+sees its channel close and exits, answering what it still holds with a 503 (its fate unknown): no worker acknowledges
+anything the engine did not store. Not covered: a worker that hangs without closing its channel (no heartbeat) keeps
+its connections until it is killed by hand.
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ START_TIMEOUT = 60.0  # seconds a worker may take to import and start serving
 STOP_TIMEOUT = 30.0  # seconds a worker may take to answer what it took, once told to stop
 RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes a worker's message may take (one event-loop turn's orders: far less)
+BATCH_BYTES = 1024 * 1024  # bytes of bodies a worker puts in one message at most (more go in the next)
 MAX_BACKLOG = 256 * 1024 * 1024  # bytes of answers waiting for a worker before it is cut off as not reading
 
 
 def _dumps(message: list) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode()
+    """A message's bytes: UTF-8 JSON (a body's Latin-1 text takes at most two bytes a byte, not `\\u00XX`'s six)."""
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _text(value: Any) -> str:
@@ -214,6 +217,9 @@ class RelayServer:
                 proc.kill()  # it broke the protocol or stopped reading: whatever it holds is not answered
             channel.close()
             proc.join(timeout=STOP_TIMEOUT)
+            if proc.is_alive():  # its channel closed but it lives on (and holds the listening socket): no more
+                proc.kill()
+                proc.join(timeout=5)
             if self._stopping.is_set():
                 return
             log.error("API worker %d exited (exit code %s); starting another", slot, proc.exitcode)
@@ -250,6 +256,8 @@ class RelayServer:
                     self._admit(channel, orders)
                 elif kind == "call":
                     _, request, method, path, raw = message
+                    if (method, path) == ("POST", "/orders"):  # orders come as "orders": the group commit, no other way
+                        raise ValueError("POST /orders as a call")
                     body = None if raw is None else _text(raw)
                     self._pool.submit(self._call, channel, int(request), _text(method), _text(path), body)
                 else:
@@ -281,8 +289,8 @@ class RelayServer:
             channel.answer(answered)
 
     def _call(self, channel: _Channel, request: int, method: str, path: str, raw: str | None) -> None:
-        body = None if raw is None else parse_body(_bytes(raw))
         try:
+            body = None if raw is None else parse_body(_bytes(raw))
             if isinstance(body, str):
                 status, payload = 400, {"error": body}
             else:
@@ -372,10 +380,17 @@ class RelayBackend(asyncio.Protocol):
             self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        """The turn's orders, in messages of at most BATCH_BYTES of bodies each (a body is at most MAX_BODY)."""
         self._flushing = False
+        start = size = 0
+        for index, (_, raw) in enumerate(self._outbox):
+            if size and size + len(raw) > BATCH_BYTES:
+                self.send(["orders", self._outbox[start:index]])
+                start, size = index, 0
+            size += len(raw)
         if self._outbox:
-            orders, self._outbox = self._outbox, []
-            self.send(["orders", orders])
+            self.send(["orders", self._outbox[start:]])
+        self._outbox = []
 
     def send(self, message: list) -> None:
         if self.gone or self._transport is None:
