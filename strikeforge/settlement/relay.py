@@ -95,42 +95,57 @@ class _Channel:
         self.api = api
         self.intake = intake
         self.cut = False  # cut off: it broke the protocol or does not read its answers
+        self._sock = socket.socket(fileno=os.dup(conn.fileno()))  # writes (blocking fd; MSG_DONTWAIT per call)
         self._lock = threading.Lock()
-        self._backlog = 0  # bytes queued and not written yet
+        self._backlog = 0  # bytes queued or being written by the sender
         self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._sender = threading.Thread(target=self._drain, name="settle-relay-send", daemon=True)
         self._sender.start()
 
     def send(self, message: list) -> None:
-        """Queues `message` for the worker (never blocks); a worker this far behind is cut off instead."""
+        """Sends `message` without ever blocking: written at once if the socket takes it, else (the rest) queued for
+        the sender thread, behind anything queued before; a worker this far behind is cut off instead."""
         data = _dumps(message)
+        frame = _FRAME.pack(len(data)) + data
         with self._lock:
             if self.cut:
                 return
-            self._backlog += len(data)
+            if not self._backlog:
+                try:
+                    frame = frame[self._sock.send(frame, socket.MSG_DONTWAIT) :]
+                except BlockingIOError:
+                    pass
+                except OSError:  # the worker is gone
+                    frame = b""
+                if not frame:
+                    return
+            self._backlog += len(frame)
             stuck = self._backlog > MAX_BACKLOG
+            if not stuck:
+                self._queue.put(frame)
         if stuck:
             log.error("API worker does not read its answers (%d bytes waiting); cutting it off", self._backlog)
             self.cut_off()
-            return
-        self._queue.put(data)
 
     def _drain(self) -> None:
-        while (data := self._queue.get()) is not None:
+        while (frame := self._queue.get()) is not None:
             try:
-                self.conn.send_bytes(data)
+                self._sock.sendall(frame)
             except OSError:  # the worker is gone (or cut off): what is left for it has nobody to go to
                 self.cut_off()
-                return
+                break
             with self._lock:
-                self._backlog -= len(data)
+                self._backlog -= len(frame)
+        with self._lock:  # the channel is done: later sends fail on the closed socket and are dropped
+            self.cut = True
+            self._sock.close()
 
     def cut_off(self) -> None:
         """Stops all traffic with the worker: its socket shut down both ways (a blocked read or write returns)."""
         with self._lock:
             self.cut = True
         with contextlib.suppress(OSError):
-            socket.socket(fileno=os.dup(self.conn.fileno())).shutdown(socket.SHUT_RDWR)
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._queue.put(None)
 
     def close(self) -> None:
