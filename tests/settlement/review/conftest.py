@@ -55,3 +55,19 @@ def watcher(tmp_path, ledger, challenger):
     from strikeforge.settlement.watcher import Watcher
 
     return Watcher(ledger, challenger, tmp_path / "watcher.json")
+
+
+@pytest.fixture
+def relay_engine(tmp_path):
+    """The API behind one worker process (relay.py) on a fresh store: the relay reviews' engine."""
+    from strikeforge.settlement.api import Api, serve
+    from strikeforge.settlement.sequencer import Sequencer, Settings
+    from strikeforge.settlement.store import Store
+    from tests.settlement.fakes import FakeLedger
+
+    store = Store(tmp_path / "s.db")
+    settings = Settings(batch_interval=10**9, cosign_timeout=10**9, trading_cutoff=0)
+    server = serve(Api(Sequencer(store, FakeLedger(), settings), lambda: 10), "127.0.0.1", 0, 1)
+    yield server
+    server.shutdown()
+    store.close()

@@ -32,25 +32,12 @@ import threading
 import time
 import urllib.request
 
-import pytest
-
-from strikeforge.settlement.api import Api, serve
 from strikeforge.settlement.relay import RelayBackend, _Channel
-from strikeforge.settlement.sequencer import Sequencer, Settings
-from strikeforge.settlement.store import Store
-from tests.settlement.fakes import KEYS, WAD, FakeLedger, order
+from strikeforge.settlement.sequencer import Settings
+from tests.settlement.fakes import KEYS, WAD, order
 
 SETTINGS = Settings(batch_interval=10**9, cosign_timeout=10**9, trading_cutoff=0)
 JUNK = {"account": "a" * 60_000}  # refused by Order.from_json; its error repeats the 60 KB
-
-
-@pytest.fixture
-def engine(tmp_path):
-    store = Store(tmp_path / "s.db")
-    server = serve(Api(Sequencer(store, FakeLedger(), SETTINGS), lambda: 10), "127.0.0.1", 0, 1)
-    yield server
-    server.shutdown()
-    store.close()
 
 
 async def _worker_backend(conn) -> RelayBackend:
@@ -72,12 +59,12 @@ async def _post(backend: RelayBackend, body: dict) -> tuple:
     return await backend.post_order(body)
 
 
-def test_a_worker_and_the_engine_never_block_each_other_on_the_channel(engine):
+def test_a_worker_and_the_engine_never_block_each_other_on_the_channel(relay_engine):
     from multiprocessing import Pipe
 
     ours, theirs = Pipe(duplex=True)
-    channel = _Channel(ours, engine.api, engine.intake)
-    reader = threading.Thread(target=engine._read, args=(channel,), daemon=True)
+    channel = _Channel(ours, relay_engine.api, relay_engine.intake)
+    reader = threading.Thread(target=relay_engine._read, args=(channel,), daemon=True)
     reader.start()
     orders = [order(KEYS[i % 4], 1, True, WAD, 100, 1 + i // 4).to_json() for i in range(400)]
 
@@ -100,7 +87,9 @@ def test_a_worker_and_the_engine_never_block_each_other_on_the_channel(engine):
 
     def post() -> None:
         body = json.dumps(order(KEYS[5], 1, True, WAD, 100, 1).to_json()).encode()
-        request = urllib.request.Request(f"http://{engine.server_address[0]}:{engine.server_address[1]}/orders", body)
+        request = urllib.request.Request(
+            f"http://{relay_engine.server_address[0]}:{relay_engine.server_address[1]}/orders", body
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 other.append(response.status)

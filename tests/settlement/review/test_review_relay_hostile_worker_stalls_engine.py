@@ -26,24 +26,11 @@ import threading
 import urllib.request
 from multiprocessing import Pipe
 
-import pytest
-
-from strikeforge.settlement.api import Api, serve
 from strikeforge.settlement.relay import _Channel
-from strikeforge.settlement.sequencer import Sequencer, Settings
-from strikeforge.settlement.store import Store
-from tests.settlement.fakes import KEYS, WAD, FakeLedger, order
+from strikeforge.settlement.sequencer import Settings
+from tests.settlement.fakes import KEYS, WAD, order
 
 SETTINGS = Settings(batch_interval=10**9, cosign_timeout=10**9, trading_cutoff=0)
-
-
-@pytest.fixture
-def engine(tmp_path):
-    store = Store(tmp_path / "s.db")
-    server = serve(Api(Sequencer(store, FakeLedger(), SETTINGS), lambda: 10), "127.0.0.1", 0, 1)
-    yield server
-    server.shutdown()
-    store.close()
 
 
 def _http(address: tuple[str, int], method: str, path: str, body: dict | None = None) -> object:
@@ -56,10 +43,10 @@ def _http(address: tuple[str, int], method: str, path: str, body: dict | None = 
         return repr(exc)
 
 
-def test_a_worker_that_never_reads_its_answers_stalls_no_other_worker(engine):
+def test_a_worker_that_never_reads_its_answers_stalls_no_other_worker(relay_engine):
     ours, theirs = Pipe(duplex=True)
-    channel = _Channel(ours, engine.api, engine.intake)
-    reader = threading.Thread(target=engine._read, args=(channel,), daemon=True)
+    channel = _Channel(ours, relay_engine.api, relay_engine.intake)
+    reader = threading.Thread(target=relay_engine._read, args=(channel,), daemon=True)
     reader.start()
     # The hostile worker: calls whose 404s echo a 60 KB path (the pool threads block answering them), refusals that
     # echo 60 KB each (the reader blocks answering them) and one valid order (the committer must answer it on this
@@ -73,10 +60,13 @@ def test_a_worker_that_never_reads_its_answers_stalls_no_other_worker(engine):
     threads = [
         threading.Thread(
             target=lambda: results.__setitem__(
-                "order", _http(engine.server_address, "POST", "/orders", order(KEYS[1], 1, True, WAD, 99, 1).to_json())
+                "order",
+                _http(relay_engine.server_address, "POST", "/orders", order(KEYS[1], 1, True, WAD, 99, 1).to_json()),
             )
         ),
-        threading.Thread(target=lambda: results.__setitem__("health", _http(engine.server_address, "GET", "/health"))),
+        threading.Thread(
+            target=lambda: results.__setitem__("health", _http(relay_engine.server_address, "GET", "/health"))
+        ),
     ]
     for thread in threads:
         thread.start()

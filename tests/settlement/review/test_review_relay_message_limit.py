@@ -27,36 +27,22 @@ import threading
 import time
 from multiprocessing import Pipe
 
-import pytest
-
-from strikeforge.settlement.api import Api, serve
 from strikeforge.settlement.relay import RelayBackend, _Channel
-from strikeforge.settlement.sequencer import Sequencer, Settings
-from strikeforge.settlement.store import Store
-from tests.settlement.fakes import FakeLedger
+from strikeforge.settlement.sequencer import Settings
 
 SETTINGS = Settings(batch_interval=10**9, cosign_timeout=10**9, trading_cutoff=0)
 BODY = {"account": "é" * 32_000}  # 64,016 bytes of UTF-8 JSON: under MAX_BODY (65,536)
 RAW = json.dumps(BODY, ensure_ascii=False).encode()
 
 
-@pytest.fixture
-def engine(tmp_path):
-    store = Store(tmp_path / "s.db")
-    server = serve(Api(Sequencer(store, FakeLedger(), SETTINGS), lambda: 10), "127.0.0.1", 0, 1)
-    yield server
-    server.shutdown()
-    store.close()
-
-
-def test_a_turn_of_client_bodies_never_gets_an_honest_worker_cut_off(engine):
+def test_a_turn_of_client_bodies_never_gets_an_honest_worker_cut_off(relay_engine):
     assert len(RAW) <= 64 * 1024
     ours, theirs = Pipe(duplex=True)
-    channel = _Channel(ours, engine.api, engine.intake)
+    channel = _Channel(ours, relay_engine.api, relay_engine.intake)
     verdict: list[bool] = []
 
     def serve_channel() -> None:  # what RelayServer._serve does with the channel
-        verdict.append(engine._read(channel))
+        verdict.append(relay_engine._read(channel))
         if verdict[-1]:
             with contextlib.suppress(OSError):
                 socket.socket(fileno=os.dup(ours.fileno())).shutdown(socket.SHUT_RDWR)  # _Channel.cut_off
@@ -83,11 +69,11 @@ def test_a_turn_of_client_bodies_never_gets_an_honest_worker_cut_off(engine):
     )
 
 
-def test_a_burst_of_client_bodies_over_http_never_gets_the_worker_killed(engine):
+def test_a_burst_of_client_bodies_over_http_never_gets_the_worker_killed(relay_engine):
     """The same over HTTP, through the real worker process: 320 connections each send a 64 KB body but its last
     byte, then the last bytes go out together (the worker reads most of them in one turn). Each is a plain client's
     request the in-process server answers 400; here the worker is killed (and every connection reset)."""
-    first = engine._procs[0]
+    first = relay_engine._procs[0]
     request = (
         b"POST /orders HTTP/1.1\r\nHost: sequencer\r\nContent-Type: application/json\r\n"
         b"Content-Length: %d\r\n\r\n" % len(RAW)
@@ -95,7 +81,7 @@ def test_a_burst_of_client_bodies_over_http_never_gets_the_worker_killed(engine)
     connections = []
     try:
         for _ in range(320):
-            conn = socket.create_connection(engine.server_address, timeout=20)
+            conn = socket.create_connection(relay_engine.server_address, timeout=20)
             conn.sendall(request[:-1])
             connections.append(conn)
         time.sleep(1.0)  # the worker has read every request but its last byte
@@ -112,5 +98,5 @@ def test_a_burst_of_client_bodies_over_http_never_gets_the_worker_killed(engine)
     finally:
         for conn in connections:
             conn.close()
-    assert engine._procs[0] is first and first.is_alive(), "the engine cut its honest worker off and killed it"
+    assert relay_engine._procs[0] is first and first.is_alive(), "the engine cut its honest worker off and killed it"
     assert statuses == {"400": 320}, statuses
