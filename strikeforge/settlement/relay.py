@@ -64,6 +64,7 @@ RESTART_DELAY = 1.0  # seconds before a worker that died is replaced
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes a worker's message may take (one event-loop turn's orders: far less)
 BATCH_BYTES = 1024 * 1024  # bytes of bodies a worker puts in one message at most (more go in the next)
 MAX_BACKLOG = 256 * 1024 * 1024  # bytes of answers waiting for a worker before it is cut off as not reading
+_FRAME = struct.Struct("!i")  # multiprocessing.Connection's length prefix (messages here stay far below 2 GiB)
 
 
 def _dumps(message: list) -> bytes:
@@ -154,13 +155,7 @@ class _Channel:
 
     def answer(self, answers: list[tuple[int, Result | BaseException]]) -> None:
         """The Sink: a group's answers to this worker's orders, with the metrics the in-process server keeps."""
-        wire = []
-        for request, result in answers:
-            status, payload, screened = post_order_answer(result)
-            if status != 500 and self.api.on_request is not None:
-                self.api.on_request("post_order", status, screened)
-            wire.append((request, status, payload))
-        self.send(["answers", wire])
+        self.send(["answers", [(request, *post_order_answer(self.api, result)) for request, result in answers]])
 
 
 class RelayServer:
@@ -342,7 +337,6 @@ GONE = {
     "error": "the sequencer's engine stopped before answering: the order may or may not be stored; look it up"
     " (GET /orders/{id} once it is back, or send it again: a stored nonce is refused by name)"
 }
-_FRAME = struct.Struct("!i")  # multiprocessing.Connection's length prefix (messages here stay far below 2 GiB)
 STOPPING = {"error": "the sequencer is stopping; nothing was stored: send the request again once it is back"}
 
 

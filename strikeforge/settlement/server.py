@@ -48,15 +48,19 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), backlog=BACKLOG)
 
 
-def post_order_answer(result: Result | BaseException) -> tuple[int, Any, bool]:
-    """What `POST /orders` answers for the intake's result: (status, payload, screened). A failed write (any other
-    exception) is a 500; the exception was logged where it happened."""
+def post_order_answer(api: Api, result: Result | BaseException) -> tuple[int, Any]:
+    """What `POST /orders` answers for the intake's result, counted in the API's metrics as `Api.handle` counts its
+    routes. A failed write (any other exception: logged where it happened) is a 500 and is not counted."""
+    if isinstance(result, BaseException) and not isinstance(result, OrderError):
+        return 500, INTERNAL
+    screened = isinstance(result, ScreenedError)
     if isinstance(result, OrderError):
-        screened = isinstance(result, ScreenedError)
-        return (403 if screened else 400), {"error": str(result)}, screened
-    if isinstance(result, BaseException):
-        return 500, INTERNAL, False
-    return *order_answer(*result), False
+        status, payload = (403 if screened else 400), {"error": str(result)}
+    else:
+        status, payload = order_answer(*result)
+    if api.on_request is not None:
+        api.on_request("post_order", status, screened)
+    return status, payload
 
 
 class HttpFront:
@@ -122,10 +126,7 @@ class LocalBackend:
             result: Result = await self.intake.submit(Order.from_json(body))  # a failed write raises: a 500
         except OrderError as exc:
             result = exc
-        status, payload, screened = post_order_answer(result)
-        if self.api.on_request is not None:
-            self.api.on_request("post_order", status, screened)
-        return status, payload
+        return post_order_answer(self.api, result)
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None, raw: bytes | None) -> tuple[int, Any]:
         return await asyncio.get_running_loop().run_in_executor(self._workers, self.api.handle, method, path, body)
