@@ -8,8 +8,9 @@ stand-in, in its own processes, on a fresh database per run. One more run per st
 in the engine's own process (--api-workers 0: the design before the relay), the anchor for the workers' gain. Each run
 is bounded in count and in time (--limit seconds). In the same run, the anchors: the same orders fed in process to
 `Sequencer.submit` one at a time (one transaction each, as before issue 22) and to `Sequencer.submit_many` in groups of
-256 (the ceiling: no HTTP). After every run the store is checked (bench/_ledger_checks.py): every acknowledged order
-stored, fills adding up, fills at the maker's price, the rebuilt books equal to the open orders.
+256 (the ceiling: no HTTP). After every run the store is checked (tests/settlement/durability.py, the kill -9 tests'
+checker): every acknowledged order stored as acknowledged, fills adding up, at the maker's price and between crossing
+orders, leaves equal to their batches' fills, the rebuilt books equal to the open orders and uncrossed.
 
 Goals (issue 22): >= 5,000 orders/s over HTTP on SQLite, >= 2,500 on PostgreSQL, p99 <= 25 ms at 64 connections, no
 connection refused or reset. The p99 goal is checked on SQLite, the store the throughput goal names: in a closed loop
@@ -35,7 +36,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _ledger_checks import check_store
 from _load_client import drive, encode
 from _order_flow import PermissiveLedger, signed_orders
 from _report import RESULTS, write
@@ -46,6 +46,9 @@ from strikeforge.settlement.sequencer import Sequencer, Settings
 from strikeforge.settlement.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the tests' store checker and PostgreSQL cluster
+from tests.settlement.durability import store_problems  # noqa: E402
+
 GOALS = {"sqlite_orders_per_s": 5_000, "postgresql_orders_per_s": 2_500, "p99_ms_at_64": 25.0}
 GROUP = 256
 
@@ -57,7 +60,6 @@ def databases(stores: list[str]) -> Iterator[Callable[[str], str]]:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sequencer-load-")))
         server = None
         if "postgresql" in stores:
-            sys.path.insert(0, str(ROOT))
             from tests.settlement.postgres import running_server  # the tests' throwaway cluster (fsync on)
 
             server = stack.enter_context(running_server())
@@ -100,9 +102,9 @@ def in_process(db: str, orders: list[Order], group: int, limit: float) -> dict:
             if isinstance(result, OrderError):
                 refused += 1
             else:
-                acknowledged[result[0]] = (order.account, order.nonce)
+                acknowledged[(order.account, order.nonce)] = result[0]
     seconds = time.perf_counter() - start
-    problems = check_store(store, acknowledged)
+    problems = store_problems(store, PermissiveLedger(), acknowledged)[:10]
     store.close()
     return (
         {"accepted": len(acknowledged), "refused": refused, "seconds": seconds, "problems": problems}
@@ -139,9 +141,9 @@ def over_http(
     for index, (status, body) in outcome.answers.items():
         statuses[status] = statuses.get(status, 0) + 1
         if status == 201:
-            acknowledged[int(body["id"])] = (orders[index].account, orders[index].nonce)
+            acknowledged[(orders[index].account, orders[index].nonce)] = int(body["id"])
     store = Store(db)
-    problems = check_store(store, acknowledged)
+    problems = store_problems(store, PermissiveLedger(), acknowledged)[:10]
     store.close()
     refused = sum(n for status, n in statuses.items() if status != 201)
     return {
