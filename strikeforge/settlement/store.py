@@ -100,10 +100,6 @@ class Store:
         return found
 
     @staticmethod
-    def insert_order(db: Db, order_id: int, order: Order, remaining: int, status: str) -> None:
-        db.execute(_INSERT_ORDER, _order_row(order_id, order, remaining, status))
-
-    @staticmethod
     def write_orders(db: Db, writes: OrderWrites) -> None:
         """A group's accepted orders, their fills and what they left of the orders they met: a few statements for the
         whole group (each executemany is one round trip to PostgreSQL)."""
