@@ -131,7 +131,11 @@ def signer_of(typed: dict[str, Any], signature: bytes) -> str:
 def check_signed(account: str, typed: dict[str, Any], signature: bytes, what: str) -> None:
     if not signature:
         raise OrderError(f"signature: missing; sign the EIP-712 {what} with the account's key")
-    signer = signer_of(typed, signature)
+    require_signer(account, signer_of(typed, signature), what)
+
+
+def require_signer(account: str, signer: str, what: str) -> None:
+    """OrderError unless `signer` (lower-case) is `account`."""
     if signer != account.lower():
         raise OrderError(
             f"signature: signed by {signer}, not by account {account.lower()}; sign the {what} with the account's "

@@ -19,7 +19,7 @@ from coincurve import PublicKey
 from sha3 import keccak_256
 
 from strikeforge.settlement.cosign import DOMAIN_NAME, DOMAIN_VERSION
-from strikeforge.settlement.orders import CANCEL_FIELDS, ORDER_FIELDS, Cancel, Order, OrderError, signer_of
+from strikeforge.settlement.orders import CANCEL_FIELDS, ORDER_FIELDS, Cancel, Order, check_signed, require_signer
 
 
 def _keccak(data: bytes) -> bytes:
@@ -127,13 +127,8 @@ def check_cancel(cancel: Cancel, chain_id: int, ledger: str) -> None:
 
 
 def _check(account: str, digest: bytes, signature: bytes, what: str, typed: Any) -> None:
-    if not signature:
-        raise OrderError(f"signature: missing; sign the EIP-712 {what} with the account's key")
     signer = recover(digest, signature)
-    if signer is None:
-        signer = signer_of(typed(), signature)  # eth-account's path: its acceptance and its error text
-    if signer != account.lower():
-        raise OrderError(
-            f"signature: signed by {signer}, not by account {account.lower()}; sign the {what} with the account's "
-            "own key, in this ledger's domain (chain id and ledger address)"
-        )
+    if signer is None:  # none or another shape: eth-account's path, its acceptance and its error text
+        check_signed(account, typed(), signature, what)
+    else:
+        require_signer(account, signer, what)
